@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FEEDBACK_HOME ?= data
+PORT ?= 8501
+
+.PHONY: run test test-fast bench browser demo clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+# Debian's chromium for the end-to-end tests; Playwright drives /usr/bin/chromium (no browser download).
+browser:
+	@test -x /usr/bin/chromium || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+demo: $(STAMP)
+	@test -f $(FEEDBACK_HOME)/feedback.duckdb || FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m feedback demo
+
+run: demo
+	FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+
+test: $(STAMP) browser
+	$(PY) -m pytest --e2e
+
+test-fast: $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP) browser
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Active learning on scikit-learn estimators: uncertainty, training, comparison, the model registry."""

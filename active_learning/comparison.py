@@ -1,0 +1,319 @@
+"""Champion vs challenger comparison on the same audit items, and the promotion gate.
+
+Both models are scored on the same uniformly random audit slice, so the tests are
+paired: McNemar mid-p on the discordant pairs (Fagerland et al. 2013) and a paired
+bootstrap interval of the metric difference (Koehn 2004). Every number carries the
+n it rests on.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy.stats import binom
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+_Z_TARGET = 1.959963984540054  # two-sided 5% normal quantile
+_CHUNK_CELLS = 2_000_000  # max resamples * items held in memory at once
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    n_a_only: int  # items only model A got right
+    n_b_only: int  # items only model B got right
+    p_value: float
+
+
+@dataclass(frozen=True)
+class Interval:
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    accuracy: float
+    macro_f1: float
+    per_class: dict
+    confusion: list
+    n: int
+
+
+@dataclass
+class ComparisonReport:
+    champion: ModelScores
+    challenger: ModelScores
+    accuracy_diff: Interval
+    macro_f1_diff: Interval
+    mcnemar: McNemarResult
+    n_eval: int
+    labels: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Return the report as JSON-safe plain Python types."""
+        return _plain(asdict(self))
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    min_gain: float = 0.0
+    alpha: float = 0.05
+    per_class_tolerance: float = 0.05
+    min_eval: int = 20
+
+
+@dataclass
+class GateDecision:
+    decision: str  # "promote" | "keep" | "insufficient-evidence"
+    reasons: list
+    labels_needed: int | None = None
+
+    def to_dict(self) -> dict:
+        """Return the decision as JSON-safe plain Python types."""
+        return _plain(asdict(self))
+
+
+def _plain(obj):
+    if isinstance(obj, dict):
+        return {str(_plain(k)): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj)
+    return obj
+
+
+def _as_arrays(y_true, pred_a, pred_b):
+    arrs = [np.asarray(y, dtype=object).ravel() for y in (y_true, pred_a, pred_b)]
+    if not (len(arrs[0]) == len(arrs[1]) == len(arrs[2])):
+        raise ValueError(f"length mismatch: y_true={len(arrs[0])}, pred_a={len(arrs[1])}, pred_b={len(arrs[2])}")
+    return arrs
+
+
+def mcnemar_midp(y_true, pred_a, pred_b) -> McNemarResult:
+    """Two-sided mid-p McNemar test of two classifiers on the same items.
+
+    Parameters
+    ----------
+    y_true, pred_a, pred_b : array-like of shape (n_items,)
+        True labels and the two models' predictions for the same items.
+
+    Returns
+    -------
+    McNemarResult
+        Discordant counts (``n_a_only``: only A correct, ``n_b_only``: only B
+        correct) and ``p_value = 2 * (P(X <= k) - P(X = k) / 2)`` with
+        ``X ~ Bin(b + c, 1/2)``, ``k = min(b, c)``, capped at 1; 1.0 when there
+        are no discordant pairs.
+    """
+    y, a, b = _as_arrays(y_true, pred_a, pred_b)
+    ca, cb = a == y, b == y
+    n_a_only, n_b_only = int(np.sum(ca & ~cb)), int(np.sum(cb & ~ca))
+    n = n_a_only + n_b_only
+    if n == 0:
+        return McNemarResult(n_a_only, n_b_only, 1.0)
+    k = min(n_a_only, n_b_only)
+    p = 2.0 * (binom.cdf(k, n, 0.5) - 0.5 * binom.pmf(k, n, 0.5))
+    return McNemarResult(n_a_only, n_b_only, float(min(1.0, p)))
+
+
+class _MacroF1:
+    """Macro F1 over fixed ``labels`` (zero_division=0); has a vectorised bootstrap path."""
+
+    def __init__(self, labels):
+        self.labels = list(labels)
+
+    def __call__(self, y_true, y_pred) -> float:
+        return float(f1_score(y_true, y_pred, labels=self.labels, average="macro", zero_division=0))
+
+
+def _codes(y, labels):
+    index = {lab: i for i, lab in enumerate(labels)}
+    other = len(labels)
+    return np.fromiter((index.get(v, other) for v in y), dtype=np.int64, count=len(y))
+
+
+def _batched_macro_f1(yt, yp, idx, n_labels):
+    r = idx.shape[0]
+    k = n_labels + 1  # last slot: labels outside `labels`
+    off = (np.arange(r) * k)[:, None]
+    t, p = yt[idx], yp[idx]
+    size = r * k
+    tp = np.bincount((off + t).ravel(), weights=(t == p).ravel(), minlength=size).reshape(r, k)
+    n_true = np.bincount((off + t).ravel(), minlength=size).reshape(r, k)
+    n_pred = np.bincount((off + p).ravel(), minlength=size).reshape(r, k)
+    denom = (n_true + n_pred)[:, :n_labels]
+    f1 = np.divide(2 * tp[:, :n_labels], denom, out=np.zeros(denom.shape), where=denom > 0)
+    return f1.mean(axis=1)
+
+
+def _diff_distribution(y, a, b, metric, n_resamples, rng):
+    n = len(y)
+    chunk = max(1, _CHUNK_CELLS // n)
+    out = []
+    if isinstance(metric, _MacroF1):
+        yt, ya, yb = (_codes(v, metric.labels) for v in (y, a, b))
+    ca, cb = (a == y).astype(float), (b == y).astype(float)
+    for start in range(0, n_resamples, chunk):
+        idx = rng.integers(0, n, size=(min(chunk, n_resamples - start), n))
+        if metric is accuracy_score:
+            out.append(cb[idx].mean(axis=1) - ca[idx].mean(axis=1))
+        elif isinstance(metric, _MacroF1):
+            k = len(metric.labels)
+            out.append(_batched_macro_f1(yt, yb, idx, k) - _batched_macro_f1(yt, ya, idx, k))
+        else:
+            out.append(np.array([metric(y[i], b[i]) - metric(y[i], a[i]) for i in idx], dtype=float))
+    return np.concatenate(out)
+
+
+def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, confidence=0.95,
+                          random_state=0) -> Interval:
+    """Paired bootstrap percentile interval of ``metric(B) - metric(A)``.
+
+    Parameters
+    ----------
+    y_true, pred_a, pred_b : array-like of shape (n_items,)
+        True labels and the two models' predictions for the same items.
+    metric : callable
+        ``metric(y_true, y_pred) -> float``. ``sklearn.metrics.accuracy_score``
+        takes a vectorised path.
+    n_resamples : int, default=2000
+        Number of bootstrap resamples; each resample uses the same item indices
+        for both models.
+    confidence : float, default=0.95
+        Coverage of the percentile interval.
+    random_state : int or None, default=0
+        Seed for ``np.random.default_rng``.
+
+    Returns
+    -------
+    Interval
+        Point estimate on all items, percentile bounds, and the number of items.
+    """
+    y, a, b = _as_arrays(y_true, pred_a, pred_b)
+    if len(y) == 0:
+        raise ValueError("cannot bootstrap on zero items")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    estimate = float(metric(y, b) - metric(y, a))
+    diffs = _diff_distribution(y, a, b, metric, int(n_resamples), np.random.default_rng(random_state))
+    lo, hi = np.quantile(diffs, [(1 - confidence) / 2, (1 + confidence) / 2])
+    return Interval(estimate, float(lo), float(hi), len(y))
+
+
+def _scores(y, pred, labels) -> ModelScores:
+    prec, rec, f1, sup = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+    per_class = {lab: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                 for lab, p, r, f, s in zip(labels, prec, rec, f1, sup)}
+    return ModelScores(
+        accuracy=float(accuracy_score(y, pred)),
+        macro_f1=_MacroF1(labels)(y, pred),
+        per_class=per_class,
+        confusion=confusion_matrix(y, pred, labels=labels).tolist(),
+        n=len(y),
+    )
+
+
+def compare_models(y_true, champion_pred, challenger_pred, labels, *, random_state=0,
+                   n_resamples=2000) -> ComparisonReport:
+    """Score champion and challenger on the same audit items and compare them.
+
+    Parameters
+    ----------
+    y_true, champion_pred, challenger_pred : array-like of shape (n_items,)
+        Audit labels and each model's predictions (lists, arrays or Series).
+    labels : sequence of str
+        Class labels; fixes the order of per-class scores and confusion matrices.
+    random_state : int or None, default=0
+        Seed for the paired bootstraps.
+    n_resamples : int, default=2000
+        Bootstrap resamples.
+
+    Returns
+    -------
+    ComparisonReport
+        Scores per model, challenger-minus-champion intervals for accuracy and
+        macro F1, the McNemar mid-p result (A = champion, B = challenger), n_eval.
+    """
+    y, a, b = _as_arrays(y_true, champion_pred, challenger_pred)
+    if len(y) == 0:
+        raise ValueError("no audit items to compare on")
+    labels = list(labels)
+    boot = dict(n_resamples=n_resamples, random_state=random_state)
+    return ComparisonReport(
+        champion=_scores(y, a, labels),
+        challenger=_scores(y, b, labels),
+        accuracy_diff=paired_bootstrap_diff(y, a, b, accuracy_score, **boot),
+        macro_f1_diff=paired_bootstrap_diff(y, a, b, _MacroF1(labels), **boot),
+        mcnemar=mcnemar_midp(y, a, b),
+        n_eval=len(y),
+        labels=labels,
+    )
+
+
+def _labels_needed_for_significance(report: ComparisonReport) -> int | None:
+    b, c = report.mcnemar.n_b_only, report.mcnemar.n_a_only
+    if b == c:
+        return None
+    z_obs = abs(b - c) / math.sqrt(b + c)
+    needed_total = math.ceil(report.n_eval * (_Z_TARGET / z_obs) ** 2)
+    return max(1, needed_total - report.n_eval)
+
+
+def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_labels: int) -> GateDecision:
+    """Decide whether the challenger replaces the champion.
+
+    Parameters
+    ----------
+    report : ComparisonReport
+        Output of :func:`compare_models` (champion = A, challenger = B).
+    policy : GatePolicy, default=GatePolicy()
+        Thresholds for gain, significance, per-class recall drops and audit size.
+    new_labels : int
+        Labels the challenger was trained on beyond the champion's.
+
+    Returns
+    -------
+    GateDecision
+        ``decision`` in {"promote", "keep", "insufficient-evidence"}, reasons citing
+        the numbers and the n they rest on, and ``labels_needed`` (more audit labels
+        that would likely settle it) when evidence is insufficient.
+    """
+    n, d, m = report.n_eval, report.accuracy_diff, report.mcnemar
+    acc = (f"accuracy {report.champion.accuracy:.1%} -> {report.challenger.accuracy:.1%} "
+           f"(diff {d.estimate:+.1%}, 95% CI {d.ci_low:+.1%} to {d.ci_high:+.1%}, n={n} audit items)")
+    mc = (f"McNemar mid-p {m.p_value:.3g} on {m.n_a_only + m.n_b_only} discordant items "
+          f"({m.n_b_only} only challenger right, {m.n_a_only} only champion right)")
+    if new_labels == 0:
+        return GateDecision("keep", ["challenger was trained on 0 new labels; it is never promoted", acc])
+    if n < policy.min_eval:
+        needed = policy.min_eval - n
+        est = _labels_needed_for_significance(report)
+        return GateDecision("insufficient-evidence", [
+            f"only {n} audit items; at least {policy.min_eval} are required", acc, mc],
+            max(needed, est or 0))
+    regressions = []
+    for lab in report.labels:
+        old, new = report.champion.per_class[lab], report.challenger.per_class[lab]
+        if old["support"] >= 5 and old["recall"] - new["recall"] > policy.per_class_tolerance + 1e-12:
+            regressions.append(f"recall for class '{lab}' drops {old['recall']:.1%} -> {new['recall']:.1%} "
+                               f"(n={old['support']}), beyond the {policy.per_class_tolerance:.1%} tolerance")
+    if d.estimate > policy.min_gain and m.p_value < policy.alpha and not regressions:
+        return GateDecision("promote", [acc, mc + f" < alpha {policy.alpha}"])
+    if regressions:
+        return GateDecision("keep", regressions + [acc])
+    if d.estimate <= policy.min_gain and (m.p_value < policy.alpha or d.ci_high <= policy.min_gain):
+        return GateDecision("keep", [f"challenger does not beat the champion by more than "
+                                     f"{policy.min_gain:.1%}", acc, mc])
+    needed = _labels_needed_for_significance(report)
+    tail = (f"about {needed} more audit labels would make the difference significant if the "
+            f"observed discordance holds" if needed is not None
+            else "both models are right on exactly as many discordant items; no direction to detect")
+    return GateDecision("insufficient-evidence", [acc, mc + f" >= alpha {policy.alpha}", tail], needed)

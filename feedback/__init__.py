@@ -1,0 +1,1 @@
+"""The label store and the review loop around a production classifier."""

@@ -1,0 +1,100 @@
+"""The digits demo: a seed set, a v1 champion, a drifting production stream and end-user disputes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_digits
+
+from feedback import repository
+from feedback.ingest import ingest_feedback, ingest_predictions
+from feedback.tasks import init_task
+from feedback.workspace import Workspace
+
+N_BATCHES = 6
+BATCH_SIZE = 300
+DRIFT_STARTS_AT = 3  # batches 3, 4, 5 (0-based) are noisier and lean to a few classes
+SEED_PER_CLASS = 5
+
+
+def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Seed frame and production batches (with a ``label`` column holding the truth).
+
+    Parameters
+    ----------
+    random_state : int, default=0
+
+    Returns
+    -------
+    seed : DataFrame
+        ``SEED_PER_CLASS`` examples per digit: columns id, px_0..px_63, label.
+    batches : list of DataFrame
+        ``N_BATCHES`` frames of ``BATCH_SIZE`` rows. From ``DRIFT_STARTS_AT`` on,
+        pixel noise grows and the class mix shifts toward 3, 5, 8 and 9.
+    """
+    rng = np.random.default_rng(random_state)
+    digits = load_digits()
+    X, y = digits.data, digits.target
+    columns = [f"px_{i}" for i in range(X.shape[1])]
+    seed_idx = np.concatenate([rng.choice(np.flatnonzero(y == c), SEED_PER_CLASS, replace=False) for c in range(10)])
+    pool = np.setdiff1d(np.arange(len(y)), seed_idx)
+    seed = pd.DataFrame(X[seed_idx], columns=columns)
+    seed.insert(0, "id", [f"seed-{i}" for i in seed_idx])
+    seed["label"] = y[seed_idx]
+
+    batches = []
+    for b in range(N_BATCHES):
+        drifted = b >= DRIFT_STARTS_AT
+        weights = np.ones(10)
+        if drifted:
+            weights[[3, 5, 8, 9]] = 4.0
+        p = weights[y[pool]] / weights[y[pool]].sum()
+        chosen = rng.choice(pool, BATCH_SIZE, replace=True, p=p)
+        noise_sd = 2.5 * (b - DRIFT_STARTS_AT + 1) if drifted else 0.0
+        pixels = np.clip(np.rint(X[chosen] + rng.normal(0.0, noise_sd, X[chosen].shape)), 0, 16)
+        batch = pd.DataFrame(pixels, columns=columns)
+        batch.insert(0, "id", [f"p{b}-{i:04d}" for i in range(BATCH_SIZE)])
+        batch["label"] = y[chosen]
+        batches.append(batch)
+    return seed, batches
+
+
+def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35) -> dict:
+    """Build the demo store in ``ws`` through the same library calls a team would use.
+
+    Files land in ``<home>/demo/``: ``seed.csv``, ``batch_<k>.csv`` (inputs only),
+    ``feedback_<k>.csv`` (end-user signals) and ``truth.csv`` (the true label of
+    every production item, for trying the loop with an oracle).
+
+    Returns
+    -------
+    dict
+        Counts: predictions, batches, disputes, audit items.
+    """
+    rng = np.random.default_rng(random_state + 1)
+    folder = ws.home / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    seed, batches = make_digits_stream(random_state)
+    seed.to_csv(folder / "seed.csv", index=False)
+    init_task(ws, folder / "seed.csv", "label", image_shape=(8, 8), random_state=random_state)
+    n_audit = n_disputes = 0
+    for k, batch in enumerate(batches):
+        batch.drop(columns="label").to_csv(folder / f"batch_{k}.csv", index=False)
+        n_audit += ingest_predictions(ws, folder / f"batch_{k}.csv").n_audit
+        served = repository.predictions_frame(ws.engine, batch["id"].tolist())["predicted"]
+        wrong = served.astype(str).to_numpy() != batch["label"].astype(str).to_numpy()
+        disputed = wrong & (rng.random(len(batch)) < dispute_share)
+        accepted = ~wrong & (rng.random(len(batch)) < 0.05)
+        gives_label = rng.random(len(batch)) < 0.5
+        signals = pd.DataFrame({
+            "id": batch["id"],
+            "signal": np.where(disputed, "disputed", "accepted"),
+            "user_label": np.where(disputed & gives_label, batch["label"].astype(str), None),
+        })[disputed | accepted]
+        signals.to_csv(folder / f"feedback_{k}.csv", index=False)
+        if len(signals):
+            ingest_feedback(ws, folder / f"feedback_{k}.csv")
+        n_disputes += int(disputed.sum())
+    pd.concat(batches)[["id", "label"]].to_csv(folder / "truth.csv", index=False)
+    return {"predictions": N_BATCHES * BATCH_SIZE, "batches": N_BATCHES, "disputes": n_disputes,
+            "audit_items": n_audit, "seed": len(seed), "drift_starts_at_batch": DRIFT_STARTS_AT}

@@ -1,0 +1,47 @@
+"""Reading the files users hand over: CSV, Parquet or JSON lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from feedback.exceptions import InputError
+
+READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV, Parquet or JSONL file into a DataFrame.
+
+    Parameters
+    ----------
+    path : path-like
+    string_columns : tuple of str
+        Columns read as text whatever they look like (ids keep leading zeros).
+
+    Raises
+    ------
+    InputError
+        The file is missing, of an unknown kind, or cannot be parsed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"File not found: {path}. Check the path and try again.")
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path, dtype={c: "string" for c in string_columns}, engine="pyarrow")
+        elif kind == "parquet":
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_json(path, lines=True, dtype={c: "string" for c in string_columns})
+    except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear message
+        raise InputError(f"Cannot parse {path.name} as {kind}: {exc}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    for column in string_columns:
+        if column in frame.columns:
+            frame[column] = frame[column].astype("string")
+    return frame

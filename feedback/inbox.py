@@ -1,0 +1,95 @@
+"""The inbox: how files reach a store while the app holds the database.
+
+DuckDB lets one process hold the file. While the app runs, a command hands its
+file over by dropping it into ``<home>/inbox/<kind>/``; the app's watcher thread
+ingests it and moves it to ``inbox/done/`` (with a ``.result.json``) or
+``inbox/failed/`` (with a ``.error.txt`` naming the problem).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import uuid
+from pathlib import Path
+
+from feedback.exceptions import FeedbackError, InputError
+from feedback.files import READERS
+from feedback.models import utcnow
+from feedback.workspace import Workspace
+
+KINDS = ("predictions", "feedback")
+
+
+def drop_into_inbox(ws: Workspace, path: Path, kind: str) -> Path:
+    """Copy a file into the inbox atomically (copied under a temporary name, then renamed)."""
+    path = Path(path)
+    if kind not in KINDS:
+        raise InputError(f"Unknown inbox kind {kind!r}; use one of {', '.join(KINDS)}.")
+    if not path.is_file():
+        raise InputError(f"File not found: {path}. Check the path and try again.")
+    if path.suffix.lower() not in READERS:
+        raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
+    folder = ws.inbox_dir / kind
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}-{path.name}"
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(path, partial)
+    partial.replace(target)
+    return target
+
+
+def pending_files(ws: Workspace) -> list[tuple[str, Path]]:
+    """Inbox files waiting to be ingested, oldest first."""
+    found = []
+    for kind in KINDS:
+        folder = ws.inbox_dir / kind
+        if folder.is_dir():
+            found += [(kind, p) for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS]
+    return sorted(found, key=lambda item: item[1].name)
+
+
+def process_inbox(ws: Workspace) -> list[dict]:
+    """Ingest every pending inbox file; return one outcome per file."""
+    from feedback.ingest import ingest_feedback, ingest_predictions
+
+    outcomes = []
+    for kind, path in pending_files(ws):
+        try:
+            if kind == "predictions":
+                outcome = {"ok": True, **ingest_predictions(ws, path).to_dict()}
+            else:
+                outcome = {"ok": True, "signals": ingest_feedback(ws, path)}
+            folder, note, text = ws.inbox_dir / "done", ".result.json", json.dumps(outcome, default=str)
+        except FeedbackError as exc:
+            outcome = {"ok": False, "error": str(exc)}
+            folder, note, text = ws.inbox_dir / "failed", ".error.txt", str(exc)
+        folder.mkdir(parents=True, exist_ok=True)
+        moved = path.replace(folder / path.name)
+        moved.with_name(moved.name + note).write_text(text)
+        outcomes.append({"file": path.name, "kind": kind, **outcome})
+    return outcomes
+
+
+class InboxWatcher(threading.Thread):
+    """A daemon thread that processes the inbox every ``interval`` seconds until stopped."""
+
+    def __init__(self, ws: Workspace, interval: float = 2.0):
+        super().__init__(daemon=True, name="feedback-inbox")
+        self.ws = ws
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.last_outcomes: list[dict] = []
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                outcomes = process_inbox(self.ws)
+            except Exception as exc:  # noqa: BLE001 - the watcher must outlive one bad poll
+                outcomes = [{"ok": False, "error": f"{type(exc).__name__}: {exc}"}]
+            if outcomes:
+                self.last_outcomes = outcomes
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,138 @@
+"""Recording expert labels: one at a time from the app or CLI, or many from a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from sqlmodel import Session
+
+from feedback import db, repository
+from feedback.exceptions import InputError
+from feedback.files import read_table
+from feedback.models import LabelEvent, utcnow
+from feedback.tasks import load_task
+from feedback.validation import describe_rows
+from feedback.workspace import Workspace
+
+ACTIONS = ("confirm", "correct", "skip", "ambiguous")
+UNLABELLED_ACTIONS = ("skip", "ambiguous")
+
+
+def _resolve_action(action: str | None, label: str | None, predicted: str) -> str:
+    if action is None:
+        if label is None:
+            raise InputError("Give a label, or --action skip / ambiguous.")
+        return "confirm" if label == predicted else "correct"
+    if action not in ACTIONS:
+        raise InputError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
+    if action in UNLABELLED_ACTIONS:
+        return action
+    if label is None:
+        raise InputError(f"Action {action} needs a label.")
+    if action == "confirm" and label != predicted:
+        raise InputError(f"Cannot confirm {label!r}: the model predicted {predicted!r}. Use --action correct.")
+    return action
+
+
+def record_label(
+    ws: Workspace,
+    external_id: str,
+    label: str | None,
+    *,
+    annotator: str,
+    action: str | None = None,
+    reason_code: str | None = None,
+    comment: str | None = None,
+    seconds_spent: float | None = None,
+    suggestion_hidden: bool = False,
+) -> LabelEvent:
+    """Append one label event; committed before this returns.
+
+    Parameters
+    ----------
+    external_id : str
+        Id of a logged prediction.
+    label : str or None
+        A label from the task's label set; None for skip or ambiguous.
+    annotator : str
+    action : {"confirm", "correct", "skip", "ambiguous"}, default=None
+        Inferred from the label when None: confirm when it equals the prediction.
+
+    Raises
+    ------
+    InputError
+        Unknown id, a label outside the label set, or an action that does not fit.
+    """
+    task = load_task(ws)
+    if not annotator or not annotator.strip():
+        raise InputError("Say who is labelling (--annotator NAME).")
+    label = None if label is None or str(label).strip() == "" else str(label).strip()
+    if label is not None and label not in task.labels:
+        raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
+    with Session(ws.engine) as session:
+        prediction = repository.get_prediction(session, str(external_id))
+        if prediction is None:
+            raise InputError(f"No logged prediction has id {external_id!r}. Check the id, or ingest it first.")
+        resolved = _resolve_action(action, label, prediction.predicted)
+        event = LabelEvent(
+            external_id=prediction.external_id, annotator=annotator.strip(),
+            label=None if resolved in UNLABELLED_ACTIONS else label, action=resolved,
+            reason_code=reason_code or None, comment=comment or None, seconds_spent=seconds_spent,
+            shown_prediction=None if suggestion_hidden else prediction.predicted,
+            shown_model_version=prediction.model_version, suggestion_hidden=suggestion_hidden,
+        )
+        return repository.add(session, event)
+
+
+def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
+    """Append label events from a file with columns id and label (optional comment, reason_code).
+
+    Returns
+    -------
+    int
+        Events stored. Every row is checked first; one bad row refuses the file.
+    """
+    task = load_task(ws)
+    if not annotator or not annotator.strip():
+        raise InputError("Say who labelled the file (--annotator NAME).")
+    source = Path(path).name
+    frame = read_table(path, string_columns=("id", "label"))
+    for column in ("id", "label"):
+        if column not in frame.columns:
+            raise InputError(f"{source} needs columns id and label; {column!r} is missing.")
+    extra = [c for c in frame.columns if c not in ("id", "label", "comment", "reason_code")]
+    if extra:
+        raise InputError(f"{source} has unknown column(s) {', '.join(extra)}; use id, label, comment, reason_code.")
+    ids = frame["id"].astype("string").str.strip()
+    labels = frame["label"].astype("string").str.strip()
+    empty = ids.isna() | labels.isna() | (labels == "")
+    if empty.any():
+        raise InputError(f"{source}: id or label is empty on {describe_rows(empty)}.")
+    outside = ~labels.isin(task.labels)
+    if outside.any():
+        raise InputError(
+            f"{source}: label {labels[outside].iloc[0]!r} on {describe_rows(outside)} is not in the task's "
+            f"label set ({', '.join(task.labels)})."
+        )
+    shown = repository.predictions_frame(ws.engine, ids.astype(str).tolist())
+    unknown = shown["predicted"].isna().to_numpy()
+    if unknown.any():
+        raise InputError(
+            f"{source}: no logged prediction has id {ids[unknown].iloc[0]!r} ({describe_rows(pd.Series(unknown))})."
+        )
+    predicted = shown["predicted"].astype(str).to_numpy()
+    events = pd.DataFrame({
+        "external_id": ids.astype(str).to_numpy(),
+        "annotator": annotator.strip(),
+        "created_at": utcnow(),
+        "label": labels.astype(str).to_numpy(),
+        "action": ["confirm" if a == b else "correct" for a, b in zip(labels.astype(str), predicted)],
+        "reason_code": frame["reason_code"].astype(object).to_numpy() if "reason_code" in frame else None,
+        "comment": frame["comment"].astype(object).to_numpy() if "comment" in frame else None,
+        "shown_prediction": predicted,
+        "shown_model_version": shown["model_version"].astype(int).to_numpy(),
+        "suggestion_hidden": False,
+    })
+    with db.native_transaction(ws.engine) as raw:
+        return repository.insert_label_events(raw, events)

@@ -1,0 +1,158 @@
+"""SQLModel tables of the label store. Tables only: queries live in repository.py.
+
+Integer keys use an explicit ``Sequence`` because duckdb-engine compiles a plain
+autoincrement key to ``SERIAL``, which DuckDB lacks. Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Sequence
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Current time in UTC, timezone-aware as SQLModel requires."""
+    return datetime.now(UTC)
+
+
+def _sequence_key(name: str) -> Any:
+    seq = Sequence(name)
+    return Field(
+        default=None,
+        primary_key=True,
+        sa_column_args=[seq],
+        sa_column_kwargs={"server_default": seq.next_value()},
+    )
+
+
+def _json(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(JSON, nullable=nullable))
+
+
+class Task(SQLModel, table=True):
+    """The one classification task of a store: its labels, features and model."""
+
+    name: str = Field(primary_key=True)
+    labels: list = _json()
+    features: list = _json()  # [{"name": str, "kind": "numeric" | "categorical" | "text"}]
+    id_col: str
+    label_col: str
+    model_name: str
+    image_shape: list | None = _json(nullable=True)
+    audit_share: float = 0.05
+    audit_salt: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IngestBatch(SQLModel, table=True):
+    """One ingest call: the unit of the ``batch`` monitoring window."""
+
+    batch_id: str = Field(primary_key=True)
+    source: str
+    received_at: datetime = Field(default_factory=utcnow)
+    n_rows: int
+    n_skipped_existing: int = 0
+    model_version: int
+
+
+class Prediction(SQLModel, table=True):
+    """A logged production prediction; its input features sit in the task's input table."""
+
+    external_id: str = Field(primary_key=True)
+    batch_id: str = Field(index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+    model_version: int
+    predicted: str
+    confidence: float
+    margin: float
+    entropy: float
+    probabilities: list = _json()  # aligned with Task.labels
+    is_audit: bool = False
+    challenger_version: int | None = None
+    challenger_predicted: str | None = None
+    challenger_confidence: float | None = None
+
+
+class FeedbackSignal(SQLModel, table=True):
+    """An end user's reaction to a prediction: disputed or accepted."""
+
+    id: int | None = _sequence_key("feedback_signal_id_seq")
+    external_id: str = Field(index=True)
+    signal: str
+    user_label: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class LabelEvent(SQLModel, table=True):
+    """An expert's answer on one item. Append-only: never updated, never deleted."""
+
+    id: int | None = _sequence_key("label_event_id_seq")
+    external_id: str = Field(index=True)
+    annotator: str
+    created_at: datetime = Field(default_factory=utcnow)
+    label: str | None = None
+    action: str  # confirm | correct | skip | ambiguous
+    reason_code: str | None = None
+    comment: str | None = None
+    seconds_spent: float | None = None
+    shown_prediction: str | None = None
+    shown_model_version: int | None = None
+    suggestion_hidden: bool = False
+
+
+class ModelVersion(SQLModel, table=True):
+    """A trained model file, the label snapshot it learned from, and its alias."""
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    model_name: str
+    artifact_path: str
+    sha256: str
+    snapshot_id: str
+    n_labels: int
+    n_seed: int
+    params: dict = _json()
+    code_version: str
+    trained_at: datetime = Field(default_factory=utcnow)
+    training_seconds: float
+    metrics: dict | None = _json(nullable=True)
+    alias: str | None = None  # champion | challenger | archived
+
+
+class Decision(SQLModel, table=True):
+    """A promotion or rollback: who, when, why."""
+
+    id: int | None = _sequence_key("decision_id_seq")
+    action: str  # promote | rollback
+    version: int
+    previous_version: int | None = None
+    actor: str
+    reason: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Alert(SQLModel, table=True):
+    """A monitoring alert and its state: open, acknowledged or resolved."""
+
+    id: int | None = _sequence_key("alert_id_seq")
+    kind: str
+    message: str
+    state: str = "open"
+    created_at: datetime = Field(default_factory=utcnow)
+    details: dict | None = _json(nullable=True)
+
+
+class AppliedMigration(SQLModel, table=True):
+    """Names of the schema migrations already applied to this database."""
+
+    name: str = Field(primary_key=True)
+    applied_at: datetime = Field(default_factory=utcnow)
+
+
+class SeedLabel(SQLModel, table=True):
+    """The label of one row of the seed file; its features sit in the seed input table."""
+
+    external_id: str = Field(primary_key=True)
+    label: str

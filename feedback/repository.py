@@ -1,0 +1,285 @@
+"""Every query of the label store: ORM for single rows, DuckDB's native path for bulk.
+
+With db.py, the only module that speaks SQL. Callers pass and receive model
+objects and DataFrames.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from feedback import db
+from feedback.exceptions import NotInitializedError
+from feedback.models import (
+    Alert,
+    Decision,
+    FeedbackSignal,
+    IngestBatch,
+    LabelEvent,
+    ModelVersion,
+    Prediction,
+    SeedLabel,
+    Task,
+)
+
+LABELLED_ACTIONS = ("confirm", "correct")
+
+# The current gold label of an item: its latest confirm or correct event.
+_GOLD_SQL = """
+    SELECT external_id, label, annotator FROM (
+        SELECT external_id, label, annotator,
+               row_number() OVER (PARTITION BY external_id ORDER BY created_at DESC, id DESC) AS rank
+        FROM labelevent WHERE action IN ('confirm', 'correct')
+    ) WHERE rank = 1
+"""
+
+
+# --- task -----------------------------------------------------------------
+
+def get_task(session: Session) -> Task:
+    """The store's task; raises NotInitializedError when there is none."""
+    task = session.exec(select(Task)).first()
+    if task is None:
+        raise NotInitializedError(
+            "This store has no task yet. Create one with "
+            "`python -m feedback init --data FILE --label-col COL`, or build the demo with `python -m feedback demo`."
+        )
+    return task
+
+
+def has_task(engine: Engine) -> bool:
+    """Whether a task exists (False on a database with no tables yet)."""
+    try:
+        with Session(engine) as session:
+            return session.exec(select(Task)).first() is not None
+    except Exception:  # noqa: BLE001 - a fresh file has no task table: that is "no task"
+        return False
+
+
+# --- bulk writes ------------------------------------------------------------
+
+def insert_seed(raw: Any, inputs: pd.DataFrame, labels: pd.DataFrame) -> None:
+    """Store the seed file's features and labels (inside a native transaction)."""
+    db.insert_frame(raw, db.SEED_INPUT, inputs)
+    db.insert_frame(raw, "seedlabel", labels)
+
+
+def insert_predictions(raw: Any, batch: IngestBatch, predictions: pd.DataFrame, inputs: pd.DataFrame) -> None:
+    """Store one ingest call: its batch row, prediction rows and input rows, all or nothing.
+
+    ``predictions`` carries the class probabilities as ``proba_0 .. proba_k``
+    columns (task label order); they are packed into the JSON column here.
+    """
+    db.insert_frame(raw, "ingestbatch", pd.DataFrame([batch.model_dump()]))
+    proba_cols = sorted((c for c in predictions.columns if c.startswith("proba_")), key=lambda c: int(c[6:]))
+    plain = [c for c in predictions.columns if not c.startswith("proba_")]
+    raw.register("_incoming_predictions", predictions)
+    try:
+        cols = ", ".join(db.quote(c) for c in plain)
+        packed = "to_json([" + ", ".join(proba_cols) + "])"
+        raw.execute(
+            f"INSERT INTO prediction ({cols}, probabilities) SELECT {cols}, {packed} FROM _incoming_predictions"
+        )
+    finally:
+        raw.unregister("_incoming_predictions")
+    db.insert_frame(raw, db.PREDICTION_INPUT, inputs)
+
+
+def insert_feedback_signals(raw: Any, signals: pd.DataFrame) -> int:
+    """Append end-user signals (external_id, signal, user_label, received_at)."""
+    return db.insert_frame(raw, "feedbacksignal", signals)
+
+
+def insert_label_events(raw: Any, events: pd.DataFrame) -> int:
+    """Append many label events at once (ids come from the sequence)."""
+    return db.insert_frame(raw, "labelevent", events)
+
+
+# --- single rows ------------------------------------------------------------
+
+def add(session: Session, row: Any) -> Any:
+    """Insert one row, commit, and return it refreshed (with its generated id)."""
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def get_prediction(session: Session, external_id: str) -> Prediction | None:
+    """The logged prediction with this id, or None."""
+    return session.get(Prediction, external_id)
+
+
+def label_history(session: Session, external_id: str) -> list[LabelEvent]:
+    """All label events on an item, oldest first."""
+    statement = select(LabelEvent).where(LabelEvent.external_id == external_id).order_by(LabelEvent.id)
+    return list(session.exec(statement).all())
+
+
+def feedback_for(session: Session, external_id: str) -> list[FeedbackSignal]:
+    """End-user signals on an item, oldest first."""
+    statement = select(FeedbackSignal).where(FeedbackSignal.external_id == external_id).order_by(FeedbackSignal.id)
+    return list(session.exec(statement).all())
+
+
+# --- look-ups over many ids ---------------------------------------------------
+
+def known_ids(engine: Engine, table: str, ids: pd.Series) -> set[str]:
+    """Which of ``ids`` already exist in ``table`` (prediction or seedlabel)."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.register("_lookup_ids", pd.DataFrame({"external_id": ids.astype(str)}))
+        try:
+            rows = raw.execute(
+                f"SELECT t.external_id FROM {db.quote(table)} t JOIN _lookup_ids USING (external_id)"
+            ).fetchall()
+        finally:
+            raw.unregister("_lookup_ids")
+    return {r[0] for r in rows}
+
+
+def read_inputs(engine: Engine, table: str, ids: list[str]) -> pd.DataFrame:
+    """Input features of the given items, in the order of ``ids``, indexed by external_id."""
+    frame = db.read_frame(engine, f"SELECT * FROM {db.quote(table)} WHERE external_id IN (SELECT unnest(?))", [ids])
+    return frame.set_index("external_id").reindex(ids)
+
+
+def predictions_frame(engine: Engine, ids: list[str]) -> pd.DataFrame:
+    """Logged predictions of the given items, indexed by external_id."""
+    frame = db.read_frame(engine, "SELECT * FROM prediction WHERE external_id IN (SELECT unnest(?))", [ids])
+    return frame.set_index("external_id").reindex(ids)
+
+
+# --- queue candidates -----------------------------------------------------------
+
+_UNLABELLED = "NOT EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id AND l.action <> 'skip')"
+_CANDIDATE_COLS = "p.external_id, p.predicted, p.confidence, p.margin, p.entropy, p.is_audit, p.received_at"
+
+
+def disputed_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
+    """Unlabelled items an end user disputed, most recent dispute first."""
+    return db.read_frame(
+        engine,
+        f"""SELECT {_CANDIDATE_COLS}, max(f.received_at) AS disputed_at, count(*) AS n_disputes
+            FROM prediction p JOIN feedbacksignal f ON f.external_id = p.external_id AND f.signal = 'disputed'
+            WHERE {_UNLABELLED}
+            GROUP BY ALL ORDER BY disputed_at DESC LIMIT ?""",
+        [limit],
+    )
+
+
+def least_margin_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
+    """Unlabelled non-audit items with the smallest margin between the top two classes."""
+    return db.read_frame(
+        engine,
+        f"""SELECT {_CANDIDATE_COLS} FROM prediction p
+            WHERE NOT p.is_audit AND {_UNLABELLED}
+            ORDER BY p.margin ASC, p.external_id LIMIT ?""",
+        [limit],
+    )
+
+
+def audit_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
+    """Unlabelled audit items, oldest first so the audit slice is labelled evenly over time."""
+    return db.read_frame(
+        engine,
+        f"""SELECT {_CANDIDATE_COLS} FROM prediction p
+            WHERE p.is_audit AND {_UNLABELLED}
+            ORDER BY p.received_at, p.external_id LIMIT ?""",
+        [limit],
+    )
+
+
+# --- training and evaluation sets ---------------------------------------------------
+
+def seed_training_set(engine: Engine) -> pd.DataFrame:
+    """Seed rows with their features and a ``__label__`` column."""
+    return db.read_frame(
+        engine,
+        f"SELECT i.*, s.label AS __label__ FROM seedlabel s JOIN {db.SEED_INPUT} i USING (external_id) "
+        "ORDER BY external_id",
+    )
+
+
+def expert_training_set(engine: Engine) -> pd.DataFrame:
+    """Gold-labelled production items outside the audit slice, with features and ``__label__``."""
+    return db.read_frame(
+        engine,
+        f"""SELECT i.*, g.label AS __label__ FROM ({_GOLD_SQL}) g
+            JOIN prediction p USING (external_id) JOIN {db.PREDICTION_INPUT} i USING (external_id)
+            WHERE NOT p.is_audit ORDER BY external_id""",
+    )
+
+
+def audit_evaluation_set(engine: Engine) -> pd.DataFrame:
+    """Gold-labelled audit items, with features and ``__label__``: no model trains on these."""
+    return db.read_frame(
+        engine,
+        f"""SELECT i.*, g.label AS __label__ FROM ({_GOLD_SQL}) g
+            JOIN prediction p USING (external_id) JOIN {db.PREDICTION_INPUT} i USING (external_id)
+            WHERE p.is_audit ORDER BY external_id""",
+    )
+
+
+# --- model versions and decisions --------------------------------------------------------
+
+def list_versions(session: Session) -> list[ModelVersion]:
+    """All model versions, newest first."""
+    return list(session.exec(select(ModelVersion).order_by(ModelVersion.version.desc())).all())
+
+
+def get_version(session: Session, version: int) -> ModelVersion | None:
+    """One model version, or None."""
+    return session.get(ModelVersion, version)
+
+
+def version_with_alias(session: Session, alias: str) -> ModelVersion | None:
+    """The version holding an alias (champion or challenger), or None."""
+    return session.exec(select(ModelVersion).where(ModelVersion.alias == alias)).first()
+
+
+def next_version_number(session: Session) -> int:
+    """One more than the highest version so far."""
+    return (session.exec(select(func.max(ModelVersion.version))).one() or 0) + 1
+
+
+def decisions(session: Session) -> list[Decision]:
+    """Promotions and rollbacks, newest first."""
+    return list(session.exec(select(Decision).order_by(Decision.id.desc())).all())
+
+
+def open_alerts(session: Session) -> list[Alert]:
+    """Alerts not yet resolved, newest first."""
+    return list(session.exec(select(Alert).where(Alert.state != "resolved").order_by(Alert.id.desc())).all())
+
+
+# --- counts and export ----------------------------------------------------------------------
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Row counts behind ``status``."""
+    frame = db.read_frame(
+        engine,
+        f"""SELECT
+            (SELECT count(*) FROM prediction) AS predictions,
+            (SELECT count(*) FROM prediction WHERE is_audit) AS audit_items,
+            (SELECT count(*) FROM labelevent) AS label_events,
+            (SELECT count(*) FROM ({_GOLD_SQL})) AS labelled_items,
+            (SELECT count(*) FROM feedbacksignal WHERE signal = 'disputed') AS disputes,
+            (SELECT count(*) FROM seedlabel) AS seed_labels""",
+    )
+    return {k: int(v) for k, v in frame.iloc[0].items()}
+
+
+EXPORT_SQL = """
+    SELECT l.id AS event_id, l.external_id AS id, l.label, l.action, l.annotator, l.created_at,
+           l.reason_code, l.comment, l.seconds_spent, l.shown_prediction, l.shown_model_version,
+           l.suggestion_hidden, p.model_version AS serving_model_version, p.predicted AS served_prediction,
+           p.confidence AS served_confidence, p.is_audit, p.batch_id
+    FROM labelevent l LEFT JOIN prediction p USING (external_id)
+    ORDER BY l.id
+"""

@@ -1,0 +1,38 @@
+"""A summary of the store: counts, the two model aliases, open alerts."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from feedback import repository
+from feedback.tasks import load_task
+from feedback.workspace import Workspace
+
+
+def _version_summary(row) -> dict | None:
+    if row is None:
+        return None
+    return {"version": row.version, "trained_at": row.trained_at.isoformat(), "n_labels": row.n_labels,
+            "n_seed": row.n_seed, "snapshot_id": row.snapshot_id, "metrics": row.metrics}
+
+
+def store_status(ws: Workspace) -> dict:
+    """Counts of predictions and labels, the champion, the challenger, and open alerts."""
+    task = load_task(ws)
+    counts = repository.count_rows(ws.engine)
+    with Session(ws.engine) as session:
+        champion = repository.version_with_alias(session, "champion")
+        challenger = repository.version_with_alias(session, "challenger")
+        versions = [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "sha256": v.sha256[:12]}
+                    for v in repository.list_versions(session)]
+        alerts = [{"id": a.id, "kind": a.kind, "message": a.message, "state": a.state,
+                   "created_at": a.created_at.isoformat()} for a in repository.open_alerts(session)]
+    return {
+        "task": task.name,
+        "labels": task.labels,
+        **counts,
+        "champion": _version_summary(champion),
+        "challenger": _version_summary(challenger),
+        "versions": versions,
+        "open_alerts": alerts,
+    }

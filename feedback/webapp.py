@@ -1,0 +1,63 @@
+"""What the Streamlit pages share: the workspace (one per process) and its background threads.
+
+The app process owns the DuckDB file for its whole life; other processes hand
+files over through the inbox, which a watcher thread started here ingests.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from feedback.inbox import InboxWatcher
+from feedback.jobs import BackgroundJob
+from feedback.workspace import Workspace, open_workspace
+
+
+def _setting(name: str) -> str | None:
+    try:
+        if name in st.secrets:
+            return str(st.secrets[name])
+    except Exception:  # noqa: BLE001 - no secrets file is the normal case
+        pass
+    return os.environ.get(name)
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace(home: str | None, url: str | None) -> Workspace:
+    from feedback.db import create_db_and_tables
+
+    ws = open_workspace(home, url)
+    create_db_and_tables(ws.engine)
+    return ws
+
+
+@st.cache_resource(show_spinner=False)
+def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
+    interval = float(_setting("FEEDBACK_INBOX_INTERVAL") or 2.0)
+    watcher = InboxWatcher(_workspace(home, url), interval=interval)
+    watcher.start()
+    return watcher
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(home: str | None, url: str | None) -> dict[str, BackgroundJob]:
+    return {}
+
+
+def get_workspace() -> Workspace:
+    """The workspace named by ``FEEDBACK_HOME`` / ``FEEDBACK_DATABASE_URL`` (secrets or environment)."""
+    key = (_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+    _inbox_watcher(*key)
+    return _workspace(*key)
+
+
+def inbox_watcher() -> InboxWatcher:
+    """The running inbox watcher of this process."""
+    return _inbox_watcher(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+
+
+def jobs() -> dict[str, BackgroundJob]:
+    """Background jobs of this process by name (shared by every browser session)."""
+    return _jobs(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))

@@ -1,0 +1,95 @@
+"""Where a feedback store lives: its home folder, database URL and engine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+DEFAULT_HOME = "data"
+DATABASE_FILENAME = "feedback.duckdb"
+
+
+@dataclass
+class Workspace:
+    """The folders and database of one feedback store.
+
+    Parameters
+    ----------
+    home : Path
+        Folder holding the database file, model files, snapshots and inbox.
+    database_url : str
+        SQLAlchemy URL of the label store.
+    """
+
+    home: Path
+    database_url: str
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.home / "snapshots"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def is_duckdb(self) -> bool:
+        return self.database_url.startswith("duckdb:")
+
+    @property
+    def database_path(self) -> Path | None:
+        """The DuckDB file behind the URL, or None for an in-memory or non-DuckDB store."""
+        if not self.is_duckdb:
+            return None
+        path = self.database_url.split(":///", 1)[-1].split("?", 1)[0]
+        return None if path in ("", ":memory:") else Path(path)
+
+    def exists(self) -> bool:
+        """Whether the store has been created (always True for a server database)."""
+        path = self.database_path
+        return path.exists() if path is not None else not self.is_duckdb or False
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, created on first use; see :func:`feedback.db.make_engine`."""
+        if self._engine is None:
+            from feedback.db import make_engine
+
+            self._engine = make_engine(self.database_url)
+        return self._engine
+
+    def close(self) -> None:
+        """Release the database (and so DuckDB's file lock)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def open_workspace(home: str | os.PathLike | None = None, database_url: str | None = None) -> Workspace:
+    """Resolve the workspace from arguments, then ``FEEDBACK_HOME`` / ``FEEDBACK_DATABASE_URL``.
+
+    Parameters
+    ----------
+    home : path-like, default=None
+        Home folder; falls back to ``$FEEDBACK_HOME``, then ``data/``.
+    database_url : str, default=None
+        Database URL; falls back to ``$FEEDBACK_DATABASE_URL``, then a DuckDB
+        file ``feedback.duckdb`` inside the home folder.
+
+    Returns
+    -------
+    Workspace
+    """
+    home_path = Path(home or os.environ.get("FEEDBACK_HOME") or DEFAULT_HOME).resolve()
+    url = database_url or os.environ.get("FEEDBACK_DATABASE_URL")
+    if not url:
+        url = f"duckdb:///{home_path / DATABASE_FILENAME}"
+    return Workspace(home=home_path, database_url=url)
