@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Column, Float, MetaData, String, Table, create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from feedback import models
 from feedback.exceptions import DatabaseBusyError
@@ -72,7 +72,7 @@ def create_db_and_tables(engine: Engine) -> None:
     """Create the fixed tables if missing and apply pending migrations."""
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
-        applied = {m.name for m in session.query(models.AppliedMigration).all()}
+        applied = set(session.exec(select(models.AppliedMigration.name)).all())
         for name, migrate in MIGRATIONS:
             if name in applied:
                 continue

@@ -1,0 +1,50 @@
+"""AppTest of pages/models.py: retrain in a worker thread, then promote."""
+
+import time
+
+from feedback import webapp
+from feedback.labels import import_labels
+from feedback.status import store_status
+from feedback.workspace import open_workspace
+
+
+def _wait_for_retrain(timeout=60):
+    job = webapp.jobs().get("retrain")
+    deadline = time.time() + timeout
+    while job.running and time.time() < deadline:
+        time.sleep(0.1)
+    assert not job.running, "retrain did not finish"
+    return job
+
+
+def test_retrain_then_promote(digits_home, page):
+    ws = open_workspace(digits_home)
+    import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
+    ws.close()
+
+    at = page("pages/models.py", digits_home).run()
+    assert not at.exception
+    at.button[0].click().run()  # Retrain
+    assert not at.exception
+    job = _wait_for_retrain()
+    assert job.error is None, job.error
+    at.run()
+    assert any(m.value.startswith("**Decision: promote**") for m in at.markdown)
+    assert any("audit items" in m.value for m in at.markdown), "figures say how many items they rest on"
+
+    at.selectbox[0].set_value(job.result["challenger"]["version"])
+    at.text_input(key="decision_reason").set_value("better on the audit slice").run()
+    next(b for b in at.button if b.label == "Promote").click().run()
+    assert not at.exception
+    assert any("is champion" in s.value for s in at.success)
+    ws = open_workspace(digits_home)
+    try:
+        assert store_status(ws)["champion"]["version"] == job.result["challenger"]["version"]
+    finally:
+        ws.close()
+
+
+def test_router_opens_review_page(digits_home, page):
+    at = page("app.py", digits_home).run()
+    assert not at.exception
+    assert at.title[0].value == "Review"
