@@ -59,13 +59,7 @@ def ensure_available(engine: Engine) -> None:
         match = _LOCK_PATTERN.search(str(exc))
         if not match:
             raise
-        raise DatabaseBusyError(
-            f"The database {match['file']} is held by another process (PID {match['pid']}), "
-            "most likely the running app. DuckDB lets one process use the file at a time, "
-            "so nothing was changed. Either hand your file to the running app with "
-            "`python -m feedback ingest FILE --inbox` (it is ingested within seconds), "
-            "or stop that process and run the command again."
-        ) from None
+        raise DatabaseBusyError(match["file"], int(match["pid"])) from None
 
 
 def create_db_and_tables(engine: Engine) -> None:

@@ -18,4 +18,21 @@ class NotInitializedError(FeedbackError):
 
 
 class DatabaseBusyError(FeedbackError):
-    """Another process holds the DuckDB file."""
+    """Another process holds the DuckDB file.
+
+    Parameters
+    ----------
+    path : str
+        The database file.
+    pid : int
+        The process holding it.
+    """
+
+    def __init__(self, path: str, pid: int):
+        self.path, self.pid = path, pid
+        super().__init__(
+            f"The database {path} is held by another process (PID {pid}), most likely the running app. "
+            "DuckDB lets one process use the file at a time, so nothing was changed. Either hand your file "
+            "to the running app with `python -m feedback ingest FILE --inbox` (or `ingest-feedback FILE --inbox`; "
+            "it is ingested within seconds), or stop that process and run the command again."
+        )

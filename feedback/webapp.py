@@ -10,6 +10,7 @@ import os
 
 import streamlit as st
 
+from feedback.exceptions import DatabaseBusyError
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob
 from feedback.workspace import Workspace, open_workspace
@@ -26,9 +27,10 @@ def _setting(name: str) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _workspace(home: str | None, url: str | None) -> Workspace:
-    from feedback.db import create_db_and_tables
+    from feedback.db import create_db_and_tables, ensure_available
 
     ws = open_workspace(home, url)
+    ensure_available(ws.engine)
     create_db_and_tables(ws.engine)
     return ws
 
@@ -47,10 +49,19 @@ def _jobs(home: str | None, url: str | None) -> dict[str, BackgroundJob]:
 
 
 def get_workspace() -> Workspace:
-    """The workspace named by ``FEEDBACK_HOME`` / ``FEEDBACK_DATABASE_URL`` (secrets or environment)."""
+    """The workspace named by ``FEEDBACK_HOME`` / ``FEEDBACK_DATABASE_URL`` (secrets or environment).
+
+    When another process holds the database, the page says so and stops; the
+    failure is not cached, so the next rerun tries again.
+    """
     key = (_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
-    _inbox_watcher(*key)
-    return _workspace(*key)
+    try:
+        _inbox_watcher(*key)
+        return _workspace(*key)
+    except DatabaseBusyError as exc:
+        st.error(f"The database {exc.path} is held by another process (PID {exc.pid}). "
+                 "Reload this page once that command has finished.")
+        st.stop()
 
 
 def inbox_watcher() -> InboxWatcher:

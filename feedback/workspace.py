@@ -52,11 +52,6 @@ class Workspace:
         path = self.database_url.split(":///", 1)[-1].split("?", 1)[0]
         return None if path in ("", ":memory:") else Path(path)
 
-    def exists(self) -> bool:
-        """Whether the store has been created (always True for a server database)."""
-        path = self.database_path
-        return path.exists() if path is not None else not self.is_duckdb or False
-
     @property
     def engine(self) -> Engine:
         """The engine, created on first use; see :func:`feedback.db.make_engine`."""
