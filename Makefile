@@ -32,7 +32,7 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest
 
-bench: $(STAMP) browser
+bench: $(STAMP)
 	$(PY) -m bench
 
 clean:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from feedback.exceptions import FeedbackError
+from feedback.exceptions import FeedbackError, NotInitializedError
 from feedback.workspace import Workspace, open_workspace
 
 
@@ -20,8 +20,12 @@ def _emit(data, as_json: bool, text: str | None = None) -> None:
         click.echo(text if text is not None else json.dumps(data, default=str, indent=2))
 
 
-def command(group, name: str, *, needs_store: bool = True):
-    """Register a command that gets an open Workspace, with errors turned into clear messages."""
+def command(group, name: str, *, needs_store: bool = True, creates_store: bool = False):
+    """Register a command that gets an open Workspace, with errors turned into clear messages.
+
+    Commands that only use an existing store refuse a home with no database
+    file before opening it, so a typo in ``--home`` creates nothing.
+    """
 
     def wrap(fn):
         @group.command(name)
@@ -31,6 +35,8 @@ def command(group, name: str, *, needs_store: bool = True):
         def run(home, **kwargs):
             ws = open_workspace(home)
             try:
+                if not creates_store and ws.database_path is not None and not ws.database_path.exists():
+                    raise NotInitializedError(f"{ws.home} (no {ws.database_path.name} there)")
                 if needs_store:
                     from feedback.db import ensure_available
 
@@ -52,7 +58,7 @@ def cli():
     """Keep a production classifier improving: log, review, retrain, compare, promote."""
 
 
-@command(cli, "init")
+@command(cli, "init", creates_store=True)
 @click.option("--data", "data", required=True, type=click.Path(), help="Labelled seed file (CSV, Parquet, JSONL).")
 @click.option("--label-col", required=True, help="Column holding the label.")
 @click.option("--id-col", default="id", show_default=True, help="Column holding a unique id.")
@@ -144,7 +150,8 @@ def label_cmd(ws: Workspace, item_id, label, annotator, action, reason_code, com
 
     event = record_label(ws, item_id, label, annotator=annotator, action=action, reason_code=reason_code,
                          comment=comment)
-    _emit(event.model_dump(), as_json, f"Recorded {event.action} of {item_id} as {event.label} (event {event.id}).")
+    labelled = f" as {event.label}" if event.label is not None else ""
+    _emit(event.model_dump(), as_json, f"Recorded {event.action} of {item_id}{labelled} (event {event.id}).")
 
 
 @command(cli, "import-labels")
@@ -194,8 +201,10 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, as_json):
 
     result = retrain(ws, policy=GatePolicy(min_gain=min_gain, alpha=alpha), auto_promote=auto_promote)
     result.pop("report")
-    _emit(result, as_json, f"Challenger v{result['challenger']['version']}: {result['decision']} "
-                           f"(n_eval={result['n_eval']}, p={result['p_value']}).\n" + "\n".join(result["reasons"]))
+    p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
+    challenger = result["challenger"]["version"]
+    _emit(result, as_json, f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result['decision']} "
+                           f"(n_eval={result['n_eval']}, p={p_value}).\n" + "\n".join(result["reasons"]))
 
 
 @command(cli, "promote")
@@ -271,7 +280,7 @@ def status_cmd(ws: Workspace, as_json):
                            f"{len(status['open_alerts'])} open alerts.")
 
 
-@command(cli, "demo")
+@command(cli, "demo", creates_store=True)
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def demo_cmd(ws: Workspace, random_state, as_json):

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Column, Float, MetaData, String, Table, create_engine, text
+from sqlalchemy import Column, Double, MetaData, String, Table, create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, select
@@ -90,9 +90,22 @@ def _migration_0002_label_suggestion_hidden(conn: Connection) -> None:
     _add_column_if_missing(conn, "labelevent", "suggestion_hidden", "BOOLEAN DEFAULT FALSE")
 
 
+def _migration_0003_label_event_provenance(conn: Connection) -> None:
+    """Label events carry what was served (prediction, confidence, audit flag, batch)."""
+    for column, ddl_type in (("served_prediction", "VARCHAR"), ("served_confidence", "DOUBLE"),
+                             ("is_audit", "BOOLEAN"), ("batch_id", "VARCHAR")):
+        _add_column_if_missing(conn, "labelevent", column, ddl_type)
+    conn.execute(text(
+        "UPDATE labelevent SET served_prediction = p.predicted, served_confidence = p.confidence, "
+        "is_audit = p.is_audit, batch_id = p.batch_id FROM prediction p "
+        "WHERE p.external_id = labelevent.external_id AND labelevent.batch_id IS NULL"
+    ))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
+    ("0003_label_event_provenance", _migration_0003_label_event_provenance),
 ]
 
 
@@ -100,7 +113,7 @@ def input_table(name: str, features: list[dict]) -> Table:
     """The wide table of input features for a task: ``external_id`` plus one column each."""
     columns = [Column("external_id", String, primary_key=True)]
     for feature in features:
-        column_type = Float if feature["kind"] == "numeric" else String
+        column_type = Double if feature["kind"] == "numeric" else String
         columns.append(Column(feature["name"], column_type))
     return Table(name, MetaData(), *columns)
 

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 
 from feedback import repository
+from feedback.exceptions import InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.tasks import init_task
 from feedback.workspace import Workspace
@@ -71,6 +72,8 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
     dict
         Counts: predictions, batches, disputes, audit items.
     """
+    if repository.has_task(ws.engine):
+        raise InputError(f"{ws.home} already holds a task; build the demo in another folder (--home).")
     rng = np.random.default_rng(random_state + 1)
     folder = ws.home / "demo"
     folder.mkdir(parents=True, exist_ok=True)

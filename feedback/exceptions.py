@@ -16,6 +16,12 @@ class InputError(FeedbackError):
 class NotInitializedError(FeedbackError):
     """The store has no task yet."""
 
+    def __init__(self, where: str = "This store"):
+        super().__init__(
+            f"{where} has no task yet. Create one with "
+            "`python -m feedback init --data FILE --label-col COL`, or build the demo with `python -m feedback demo`."
+        )
+
 
 class DatabaseBusyError(FeedbackError):
     """Another process holds the DuckDB file.

@@ -114,7 +114,7 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     Returns
     -------
     int
-        Signals stored.
+        Signals stored; a signal identical to one already logged is not stored again.
 
     Raises
     ------
@@ -154,7 +154,14 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     rows = pd.DataFrame({
         "external_id": ids.astype(str).to_numpy(), "signal": signals.astype(str).to_numpy(),
         "user_label": user_labels.astype(object).where(user_labels.notna(), None).to_numpy(),
-        "received_at": utcnow(),
     })
+    # The same signal twice (a re-sent file) is one signal, not two disputes.
+    logged = repository.logged_signals(ws.engine, rows["external_id"])
+    key = ["external_id", "signal", "user_label"]
+    rows = rows.drop_duplicates(key)
+    if len(logged):
+        seen = rows[key].fillna("").merge(logged[key].fillna(""), on=key, how="left", indicator=True)
+        rows = rows[(seen["_merge"] == "left_only").to_numpy()]
+    rows = rows.assign(received_at=utcnow())
     with db.native_transaction(ws.engine) as raw:
         return repository.insert_feedback_signals(raw, rows)

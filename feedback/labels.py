@@ -81,6 +81,8 @@ def record_label(
             reason_code=reason_code or None, comment=comment or None, seconds_spent=seconds_spent,
             shown_prediction=None if suggestion_hidden else prediction.predicted,
             shown_model_version=prediction.model_version, suggestion_hidden=suggestion_hidden,
+            served_prediction=prediction.predicted, served_confidence=prediction.confidence,
+            is_audit=prediction.is_audit, batch_id=prediction.batch_id,
         )
         return repository.add(session, event)
 
@@ -133,6 +135,10 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         "shown_prediction": predicted,
         "shown_model_version": shown["model_version"].astype(int).to_numpy(),
         "suggestion_hidden": False,
+        "served_prediction": predicted,
+        "served_confidence": shown["confidence"].astype(float).to_numpy(),
+        "is_audit": shown["is_audit"].astype(bool).to_numpy(),
+        "batch_id": shown["batch_id"].astype(str).to_numpy(),
     })
     with db.native_transaction(ws.engine) as raw:
         return repository.insert_label_events(raw, events)

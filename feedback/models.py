@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Sequence
+from sqlalchemy import JSON, Column, Double, Sequence
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +26,11 @@ def _sequence_key(name: str) -> Any:
         sa_column_args=[seq],
         sa_column_kwargs={"server_default": seq.next_value()},
     )
+
+
+def _double(nullable: bool = False) -> Any:
+    # SQLAlchemy's Float becomes DuckDB's 4-byte FLOAT; scores and features need full precision.
+    return Field(default=None, sa_type=Double, nullable=nullable)
 
 
 def _json(nullable: bool = False) -> Any:
@@ -66,14 +71,14 @@ class Prediction(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow)
     model_version: int
     predicted: str
-    confidence: float
-    margin: float
-    entropy: float
+    confidence: float = _double()
+    margin: float = _double()
+    entropy: float = _double()
     probabilities: list = _json()  # aligned with Task.labels
     is_audit: bool = False
     challenger_version: int | None = None
     challenger_predicted: str | None = None
-    challenger_confidence: float | None = None
+    challenger_confidence: float | None = _double(nullable=True)
 
 
 class FeedbackSignal(SQLModel, table=True):
@@ -101,6 +106,12 @@ class LabelEvent(SQLModel, table=True):
     shown_prediction: str | None = None
     shown_model_version: int | None = None
     suggestion_hidden: bool = False
+    # What was served, copied from the prediction when the label is written, so that
+    # the event carries its own provenance (and export needs no join).
+    served_prediction: str | None = None
+    served_confidence: float | None = _double(nullable=True)
+    is_audit: bool | None = None
+    batch_id: str | None = None
 
 
 class ModelVersion(SQLModel, table=True):

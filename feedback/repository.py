@@ -45,10 +45,7 @@ def get_task(session: Session) -> Task:
     """The store's task; raises NotInitializedError when there is none."""
     task = session.exec(select(Task)).first()
     if task is None:
-        raise NotInitializedError(
-            "This store has no task yet. Create one with "
-            "`python -m feedback init --data FILE --label-col COL`, or build the demo with `python -m feedback demo`."
-        )
+        raise NotInitializedError()
     return task
 
 
@@ -141,6 +138,15 @@ def known_ids(engine: Engine, table: str, ids: pd.Series) -> set[str]:
         finally:
             raw.unregister("_lookup_ids")
     return {r[0] for r in rows}
+
+
+def logged_signals(engine: Engine, ids: pd.Series) -> pd.DataFrame:
+    """End-user signals already stored for any of ``ids``: external_id, signal, user_label."""
+    return db.read_frame(
+        engine,
+        "SELECT external_id, signal, user_label FROM feedbacksignal WHERE external_id IN (SELECT unnest(?))",
+        [ids.astype(str).unique().tolist()],
+    )
 
 
 def read_inputs(engine: Engine, table: str, ids: list[str]) -> pd.DataFrame:
@@ -276,10 +282,9 @@ def count_rows(engine: Engine) -> dict[str, int]:
 
 
 EXPORT_SQL = """
-    SELECT l.id AS event_id, l.external_id AS id, l.label, l.action, l.annotator, l.created_at,
-           l.reason_code, l.comment, l.seconds_spent, l.shown_prediction, l.shown_model_version,
-           l.suggestion_hidden, p.model_version AS serving_model_version, p.predicted AS served_prediction,
-           p.confidence AS served_confidence, p.is_audit, p.batch_id
-    FROM labelevent l LEFT JOIN prediction p USING (external_id)
-    ORDER BY l.id
+    SELECT id AS event_id, external_id AS id, label, action, annotator, created_at,
+           reason_code, comment, seconds_spent, shown_prediction, shown_model_version,
+           suggestion_hidden, shown_model_version AS serving_model_version, served_prediction,
+           served_confidence, is_audit, batch_id
+    FROM labelevent ORDER BY id
 """

@@ -69,6 +69,18 @@ def retrain(
     trained_before = snapshots.snapshot_ids(ws, champion_row.snapshot_id)
     new_labels = int((~training["external_id"].isin(trained_before)).sum())
 
+    if new_labels == 0:
+        progress(1.0, "Nothing new to learn from")
+        return {
+            "champion": {"version": champion_row.version, "metrics": {}},
+            "challenger": {"version": None, "metrics": {}},
+            "decision": "keep", "p_value": None, "n_eval": 0,
+            "reasons": [f"No expert label has arrived since champion v{champion_row.version} was trained, "
+                        "so no challenger was trained. Label items in the review queue first."],
+            "labels_needed": None, "new_labels": 0, "n_train": len(training), "training_seconds": 0.0,
+            "promoted": False, "report": None,
+        }
+
     progress(0.2, f"Training the challenger on {len(training)} labels")
     started = time.perf_counter()
     try:

@@ -22,7 +22,7 @@ def test_retrain_then_promote(digits_home, page):
     import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
     ws.close()
 
-    at = page("pages/models.py", digits_home).run()
+    at = page("app_pages/models.py", digits_home).run()
     assert not at.exception
     at.button[0].click().run()  # Retrain
     assert not at.exception
@@ -44,7 +44,9 @@ def test_retrain_then_promote(digits_home, page):
         ws.close()
 
 
-def test_router_opens_review_page(digits_home, page):
+def test_router_opens_review_page_with_the_name_field(digits_home, page):
     at = page("app.py", digits_home).run()
     assert not at.exception
     assert at.title[0].value == "Review"
+    at.sidebar.text_input(key="annotator").set_value("ana").run()
+    assert at.session_state["annotator"] == "ana"

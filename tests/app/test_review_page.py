@@ -16,7 +16,7 @@ def _events(home, item_id):
 
 
 def test_shows_disputed_item_first_with_image_and_reasons(digits_home, page):
-    at = page("pages/review.py", digits_home).run()
+    at = page("app_pages/review.py", digits_home).run()
     assert not at.exception
     assert any("disputed by an end user" in m.value for m in at.markdown)
     assert at.get("imgs") or at.get("image"), "the digit is drawn as an image"
@@ -24,8 +24,9 @@ def test_shows_disputed_item_first_with_image_and_reasons(digits_home, page):
 
 
 def test_confirm_records_event_with_annotator_and_time(digits_home, page):
-    at = page("pages/review.py", digits_home).run()
-    at.sidebar.text_input[0].set_value("ana").run()
+    at = page("app_pages/review.py", digits_home)
+    at.session_state["annotator"] = "ana"
+    at.run()
     item_id = next(m.value for m in at.subheader if m.value.startswith("Item ")).removeprefix("Item ")
     at.button(key="confirm").click().run()
     assert not at.exception
@@ -38,7 +39,7 @@ def test_confirm_records_event_with_annotator_and_time(digits_home, page):
 
 
 def test_correction_and_skip(digits_home, page):
-    at = page("pages/review.py", digits_home).run()
+    at = page("app_pages/review.py", digits_home).run()
     first = at.subheader[0].value.removeprefix("Item ")
     predicted = at.button(key="confirm").label.removeprefix("Confirm ")
     other = next(o for o in at.selectbox(key="correction").options if o != predicted)
@@ -56,6 +57,6 @@ def test_correction_and_skip(digits_home, page):
 
 
 def test_store_without_task_explains_how_to_start(tmp_path, page):
-    at = page("pages/review.py", tmp_path / "empty").run()
+    at = page("app_pages/review.py", tmp_path / "empty").run()
     assert not at.exception
     assert any("python -m feedback init" in i.value for i in at.info)

@@ -18,8 +18,6 @@ st.session_state.setdefault("shown_at", {})
 st.session_state.setdefault("last_saved", None)
 
 st.title("Review")
-with st.sidebar:
-    st.text_input("Your name", key="annotator", help="Recorded with every answer you give.")
 
 
 def _answer(item_id: str, label: str | None, action: str | None) -> None:

@@ -27,6 +27,7 @@ def _start_retrain() -> None:
         actor = st.session_state["annotator"]
         job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, progress=progress))
         jobs()["retrain"] = job
+        st.session_state["retrain_job_shown"] = None
         job.start()
 
 
@@ -41,6 +42,10 @@ def retrain_panel() -> None:
     if running:
         st.progress(job.fraction, text=job.message)
         return
+    if st.session_state.get("retrain_job_shown") is not job:
+        # The job just finished: rerun the whole page once so the versions list shows the challenger.
+        st.session_state["retrain_job_shown"] = job
+        st.rerun(scope="app")
     if job.error:
         st.error(f"Retrain failed: {job.error}")
         return

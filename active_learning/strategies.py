@@ -1,0 +1,194 @@
+"""Query strategies: which unlabelled rows an expert should label next.
+
+Each strategy is a plain function in modAL's shape::
+
+    strategy(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None)
+        -> (indices, scores)
+
+``indices`` are distinct positions in ``X_pool`` (most wanted first) and
+``scores`` the strategy's measure for those rows: ``1 - max p`` for
+least-confident and ranked-batch, the top-two margin for margin and default
+(lower is less certain), entropy in nats for entropy, NaN for random.
+
+The measures come from modAL's query-strategy module
+(``modAL.uncertainty.classifier_uncertainty`` / ``classifier_margin`` /
+``classifier_entropy``, the functions behind ``uncertainty_sampling``,
+``margin_sampling`` and ``entropy_sampling``) and ranked batches from
+``modAL.batch.uncertainty_batch_sampling``; they only need ``predict_proba``,
+so they run on our own fitted pipelines. modAL's learner classes are not used
+(they break on scikit-learn >= 1.8). Selection uses
+:mod:`active_learning.selection`, which breaks ties with a seeded shuffle
+instead of modAL's global ``np.random``.
+
+Cold start: when ``estimator`` is None or not fitted, every strategy draws
+uniformly at random.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from modAL.batch import uncertainty_batch_sampling
+from modAL.uncertainty import classifier_entropy, classifier_margin, classifier_uncertainty
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from active_learning.selection import bottom_k, check_query_size, diverse_bottom_k, random_k, top_k
+
+__all__ = [
+    "STRATEGIES",
+    "DEFAULT_STRATEGY",
+    "DIVERSE_BATCH_MIN",
+    "get_strategy",
+    "random_sampling",
+    "least_confident_sampling",
+    "margin_sampling",
+    "entropy_sampling",
+    "ranked_batch_sampling",
+    "default_sampling",
+]
+
+DEFAULT_STRATEGY = "default"
+DIVERSE_BATCH_MIN = 5
+
+
+def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Uniformly random rows: the baseline and the audit slice's rule. Scores are NaN."""
+    indices = random_k(_n_rows(X_pool), n_instances, random_state=random_state)
+    return indices, np.full(len(indices), np.nan)
+
+
+def least_confident_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Rows whose most likely class has the lowest probability (scores: ``1 - max p``)."""
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    scores = classifier_uncertainty(estimator, X_pool)
+    indices = top_k(scores, n_instances, random_state=random_state)
+    return indices, scores[indices]
+
+
+def margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Rows with the smallest gap between the two most likely classes (scores: the margin)."""
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    scores = classifier_margin(estimator, X_pool)
+    indices = bottom_k(scores, n_instances, random_state=random_state)
+    return indices, scores[indices]
+
+
+def entropy_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Rows whose class probabilities have the highest entropy (scores: nats)."""
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    scores = classifier_entropy(estimator, X_pool)
+    indices = top_k(scores, n_instances, random_state=random_state)
+    return indices, scores[indices]
+
+
+def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """modAL's ranked batch mode (Cardoso et al. 2017): uncertainty traded against distance.
+
+    Distances are measured on the pipeline's preprocessed features. Pass the
+    labelled rows as ``X_labeled``; without them modAL starts the batch from the
+    pool's most central row, which costs ``O(n_pool**2)`` memory.
+    Deterministic given the fitted estimator (``random_state`` only seeds the
+    cold start). Scores are ``1 - max p``.
+    """
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    n = check_query_size(_n_rows(X_pool), n_instances)
+    view = _BatchView(estimator, X_labeled)
+    indices, scores = uncertainty_batch_sampling(view, X_pool, n_instances=n)
+    return np.asarray(indices, dtype=int), np.asarray(scores, dtype=float)
+
+
+def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """The product's default: margin sampling, spread out when a batch is large.
+
+    Below ``DIVERSE_BATCH_MIN`` (5) rows this is exactly :func:`margin_sampling`.
+    For a larger batch it shortlists the ``5 * n_instances`` smallest margins
+    and keeps rows that are not near-duplicates of each other in the
+    preprocessed feature space (:func:`active_learning.selection.diverse_bottom_k`),
+    so one round does not spend the whole batch on a single confusing region.
+    Scores are margins. bench/active_learning_curves.py measures it: the
+    spread saved labels at batches of 5 and 10 (digits, breast_cancer) but
+    cost labels at a batch of 2 on wine, hence the threshold.
+    """
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    scores = classifier_margin(estimator, X_pool)
+    if n_instances < DIVERSE_BATCH_MIN:
+        indices = bottom_k(scores, n_instances, random_state=random_state)
+    else:
+        embedding = _embed(estimator, X_pool)
+        indices = diverse_bottom_k(scores, embedding, n_instances, random_state=random_state)
+    return indices, scores[indices]
+
+
+STRATEGIES: dict[str, Callable] = {
+    "random": random_sampling,
+    "least-confident": least_confident_sampling,
+    "margin": margin_sampling,
+    "entropy": entropy_sampling,
+    "ranked-batch": ranked_batch_sampling,
+    "default": default_sampling,
+}
+
+
+def get_strategy(name: str) -> Callable:
+    """The strategy function registered under ``name``.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not registered; the message lists the choices.
+    """
+    try:
+        return STRATEGIES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"Unknown query strategy {name!r}; choose one of {', '.join(STRATEGIES)}.") from None
+
+
+def is_fitted(estimator) -> bool:
+    """True when ``estimator`` can give ``predict_proba`` (None and unfitted models cannot)."""
+    if estimator is None:
+        return False
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    except (TypeError, AttributeError):  # not a scikit-learn estimator: trust predict_proba
+        return hasattr(estimator, "predict_proba")
+    return True
+
+
+def _n_rows(X) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _embed(estimator, X) -> np.ndarray:
+    """Dense features the classifier sees: the pipeline's preprocessing output, or X itself."""
+    if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
+        X = estimator[:-1].transform(X)
+    if sp.issparse(X):
+        X = X.toarray()
+    return np.asarray(X, dtype=float)
+
+
+class _BatchView:
+    """The few learner attributes modAL's ranked batch reads, over a plain fitted estimator."""
+
+    on_transformed = True
+
+    def __init__(self, estimator, X_labeled):
+        self.estimator = estimator
+        self.X_training = None if X_labeled is None or _n_rows(X_labeled) == 0 else X_labeled
+
+    def predict_proba(self, X, **kwargs):
+        return self.estimator.predict_proba(X, **kwargs)
+
+    def transform_without_estimating(self, X):
+        return _embed(self.estimator, X)

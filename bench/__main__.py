@@ -1,0 +1,54 @@
+"""Run the benchmarks and print one table: ``python -m bench [--only NAME] [--rows N] [--repeat N]``.
+
+Exits with status 1 when a goal is missed. Add a benchmark by adding its
+module (with a ``run(rows=None, repeat=...) -> list[Result]``) to BENCHMARKS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import export, ingest
+
+BENCHMARKS = {module.NAME: module for module in (ingest, export)}
+
+
+def _table(results) -> str:
+    header = f"{'benchmark':<16} {'rows':>11} {'seconds':>9} {'baseline':>9} {'ratio':>7} {'goal':>6}  result"
+    lines = [header, "-" * len(header)]
+    for r in results:
+        lines.append(
+            f"{r.name:<16} {r.rows:>11,} {r.seconds:>9.2f} {r.baseline_seconds:>9.2f} {r.ratio:>6.2f}x"
+            f" {r.goal:>5g}x  {'met' if r.met else 'MISSED'}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--rows", type=int, default=None, help="rows per benchmark (default: each one's own, 1,000,000)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs of each timing, the best counts (default: each one's own, ingest 2, export 3)")
+    args = parser.parse_args(argv)
+    if args.rows is not None and args.rows < 1:
+        parser.error("--rows must be at least 1")
+
+    results = []
+    started = time.perf_counter()
+    for name in args.only or BENCHMARKS:
+        print(f"== {name}", flush=True)
+        options = {} if args.repeat is None else {"repeat": args.repeat}
+        results.extend(BENCHMARKS[name].run(rows=args.rows, **options))
+        print(flush=True)
+    print(_table(results))
+    print(f"\ntotal {time.perf_counter() - started:.0f} s; each figure is the best of its runs, "
+          "product and baseline interleaved in the same run")
+    return 0 if all(r.met for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""What every benchmark shares: the result row, best-of timing, stage timers, temp folders."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measured figure against its DuckDB baseline.
+
+    Parameters
+    ----------
+    name : str
+        What was timed, e.g. ``"export csv"``.
+    rows : int
+    seconds : float
+        Best of the repeats for the product's code path.
+    baseline_seconds : float
+        Best of the repeats for DuckDB doing the same rows natively.
+    goal : float
+        Largest acceptable ``seconds / baseline_seconds``.
+    """
+
+    name: str
+    rows: int
+    seconds: float
+    baseline_seconds: float
+    goal: float
+    runs: tuple[float, ...] = field(default=())
+    baseline_runs: tuple[float, ...] = field(default=())
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline_seconds if self.baseline_seconds > 0 else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.goal
+
+
+def timed(fn: Callable[[], object]) -> float:
+    """Seconds one call of ``fn`` takes."""
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def best_of(repeat: int, fn: Callable[[], float]) -> tuple[float, tuple[float, ...]]:
+    """Call ``fn`` (which returns the seconds it measured) ``repeat`` times: best and all runs.
+
+    The best run is the least disturbed by other processes on a shared machine.
+    """
+    runs = tuple(fn() for _ in range(max(1, repeat)))
+    return min(runs), runs
+
+
+class Stages:
+    """Accumulates wall time per named stage, for a breakdown of one run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+    def wrap(self, name: str, fn: Callable) -> Callable:
+        """``fn`` timed into stage ``name`` on every call."""
+
+        def wrapper(*args, **kwargs):
+            with self.stage(name):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def report(self, total: float, indent: str = "    ") -> str:
+        """One line per stage with its seconds and share of ``total``; the rest is ``other``."""
+        lines = []
+        for name, seconds in [*self.seconds.items(), ("other", total - sum(self.seconds.values()))]:
+            lines.append(f"{indent}{name:<28} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
+        return "\n".join(lines)
+
+
+@contextmanager
+def scratch_dir(prefix: str) -> Iterator[Path]:
+    """A temporary folder removed afterwards, whatever happens."""
+    path = Path(tempfile.mkdtemp(prefix=f"bench-{prefix}-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def seconds_str(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+def runs_str(runs: tuple[float, ...]) -> str:
+    return ", ".join(f"{r:.2f}" for r in runs)

@@ -1,0 +1,153 @@
+"""Helpers of the end-to-end tests: the app server process, CLI runs, polling and page helpers.
+
+Imported by conftest.py and the test modules as ``e2e_support`` (conftest puts this folder on
+``sys.path``). Every process runs with the interpreter running pytest, from the repository root,
+against 127.0.0.1 only. Chromium is Debian's ``/usr/bin/chromium`` (``make browser``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EXPECT_TIMEOUT_MS = 20_000
+SERVER_START_TIMEOUT_S = 60
+SCREENSHOT_DIR = Path("/tmp")
+
+
+def store_env(home: Path) -> dict[str, str]:
+    """Environment for app and CLI processes: this home only, no database URL from outside."""
+    env = {k: v for k, v in os.environ.items() if k not in ("FEEDBACK_DATABASE_URL", "FEEDBACK_HOME")}
+    env.update(FEEDBACK_HOME=str(home), FEEDBACK_INBOX_INTERVAL="0.5", PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_feedback(home: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``python -m feedback <args> --home <home>`` with the interpreter running the tests."""
+    return subprocess.run(
+        [sys.executable, "-m", "feedback", *map(str, args), "--home", str(home)],
+        cwd=ROOT, env=store_env(home), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def wait_for(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.25):
+    """Poll ``condition`` until it returns something truthy; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AppServer:
+    """One ``streamlit run app.py`` process serving ``home`` on 127.0.0.1."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.home.parent / f"streamlit-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> AppServer:
+        command = [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
+            "--browser.gatherUsageStats", "false",
+            # Other people edit the sources while the suite runs: no file watcher, no reruns on save.
+            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+        ]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=store_env(self.home), stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode} before it was healthy:\n"
+                                   + self.log_tail())
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200 and response.read().strip() == b"ok":
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.25)
+        self.stop()
+        raise RuntimeError(f"streamlit was not healthy within {SERVER_START_TIMEOUT_S} s:\n" + self.log_tail())
+
+    def stop(self) -> None:
+        """Stop the server and wait for it, so the DuckDB file is free. Safe to call twice."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, n: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return "(no log)"
+
+    def __repr__(self) -> str:
+        return f"AppServer({self.url}, home={self.home})"
+
+
+def confirm_button(page):
+    """The Review page's primary answer: ``Confirm <predicted class>``."""
+    return page.get_by_role("button", name=re.compile(r"^Confirm "))
+
+
+def open_review(page, app: AppServer):
+    """Load the Review page and wait for a review card. Loading a page also opens the store
+    in the app process (and starts its inbox watcher): both are created on first render."""
+    from playwright.sync_api import expect
+
+    page.goto(app.url + "/")
+    expect(confirm_button(page)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    return page
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def new_prediction_rows(home: Path, out: Path, n: int = 5, prefix: str = "e2e") -> list[str]:
+    """Copy the first ``n`` rows of the demo's batch_0.csv under new ids; return the ids."""
+    import pandas as pd
+
+    frame = pd.read_csv(home / "demo" / "batch_0.csv").head(n).copy()
+    frame["id"] = [f"{prefix}-{i:04d}" for i in range(len(frame))]
+    frame.to_csv(out, index=False)
+    return frame["id"].tolist()

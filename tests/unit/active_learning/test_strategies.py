@@ -1,0 +1,147 @@
+import numpy as np
+import pandas as pd
+import pytest
+from modAL.uncertainty import entropy_sampling as modal_entropy
+from modAL.uncertainty import margin_sampling as modal_margin
+from modAL.uncertainty import uncertainty_sampling as modal_uncertainty
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import load_iris
+
+from active_learning.exceptions import EmptyPoolError
+from active_learning.selection import bottom_k, diverse_bottom_k, random_k, top_k
+from active_learning.strategies import STRATEGIES, get_strategy, is_fitted
+from active_learning.training import build_estimator, fit_clone, infer_feature_schema
+
+
+class FixedProba(ClassifierMixin, BaseEstimator):
+    """A fitted classifier whose predict_proba returns a fixed table; X holds row numbers."""
+
+    def __init__(self, proba=None):
+        self.proba = proba
+
+    def fit(self, X=None, y=None):
+        self.classes_ = np.arange(np.shape(self.proba)[1])
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(self.proba, dtype=float)[np.asarray(X, dtype=int).ravel()]
+
+
+# Row 4 (near uniform) is the least confident and has the highest entropy, row 3
+# comes second on both; row 1 has the smallest margin (0.45 - 0.44), row 4 the next.
+PROBA = [
+    [0.98, 0.01, 0.01],
+    [0.45, 0.44, 0.11],
+    [0.70, 0.20, 0.10],
+    [0.40, 0.30, 0.30],
+    [0.36, 0.33, 0.31],
+    [0.90, 0.05, 0.05],
+]
+POOL = np.arange(len(PROBA)).reshape(-1, 1)
+
+
+@pytest.fixture(scope="module")
+def iris_model():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X = X.rename(columns=lambda c: c.replace(" ", "_").replace("(", "").replace(")", ""))
+    estimator = build_estimator(infer_feature_schema(X))
+    labeled = np.r_[0:5, 50:55, 100:105]
+    model = fit_clone(estimator, X.iloc[labeled], y.to_numpy()[labeled])
+    pool = X.drop(index=labeled).reset_index(drop=True)
+    return model, pool, X.iloc[labeled], estimator
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_strategy_returns_distinct_in_pool_indices(name, iris_model):
+    model, pool, labeled, _ = iris_model
+    indices, scores = get_strategy(name)(model, pool, 7, random_state=0, X_labeled=labeled)
+    assert len(indices) == 7 and len(scores) == 7
+    assert len(set(indices.tolist())) == 7
+    assert all(0 <= i < len(pool) for i in indices)
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_same_random_state_gives_same_indices(name, iris_model):
+    model, pool, labeled, _ = iris_model
+    strategy = get_strategy(name)
+    first, _ = strategy(model, pool, 5, random_state=42, X_labeled=labeled)
+    again, _ = strategy(model, pool, 5, random_state=42, X_labeled=labeled)
+    np.testing.assert_array_equal(first, again)
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_cold_start_falls_back_to_random(name, iris_model):
+    _, pool, _, unfitted = iris_model
+    assert not is_fitted(unfitted) and not is_fitted(None)
+    indices, _ = get_strategy(name)(unfitted, pool, 4, random_state=3)
+    expected, _ = get_strategy("random")(None, pool, 4, random_state=3)
+    np.testing.assert_array_equal(indices, expected)
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("least-confident", [4, 3]),
+    ("margin", [1, 4]),
+    ("entropy", [4, 3]),
+    ("default", [1, 4]),
+])
+def test_uncertainty_strategies_pick_least_certain_rows(name, expected):
+    indices, _ = get_strategy(name)(FixedProba(PROBA).fit(), POOL, 2, random_state=0)
+    assert indices.tolist() == expected
+
+
+def test_single_queries_match_modal():
+    estimator = FixedProba(PROBA).fit()
+    for ours, theirs in (("least-confident", modal_uncertainty), ("margin", modal_margin), ("entropy", modal_entropy)):
+        mine, _ = get_strategy(ours)(estimator, POOL, 1, random_state=0)
+        reference, _ = theirs(estimator, POOL, n_instances=1)
+        assert mine.tolist() == list(reference)
+
+
+def test_scores_are_the_measure_of_chosen_rows():
+    indices, scores = get_strategy("margin")(FixedProba(PROBA).fit(), POOL, 1)
+    assert indices.tolist() == [1] and scores[0] == pytest.approx(0.01)
+    _, scores = get_strategy("random")(FixedProba(PROBA).fit(), POOL, 2, random_state=0)
+    assert np.isnan(scores).all()
+
+
+def test_get_strategy_names_the_choices():
+    with pytest.raises(ValueError, match="Unknown query strategy 'smallest'.*random, least-confident, margin"):
+        get_strategy("smallest")
+
+
+def test_query_size_errors(iris_model):
+    model, pool, _, _ = iris_model
+    with pytest.raises(ValueError, match="pool holds only"):
+        get_strategy("margin")(model, pool.iloc[:3], 5)
+    with pytest.raises(EmptyPoolError):
+        get_strategy("random")(model, pool.iloc[:0], 1)
+    with pytest.raises(ValueError, match="positive integer"):
+        get_strategy("entropy")(model, pool, 0)
+
+
+def test_top_k_breaks_ties_by_seed():
+    scores = np.ones(50)
+    picks = {tuple(top_k(scores, 3, random_state=seed)) for seed in range(10)}
+    assert len(picks) > 1
+    assert top_k(scores, 3, random_state=5).tolist() == top_k(scores, 3, random_state=5).tolist()
+    assert top_k([0.2, np.nan, 0.9, 0.5], 2, random_state=0).tolist() == [2, 3]
+    assert bottom_k([0.2, 0.1, 0.9], 1).tolist() == [1]
+    assert sorted(random_k(5, 5, random_state=0).tolist()) == [0, 1, 2, 3, 4]
+
+
+def test_diverse_bottom_k_skips_near_duplicates():
+    scores = np.array([0.01, 0.011, 0.02, 0.5, 0.6, 0.7])
+    embedding = np.array([[0.0, 0.0], [0.0, 0.001], [5.0, 5.0], [9.0, 0.0], [0.0, 9.0], [9.0, 9.0]])
+    assert bottom_k(scores, 2).tolist() == [0, 1]
+    assert diverse_bottom_k(scores, embedding, 2, candidates=2).tolist() == [0, 2]
+
+
+def test_default_is_margin_for_small_batches_and_spreads_large_ones(iris_model):
+    model, pool, _, _ = iris_model
+    for n in (1, 2, 4):
+        ours, _ = get_strategy("default")(model, pool, n, random_state=0)
+        margin, _ = get_strategy("margin")(model, pool, n, random_state=0)
+        assert ours.tolist() == margin.tolist()
+    spread, _ = get_strategy("default")(model, pool, 6, random_state=0)
+    margin, _ = get_strategy("margin")(model, pool, 6, random_state=0)
+    assert len(set(spread.tolist())) == 6 and spread[0] == margin[0]
