@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from feedback.exceptions import FeedbackError, NotInitializedError
+from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
 from feedback.workspace import Workspace, open_workspace
 
 
@@ -42,7 +42,7 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
 
                     ensure_available(ws.engine)
                 fn(ws, **kwargs)
-            except FeedbackError as exc:
+            except (FeedbackError, ModelIntegrityError) as exc:
                 click.echo(f"Error: {exc}", err=True)
                 sys.exit(1)
             finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from feedback.exceptions import InputError
 
@@ -33,7 +35,9 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
         raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
     try:
         if kind == "csv":
-            frame = pd.read_csv(path, dtype={c: "string" for c in string_columns}, engine="pyarrow")
+            # pyarrow directly: pandas' pyarrow engine with dtype= fails on empty cells of integer columns.
+            options = pacsv.ConvertOptions(column_types={c: pa.string() for c in string_columns}, strings_can_be_null=True)
+            frame = pacsv.read_csv(path, convert_options=options).to_pandas()
         elif kind == "parquet":
             frame = pd.read_parquet(path)
         else:

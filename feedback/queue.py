@@ -32,13 +32,14 @@ class ReviewItem:
 def _interleave(primary: list[ReviewItem], audit: list[ReviewItem], limit: int, audit_share: float) -> list[ReviewItem]:
     """Place audit items evenly among the others so about ``audit_share`` of the page is audit."""
     out: list[ReviewItem] = []
-    audit_due = 0.0
+    n_audit = 0
     while len(out) < limit and (primary or audit):
-        audit_due += audit_share
-        if audit and (audit_due >= 1.0 or not primary):
+        # Whole-item arithmetic: floats summed ten times 0.1 fall short of 1.
+        audit_due = int((len(out) + 1) * audit_share + 1e-9) > n_audit
+        if audit and (audit_due or not primary):
             out.append(audit.pop(0))
-            audit_due -= 1.0
-        elif primary:
+            n_audit += 1
+        else:
             out.append(primary.pop(0))
     return out
 

@@ -286,5 +286,5 @@ EXPORT_SQL = """
            reason_code, comment, seconds_spent, shown_prediction, shown_model_version,
            suggestion_hidden, shown_model_version AS serving_model_version, served_prediction,
            served_confidence, is_audit, batch_id
-    FROM labelevent ORDER BY id
+    FROM labelevent ORDER BY event_id
 """

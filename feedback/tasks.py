@@ -19,7 +19,7 @@ from feedback.validation import validate_features, validate_ids
 from feedback.versions import CHAMPION, register_version
 from feedback.workspace import Workspace
 
-RESERVED_COLUMNS = ("external_id",)
+RESERVED_COLUMNS = ("external_id", "__label__")
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,13 @@ def init_task(
         frame.insert(0, id_col, [f"seed-{i}" for i in range(len(frame))])
     ids = validate_ids(frame, id_col, source)
     feature_frame = frame.drop(columns=[id_col, label_col])
-    clash = [c for c in feature_frame.columns if c in RESERVED_COLUMNS]
+    clash = [c for c in feature_frame.columns if c.lower() in RESERVED_COLUMNS]
     if clash:
         raise InputError(f"{source}: rename column(s) {', '.join(clash)}; the store uses that name itself.")
+    lowered = pd.Series([c.lower() for c in feature_frame.columns])
+    if lowered.duplicated().any():
+        same = [c for c, low in zip(feature_frame.columns, lowered) if (lowered == low).sum() > 1]
+        raise InputError(f"{source}: rename column(s) {', '.join(same)}; the store ignores case in column names.")
     features = infer_feature_schema(feature_frame)
     X = validate_features(frame, features, id_col, source, allowed_extra=(label_col,))
     y = frame[label_col].astype(str).to_numpy(dtype=object)

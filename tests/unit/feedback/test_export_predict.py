@@ -1,0 +1,138 @@
+"""Export of label events with provenance, and batch prediction of a file."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from feedback.batch import predict_file
+from feedback.exceptions import InputError
+from feedback.export import export_labels
+from feedback.labels import record_label
+from feedback.retraining import retrain
+
+PROVENANCE = ["event_id", "id", "label", "action", "annotator", "created_at", "shown_prediction",
+              "shown_model_version", "serving_model_version", "served_prediction", "is_audit", "batch_id"]
+
+
+def _read(path, fmt):
+    if fmt == "csv":
+        return pd.read_csv(path, dtype={"id": str, "label": str, "shown_prediction": str, "served_prediction": str})
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    return pd.DataFrame([json.loads(line) for line in path.read_text().splitlines() if line.strip()])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_export_writes_one_row_per_label_event_with_provenance(ws, ingested, logged, tmp_path, fmt):
+    rows = logged(ws)
+    shown = rows.loc["d-0100", "predicted"]
+    other = "1" if shown != "1" else "2"
+    record_label(ws, "d-0100", shown, annotator="ana")
+    record_label(ws, "d-0100", other, annotator="ben", comment="looks like a one")
+    record_label(ws, "d-0101", None, annotator="ana", action="skip")
+
+    out = export_labels(ws, tmp_path / "out" / f"labels.{fmt}", fmt)
+
+    assert out == tmp_path / "out" / f"labels.{fmt}" and out.is_file()
+    assert not list(out.parent.glob("*.partial"))
+    frame = _read(out, fmt)
+    assert set(PROVENANCE) <= set(frame.columns)
+    assert len(frame) == 3
+    assert list(frame["id"].astype(str)) == ["d-0100", "d-0100", "d-0101"]
+    assert list(frame["action"]) == ["confirm", "correct", "skip"]
+    assert list(frame["annotator"]) == ["ana", "ben", "ana"]
+    assert list(frame["label"].iloc[:2].astype(str)) == [shown, other] and pd.isna(frame["label"].iloc[2])
+    assert list(frame["shown_prediction"].astype(str)) == [shown, shown, rows.loc["d-0101", "predicted"]]
+    assert list(frame["serving_model_version"]) == [1, 1, 1]
+    assert frame["event_id"].is_monotonic_increasing
+    assert frame["comment"].iloc[1] == "looks like a one"
+
+
+def test_export_of_a_store_without_labels_has_no_rows(ws, tmp_path):
+    out = export_labels(ws, tmp_path / "labels.parquet", "parquet")
+    frame = pd.read_parquet(out)
+    assert frame.empty and set(PROVENANCE) <= set(frame.columns)
+
+
+def test_unknown_export_format_is_refused_and_writes_no_file(ws, tmp_path):
+    with pytest.raises(InputError, match="Unknown export format 'xlsx'"):
+        export_labels(ws, tmp_path / "labels.xlsx", "xlsx")
+    assert list(tmp_path.iterdir()) == [tmp_path / "home"]
+
+
+def _check_scored(out, ids):
+    scored = pd.read_csv(out, dtype={"id": str, "predicted": str})
+    proba_cols = [f"proba_{d}" for d in range(10)]
+    assert list(scored.columns) == ["id", "predicted", *proba_cols]
+    assert list(scored["id"]) == list(ids)
+    np.testing.assert_allclose(scored[proba_cols].sum(axis=1), 1.0, atol=1e-9)
+    assert list(scored["predicted"]) == [c.removeprefix("proba_") for c in scored[proba_cols].idxmax(axis=1)]
+    return scored
+
+
+def test_predict_writes_id_predicted_and_probabilities_and_logs_nothing(ws, production_frame, tmp_path, state,
+                                                                        logged):
+    frame = production_frame(25)
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    before = state(ws)
+
+    out = predict_file(ws, tmp_path / "new.csv", tmp_path / "scored.csv")
+
+    _check_scored(out, frame["id"])
+    assert state(ws) == before
+
+
+def test_predict_with_a_given_version_uses_that_model(ws, ingested, logged, write_truth, production_frame, tmp_path):
+    from feedback.labels import import_labels
+
+    import_labels(ws, write_truth(list(logged(ws).index)), annotator="oracle")
+    retrain(ws)
+    frame = production_frame(200, start=300)
+    frame.to_csv(tmp_path / "new.csv", index=False)
+
+    v1 = _check_scored(predict_file(ws, tmp_path / "new.csv", tmp_path / "v1.csv"), frame["id"])
+    v2 = _check_scored(predict_file(ws, tmp_path / "new.csv", tmp_path / "v2.csv", version=2), frame["id"])
+
+    assert not np.allclose(v1.filter(like="proba_").to_numpy(), v2.filter(like="proba_").to_numpy())
+
+
+def test_predict_refuses_an_unknown_version_and_a_bad_file(ws, production_frame, tmp_path):
+    frame = production_frame(5)
+    frame.to_csv(tmp_path / "new.csv", index=False)
+    with pytest.raises(InputError, match="There is no model version 7"):
+        predict_file(ws, tmp_path / "new.csv", tmp_path / "a.csv", version=7)
+    frame.drop(columns="px_9").to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(InputError, match="lacks feature column.*px_9"):
+        predict_file(ws, tmp_path / "bad.csv", tmp_path / "b.csv")
+    assert not (tmp_path / "a.csv").exists() and not (tmp_path / "b.csv").exists()
+
+
+def test_export_names_the_model_version_that_served_each_item(ws, challenger, production_frame, tmp_path):
+    from feedback.ingest import ingest_predictions
+    from feedback.versions import promote
+
+    production_frame(5).to_csv(tmp_path / "before.csv", index=False)
+    production_frame(5, start=50).to_csv(tmp_path / "after.csv", index=False)
+    ingest_predictions(ws, tmp_path / "before.csv")  # served by v1
+    promote(ws, 2, reason="test", actor="ana")
+    ingest_predictions(ws, tmp_path / "after.csv")  # served by v2
+    record_label(ws, "d-0150", None, annotator="ana", action="skip")
+    record_label(ws, "d-0100", None, annotator="ana", action="skip")
+
+    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv"), dtype={"id": str}).set_index("id")
+
+    assert frame.loc["d-0150", ["serving_model_version", "shown_model_version"]].tolist() == [2, 2]
+    assert frame.loc["d-0100", ["serving_model_version", "shown_model_version"]].tolist() == [1, 1]
+    assert len(frame) == 102  # the 100 events of the store's history plus these two
+
+
+def test_export_lists_events_in_the_order_they_were_recorded(ws, ingested, tmp_path):
+    for item in ("d-0105", "d-0101", "d-0103"):
+        record_label(ws, item, None, annotator="ana", action="skip")
+
+    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv"), dtype={"id": str})
+
+    assert list(frame["id"]) == ["d-0105", "d-0101", "d-0103"]
+    assert frame["event_id"].is_monotonic_increasing
