@@ -63,7 +63,7 @@ def _free_port() -> int:
 
 
 class AppServer:
-    """One ``streamlit run app.py`` process serving ``home`` on 127.0.0.1."""
+    """One ``streamlit run feedback/server.py`` process (as ``make run`` starts it) serving ``home`` on 127.0.0.1."""
 
     def __init__(self, home: Path):
         self.home = Path(home)
@@ -74,7 +74,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         command = [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "-m", "streamlit", "run", "feedback/server.py",
             "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
             # Other people edit the sources while the suite runs: no file watcher, no reruns on save.

@@ -63,8 +63,8 @@ def test_cli_refused_while_app_runs(app, page, tmp_path, demo_template):
         k: before[k] for k in ("predictions", "signals", "labels")}
 
 
-def test_inbox_ingest_while_app_runs(app, page, tmp_path):
-    open_review(page, app)
+def test_inbox_ingest_while_app_runs(app, tmp_path):
+    # No browser visit first: the server starts the inbox watcher itself.
     batch = tmp_path / "handed-over.csv"
     ids = new_prediction_rows(app.home, batch, n=5, prefix="inbox")
     done = app.home / "inbox" / "done"

@@ -1,0 +1,31 @@
+"""ASGI entry point: serves app.py and starts the inbox watcher as soon as the server is up.
+
+``streamlit run feedback/server.py`` finds the ``st.App`` below and runs it.
+Without it, the app would take the database (and start watching the inbox)
+only when a first browser session runs a page, so files handed over with
+``--inbox`` after a restart would wait for a visitor.
+"""
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from feedback import webapp
+from feedback.exceptions import DatabaseBusyError
+
+APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    """Open the store and start the inbox watcher at server start."""
+    try:
+        webapp.inbox_watcher()
+    except DatabaseBusyError as exc:
+        # Another process has the file; each page visit tries again.
+        print(f"Inbox watcher not started yet: {exc}", flush=True)
+    yield
+
+
+app = st.App(str(APP_SCRIPT), lifespan=lifespan)
