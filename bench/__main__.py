@@ -10,9 +10,11 @@ import argparse
 import sys
 import time
 
-from bench import export, ingest
+from bench import active_learning_curves, export, ingest, retrain
 
-BENCHMARKS = {module.NAME: module for module in (ingest, export)}
+BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain)}
+# Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
+CURVES = "active-learning"
 
 
 def _table(results) -> str:
@@ -21,15 +23,15 @@ def _table(results) -> str:
     for r in results:
         lines.append(
             f"{r.name:<16} {r.rows:>11,} {r.seconds:>9.2f} {r.baseline_seconds:>9.2f} {r.ratio:>6.2f}x"
-            f" {r.goal:>5g}x  {'met' if r.met else 'MISSED'}"
+            f" {r.goal_text:>6}  {'met' if r.met else 'MISSED'}"
         )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted(BENCHMARKS), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join(BENCHMARKS)}")
+    parser.add_argument("--only", action="append", choices=sorted([*BENCHMARKS, CURVES]), metavar="NAME",
+                        help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES])}")
     parser.add_argument("--rows", type=int, default=None, help="rows per benchmark (default: each one's own, 1,000,000)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each timing, the best counts (default: each one's own, ingest 2, export 3)")
@@ -39,8 +41,12 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     started = time.perf_counter()
-    for name in args.only or BENCHMARKS:
+    for name in args.only or [*BENCHMARKS, CURVES]:
         print(f"== {name}", flush=True)
+        if name == CURVES:
+            active_learning_curves.run([])
+            print(flush=True)
+            continue
         options = {} if args.repeat is None else {"repeat": args.repeat}
         results.extend(BENCHMARKS[name].run(rows=args.rows, **options))
         print(flush=True)

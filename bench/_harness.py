@@ -26,6 +26,9 @@ class Result:
         Best of the repeats for DuckDB doing the same rows natively.
     goal : float
         Largest acceptable ``seconds / baseline_seconds``.
+    limit_seconds : float, default=None
+        When set, the goal is an absolute time instead: ``seconds <= limit_seconds``
+        (the baseline is still printed for scale).
     """
 
     name: str
@@ -35,6 +38,7 @@ class Result:
     goal: float
     runs: tuple[float, ...] = field(default=())
     baseline_runs: tuple[float, ...] = field(default=())
+    limit_seconds: float | None = None
 
     @property
     def ratio(self) -> float:
@@ -42,7 +46,13 @@ class Result:
 
     @property
     def met(self) -> bool:
+        if self.limit_seconds is not None:
+            return self.seconds <= self.limit_seconds
         return self.ratio <= self.goal
+
+    @property
+    def goal_text(self) -> str:
+        return f"<{self.limit_seconds:g}s" if self.limit_seconds is not None else f"{self.goal:g}x"
 
 
 def timed(fn: Callable[[], object]) -> float:

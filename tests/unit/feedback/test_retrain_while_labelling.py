@@ -1,0 +1,51 @@
+"""A retrain running in a worker thread while experts keep labelling loses no label."""
+
+import threading
+
+from sqlmodel import Session
+
+from feedback import repository
+from feedback.ingest import ingest_predictions
+from feedback.jobs import BackgroundJob
+from feedback.labels import import_labels, record_label
+from feedback.retraining import retrain
+
+
+def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, write_production, production_frame,
+                                                                          write_truth, digits_frame):
+    logged = ingest_predictions(ws, write_production(400, start=200))
+    assert logged.n_new == 400
+    ids = list(production_frame(400, start=200)["id"])
+    import_labels(ws, write_truth(ids[:200]), annotator="before")
+    truth = digits_frame.set_index("id")["label"].astype(str)
+
+    job = BackgroundJob("retrain", lambda progress: retrain(ws, progress=progress))
+    during = ids[200:]
+    stop = threading.Event()
+
+    def keep_labelling():
+        for item in during:
+            record_label(ws, item, truth[item], annotator="during")
+        stop.set()
+
+    labeller = threading.Thread(target=keep_labelling)
+    job.start()
+    labeller.start()
+    job.join(120)
+    labeller.join(120)
+    assert stop.is_set() and job.error is None, job.error
+
+    with Session(ws.engine) as session:
+        recorded = {item: repository.label_history(session, item) for item in during}
+    assert all(len(events) == 1 and events[0].annotator == "during" for events in recorded.values())
+
+    second = retrain(ws)
+    expert_ids = set(repository.expert_training_set(ws.engine)["external_id"])
+    assert {i for i in during if not _is_audit(ws, i)} <= expert_ids
+    assert second["n_train"] > job.result["n_train"]
+    assert second["new_labels"] > 0, "labels that arrived during the first retrain feed the next one"
+
+
+def _is_audit(ws, item):
+    with Session(ws.engine) as session:
+        return repository.get_prediction(session, item).is_audit
