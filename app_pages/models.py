@@ -1,10 +1,12 @@
-"""Models page: versions, one-click retrain (in a worker thread) and promotion."""
+"""Models page: one-click retrain (worker thread), the comparison report, learning progress, promotion."""
 
 import pandas as pd
 import streamlit as st
 
+from feedback.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 from feedback.exceptions import FeedbackError
 from feedback.jobs import BackgroundJob
+from feedback.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
 from feedback.retraining import retrain
 from feedback.status import store_status
 from feedback.versions import promote, rollback
@@ -21,14 +23,57 @@ except FeedbackError as exc:
     st.stop()
 
 
-def _start_retrain() -> None:
-    running = jobs().get("retrain")
+def _start(name: str, work) -> None:
+    running = jobs().get(name)
     if running is None or not running.running:
-        actor = st.session_state["annotator"]
-        job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, progress=progress))
-        jobs()["retrain"] = job
-        st.session_state["retrain_job_shown"] = None
+        job = BackgroundJob(name, work)
+        jobs()[name] = job
+        st.session_state[f"{name}_job_shown"] = None
         job.start()
+
+
+def _start_retrain() -> None:
+    actor = st.session_state["annotator"]
+    _start("retrain", lambda progress: retrain(ws, actor=actor, progress=progress))
+
+
+def _start_simulation() -> None:
+    _start("simulate", lambda progress: simulate_current_task(ws))
+
+
+def _pct(x: float) -> str:
+    return f"{x:+.1%}" if x is not None else "n/a"
+
+
+def show_report(result: dict) -> None:
+    """The side-by-side comparison of a retrain result; every figure with its n."""
+    st.markdown(f"**Decision: {result['decision']}** for challenger v{result['challenger']['version']} "
+                f"(trained on {result['n_train']} labels, {result['new_labels']} new; "
+                f"compared on {result['n_eval']} expert-labelled audit items)")
+    for reason in result["reasons"]:
+        st.markdown(f"- {reason}")
+    if result["labels_needed"]:
+        st.markdown(f"About {result['labels_needed']} more audit labels would settle it.")
+    report = result["report"]
+    if not report:
+        return
+    rows = []
+    for side in ("champion", "challenger"):
+        scores = report[side]
+        rows.append({"model": f"{side} v{result[side]['version']}", "accuracy": round(scores["accuracy"], 3),
+                     "macro-F1": round(scores["macro_f1"], 3), "audit items (n)": scores["n"]})
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    acc, f1, mcnemar = report["accuracy_diff"], report["macro_f1_diff"], report["mcnemar"]
+    st.markdown(
+        f"Accuracy difference {_pct(acc['estimate'])} (95% paired-bootstrap interval {_pct(acc['ci_low'])} to "
+        f"{_pct(acc['ci_high'])}, n={acc['n']}); macro-F1 difference {_pct(f1['estimate'])} "
+        f"({_pct(f1['ci_low'])} to {_pct(f1['ci_high'])}, n={f1['n']}). McNemar mid-p {mcnemar['p_value']:.3g} on "
+        f"{mcnemar['n_a_only'] + mcnemar['n_b_only']} discordant items "
+        f"({mcnemar['n_b_only']} only the challenger got right, {mcnemar['n_a_only']} only the champion).")
+    st.altair_chart(per_class_f1_chart(report), width="stretch")
+    left, right = st.columns(2)
+    left.altair_chart(confusion_chart(report, "champion"), width="stretch")
+    right.altair_chart(confusion_chart(report, "challenger"), width="stretch")
 
 
 @st.fragment(run_every=1.0)
@@ -48,27 +93,53 @@ def retrain_panel() -> None:
         st.rerun(scope="app")
     if job.error:
         st.error(f"Retrain failed: {job.error}")
-        return
-    result = job.result
-    st.markdown(f"**Decision: {result['decision']}** for challenger v{result['challenger']['version']} "
-                f"(trained on {result['n_train']} labels, {result['new_labels']} new; "
-                f"compared on {result['n_eval']} expert-labelled audit items)")
-    for reason in result["reasons"]:
-        st.markdown(f"- {reason}")
-    if result["labels_needed"]:
-        st.markdown(f"About {result['labels_needed']} more audit labels would settle it.")
-    if result["report"]:
-        report = result["report"]
-        rows = [{"model": f"champion v{result['champion']['version']}", **_scores(report["champion"])},
-                {"model": f"challenger v{result['challenger']['version']}", **_scores(report["challenger"])}]
-        st.dataframe(pd.DataFrame(rows), hide_index=True)
-
-
-def _scores(side: dict) -> dict:
-    return {"accuracy": round(side["accuracy"], 3), "macro-F1": round(side["macro_f1"], 3), "n audit items": side["n"]}
 
 
 retrain_panel()
+
+challenger = status["challenger"]
+saved = load_comparison_report(ws, challenger["version"]) if challenger else None
+if saved:
+    st.subheader(f"Champion v{saved['champion']['version']} against challenger v{saved['challenger']['version']}")
+    show_report(saved)
+else:
+    last = jobs().get("retrain")
+    if last is not None and not last.running and last.result:
+        st.subheader("Last retrain")
+        show_report(last.result)
+
+st.subheader("Learning progress")
+curve = learning_curve(ws)
+if curve.empty:
+    st.caption("No challenger has been compared yet: the curve starts with the first retrain.")
+else:
+    st.altair_chart(learning_curve_chart(curve), width="stretch")
+    st.markdown(stopping_hint(ws))
+
+
+@st.fragment(run_every=1.0)
+def simulation_panel() -> None:
+    job = jobs().get("simulate")
+    running = job is not None and job.running
+    st.button("Simulate more labels", disabled=running, on_click=_start_simulation,
+              help="Replay the labelled items with an oracle: would more labels help, and how many?")
+    if job is None:
+        return
+    if running:
+        st.progress(0.5, text="Simulating random, margin and the default policy on the labelled items…")
+        return
+    if job.error:
+        st.error(f"Simulation failed: {job.error}")
+        return
+    result = job.result
+    st.altair_chart(simulation_chart(result["curves"]), width="stretch")
+    beyond = f"more than {result['budget']}"
+    needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result["labels_to_98"].items())
+    st.markdown(f"Labels to reach 98% of the accuracy with all {result['n_pool']} labelled items "
+                f"(70% pool, 30% held out, 3 seeds): {needs}.")
+
+
+simulation_panel()
 
 st.subheader("Versions")
 st.dataframe(pd.DataFrame(status["versions"]), hide_index=True)

@@ -11,6 +11,7 @@ from active_learning.comparison import GateDecision, GatePolicy, compare_models,
 from active_learning.training import build_estimator, fit_clone
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
+from feedback.learning import save_comparison_report
 from feedback.tasks import load_task
 from feedback.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
 from feedback.workspace import Workspace
@@ -122,8 +123,7 @@ def retrain(
     if auto_promote and gate.decision == "promote":
         promote(ws, challenger_version, reason="automatic promotion: " + "; ".join(gate.reasons), actor=actor)
         promoted = True
-    progress(1.0, "Done")
-    return {
+    result = {
         "champion": {"version": champion_row.version, "metrics": _scores(report.champion) if report else {}},
         "challenger": {"version": challenger_version, "metrics": _scores(report.challenger) if report else {}},
         "decision": gate.decision,
@@ -137,4 +137,7 @@ def retrain(
         "promoted": promoted,
         "report": report.to_dict() if report else None,
     }
+    save_comparison_report(ws, challenger_version, result)
+    progress(1.0, "Done")
+    return result
 

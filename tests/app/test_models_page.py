@@ -8,8 +8,8 @@ from feedback.status import store_status
 from feedback.workspace import open_workspace
 
 
-def _wait_for_retrain(timeout=60):
-    job = webapp.jobs().get("retrain")
+def _wait_for_retrain(timeout=60, name="retrain"):
+    job = webapp.jobs().get(name)
     deadline = time.time() + timeout
     while job.running and time.time() < deadline:
         time.sleep(0.1)
@@ -31,6 +31,16 @@ def test_retrain_then_promote(digits_home, page):
     at.run()
     assert any(m.value.startswith("**Decision: promote**") for m in at.markdown)
     assert any("audit items" in m.value for m in at.markdown), "figures say how many items they rest on"
+    assert any("paired-bootstrap interval" in m.value and "n=" in m.value for m in at.markdown)
+    assert len(at.get("vega_lite_chart")) >= 4, "per-class F1, two confusion matrices, learning curve"
+    assert any("audit items)" in m.value and ("settled" in m.value or "Keep labelling" in m.value
+                                              or "Too early" in m.value) for m in at.markdown)
+
+    next(b for b in at.button if b.label == "Simulate more labels").click().run()
+    simulation = _wait_for_retrain(120, name="simulate")
+    assert simulation.error is None, simulation.error
+    at.run()
+    assert any(m.value.startswith("Labels to reach 98%") for m in at.markdown)
 
     at.selectbox[0].set_value(job.result["challenger"]["version"])
     at.text_input(key="decision_reason").set_value("better on the audit slice").run()
