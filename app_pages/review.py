@@ -1,4 +1,4 @@
-"""Review page: the next item worth an expert's time; confirm, correct or skip it."""
+"""Review page: the next item worth an expert's time, answered from the keyboard."""
 
 import time
 
@@ -7,7 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback.labels import record_label
+from feedback.labels import (
+    AMBIGUOUS_KEY,
+    CONFIRM_KEY,
+    REASON_CODES,
+    SKIP_KEY,
+    class_shortcuts,
+    record_label,
+)
 from feedback.queue import build_review_queue, item_details
 from feedback.webapp import get_workspace
 
@@ -16,21 +23,29 @@ st.session_state.setdefault("annotator", "expert")
 st.session_state.setdefault("skipped", [])
 st.session_state.setdefault("shown_at", {})
 st.session_state.setdefault("last_saved", None)
+st.session_state.setdefault("blind", False)
 
 st.title("Review")
+st.sidebar.toggle("Blind-first review", key="blind",
+                  help="Hide the model's answer until you have given yours; the event records that it was hidden.")
 
 
-def _answer(item_id: str, label: str | None, action: str | None) -> None:
+def _answer(item_id: str, label: str | None, action: str | None, blind: bool) -> None:
     spent = time.time() - st.session_state["shown_at"].get(item_id, time.time())
     try:
         event = record_label(ws, item_id, label, annotator=st.session_state["annotator"], action=action,
-                             seconds_spent=round(spent, 2))
+                             reason_code=st.session_state.get(f"reason_{item_id}"),
+                             comment=st.session_state.get(f"comment_{item_id}"),
+                             seconds_spent=round(spent, 2), suggestion_hidden=blind)
     except FeedbackError as exc:
         st.session_state["last_saved"] = ("error", str(exc))
         return
-    if action == "skip":
+    if event.action == "skip":
         st.session_state["skipped"].append(item_id)
-    st.session_state["last_saved"] = ("ok", f"Saved: {event.action} {item_id}" + (f" as {event.label}" if event.label else ""))
+    message = f"Saved: {event.action} {item_id}" + (f" as {event.label}" if event.label else "")
+    if blind:
+        message += f". The model had said {event.served_prediction} ({event.served_confidence:.0%})."
+    st.session_state["last_saved"] = ("ok", message)
 
 
 def _show_input(details: dict) -> None:
@@ -41,6 +56,12 @@ def _show_input(details: dict) -> None:
         st.image(np.kron(scaled, np.ones((24, 24), dtype=np.uint8)), caption="Input", width=192)
     else:
         st.dataframe(pd.DataFrame([features]).T.rename(columns={0: "value"}), width="stretch")
+
+
+def _legend(keys: dict[str, str | None], blind: bool) -> str:
+    picks = " · ".join(f"`{k.upper()}` {label}" for label, k in keys.items() if k)
+    confirm = "" if blind else " · `Enter` confirm the model"
+    return f"**Keys:** {picks}{confirm} · `S` skip · `A` ambiguous"
 
 
 @st.fragment
@@ -58,9 +79,11 @@ def review_card() -> None:
         st.info("The queue is empty: every surfaced item has an answer. New items appear as traffic is ingested.")
         return
     item = queue[0]
+    blind = bool(st.session_state["blind"])
     st.session_state["shown_at"].setdefault(item.id, time.time())
     details = item_details(ws, item.id)
     task = details["task"]
+    keys = class_shortcuts(task.labels)
     st.caption(f"{len(queue)} items waiting on this page of the queue")
     left, right = st.columns([1, 2])
     with left:
@@ -68,23 +91,33 @@ def review_card() -> None:
     with right:
         st.subheader(f"Item {item.id}")
         st.markdown("**Why it surfaced:** " + "; ".join(item.reasons))
-        st.markdown(f"**Model says:** `{item.predicted}` with probability {item.confidence:.0%}")
-        top = sorted(item.probabilities.items(), key=lambda kv: -kv[1])[:3]
-        st.dataframe(pd.DataFrame(top, columns=["class", "probability"]), hide_index=True, width="content")
+        if blind:
+            st.markdown("**Model says:** hidden until you answer (blind-first)")
+        else:
+            st.markdown(f"**Model says:** `{item.predicted}` with probability {item.confidence:.0%}")
+            top = sorted(item.probabilities.items(), key=lambda kv: -kv[1])[:3]
+            st.dataframe(pd.DataFrame(top, columns=["class", "probability"]), hide_index=True, width="content")
         if details["signals"]:
             st.markdown("**End users:** " + ", ".join(
                 s.signal + (f" (suggests {s.user_label})" if s.user_label else "") for s in details["signals"]))
         if details["history"]:
             st.markdown("**History:** " + "; ".join(
                 f"{e.annotator}: {e.action} {e.label or ''}" for e in details["history"]))
-        c1, c2 = st.columns(2)
-        c1.button(f"Confirm {item.predicted}", key="confirm", type="primary", width="stretch",
-                  on_click=_answer, args=(item.id, item.predicted, "confirm"))
-        c2.button("Skip", key="skip", width="stretch", on_click=_answer, args=(item.id, None, "skip"))
-        others = [label for label in task.labels if label != item.predicted]
-        choice = st.selectbox("Correct to", others, index=None, placeholder="Pick the right class", key="correction")
-        st.button("Save correction", key="correct", disabled=choice is None, on_click=_answer,
-                  args=(item.id, choice, "correct"))
+        st.markdown(_legend(keys, blind))
+        with st.container(horizontal=True):
+            for label, key in keys.items():
+                st.button(label, key=f"class_{label}", shortcut=key, on_click=_answer,
+                          args=(item.id, label, None, blind))
+        with st.container(horizontal=True):
+            if not blind:
+                st.button(f"Confirm {item.predicted}", key="confirm", type="primary", shortcut=CONFIRM_KEY,
+                          on_click=_answer, args=(item.id, item.predicted, "confirm", False))
+            st.button("Skip", key="skip", shortcut=SKIP_KEY, on_click=_answer, args=(item.id, None, "skip", blind))
+            st.button("Ambiguous", key="ambiguous", shortcut=AMBIGUOUS_KEY, on_click=_answer,
+                      args=(item.id, None, "ambiguous", blind))
+        with st.expander("Reason and comment (optional)"):
+            st.selectbox("Reason", REASON_CODES, index=None, key=f"reason_{item.id}", placeholder="No reason")
+            st.text_input("Comment", key=f"comment_{item.id}")
 
 
 review_card()

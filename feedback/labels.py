@@ -17,6 +17,34 @@ from feedback.workspace import Workspace
 
 ACTIONS = ("confirm", "correct", "skip", "ambiguous")
 UNLABELLED_ACTIONS = ("skip", "ambiguous")
+# The review card offers these; the CLI and file imports accept any short code.
+REASON_CODES = ("model-wrong", "ambiguous-input", "out-of-scope", "label-set-gap", "other")
+SKIP_KEY, AMBIGUOUS_KEY, UNDO_KEY, CONFIRM_KEY = "s", "a", "u", "Enter"
+# Streamlit reserves C and R; s, a and u belong to skip, ambiguous and undo.
+_CLASS_LETTERS = [k for k in "bdefghijklmnopqtvwxyz"]
+_CLASS_DIGITS = list("1234567890")
+
+
+def class_shortcuts(labels: list[str]) -> dict[str, str | None]:
+    """The key that picks each class on the review card.
+
+    When every label is itself a free single key (the digits ``0``..``9``), the
+    label is its own key. Otherwise classes take ``1``..``9``, ``0`` in label
+    order, then letters; classes beyond those get no key (None).
+
+    Examples
+    --------
+    >>> class_shortcuts(["cat", "dog"])
+    {'cat': '1', 'dog': '2'}
+    >>> class_shortcuts(["0", "1"])
+    {'0': '0', '1': '1'}
+    """
+    free = set(_CLASS_DIGITS) | set(_CLASS_LETTERS)
+    if all(len(label) == 1 and label.lower() in free for label in labels) and len(
+            {label.lower() for label in labels}) == len(labels):
+        return {label: label.lower() for label in labels}
+    keys = _CLASS_DIGITS + _CLASS_LETTERS
+    return {label: keys[i] if i < len(keys) else None for i, label in enumerate(labels)}
 
 
 def _resolve_action(action: str | None, label: str | None, predicted: str) -> str:

@@ -42,9 +42,8 @@ def test_correction_and_skip(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
     first = at.subheader[0].value.removeprefix("Item ")
     predicted = at.button(key="confirm").label.removeprefix("Confirm ")
-    other = next(o for o in at.selectbox(key="correction").options if o != predicted)
-    at.selectbox(key="correction").set_value(other).run()
-    at.button(key="correct").click().run()
+    other = "1" if predicted != "1" else "2"
+    at.button(key=f"class_{other}").click().run()
     assert not at.exception
     [event] = _events(digits_home, first)
     assert (event.action, event.label, event.shown_prediction) == ("correct", other, predicted)
@@ -54,6 +53,44 @@ def test_correction_and_skip(digits_home, page):
     [skip] = _events(digits_home, second)
     assert skip.action == "skip" and skip.label is None
     assert at.subheader[0].value != f"Item {second}", "a skipped item leaves this session's view"
+
+
+def test_every_answer_has_a_keyboard_shortcut_and_a_legend(digits_home, page):
+    at = page("app_pages/review.py", digits_home).run()
+    assert not at.exception
+    shortcuts = {b.key: b.proto.shortcut for b in at.button}
+    assert {shortcuts[f"class_{d}"] for d in "0123456789"} == set("0123456789"), "digits are their own keys"
+    assert shortcuts["confirm"] == "enter"
+    assert (shortcuts["skip"], shortcuts["ambiguous"]) == ("s", "a")
+    assert any(m.value.startswith("**Keys:**") and "`S` skip" in m.value for m in at.markdown)
+
+
+def test_class_key_equal_to_the_prediction_confirms_and_keeps_reason_and_comment(digits_home, page):
+    at = page("app_pages/review.py", digits_home).run()
+    item_id = at.subheader[0].value.removeprefix("Item ")
+    predicted = at.button(key="confirm").label.removeprefix("Confirm ")
+    at.selectbox(key=f"reason_{item_id}").set_value("ambiguous-input")
+    at.text_input(key=f"comment_{item_id}").set_value("faint stroke")
+    at.button(key=f"class_{predicted}").click().run()
+    [event] = _events(digits_home, item_id)
+    assert (event.action, event.label, event.reason_code, event.comment) == (
+        "confirm", predicted, "ambiguous-input", "faint stroke")
+
+
+def test_blind_mode_hides_the_suggestion_until_the_answer(digits_home, page):
+    at = page("app_pages/review.py", digits_home)
+    at.session_state["blind"] = True
+    at.run()
+    assert not at.exception
+    item_id = at.subheader[0].value.removeprefix("Item ")
+    assert "confirm" not in {b.key for b in at.button}, "no Confirm suggestion in blind mode"
+    assert not any(m.value.startswith("**Model says:** `") for m in at.markdown)
+    assert not at.dataframe, "no probabilities in blind mode"
+    at.button(key="class_7").click().run()
+    [event] = _events(digits_home, item_id)
+    assert event.suggestion_hidden is True and event.shown_prediction is None
+    assert event.action == ("confirm" if event.served_prediction == "7" else "correct")
+    assert any(f"The model had said {event.served_prediction}" in s.value for s in at.success)
 
 
 def test_store_without_task_explains_how_to_start(tmp_path, page):

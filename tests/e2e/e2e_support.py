@@ -128,6 +128,16 @@ def confirm_button(page):
     return page.get_by_role("button", name=re.compile(r"^Confirm "))
 
 
+def predicted_class(page) -> str:
+    """The class the Confirm button offers (its label, without the shortcut hint)."""
+    return confirm_button(page).get_by_test_id("stMarkdownContainer").inner_text().removeprefix("Confirm ").strip()
+
+
+def item_id(page) -> str:
+    """The id of the item on the review card."""
+    return page.get_by_role("heading", name=re.compile(r"^Item ")).inner_text().removeprefix("Item ").strip()
+
+
 def open_review(page, app: AppServer):
     """Load the Review page and wait for a review card. Loading a page also opens the store
     in the app process (and starts its inbox watcher): both are created on first render."""
@@ -151,3 +161,25 @@ def new_prediction_rows(home: Path, out: Path, n: int = 5, prefix: str = "e2e") 
     frame["id"] = [f"{prefix}-{i:04d}" for i in range(len(frame))]
     frame.to_csv(out, index=False)
     return frame["id"].tolist()
+
+
+def set_annotator(page, name: str) -> None:
+    """Type the expert's name in the sidebar, then move the focus off the field so keys reach the card."""
+    from playwright.sync_api import expect
+
+    field = page.get_by_role("textbox", name="Your name", exact=True)
+    field.fill(name)
+    field.press("Enter")
+    expect(field).to_have_value(name)
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    field.blur()
+    page.get_by_role("heading", name="Review").click()
+
+
+def wait_next_item(page, previous_id: str) -> str:
+    """Wait until the card shows an item other than ``previous_id`` (the answer was taken); return its id."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name=re.compile(r"^Item "))).not_to_have_text(f"Item {previous_id}")
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    return item_id(page)
