@@ -7,10 +7,10 @@ from feedback.charts import confusion_chart, learning_curve_chart, per_class_f1_
 from feedback.exceptions import FeedbackError
 from feedback.jobs import BackgroundJob
 from feedback.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
-from feedback.retraining import retrain
 from feedback.status import store_status
 from feedback.versions import promote, rollback
-from feedback.webapp import get_workspace, jobs
+from feedback.triggers import RetrainPolicy, load_policy, save_policy
+from feedback.webapp import get_workspace, jobs, retrain_scheduler, start_retrain
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -33,8 +33,8 @@ def _start(name: str, work) -> None:
 
 
 def _start_retrain() -> None:
-    actor = st.session_state["annotator"]
-    _start("retrain", lambda progress: retrain(ws, actor=actor, progress=progress))
+    st.session_state["retrain_job_shown"] = None
+    start_retrain(st.session_state["annotator"])
 
 
 def _start_simulation() -> None:
@@ -140,6 +140,25 @@ def simulation_panel() -> None:
 
 
 simulation_panel()
+
+st.subheader("Retrain triggers")
+policy = load_policy(ws)
+with st.form("retrain_policy"):
+    c1, c2 = st.columns(2)
+    every_n = c1.number_input("Every N new expert labels (0: off)", min_value=0, step=10,
+                              value=policy.every_n_labels or 0)
+    every_minutes = c2.number_input("Every M minutes (0: off)", min_value=0, step=60,
+                                    value=int(policy.every_minutes or 0))
+    on_alert = st.checkbox("When a monitoring alert opens", value=policy.on_alert)
+    auto_promote = st.checkbox("Promote automatically when the gate says promote", value=policy.auto_promote,
+                               help="Off by default: the gate proposes, a person promotes.")
+    if st.form_submit_button("Save triggers"):
+        save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
+                                      on_alert=on_alert, auto_promote=auto_promote))
+        st.success("Saved. The app checks the triggers every 30 seconds.")
+scheduler = retrain_scheduler()
+if scheduler.last_reason:
+    st.caption(f"Last automatic retrain: {scheduler.last_reason}")
 
 st.subheader("Versions")
 st.dataframe(pd.DataFrame(status["versions"]), hide_index=True)

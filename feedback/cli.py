@@ -187,7 +187,8 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 
 
 @command(cli, "retrain")
-@click.option("--auto-promote", is_flag=True, help="Promote when the gate says promote.")
+@click.option("--auto-promote", is_flag=True,
+              help="Promote when the gate says promote (also on when the retrain policy says so).")
 @click.option("--min-gain", default=0.0, show_default=True, type=float, help="Minimum accuracy gain to promote.")
 @click.option("--alpha", default=0.05, show_default=True, type=float, help="Significance level of McNemar's test.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -198,13 +199,43 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, as_json):
     """
     from active_learning.comparison import GatePolicy
     from feedback.retraining import retrain
+    from feedback.triggers import load_policy
 
-    result = retrain(ws, policy=GatePolicy(min_gain=min_gain, alpha=alpha), auto_promote=auto_promote)
+    result = retrain(ws, policy=GatePolicy(min_gain=min_gain, alpha=alpha),
+                     auto_promote=auto_promote or load_policy(ws).auto_promote)
     result.pop("report")
     p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
     challenger = result["challenger"]["version"]
     _emit(result, as_json, f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result['decision']} "
                            f"(n_eval={result['n_eval']}, p={p_value}).\n" + "\n".join(result["reasons"]))
+
+
+@command(cli, "triggers", needs_store=False)
+@click.option("--every-n-labels", type=click.IntRange(min=0), default=None,
+              help="Retrain after this many new expert labels (0 turns it off).")
+@click.option("--every-minutes", type=click.FloatRange(min=0), default=None,
+              help="Retrain when the newest version is older than this (0 turns it off).")
+@click.option("--on-alert/--no-on-alert", default=None, help="Retrain when a monitoring alert opens.")
+@click.option("--auto-promote/--no-auto-promote", default=None, help="Promote when the gate says promote.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_promote, as_json):
+    """Show or change what starts a retrain in the running app, and auto-promotion.
+
+    Example: python -m feedback triggers --every-n-labels 200 --auto-promote
+    """
+    from dataclasses import asdict, replace
+
+    from feedback.triggers import load_policy, save_policy
+
+    policy = load_policy(ws)
+    changes = {k: v for k, v in {"on_alert": on_alert, "auto_promote": auto_promote}.items() if v is not None}
+    if every_n_labels is not None:
+        changes["every_n_labels"] = every_n_labels or None
+    if every_minutes is not None:
+        changes["every_minutes"] = every_minutes or None
+    if changes:
+        policy = save_policy(ws, replace(policy, **changes))
+    _emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in asdict(policy).items()))
 
 
 @command(cli, "promote")

@@ -72,3 +72,45 @@ def inbox_watcher() -> InboxWatcher:
 def jobs() -> dict[str, BackgroundJob]:
     """Background jobs of this process by name (shared by every browser session)."""
     return _jobs(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+
+
+def start_retrain(actor: str) -> bool:
+    """Start the background retrain unless one is running; the retrain policy decides auto-promotion.
+
+    Shared by the Retrain button and the trigger scheduler. Returns whether a retrain was started.
+    """
+    from feedback.retraining import retrain
+    from feedback.triggers import load_policy
+
+    ws = get_workspace_quietly()
+    registry = jobs()
+    running = registry.get("retrain")
+    if running is not None and running.running:
+        return False
+    auto_promote = load_policy(ws).auto_promote
+    job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, auto_promote=auto_promote,
+                                                            progress=progress))
+    registry["retrain"] = job
+    job.start()
+    return True
+
+
+def get_workspace_quietly() -> Workspace:
+    """The workspace, for threads outside a page run (raises instead of drawing an error)."""
+    return _workspace(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+
+
+@st.cache_resource(show_spinner=False)
+def _retrain_scheduler(home: str | None, url: str | None):
+    from feedback.triggers import RetrainScheduler
+
+    interval = float(_setting("FEEDBACK_TRIGGER_INTERVAL") or 30.0)
+    scheduler = RetrainScheduler(_workspace(home, url), lambda reason: start_retrain(f"trigger: {reason}"),
+                                 interval=interval)
+    scheduler.start()
+    return scheduler
+
+
+def retrain_scheduler():
+    """The running trigger scheduler of this process (started on first use)."""
+    return _retrain_scheduler(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))

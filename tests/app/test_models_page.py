@@ -60,3 +60,19 @@ def test_router_opens_review_page_with_the_name_field(digits_home, page):
     assert at.title[0].value == "Review"
     at.sidebar.text_input(key="annotator").set_value("ana").run()
     assert at.session_state["annotator"] == "ana"
+
+
+def test_trigger_form_saves_the_policy(digits_home, page):
+    from feedback.triggers import RetrainPolicy, load_policy
+
+    at = page("app_pages/models.py", digits_home).run()
+    assert not at.exception
+    at.number_input[0].set_value(25)
+    at.checkbox[1].check()
+    next(b for b in at.button if b.label == "Save triggers").click().run()
+    assert not at.exception
+    ws = open_workspace(digits_home)
+    try:
+        assert load_policy(ws) == RetrainPolicy(every_n_labels=25, auto_promote=True)
+    finally:
+        ws.close()

@@ -1,0 +1,131 @@
+"""When to retrain without a click: every N new labels, on a schedule, or on an alert.
+
+The policy is kept as ``retrain_policy.json`` in the store's home. The app
+process runs a :class:`RetrainScheduler` thread that checks it and starts the
+same background retrain the Retrain button starts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from feedback import repository, snapshots
+from feedback.exceptions import InputError
+from feedback.models import utcnow
+from feedback.workspace import Workspace
+
+POLICY_FILE = "retrain_policy.json"
+
+
+@dataclass(frozen=True)
+class RetrainPolicy:
+    """What starts a retrain by itself, and whether a winning challenger is promoted automatically.
+
+    Parameters
+    ----------
+    every_n_labels : int, default=None
+        Retrain once this many expert labels arrived since the newest version was trained.
+    every_minutes : float, default=None
+        Retrain when the newest version is older than this.
+    on_alert : bool, default=False
+        Retrain when an alert opened after the newest version was trained.
+    auto_promote : bool, default=False
+        Promote the challenger when the gate says promote (off unless the user turns it on).
+    """
+
+    every_n_labels: int | None = None
+    every_minutes: float | None = None
+    on_alert: bool = False
+    auto_promote: bool = False
+
+    def validated(self) -> RetrainPolicy:
+        if self.every_n_labels is not None and self.every_n_labels < 1:
+            raise InputError(f"every_n_labels must be at least 1, got {self.every_n_labels}.")
+        if self.every_minutes is not None and self.every_minutes <= 0:
+            raise InputError(f"every_minutes must be positive, got {self.every_minutes}.")
+        return self
+
+
+def load_policy(ws: Workspace) -> RetrainPolicy:
+    """The saved policy, or the default (no triggers, no auto-promotion)."""
+    path = ws.home / POLICY_FILE
+    if not path.exists():
+        return RetrainPolicy()
+    try:
+        return RetrainPolicy(**json.loads(path.read_text())).validated()
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{path} is not a valid retrain policy ({exc}); fix or delete it.") from None
+
+
+def save_policy(ws: Workspace, policy: RetrainPolicy) -> RetrainPolicy:
+    """Validate and write the policy (whole file replaced atomically)."""
+    policy.validated()
+    path = ws.home / POLICY_FILE
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(asdict(policy), indent=2))
+    partial.replace(path)
+    return policy
+
+
+def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
+    """Why a retrain is due now under ``policy``, or None."""
+    if policy.every_n_labels is None and policy.every_minutes is None and not policy.on_alert:
+        return None
+    with Session(ws.engine) as session:
+        versions = repository.list_versions(session)
+        alerts = repository.open_alerts(session)
+    newest = versions[0]
+    if policy.every_n_labels is not None:
+        trained_on = snapshots.snapshot_ids(ws, newest.snapshot_id)
+        expert = repository.expert_training_set(ws.engine)["external_id"]
+        new = int((~expert.isin(trained_on)).sum())
+        if new >= policy.every_n_labels:
+            return f"{new} new expert labels since v{newest.version} (trigger: every {policy.every_n_labels})"
+    if policy.every_minutes is not None and utcnow() - newest.trained_at >= timedelta(minutes=policy.every_minutes):
+        return f"v{newest.version} is older than {policy.every_minutes:g} minutes (scheduled retrain)"
+    if policy.on_alert:
+        fresh = [a for a in alerts if a.state == "open" and a.created_at > newest.trained_at]
+        if fresh:
+            return f"alert {fresh[0].id} opened: {fresh[0].message}"
+    return None
+
+
+class RetrainScheduler(threading.Thread):
+    """Checks the policy every ``interval`` seconds and calls ``start_retrain(reason)`` when one is due.
+
+    ``start_retrain`` returns False when a retrain is already running, so a
+    trigger never stacks a second retrain on the first.
+    """
+
+    def __init__(self, ws: Workspace, start_retrain: Callable[[str], bool], interval: float = 30.0):
+        super().__init__(daemon=True, name="feedback-retrain-scheduler")
+        self.ws = ws
+        self.start_retrain = start_retrain
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.last_reason: str | None = None
+        self.last_error: str | None = None
+
+    def check(self) -> str | None:
+        """One check: start a retrain if due; return the reason when one was started."""
+        reason = retrain_due(self.ws, load_policy(self.ws))
+        if reason and self.start_retrain(reason):
+            self.last_reason = reason
+            return reason
+        return None
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.check()
+            except Exception as exc:  # noqa: BLE001 - the scheduler must outlive one bad check
+                self.last_error = f"{type(exc).__name__}: {exc}"
+
+    def stop(self) -> None:
+        self.stopped.set()
