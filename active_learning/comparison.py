@@ -51,6 +51,8 @@ class ComparisonReport:
     mcnemar: McNemarResult
     n_eval: int
     labels: list = field(default_factory=list)
+    # label -> [items of that class only the champion got right, items only the challenger got right]
+    per_class_discordant: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """Return the report as JSON-safe plain Python types."""
@@ -255,6 +257,10 @@ def compare_models(y_true, champion_pred, challenger_pred, labels, *, random_sta
         mcnemar=mcnemar_midp(y, a, b),
         n_eval=len(y),
         labels=labels,
+        per_class_discordant={
+            lab: [int(np.sum((y == lab) & (a == y) & (b != y))), int(np.sum((y == lab) & (b == y) & (a != y)))]
+            for lab in labels
+        },
     )
 
 
@@ -302,9 +308,15 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
     regressions = []
     for lab in report.labels:
         old, new = report.champion.per_class[lab], report.challenger.per_class[lab]
-        if old["support"] >= 5 and old["recall"] - new["recall"] > policy.per_class_tolerance + 1e-12:
+        lost, gained = report.per_class_discordant.get(lab, (0, 0))
+        # A drop counts when it exceeds the tolerance AND is unlikely to be noise: one-sided exact
+        # binomial on the class's discordant items (on ~20 items one miss alone is 5 points of recall).
+        p_drop = float(binom.sf(lost - 1, lost + gained, 0.5)) if lost + gained else 1.0
+        if (old["support"] >= 5 and old["recall"] - new["recall"] > policy.per_class_tolerance + 1e-12
+                and p_drop < policy.alpha):
             regressions.append(f"recall for class '{lab}' drops {old['recall']:.1%} -> {new['recall']:.1%} "
-                               f"(n={old['support']}), beyond the {policy.per_class_tolerance:.1%} tolerance")
+                               f"(n={old['support']}; {lost} items lost, {gained} gained, one-sided p "
+                               f"{p_drop:.3g}), beyond the {policy.per_class_tolerance:.1%} tolerance")
     if d.estimate > policy.min_gain and m.p_value < policy.alpha and not regressions:
         return GateDecision("promote", [acc, mc + f" < alpha {policy.alpha}"])
     if regressions:

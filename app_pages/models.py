@@ -141,7 +141,7 @@ def simulation_panel() -> None:
 
 simulation_panel()
 
-st.subheader("Retrain triggers")
+st.subheader("Retrain policy")
 policy = load_policy(ws)
 with st.form("retrain_policy"):
     c1, c2 = st.columns(2)
@@ -152,10 +152,20 @@ with st.form("retrain_policy"):
     on_alert = st.checkbox("When a monitoring alert opens", value=policy.on_alert)
     auto_promote = st.checkbox("Promote automatically when the gate says promote", value=policy.auto_promote,
                                help="Off by default: the gate proposes, a person promotes.")
-    if st.form_submit_button("Save triggers"):
-        save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
-                                      on_alert=on_alert, auto_promote=auto_promote))
-        st.success("Saved. The app checks the triggers every 30 seconds.")
+    g1, g2, g3, g4 = st.columns(4)
+    min_gain = g1.number_input("Minimum accuracy gain", value=policy.min_gain, step=0.01, format="%.2f")
+    alpha = g2.number_input("Significance level", value=policy.alpha, min_value=0.001, max_value=0.5, step=0.01)
+    tolerance = g3.number_input("Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0,
+                                max_value=1.0, step=0.01)
+    min_eval = g4.number_input("Fewest audit items", value=policy.min_eval, min_value=1, step=5)
+    if st.form_submit_button("Save policy"):
+        try:
+            save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
+                                          on_alert=on_alert, auto_promote=auto_promote, min_gain=min_gain,
+                                          alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)))
+            st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
+        except FeedbackError as exc:
+            st.error(str(exc))
 scheduler = retrain_scheduler()
 if scheduler.last_reason:
     st.caption(f"Last automatic retrain: {scheduler.last_reason}")

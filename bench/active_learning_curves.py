@@ -31,10 +31,10 @@ STRATEGIES = ("random", "least-confident", "margin", "entropy", "ranked-batch", 
 FRACTION = 0.98
 # name: (loader, budget, batch, initial)
 DATASETS = {
-    "digits": (lambda: load_digits(return_X_y=True, as_frame=True), 300, 10, 20),
+    "digits": (lambda: load_digits(return_X_y=True, as_frame=True), 450, 15, 20),
     "breast_cancer": (lambda: load_breast_cancer(return_X_y=True, as_frame=True), 80, 5, 10),
     "wine": (lambda: load_wine(return_X_y=True, as_frame=True), 40, 2, 6),
-    "make_classification": (lambda: _synthetic(), 200, 10, 15),
+    "make_classification": (lambda: _synthetic(), 450, 15, 15),
 }
 
 

@@ -189,20 +189,27 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 @command(cli, "retrain")
 @click.option("--auto-promote", is_flag=True,
               help="Promote when the gate says promote (also on when the retrain policy says so).")
-@click.option("--min-gain", default=0.0, show_default=True, type=float, help="Minimum accuracy gain to promote.")
-@click.option("--alpha", default=0.05, show_default=True, type=float, help="Significance level of McNemar's test.")
+@click.option("--min-gain", type=float, default=None, help="Minimum accuracy gain to promote (policy default 0).")
+@click.option("--alpha", type=float, default=None, help="Significance level of McNemar's test (policy default 0.05).")
+@click.option("--per-class-tolerance", type=float, default=None,
+              help="Largest allowed drop in any class's recall (policy default 0.05).")
+@click.option("--min-eval", type=int, default=None, help="Fewest audit items to decide on (policy default 20).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, as_json):
+def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_tolerance, min_eval, as_json):
     """Train a challenger on the expert labels and compare it with the champion on audit items.
 
     Example: python -m feedback retrain --json
     """
-    from active_learning.comparison import GatePolicy
+    from dataclasses import replace
+
     from feedback.retraining import retrain
     from feedback.triggers import load_policy
 
-    result = retrain(ws, policy=GatePolicy(min_gain=min_gain, alpha=alpha),
-                     auto_promote=auto_promote or load_policy(ws).auto_promote)
+    saved = load_policy(ws)
+    overrides = {k: v for k, v in {"min_gain": min_gain, "alpha": alpha, "per_class_tolerance": per_class_tolerance,
+                                   "min_eval": min_eval}.items() if v is not None}
+    policy = replace(saved, **overrides).validated()
+    result = retrain(ws, policy=policy.gate(), auto_promote=auto_promote or policy.auto_promote)
     result.pop("report")
     p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
     challenger = result["challenger"]["version"]
@@ -217,9 +224,14 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, as_json):
               help="Retrain when the newest version is older than this (0 turns it off).")
 @click.option("--on-alert/--no-on-alert", default=None, help="Retrain when a monitoring alert opens.")
 @click.option("--auto-promote/--no-auto-promote", default=None, help="Promote when the gate says promote.")
+@click.option("--min-gain", type=float, default=None, help="Gate: minimum accuracy gain to promote.")
+@click.option("--alpha", type=float, default=None, help="Gate: significance level of McNemar's test.")
+@click.option("--per-class-tolerance", type=float, default=None, help="Gate: largest allowed recall drop per class.")
+@click.option("--min-eval", type=int, default=None, help="Gate: fewest audit items to decide on.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_promote, as_json):
-    """Show or change what starts a retrain in the running app, and auto-promotion.
+def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_promote, min_gain, alpha,
+                 per_class_tolerance, min_eval, as_json):
+    """Show or change the retrain policy: triggers, gate thresholds, auto-promotion.
 
     Example: python -m feedback triggers --every-n-labels 200 --auto-promote
     """
@@ -228,7 +240,9 @@ def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_pr
     from feedback.triggers import load_policy, save_policy
 
     policy = load_policy(ws)
-    changes = {k: v for k, v in {"on_alert": on_alert, "auto_promote": auto_promote}.items() if v is not None}
+    changes = {k: v for k, v in {"on_alert": on_alert, "auto_promote": auto_promote, "min_gain": min_gain,
+                                 "alpha": alpha, "per_class_tolerance": per_class_tolerance,
+                                 "min_eval": min_eval}.items() if v is not None}
     if every_n_labels is not None:
         changes["every_n_labels"] = every_n_labels or None
     if every_minutes is not None:

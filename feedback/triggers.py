@@ -1,4 +1,5 @@
-"""When to retrain without a click: every N new labels, on a schedule, or on an alert.
+"""The retrain policy: what starts a retrain without a click (every N new labels, a schedule,
+an alert), the gate's thresholds, and whether a winning challenger is promoted automatically.
 
 The policy is kept as ``retrain_policy.json`` in the store's home. The app
 process runs a :class:`RetrainScheduler` thread that checks it and starts the
@@ -14,6 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlmodel import Session
+
+from active_learning.comparison import GatePolicy
 
 from feedback import repository, snapshots
 from feedback.exceptions import InputError
@@ -37,18 +40,35 @@ class RetrainPolicy:
         Retrain when an alert opened after the newest version was trained.
     auto_promote : bool, default=False
         Promote the challenger when the gate says promote (off unless the user turns it on).
+    min_gain, alpha, per_class_tolerance, min_eval
+        The gate's thresholds; see :class:`active_learning.comparison.GatePolicy`.
     """
 
     every_n_labels: int | None = None
     every_minutes: float | None = None
     on_alert: bool = False
     auto_promote: bool = False
+    min_gain: float = 0.0
+    alpha: float = 0.05
+    per_class_tolerance: float = 0.05
+    min_eval: int = 20
+
+    def gate(self) -> GatePolicy:
+        """The gate thresholds as the comparison module takes them."""
+        return GatePolicy(min_gain=self.min_gain, alpha=self.alpha, per_class_tolerance=self.per_class_tolerance,
+                          min_eval=self.min_eval)
 
     def validated(self) -> RetrainPolicy:
         if self.every_n_labels is not None and self.every_n_labels < 1:
             raise InputError(f"every_n_labels must be at least 1, got {self.every_n_labels}.")
         if self.every_minutes is not None and self.every_minutes <= 0:
             raise InputError(f"every_minutes must be positive, got {self.every_minutes}.")
+        if not 0 < self.alpha < 1:
+            raise InputError(f"alpha must be between 0 and 1, got {self.alpha}.")
+        if not 0 <= self.per_class_tolerance <= 1 or not -1 <= self.min_gain <= 1:
+            raise InputError("per_class_tolerance must be in [0, 1] and min_gain in [-1, 1].")
+        if self.min_eval < 1:
+            raise InputError(f"min_eval must be at least 1, got {self.min_eval}.")
         return self
 
 

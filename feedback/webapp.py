@@ -64,6 +64,15 @@ def get_workspace() -> Workspace:
         st.stop()
 
 
+def review_settings() -> dict[str, float]:
+    """Lease settings of the review queue: ``FEEDBACK_OVERLAP_SHARE`` (default 0, no item goes to
+    two experts) and ``FEEDBACK_LEASE_SECONDS`` (default 600), from secrets or the environment."""
+    return {
+        "overlap_share": float(_setting("FEEDBACK_OVERLAP_SHARE") or 0.0),
+        "lease_seconds": float(_setting("FEEDBACK_LEASE_SECONDS") or 600.0),
+    }
+
+
 def inbox_watcher() -> InboxWatcher:
     """The running inbox watcher of this process."""
     return _inbox_watcher(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
@@ -87,9 +96,9 @@ def start_retrain(actor: str) -> bool:
     running = registry.get("retrain")
     if running is not None and running.running:
         return False
-    auto_promote = load_policy(ws).auto_promote
-    job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, auto_promote=auto_promote,
-                                                            progress=progress))
+    policy = load_policy(ws)
+    job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, policy=policy.gate(),
+                                                            auto_promote=policy.auto_promote, progress=progress))
     registry["retrain"] = job
     job.start()
     return True

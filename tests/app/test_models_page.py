@@ -69,10 +69,11 @@ def test_trigger_form_saves_the_policy(digits_home, page):
     assert not at.exception
     at.number_input[0].set_value(25)
     at.checkbox[1].check()
-    next(b for b in at.button if b.label == "Save triggers").click().run()
+    at.number_input[3].set_value(0.01)  # significance level
+    next(b for b in at.button if b.label == "Save policy").click().run()
     assert not at.exception
     ws = open_workspace(digits_home)
     try:
-        assert load_policy(ws) == RetrainPolicy(every_n_labels=25, auto_promote=True)
+        assert load_policy(ws) == RetrainPolicy(every_n_labels=25, auto_promote=True, alpha=0.01)
     finally:
         ws.close()

@@ -197,3 +197,15 @@ def test_equal_discordance_no_direction():
     rep = compare_models(y, a, b, ["cat", "dog"], n_resamples=500)
     d = decide(rep, GatePolicy(min_gain=-1.0, per_class_tolerance=1.0), new_labels=20)
     assert d.decision == "insufficient-evidence" and d.labels_needed is None
+
+
+def test_one_item_recall_drop_on_a_small_class_is_noise_not_a_regression():
+    # 'fox' has 18 audit items; the challenger misses one the champion got (recall -5.6 points,
+    # above the 5-point tolerance) but one lost item is no evidence: p = 0.5 one-sided.
+    y = ["cat"] * 100 + ["dog"] * 50 + ["fox"] * 18
+    a = ["dog"] * 40 + ["cat"] * 60 + ["dog"] * 50 + ["fox"] * 18
+    b = ["cat"] * 100 + ["dog"] * 50 + ["fox"] * 17 + ["cat"]
+    rep = compare_models(y, a, b, LABELS, n_resamples=300)
+    assert rep.per_class_discordant["fox"] == [1, 0]
+    d = decide(rep, GatePolicy(), new_labels=30)
+    assert d.decision == "promote", d.reasons
