@@ -1,0 +1,189 @@
+"""Sign-in: scrypt hashes, users from secrets or TOML, and what each role may do."""
+
+import io
+
+import pytest
+from streamlit.runtime.secrets import AttrDict
+
+from feedback.auth import (
+    PERMISSIONS,
+    ROLES,
+    User,
+    authenticate,
+    can,
+    hash_password,
+    load_users,
+    load_users_file,
+    main,
+    verify_password,
+)
+from feedback.exceptions import InputError
+
+
+@pytest.fixture(scope="module")
+def encoded() -> str:
+    return hash_password("correct horse")
+
+
+@pytest.fixture(scope="module")
+def users(encoded) -> dict[str, User]:
+    return load_users({"ana": {"password_hash": encoded, "role": "annotator"},
+                       "lee": {"password_hash": encoded, "role": "lead"}})
+
+
+# --- hashes -----------------------------------------------------------------------------------------
+
+
+def test_round_trip_and_format(encoded):
+    scheme, n, r, p, salt, key = encoded.split("$")
+
+    assert (scheme, n, r, p) == ("scrypt", "16384", "8", "1")
+    assert len(bytes.fromhex(salt)) == 16
+    assert verify_password("correct horse", encoded)
+
+
+def test_wrong_password_is_refused(encoded):
+    assert not verify_password("correct horse ", encoded)
+    assert not verify_password("Correct horse", encoded)
+    assert not verify_password("", encoded)
+
+
+def test_salts_differ_and_a_given_salt_reproduces_the_hash():
+    first, second = hash_password("same"), hash_password("same")
+
+    assert first != second
+    assert first.split("$")[4] != second.split("$")[4]
+    assert hash_password("same", salt=b"0123456789abcdef") == hash_password("same", salt=b"0123456789abcdef")
+
+
+def _flip(hex_text: str) -> str:
+    return ("1" if hex_text[0] == "0" else "0") + hex_text[1:]
+
+
+def test_a_tampered_or_malformed_hash_is_refused(encoded):
+    scheme, n, r, p, salt, key = encoded.split("$")
+    tampered = [
+        "$".join([scheme, n, r, p, salt, _flip(key)]),       # hash changed
+        "$".join([scheme, n, r, p, _flip(salt), key]),       # salt changed
+        "$".join([scheme, "8192", r, p, salt, key]),         # cost lowered
+        "$".join([scheme, n, r, p, salt, key[:-2]]),         # truncated
+        "$".join(["pbkdf2", n, r, p, salt, key]),            # another scheme
+        "$".join([scheme, "1000", r, p, salt, key]),         # n not a power of two
+        "$".join([scheme, str(2**30), r, p, salt, key]),     # cost beyond the limit: refused, not computed
+        "$".join([scheme, n, r, p, "zz" * 16, key]),         # not hex
+        "$".join([scheme, "1\u00b2", r, p, salt, key]),      # a digit that is not ASCII
+        "correct horse", "", None,
+    ]
+
+    for bad in tampered:
+        assert not verify_password("correct horse", bad), bad
+
+
+def test_an_empty_password_or_a_wrong_size_salt_cannot_be_hashed():
+    with pytest.raises(InputError, match="empty"):
+        hash_password("")
+    with pytest.raises(InputError, match="needs 16"):
+        hash_password("pw", salt=b"abc")
+
+
+# --- users ------------------------------------------------------------------------------------------
+
+
+def test_users_load_from_streamlit_secrets(encoded):
+    secrets = AttrDict({"users": {"ana": {"password_hash": encoded, "role": "admin"}}})
+
+    users = load_users(secrets["users"])
+
+    assert users == {"ana": User("ana", "admin", encoded)}
+    assert encoded not in repr(users["ana"])
+
+
+def test_users_load_from_a_toml_file(tmp_path, encoded):
+    path = tmp_path / "users.toml"
+    path.write_text(f'[users.ana]\npassword_hash = "{encoded}"\nrole = "lead"\n', encoding="utf-8")
+
+    assert load_users_file(path) == {"ana": User("ana", "lead", encoded)}
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"role": "annotator"}, r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.auth hash"),
+        ({"password_hash": "", "role": "lead"}, "has no password_hash"),
+        ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback.auth hash"),
+        ({"password_hash": "HASH", "role": "boss"}, "User 'ana' .*role 'boss'; set role to one of annotator, lead"),
+        ({"password_hash": "HASH"}, "User 'ana' .*has no role; set role to one of annotator, lead, admin"),
+        ({"password": "hunter2", "role": "lead"}, "plaintext password. Remove it"),
+        ("lead", "must be a table with password_hash and role"),
+    ],
+)
+def test_bad_user_config_names_the_user_and_the_fix(encoded, entry, message):
+    if isinstance(entry, dict) and entry.get("password_hash") == "HASH":
+        entry = {**entry, "password_hash": encoded}
+
+    with pytest.raises(InputError, match=message):
+        load_users({"ana": entry})
+
+
+def test_bad_users_files_are_named(tmp_path):
+    missing, broken, empty = tmp_path / "missing.toml", tmp_path / "broken.toml", tmp_path / "empty.toml"
+    broken.write_text("[users.ana\n", encoding="utf-8")
+    empty.write_text("[server]\nport = 1\n", encoding="utf-8")
+
+    with pytest.raises(InputError, match="Cannot read the users file .*missing.toml"):
+        load_users_file(missing)
+    with pytest.raises(InputError, match="broken.toml is not valid TOML"):
+        load_users_file(broken)
+    with pytest.raises(InputError, match=r"empty.toml has no \[users.<name>\] tables"):
+        load_users_file(empty)
+    with pytest.raises(InputError, match="table of tables"):
+        load_users(["ana"])
+
+
+def test_authenticate(users):
+    assert authenticate(users, "ana", "correct horse") == users["ana"]
+    assert authenticate(users, " lee ", "correct horse") == users["lee"]
+    assert authenticate(users, "ana", "wrong") is None
+    assert authenticate(users, "nobody", "correct horse") is None
+    assert authenticate(users, "", "") is None
+
+
+# --- roles ------------------------------------------------------------------------------------------
+
+
+def test_what_each_role_may_do():
+    allowed = {role: {action for action in PERMISSIONS if can(role, action)} for role in ROLES}
+
+    assert allowed == {
+        "annotator": {"label"},
+        "lead": {"label", "adjudicate"},
+        "admin": {"label", "adjudicate", "retrain", "promote", "export", "manage"},
+    }
+    assert User("lee", "lead", "x").can("adjudicate") and not User("lee", "lead", "x").can("promote")
+
+
+def test_unknown_roles_and_actions_are_errors_not_silent_answers():
+    with pytest.raises(ValueError, match="Unknown action 'delete'"):
+        can("admin", "delete")
+    with pytest.raises(ValueError, match="Unknown role 'root'"):
+        can("root", "label")
+
+
+# --- command ----------------------------------------------------------------------------------------
+
+
+def test_hash_command_reads_stdin_and_prints_a_hash(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret pass\n"))
+
+    assert main(["hash"]) == 0
+
+    printed = capsys.readouterr().out.strip()
+    assert verify_password("s3cret pass", printed)
+
+
+def test_hash_command_refuses_an_empty_password(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+
+    assert main(["hash"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "empty" in captured.err
