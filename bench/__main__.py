@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         options = {} if args.repeat is None else {"repeat": args.repeat}
         results.extend(BENCHMARKS[name].run(rows=args.rows, **options))
         print(flush=True)
-    print(_table(results))
+    if results:
+        print(_table(results))
     print(f"\ntotal {time.perf_counter() - started:.0f} s; each figure is the best of its runs, "
           "product and baseline interleaved in the same run")
     return 0 if all(r.met for r in results) else 1
