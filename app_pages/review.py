@@ -12,15 +12,18 @@ from feedback.labels import (
     CONFIRM_KEY,
     REASON_CODES,
     SKIP_KEY,
+    UNDO_KEY,
     class_shortcuts,
     record_label,
+    undo_last_answer,
 )
-from feedback.queue import build_review_queue, item_details
-from feedback.webapp import get_workspace
+from feedback.queue import claim_review_items, hold_item, item_details, review_progress
+from feedback.webapp import get_workspace, review_settings
 
 ws = get_workspace()
+settings = review_settings()
 st.session_state.setdefault("annotator", "expert")
-st.session_state.setdefault("skipped", [])
+st.session_state.setdefault("pinned", None)
 st.session_state.setdefault("shown_at", {})
 st.session_state.setdefault("last_saved", None)
 st.session_state.setdefault("blind", False)
@@ -40,12 +43,23 @@ def _answer(item_id: str, label: str | None, action: str | None, blind: bool) ->
     except FeedbackError as exc:
         st.session_state["last_saved"] = ("error", str(exc))
         return
-    if event.action == "skip":
-        st.session_state["skipped"].append(item_id)
     message = f"Saved: {event.action} {item_id}" + (f" as {event.label}" if event.label else "")
     if blind:
         message += f". The model had said {event.served_prediction} ({event.served_confidence:.0%})."
     st.session_state["last_saved"] = ("ok", message)
+
+
+def _undo() -> None:
+    annotator = st.session_state["annotator"]
+    try:
+        event = undo_last_answer(ws, annotator=annotator)
+    except FeedbackError as exc:
+        st.session_state["last_saved"] = ("error", str(exc))
+        return
+    if hold_item(ws, annotator, event.external_id, **settings):
+        st.session_state["pinned"] = event.external_id
+        st.session_state["shown_at"].pop(event.external_id, None)
+    st.session_state["last_saved"] = ("ok", f"Undone: your answer on {event.external_id} no longer counts.")
 
 
 def _show_input(details: dict) -> None:
@@ -61,7 +75,7 @@ def _show_input(details: dict) -> None:
 def _legend(keys: dict[str, str | None], blind: bool) -> str:
     picks = " · ".join(f"`{k.upper()}` {label}" for label, k in keys.items() if k)
     confirm = "" if blind else " · `Enter` confirm the model"
-    return f"**Keys:** {picks}{confirm} · `S` skip · `A` ambiguous"
+    return f"**Keys:** {picks}{confirm} · `S` skip · `A` ambiguous · `U` undo your last answer"
 
 
 @st.fragment
@@ -69,22 +83,28 @@ def review_card() -> None:
     status = st.session_state["last_saved"]
     if status:
         (st.success if status[0] == "ok" else st.error)(status[1])
+    annotator = st.session_state["annotator"]
     try:
-        queue = build_review_queue(ws, limit=20 + len(st.session_state["skipped"]))
+        queue = claim_review_items(ws, annotator, 3, **settings)
+        progress = review_progress(ws, annotator)
     except FeedbackError as exc:
         st.info(str(exc))
         return
-    queue = [item for item in queue if item.id not in st.session_state["skipped"]]
+    done, waiting = progress["answered"], progress["unlabelled"]
+    st.progress(done / max(done + waiting, 1), text=f"{annotator}: {done} answered today · {waiting} items unlabelled")
+    st.button("Undo my last answer", key="undo", shortcut=UNDO_KEY, on_click=_undo)
     if not queue:
-        st.info("The queue is empty: every surfaced item has an answer. New items appear as traffic is ingested.")
+        st.info("The queue is empty for you: every item is answered or held by another expert. "
+                "New items appear as traffic is ingested.")
         return
-    item = queue[0]
+    pinned = [item for item in queue if item.id == st.session_state["pinned"]]
+    item = (pinned or queue)[0]
     blind = bool(st.session_state["blind"])
     st.session_state["shown_at"].setdefault(item.id, time.time())
     details = item_details(ws, item.id)
     task = details["task"]
     keys = class_shortcuts(task.labels)
-    st.caption(f"{len(queue)} items waiting on this page of the queue")
+    st.caption(f"{len(queue)} items held for you (leased so no other expert gets them)")
     left, right = st.columns([1, 2])
     with left:
         _show_input(details)

@@ -102,10 +102,16 @@ def _migration_0003_label_event_provenance(conn: Connection) -> None:
     ))
 
 
+def _migration_0004_label_event_undo(conn: Connection) -> None:
+    """Undo events name the event they void (``label_event.voids_event_id``)."""
+    _add_column_if_missing(conn, "labelevent", "voids_event_id", "INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
     ("0003_label_event_provenance", _migration_0003_label_event_provenance),
+    ("0004_label_event_undo", _migration_0004_label_event_undo),
 ]
 
 

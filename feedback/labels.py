@@ -15,7 +15,7 @@ from feedback.tasks import load_task
 from feedback.validation import describe_rows
 from feedback.workspace import Workspace
 
-ACTIONS = ("confirm", "correct", "skip", "ambiguous")
+ACTIONS = ("confirm", "correct", "skip", "ambiguous")  # what an answer can be; "undo" voids one
 UNLABELLED_ACTIONS = ("skip", "ambiguous")
 # The review card offers these; the CLI and file imports accept any short code.
 REASON_CODES = ("model-wrong", "ambiguous-input", "out-of-scope", "label-set-gap", "other")
@@ -111,6 +111,38 @@ def record_label(
             shown_model_version=prediction.model_version, suggestion_hidden=suggestion_hidden,
             served_prediction=prediction.predicted, served_confidence=prediction.confidence,
             is_audit=prediction.is_audit, batch_id=prediction.batch_id,
+        )
+        repository.release_lease(session, prediction.external_id, event.annotator, event.created_at)
+        return repository.add(session, event)
+
+
+def undo_last_answer(ws: Workspace, *, annotator: str) -> LabelEvent:
+    """Void the annotator's latest answer by appending an ``undo`` event; nothing is overwritten.
+
+    The voided event no longer counts for the gold label or the queue, so the item
+    goes back to the queue.
+
+    Returns
+    -------
+    LabelEvent
+        The undo event; ``voids_event_id`` names the answer it cancels.
+
+    Raises
+    ------
+    InputError
+        When the annotator has no answer left to undo.
+    """
+    if not annotator or not annotator.strip():
+        raise InputError("Say who is undoing (--annotator NAME).")
+    with Session(ws.engine) as session:
+        last = repository.latest_active_event(session, annotator.strip())
+        if last is None:
+            raise InputError(f"{annotator.strip()} has no answer to undo.")
+        event = LabelEvent(
+            external_id=last.external_id, annotator=last.annotator, action="undo", voids_event_id=last.id,
+            shown_prediction=last.shown_prediction, shown_model_version=last.shown_model_version,
+            suggestion_hidden=last.suggestion_hidden, served_prediction=last.served_prediction,
+            served_confidence=last.served_confidence, is_audit=last.is_audit, batch_id=last.batch_id,
         )
         return repository.add(session, event)
 

@@ -99,7 +99,8 @@ class LabelEvent(SQLModel, table=True):
     annotator: str
     created_at: datetime = Field(default_factory=utcnow)
     label: str | None = None
-    action: str  # confirm | correct | skip | ambiguous
+    action: str  # confirm | correct | skip | ambiguous | undo
+    voids_event_id: int | None = None  # set on undo: the annotator's earlier event it cancels
     reason_code: str | None = None
     comment: str | None = None
     seconds_spent: float | None = None
@@ -112,6 +113,24 @@ class LabelEvent(SQLModel, table=True):
     served_confidence: float | None = _double(nullable=True)
     is_audit: bool | None = None
     batch_id: str | None = None
+
+
+class Lease(SQLModel, table=True):
+    """Who holds a queue item now. Slot 0 is the item's one holder; slot 1 exists only
+    for items in the overlap share, which two experts label on purpose.
+
+    The natural key (external_id, slot) makes a double claim impossible in the
+    database itself; a lease is free once released or past ``expires_at``.
+    """
+
+    external_id: str = Field(primary_key=True)
+    slot: int = Field(default=0, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    annotator: str = Field(index=True)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    position: int = 0  # rank within one claim, so held items keep the queue's order
+    expires_at: datetime
+    released_at: datetime | None = None
+    overlap: bool = False
 
 
 class ModelVersion(SQLModel, table=True):

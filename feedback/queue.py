@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 
 import pandas as pd
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.models import utcnow
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -52,7 +55,8 @@ def _items(frame: pd.DataFrame, reason) -> list[ReviewItem]:
     ]
 
 
-def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float = 0.2) -> list[ReviewItem]:
+def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float = 0.2, annotator: str | None = None,
+                       now: datetime | None = None) -> list[ReviewItem]:
     """The next ``limit`` items worth an expert's time, in order.
 
     Disputed items come first (most recently disputed first), then the items
@@ -65,33 +69,109 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float = 0
     ws : Workspace
     limit : int, default=20
     audit_share : float, default=0.2
+    annotator : str, default=None
+        When given, only items this annotator has not answered and could lease now.
+    now : datetime, default=None
+        The time leases are judged at (default: now).
 
     Returns
     -------
     list of ReviewItem
     """
     task = load_task(ws)
+    now = now or utcnow()
+    who = {"annotator": annotator, "now": now} if annotator else {}
     disputed = _items(
-        repository.disputed_unlabelled(ws.engine, limit),
+        repository.disputed_unlabelled(ws.engine, limit, **who),
         lambda r: [f"disputed by an end user ({r.n_disputes}x)"] + (["random audit item"] if r.is_audit else []),
     )
     seen = {item.id for item in disputed}
     uncertain = [
         item for item in _items(
-            repository.least_margin_unlabelled(ws.engine, limit + len(seen)),
+            repository.least_margin_unlabelled(ws.engine, limit + len(seen), **who),
             lambda r: [f"low margin {r.margin:.2f} between the top two classes"],
         ) if item.id not in seen
     ]
     audit = [
-        item for item in _items(repository.audit_unlabelled(ws.engine, limit + len(seen)), lambda r: ["random audit item"])
+        item for item in _items(repository.audit_unlabelled(ws.engine, limit + len(seen), **who),
+                                lambda r: ["random audit item"])
         if item.id not in seen
     ]
     queue = _interleave(disputed + uncertain, audit, limit, audit_share)
-    if queue:
-        frame = repository.predictions_frame(ws.engine, [item.id for item in queue])
-        for item in queue:
-            item.probabilities = dict(zip(task.labels, json.loads(frame.loc[item.id, "probabilities"])))
+    _add_probabilities(ws, task, queue)
     return queue
+
+
+def _add_probabilities(ws: Workspace, task, items: list[ReviewItem]) -> None:
+    if items:
+        frame = repository.predictions_frame(ws.engine, [item.id for item in items])
+        for item in items:
+            item.probabilities = dict(zip(task.labels, json.loads(frame.loc[item.id, "probabilities"])))
+
+
+def is_overlap_item(external_id: str, overlap_share: float, salt: str) -> bool:
+    """Whether an item belongs to the overlap share that two experts label: a fixed hash draw."""
+    if overlap_share <= 0:
+        return False
+    digest = hashlib.sha256(f"{salt}:overlap:{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < overlap_share
+
+
+def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_share: float = 0.0,
+                       lease_seconds: float = 600.0, audit_share: float = 0.2,
+                       now: datetime | None = None) -> list[ReviewItem]:
+    """The items ``annotator`` holds, topped up to ``n`` by leasing the best free queue items.
+
+    Two experts never hold the same item at once, except items drawn into the
+    ``overlap_share``, which a second expert may also lease (and label after the
+    first has answered). Leases expire after ``lease_seconds``; answering or
+    skipping releases them.
+
+    Returns
+    -------
+    list of ReviewItem
+        Held items, oldest claim first; the card shows the first.
+    """
+    task = load_task(ws)
+    now = now or utcnow()
+    expires_at = now + timedelta(seconds=lease_seconds)
+    limit = 2 * n + 8  # spare candidates: other sessions may lease some between the read and the claim
+    for _attempt in range(3):
+        second = _items(repository.second_opinion_candidates(ws.engine, n, annotator, now),
+                        lambda r: ["second opinion: an overlap item another expert has answered"])
+        ranked = second + build_review_queue(ws, limit=limit, audit_share=audit_share, annotator=annotator, now=now)
+        candidates = [(item.id, is_overlap_item(item.id, overlap_share, task.audit_salt)) for item in ranked]
+        held = repository.claim_leases(ws.engine, annotator, candidates, n, now, expires_at)
+        if len(held) >= n or len(ranked) < limit:
+            break
+    by_id = {item.id: item for item in ranked}
+    missing = [external_id for external_id in held if external_id not in by_id]
+    if missing:
+        frame = repository.predictions_frame(ws.engine, missing)
+        for external_id in missing:
+            row = frame.loc[external_id]
+            by_id[external_id] = ReviewItem(
+                id=external_id, predicted=row["predicted"], confidence=float(row["confidence"]),
+                margin=float(row["margin"]), is_audit=bool(row["is_audit"]), reasons=["held for you"])
+        _add_probabilities(ws, task, [by_id[external_id] for external_id in missing])
+    return [by_id[external_id] for external_id in held]
+
+
+def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share: float = 0.0,
+              lease_seconds: float = 600.0, now: datetime | None = None) -> bool:
+    """Lease one item to ``annotator`` (after an undo); False when others hold it."""
+    task = load_task(ws)
+    now = now or utcnow()
+    candidates = [(external_id, is_overlap_item(external_id, overlap_share, task.audit_salt))]
+    held = repository.claim_leases(ws.engine, annotator, candidates, 10**9, now,
+                                   now + timedelta(seconds=lease_seconds))
+    return external_id in held
+
+
+def review_progress(ws: Workspace, annotator: str, now: datetime | None = None) -> dict[str, int]:
+    """Answers by ``annotator`` since midnight UTC, and the items still unlabelled in the store."""
+    now = now or utcnow()
+    return repository.review_progress(ws.engine, annotator, now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def item_details(ws: Workspace, external_id: str) -> dict:

@@ -6,10 +6,12 @@ objects and DataFrames.
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func
+from sqlalchemy import func, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -21,6 +23,7 @@ from feedback.models import (
     FeedbackSignal,
     IngestBatch,
     LabelEvent,
+    Lease,
     ModelVersion,
     Prediction,
     SeedLabel,
@@ -29,12 +32,16 @@ from feedback.models import (
 
 LABELLED_ACTIONS = ("confirm", "correct")
 
-# The current gold label of an item: its latest confirm or correct event.
-_GOLD_SQL = """
+# An event counts unless it is an undo or an undo voided it (undo appends, never overwrites).
+ACTIVE_EVENT_SQL = ("{e}.action <> 'undo' AND NOT EXISTS "
+                    "(SELECT 1 FROM labelevent v WHERE v.voids_event_id = {e}.id)")
+
+# The current gold label of an item: its latest active confirm or correct event.
+_GOLD_SQL = f"""
     SELECT external_id, label, annotator FROM (
         SELECT external_id, label, annotator,
                row_number() OVER (PARTITION BY external_id ORDER BY created_at DESC, id DESC) AS rank
-        FROM labelevent WHERE action IN ('confirm', 'correct')
+        FROM labelevent g WHERE g.action IN ('confirm', 'correct') AND {ACTIVE_EVENT_SQL.format(e="g")}
     ) WHERE rank = 1
 """
 
@@ -163,42 +170,170 @@ def predictions_frame(engine: Engine, ids: list[str]) -> pd.DataFrame:
 
 # --- queue candidates -----------------------------------------------------------
 
-_UNLABELLED = "NOT EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id AND l.action <> 'skip')"
+_UNLABELLED = ("NOT EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id "
+               f"AND l.action <> 'skip' AND {ACTIVE_EVENT_SQL.format(e='l')})")
 _CANDIDATE_COLS = "p.external_id, p.predicted, p.confidence, p.margin, p.entropy, p.is_audit, p.received_at"
+# For one annotator ($1) at a time ($2): not answered by them, and a lease slot free to them.
+_AVAILABLE_TO = f"""
+    NOT EXISTS (SELECT 1 FROM labelevent m WHERE m.external_id = p.external_id AND m.annotator = $1
+                AND {ACTIVE_EVENT_SQL.format(e='m')})
+    AND (SELECT count(*) FROM lease h WHERE h.external_id = p.external_id AND h.annotator <> $1
+         AND h.released_at IS NULL AND h.expires_at > $2)
+        < coalesce((SELECT CASE WHEN bool_or(o.overlap) THEN 2 ELSE 1 END FROM lease o
+                    WHERE o.external_id = p.external_id), 1)"""
 
 
-def disputed_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
-    """Unlabelled items an end user disputed, most recent dispute first."""
-    return db.read_frame(
+def _candidates(engine: Engine, sql: str, limit: int, annotator: str | None, now: datetime | None) -> pd.DataFrame:
+    available = _AVAILABLE_TO if annotator else "TRUE"
+    params = [annotator, now, limit] if annotator else [limit]
+    sql = sql.format(available=available, limit="$3" if annotator else "$1")
+    return db.read_frame(engine, sql, params)
+
+
+def disputed_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
+                        now: datetime | None = None) -> pd.DataFrame:
+    """Unlabelled items an end user disputed, most recent dispute first.
+
+    With ``annotator`` (and ``now``), only items that annotator has not answered and
+    could lease; the same holds for the other candidate queries.
+    """
+    return _candidates(
         engine,
         f"""SELECT {_CANDIDATE_COLS}, max(f.received_at) AS disputed_at, count(*) AS n_disputes
             FROM prediction p JOIN feedbacksignal f ON f.external_id = p.external_id AND f.signal = 'disputed'
-            WHERE {_UNLABELLED}
-            GROUP BY ALL ORDER BY disputed_at DESC LIMIT ?""",
-        [limit],
+            WHERE {_UNLABELLED} AND {{available}}
+            GROUP BY ALL ORDER BY disputed_at DESC LIMIT {{limit}}""",
+        limit, annotator, now,
     )
 
 
-def least_margin_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
+def least_margin_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
+                            now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled non-audit items with the smallest margin between the top two classes."""
-    return db.read_frame(
+    return _candidates(
         engine,
         f"""SELECT {_CANDIDATE_COLS} FROM prediction p
-            WHERE NOT p.is_audit AND {_UNLABELLED}
-            ORDER BY p.margin ASC, p.external_id LIMIT ?""",
-        [limit],
+            WHERE NOT p.is_audit AND {_UNLABELLED} AND {{available}}
+            ORDER BY p.margin ASC, p.external_id LIMIT {{limit}}""",
+        limit, annotator, now,
     )
 
 
-def audit_unlabelled(engine: Engine, limit: int) -> pd.DataFrame:
+def audit_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
+                     now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled audit items, oldest first so the audit slice is labelled evenly over time."""
+    return _candidates(
+        engine,
+        f"""SELECT {_CANDIDATE_COLS} FROM prediction p
+            WHERE p.is_audit AND {_UNLABELLED} AND {{available}}
+            ORDER BY p.received_at, p.external_id LIMIT {{limit}}""",
+        limit, annotator, now,
+    )
+
+
+def second_opinion_candidates(engine: Engine, limit: int, annotator: str, now: datetime) -> pd.DataFrame:
+    """Overlap items one other expert has answered, which this annotator may label too."""
     return db.read_frame(
         engine,
         f"""SELECT {_CANDIDATE_COLS} FROM prediction p
-            WHERE p.is_audit AND {_UNLABELLED}
-            ORDER BY p.received_at, p.external_id LIMIT ?""",
-        [limit],
+            WHERE p.external_id IN (SELECT external_id FROM lease WHERE overlap AND slot = 0)
+              AND (SELECT count(DISTINCT l.annotator) FROM labelevent l WHERE l.external_id = p.external_id
+                   AND l.action IN ('confirm', 'correct') AND {ACTIVE_EVENT_SQL.format(e='l')}) = 1
+              AND {_AVAILABLE_TO}
+            ORDER BY p.external_id LIMIT $3""",
+        [annotator, now, limit],
     )
+
+
+# --- leases ---------------------------------------------------------------------------
+
+# Streamlit sessions are threads of the one process that owns the store: claims queue here.
+_CLAIM_LOCK = threading.Lock()
+
+
+def claim_leases(engine: Engine, annotator: str, candidates: list[tuple[str, bool]], n: int,
+                 now: datetime, expires_at: datetime) -> list[str]:
+    """Hold up to ``n`` items for ``annotator``: the ones already held, then free candidates in order.
+
+    Parameters
+    ----------
+    candidates : list of (external_id, overlap)
+        Ranked; ``overlap`` says whether a not-yet-leased item opens a second slot.
+    now, expires_at : datetime
+        Leases past their expiry count as free.
+
+    Returns
+    -------
+    list of str
+        Ids this annotator holds, oldest claim first.
+    """
+    with _CLAIM_LOCK, Session(engine) as session:
+        held = _held(session, annotator, now)
+        for external_id, overlap_if_new in candidates:
+            if len(held) >= n:
+                break
+            if external_id in held:
+                continue
+            rows = {r.slot: r for r in session.exec(select(Lease).where(Lease.external_id == external_id)).all()}
+            overlap = rows[0].overlap if 0 in rows else overlap_if_new
+            for slot in (0, 1) if overlap else (0,):
+                row = rows.get(slot)
+                if row is None:
+                    session.add(Lease(external_id=external_id, slot=slot, annotator=annotator, claimed_at=now,
+                                      position=len(held), expires_at=expires_at, overlap=overlap))
+                    session.flush()  # the primary key refuses a second holder of this slot
+                else:
+                    taken = session.execute(
+                        update(Lease)
+                        .where(Lease.external_id == external_id, Lease.slot == slot,
+                               or_(Lease.released_at.is_not(None), Lease.expires_at <= now))
+                        .values(annotator=annotator, claimed_at=now, position=len(held), expires_at=expires_at,
+                                released_at=None)
+                    ).rowcount
+                    if taken != 1:
+                        continue
+                held.append(external_id)
+                break
+        session.commit()
+        return held
+
+
+def _held(session: Session, annotator: str, now: datetime) -> list[str]:
+    statement = (select(Lease.external_id)
+                 .where(Lease.annotator == annotator, Lease.released_at.is_(None), Lease.expires_at > now)
+                 .order_by(Lease.claimed_at, Lease.position))
+    return list(dict.fromkeys(session.exec(statement).all()))
+
+
+def release_lease(session: Session, external_id: str, annotator: str, now: datetime) -> None:
+    """Release the annotator's lease on an item (part of the caller's transaction)."""
+    session.execute(update(Lease)
+                    .where(Lease.external_id == external_id, Lease.annotator == annotator,
+                           Lease.released_at.is_(None))
+                    .values(released_at=now))
+
+
+def latest_active_event(session: Session, annotator: str) -> LabelEvent | None:
+    """The annotator's most recent event that is neither an undo nor undone."""
+    voided = select(LabelEvent.voids_event_id).where(LabelEvent.voids_event_id.is_not(None))
+    statement = (select(LabelEvent)
+                 .where(LabelEvent.annotator == annotator, LabelEvent.action != "undo",
+                        LabelEvent.id.not_in(voided))
+                 .order_by(LabelEvent.id.desc()))
+    return session.exec(statement).first()
+
+
+def review_progress(engine: Engine, annotator: str, since: datetime) -> dict[str, int]:
+    """This annotator's active answers since ``since``, and the items still unlabelled."""
+    frame = db.read_frame(
+        engine,
+        f"""SELECT
+            (SELECT count(*) FROM labelevent e WHERE e.annotator = $1 AND e.created_at >= $2
+             AND {ACTIVE_EVENT_SQL.format(e='e')}) AS answered,
+            (SELECT count(*) FROM prediction p WHERE {_UNLABELLED}) AS unlabelled""",
+        [annotator, since],
+    )
+    return {k: int(v) for k, v in frame.iloc[0].items()}
 
 
 # --- training and evaluation sets ---------------------------------------------------

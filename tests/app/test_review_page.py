@@ -97,3 +97,21 @@ def test_store_without_task_explains_how_to_start(tmp_path, page):
     at = page("app_pages/review.py", tmp_path / "empty").run()
     assert not at.exception
     assert any("python -m feedback init" in i.value for i in at.info)
+
+
+def test_undo_brings_the_item_back_and_progress_counts_today(digits_home, page):
+    at = page("app_pages/review.py", digits_home)
+    at.session_state["annotator"] = "ana"
+    at.run()
+    assert at.button(key="undo").proto.shortcut == "u"
+    assert "ana: 0 answered today" in at.get("progress")[0].proto.text
+    item_id = at.subheader[0].value.removeprefix("Item ")
+    at.button(key="confirm").click().run()
+    assert "ana: 1 answered today" in at.get("progress")[0].proto.text
+    assert at.subheader[0].value != f"Item {item_id}"
+    at.button(key="undo").click().run()
+    assert not at.exception
+    assert at.subheader[0].value == f"Item {item_id}", "the undone item is back on the card"
+    assert "ana: 0 answered today" in at.get("progress")[0].proto.text
+    confirm, undo = _events(digits_home, item_id)
+    assert (undo.action, undo.voids_event_id) == ("undo", confirm.id)

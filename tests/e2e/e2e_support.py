@@ -171,7 +171,7 @@ def set_annotator(page, name: str) -> None:
     field.fill(name)
     field.press("Enter")
     expect(field).to_have_value(name)
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    wait_for_annotator(page, name)
     field.blur()
     page.get_by_role("heading", name="Review").click()
 
@@ -183,3 +183,11 @@ def wait_next_item(page, previous_id: str) -> str:
     expect(page.get_by_role("heading", name=re.compile(r"^Item "))).not_to_have_text(f"Item {previous_id}")
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     return item_id(page)
+
+
+def wait_for_annotator(page, name: str) -> None:
+    """Wait until the review card serves ``name`` (its progress line names the expert)."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text(re.compile(rf"^{re.escape(name)}: \d+ answered today"))).to_be_visible()
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")

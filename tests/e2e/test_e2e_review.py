@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import confirm_button, open_review, predicted_class
+from e2e_support import confirm_button, open_review, predicted_class, wait_for_annotator
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
@@ -49,7 +49,7 @@ def test_expert_confirms_an_item(app, page):
     expect(name).to_have_value("expert")
     name.fill("ana")
     name.press("Enter")
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    wait_for_annotator(page, "ana")  # the card now serves ana's leased items
 
     heading = page.get_by_role("heading", name=ITEM_HEADING)
     first_id = heading.inner_text().removeprefix("Item ").strip()
