@@ -191,3 +191,18 @@ def wait_for_annotator(page, name: str) -> None:
 
     expect(page.get_by_text(re.compile(rf"^{re.escape(name)}: \d+ answered today"))).to_be_visible()
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def label_events(home: Path) -> list:
+    """Every label event in the store at ``home``, in order (stop the app first: one process per file)."""
+    from sqlmodel import Session, select
+
+    from feedback.models import LabelEvent
+    from feedback.workspace import open_workspace
+
+    ws = open_workspace(home)
+    try:
+        with Session(ws.engine) as session:
+            return list(session.exec(select(LabelEvent).order_by(LabelEvent.id)).all())
+    finally:
+        ws.close()

@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import confirm_button, item_id, open_review, set_annotator, wait_next_item
+from e2e_support import confirm_button, item_id, label_events, open_review, set_annotator, wait_next_item
 from playwright.sync_api import expect
-from sqlmodel import Session, select
-
-from feedback.models import LabelEvent
-from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +28,7 @@ def test_blind_first_records_the_answer_before_the_suggestion(app, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     app.stop()
-    ws = open_workspace(app.home)
-    try:
-        with Session(ws.engine) as session:
-            [event] = session.exec(select(LabelEvent)).all()
-    finally:
-        ws.close()
+    [event] = label_events(app.home)
     assert (event.external_id, event.annotator, event.label) == (first, "lee", "7")
     assert event.suggestion_hidden is True and event.shown_prediction is None
     assert event.action == ("confirm" if event.served_prediction == "7" else "correct")

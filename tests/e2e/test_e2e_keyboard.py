@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import item_id, open_review, predicted_class, set_annotator, wait_next_item
+from e2e_support import item_id, label_events, open_review, predicted_class, set_annotator, wait_next_item
 from playwright.sync_api import expect
-from sqlmodel import Session, select
-
-from feedback.models import LabelEvent
-from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
-
-
-def _events(home):
-    ws = open_workspace(home)
-    try:
-        with Session(ws.engine) as session:
-            return session.exec(select(LabelEvent).order_by(LabelEvent.id)).all()
-    finally:
-        ws.close()
 
 
 def test_twenty_items_with_the_keyboard_alone(app, page):
@@ -44,7 +31,7 @@ def test_twenty_items_with_the_keyboard_alone(app, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     app.stop()
-    events = _events(app.home)
+    events = label_events(app.home)
     assert [(e.external_id, e.action) for e in events] == expected
     assert {e.annotator for e in events} == {"kim"}
     for event in events:

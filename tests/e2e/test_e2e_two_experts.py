@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import EXPECT_TIMEOUT_MS, item_id, open_review, set_annotator, wait_next_item
+from e2e_support import EXPECT_TIMEOUT_MS, item_id, label_events, open_review, set_annotator, wait_next_item
 from playwright.sync_api import expect
-from sqlmodel import Session, select
-
-from feedback.models import LabelEvent
-from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +37,7 @@ def test_two_experts_never_get_the_same_item_and_lose_nothing(app, browser):
 
     assert not set(seen["ana"]) & set(seen["ben"])
     app.stop()
-    ws = open_workspace(app.home)
-    try:
-        with Session(ws.engine) as session:
-            events = session.exec(select(LabelEvent).order_by(LabelEvent.id)).all()
-    finally:
-        ws.close()
+    events = label_events(app.home)
     for name in experts:
         assert [e.external_id for e in events if e.annotator == name] == seen[name], f"{name}'s answers"
     assert all(e.action == "confirm" and e.seconds_spent is not None for e in events)
