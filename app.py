@@ -1,12 +1,16 @@
-"""Streamlit entry point: page config, the expert's name, and navigation."""
+"""Streamlit entry point: page config, sign-in (or the expert's name in open mode), and navigation."""
 
 import streamlit as st
 
+from feedback.webapp import SIGN_IN_HELP, sign_in
+
 st.set_page_config(page_title="Feedback loop", page_icon=":material/model_training:", layout="wide")
-# The name lives here, not on a page, so it survives moving between pages.
-st.session_state.setdefault("annotator", "expert")
-st.session_state["annotator"] = st.session_state["annotator"]  # keep the widget's value across pages
-st.sidebar.text_input("Your name", key="annotator", help="Recorded with every answer and decision you make.")
+if sign_in() is None:  # open mode: no users configured, so the expert types a name
+    # The name lives here, not on a page, so it survives moving between pages.
+    st.session_state.setdefault("annotator", "expert")
+    st.session_state["annotator"] = st.session_state["annotator"]  # keep the widget's value across pages
+    st.sidebar.text_input("Your name", key="annotator", help="Recorded with every answer and decision you make.")
+    st.sidebar.caption(SIGN_IN_HELP)
 navigation = st.navigation([
     st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", default=True),
     st.Page("app_pages/models.py", title="Models", icon=":material/model_training:"),

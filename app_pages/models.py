@@ -1,5 +1,7 @@
 """Models page: one-click retrain (worker thread), the comparison report, learning progress, promotion."""
 
+from dataclasses import asdict
+
 import pandas as pd
 import streamlit as st
 
@@ -10,11 +12,13 @@ from feedback.learning import learning_curve, load_comparison_report, simulate_c
 from feedback.status import store_status
 from feedback.versions import promote, rollback
 from feedback.triggers import RetrainPolicy, load_policy, save_policy
-from feedback.webapp import get_workspace, jobs, retrain_scheduler, start_retrain
+from feedback.webapp import allowed, get_workspace, jobs, retrain_scheduler, signed_in_user, start_retrain, who_may
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
 st.title("Models")
+if signed_in_user() is None and allowed("retrain"):
+    st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
 try:
     status = store_status(ws)
@@ -80,8 +84,11 @@ def show_report(result: dict) -> None:
 def retrain_panel() -> None:
     job = jobs().get("retrain")
     running = job is not None and job.running
-    st.button("Retrain", type="primary", disabled=running, on_click=_start_retrain,
-              help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.")
+    if allowed("retrain"):
+        st.button("Retrain", type="primary", disabled=running, on_click=_start_retrain,
+                  help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.")
+    else:
+        st.caption(f"Only {who_may('retrain')} retrain.")
     if job is None:
         return
     if running:
@@ -143,29 +150,33 @@ simulation_panel()
 
 st.subheader("Retrain policy")
 policy = load_policy(ws)
-with st.form("retrain_policy"):
-    c1, c2 = st.columns(2)
-    every_n = c1.number_input("Every N new expert labels (0: off)", min_value=0, step=10,
-                              value=policy.every_n_labels or 0)
-    every_minutes = c2.number_input("Every M minutes (0: off)", min_value=0, step=60,
-                                    value=int(policy.every_minutes or 0))
-    on_alert = st.checkbox("When a monitoring alert opens", value=policy.on_alert)
-    auto_promote = st.checkbox("Promote automatically when the gate says promote", value=policy.auto_promote,
-                               help="Off by default: the gate proposes, a person promotes.")
-    g1, g2, g3, g4 = st.columns(4)
-    min_gain = g1.number_input("Minimum accuracy gain", value=policy.min_gain, step=0.01, format="%.2f")
-    alpha = g2.number_input("Significance level", value=policy.alpha, min_value=0.001, max_value=0.5, step=0.01)
-    tolerance = g3.number_input("Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0,
-                                max_value=1.0, step=0.01)
-    min_eval = g4.number_input("Fewest audit items", value=policy.min_eval, min_value=1, step=5)
-    if st.form_submit_button("Save policy"):
-        try:
-            save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
-                                          on_alert=on_alert, auto_promote=auto_promote, min_gain=min_gain,
-                                          alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)))
-            st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
-        except FeedbackError as exc:
-            st.error(str(exc))
+if not allowed("retrain"):
+    st.caption(f"Only {who_may('retrain')} change the policy.")
+    st.dataframe(pd.DataFrame([asdict(policy)]), hide_index=True)
+else:
+    with st.form("retrain_policy"):
+        c1, c2 = st.columns(2)
+        every_n = c1.number_input("Every N new expert labels (0: off)", min_value=0, step=10,
+                                  value=policy.every_n_labels or 0)
+        every_minutes = c2.number_input("Every M minutes (0: off)", min_value=0, step=60,
+                                        value=int(policy.every_minutes or 0))
+        on_alert = st.checkbox("When a monitoring alert opens", value=policy.on_alert)
+        auto_promote = st.checkbox("Promote automatically when the gate says promote", value=policy.auto_promote,
+                                   help="Off by default: the gate proposes, a person promotes.")
+        g1, g2, g3, g4 = st.columns(4)
+        min_gain = g1.number_input("Minimum accuracy gain", value=policy.min_gain, step=0.01, format="%.2f")
+        alpha = g2.number_input("Significance level", value=policy.alpha, min_value=0.001, max_value=0.5, step=0.01)
+        tolerance = g3.number_input("Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0,
+                                    max_value=1.0, step=0.01)
+        min_eval = g4.number_input("Fewest audit items", value=policy.min_eval, min_value=1, step=5)
+        if st.form_submit_button("Save policy"):
+            try:
+                save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
+                                              on_alert=on_alert, auto_promote=auto_promote, min_gain=min_gain,
+                                              alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)))
+                st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
+            except FeedbackError as exc:
+                st.error(str(exc))
 scheduler = retrain_scheduler()
 if scheduler.last_reason:
     st.caption(f"Last automatic retrain: {scheduler.last_reason}")
@@ -174,6 +185,9 @@ st.subheader("Versions")
 st.dataframe(pd.DataFrame(status["versions"]), hide_index=True)
 
 st.subheader("Promote or roll back")
+if not allowed("promote"):
+    st.caption(f"Only {who_may('promote')} promote or roll back.")
+    st.stop()
 choices = [v["version"] for v in status["versions"] if v["alias"] != "champion"]
 version = st.selectbox("Version", choices, index=None, placeholder="Pick a version to promote")
 reason = st.text_input("Reason", key="decision_reason", placeholder="Why: kept with the decision")

@@ -18,11 +18,13 @@ from feedback.labels import (
     undo_last_answer,
 )
 from feedback.queue import claim_review_items, hold_item, item_details, review_progress
-from feedback.webapp import get_workspace, review_settings
+from feedback.webapp import get_workspace, review_settings, signed_in_user
 
 ws = get_workspace()
 settings = review_settings()
 st.session_state.setdefault("annotator", "expert")
+if signed_in_user() is not None:  # signed in: answers carry the user name, never a typed one
+    st.session_state["annotator"] = signed_in_user().name
 st.session_state.setdefault("pinned", None)
 st.session_state.setdefault("shown_at", {})
 st.session_state.setdefault("last_saved", None)

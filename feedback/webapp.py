@@ -7,10 +7,15 @@ files over through the inbox, which a watcher thread started here ingests.
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
 
-from feedback.exceptions import DatabaseBusyError
+from feedback.auth import ROLES, User, authenticate, can, load_users, load_users_file
+from feedback.exceptions import DatabaseBusyError, InputError
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob
 from feedback.workspace import Workspace, open_workspace
@@ -123,3 +128,157 @@ def _retrain_scheduler(home: str | None, url: str | None):
 def retrain_scheduler():
     """The running trigger scheduler of this process (started on first use)."""
     return _retrain_scheduler(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+
+
+# --- Sign-in and roles -------------------------------------------------------------------------
+# Users come from ``FEEDBACK_USERS_FILE`` (a TOML file, from secrets or the environment) or from the
+# ``[users.<name>]`` tables of Streamlit secrets. With none configured the app is open: no sign-in,
+# and everyone may do everything (OPEN_ROLE).
+
+OPEN_ROLE = "admin"
+SIGN_IN_HELP = ("Sign-in is off: anyone who opens this app may label, adjudicate, retrain and promote. "
+                "To turn it on, add one `[users.<name>]` table per person with `role` (annotator, lead or admin) "
+                "and `password_hash` (made with `python -m feedback.auth hash`) to `.streamlit/secrets.toml`, "
+                "or to a TOML file named by `FEEDBACK_USERS_FILE`.")
+
+
+def _secrets_section(name: str):
+    try:
+        return st.secrets[name] if name in st.secrets else None
+    except Exception:  # noqa: BLE001 - no secrets file is the normal case
+        return None
+
+
+def oidc_configured() -> bool:
+    """Whether Streamlit's built-in OIDC sign-in (``[auth]`` in secrets) is set up."""
+    return _secrets_section("auth") is not None
+
+
+def configured_users() -> dict[str, User]:
+    """The users of this app by name; empty in open mode.
+
+    With OIDC configured, a ``[users.<email>]`` table may hold only a role: that person signs in
+    through the identity provider, never with a password (their hash is empty and verifies nothing).
+
+    Raises
+    ------
+    InputError
+        The users file or table is malformed; the message names the user and the fix.
+    """
+    path = _setting("FEEDBACK_USERS_FILE")
+    if path and not oidc_configured():
+        return load_users_file(path)
+    if path:
+        try:
+            mapping = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("users")
+        except (OSError, tomllib.TOMLDecodeError):
+            mapping = None
+        if mapping is None:
+            return load_users_file(path)  # raises, saying what is wrong with the file
+    else:
+        mapping = _secrets_section("users")
+        if mapping is None:
+            return {}
+    oidc_only = {}
+    if oidc_configured() and isinstance(mapping, Mapping):
+        for name, entry in mapping.items():
+            if isinstance(entry, Mapping) and "password_hash" not in entry and "password" not in entry:
+                if entry.get("role") not in ROLES:
+                    raise InputError(f"User {name!r} ([users.{name}]) needs a role: one of {', '.join(ROLES)}.")
+                oidc_only[str(name)] = User(str(name), entry["role"], "")
+        mapping = {k: v for k, v in mapping.items() if k not in oidc_only}
+    return {**load_users(mapping), **oidc_only}
+
+
+def signed_in_user() -> User | None:
+    """The user signed in to this browser session, or None (open mode, or nobody yet)."""
+    return st.session_state.get("user")
+
+
+def current_role() -> str:
+    """The signed-in user's role; ``OPEN_ROLE`` (everything allowed) when sign-in is off."""
+    user = signed_in_user()
+    if user is not None:
+        return user.role
+    return OPEN_ROLE if st.session_state.get("open_mode", not configured_users()) else "none"
+
+
+def allowed(action: str) -> bool:
+    """Whether the person in this session may do ``action`` (see ``feedback.auth.can``)."""
+    role = current_role()
+    return role in ROLES and can(role, action)
+
+
+def who_may(action: str) -> str:
+    """``"admins"`` or ``"leads and admins"``: for captions next to controls a role hides."""
+    return " and ".join(f"{role}s" for role in ROLES if can(role, action))
+
+
+def _sign_in(users: dict[str, User]) -> None:
+    name = st.session_state.get("sign_in_name", "")
+    user = authenticate(users, name, st.session_state.get("sign_in_password", ""))
+    st.session_state["sign_in_password"] = ""
+    if user is None:
+        st.session_state["sign_in_error"] = "Wrong user name or password."
+        return
+    st.session_state["sign_in_error"] = None
+    st.session_state["user"] = replace(user, password_hash="")  # the hash stays out of the session
+
+
+def _sign_out() -> None:
+    for key in ("user", "annotator", "sign_in_name"):
+        st.session_state.pop(key, None)
+    if oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def sign_in() -> User | None:
+    """Entry point gate: the signed-in user, or None in open mode; otherwise draw the sign-in form and stop.
+
+    Each run looks the user up again, so a person removed from the configuration, or given
+    another role, is signed out or changed at their next click. The expert name recorded with
+    answers (``session_state["annotator"]``) is the signed-in user's name.
+    """
+    try:
+        users = configured_users()
+    except InputError as exc:
+        st.error(f"The users configuration is broken, so nobody can sign in: {exc}")
+        st.stop()
+    st.session_state["open_mode"] = not users
+    if not users:
+        st.session_state.pop("user", None)
+        return None
+    user = signed_in_user()
+    if user is None and oidc_configured() and st.user.is_logged_in:
+        email = str(st.user.get("email") or "")
+        if email not in users:
+            st.error(f"{email or 'This account'} has no role in this app; ask an admin to add "
+                     f"[users.\"{email}\"] with a role.")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
+        user = replace(users[email], password_hash="")
+    elif user is not None:
+        known = users.get(user.name)
+        user = None if known is None else replace(known, password_hash="")
+    if user is None:
+        st.session_state.pop("user", None)
+        _sign_in_form(users)
+        st.stop()
+    st.session_state["user"] = user
+    st.session_state["annotator"] = user.name
+    st.sidebar.markdown(f"Signed in as **{user.name}** ({user.role})")
+    st.sidebar.button("Sign out", key="sign_out", on_click=_sign_out)
+    return user
+
+
+def _sign_in_form(users: dict[str, User]) -> None:
+    st.title("Sign in")
+    if oidc_configured():
+        st.button("Sign in with your organisation's account", key="sign_in_oidc", on_click=st.login)
+    if any(u.password_hash for u in users.values()):
+        with st.form("sign_in"):
+            st.text_input("User name", key="sign_in_name")
+            st.text_input("Password", type="password", key="sign_in_password")
+            st.form_submit_button("Sign in", on_click=_sign_in, args=(users,))
+    if st.session_state.get("sign_in_error"):
+        st.error(st.session_state["sign_in_error"])

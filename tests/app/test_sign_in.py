@@ -1,0 +1,70 @@
+"""AppTest of sign-in in app.py: users from a TOML file named by FEEDBACK_USERS_FILE, roles gate the Models page."""
+
+import pytest
+
+from feedback.auth import hash_password
+
+PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}
+
+
+@pytest.fixture
+def users_file(tmp_path, monkeypatch):
+    """Three users (annotator ana, lead lee, admin adm) in a TOML file the app is pointed at."""
+    path = tmp_path / "users.toml"
+    path.write_text("".join(f'[users.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
+                            for name, (role, password) in PASSWORDS.items()), encoding="utf-8")
+    monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
+    return path
+
+
+def sign_in(at, name, password):
+    at.text_input(key="sign_in_name").set_value(name)
+    at.text_input(key="sign_in_password").set_value(password)
+    next(b for b in at.button if b.label == "Sign in").click().run()
+    assert not at.exception
+    return at
+
+
+def test_form_comes_before_navigation_and_a_wrong_password_is_refused(digits_home, page, users_file):
+    at = page("app.py", digits_home).run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in"
+    assert not any(t.value == "Review" for t in at.title), "no page runs before sign-in"
+    sign_in(at, "ana", "not-her-password")
+    assert any("Wrong user name or password" in e.value for e in at.error)
+    assert "user" not in at.session_state
+    sign_in(at, "nobody", "ana-secret")
+    assert any("Wrong user name or password" in e.value for e in at.error)
+
+
+def test_right_password_signs_in_and_answers_carry_the_user_name(digits_home, page, users_file):
+    at = sign_in(page("app.py", digits_home).run(), "ana", "ana-secret")
+    assert at.title[0].value == "Review"
+    assert at.session_state["user"].name == "ana" and at.session_state["user"].role == "annotator"
+    assert at.session_state["annotator"] == "ana"
+    assert not any(t.key == "annotator" for t in at.sidebar.text_input), "no name field to type over the user"
+    assert any("Signed in as **ana**" in m.value for m in at.sidebar.markdown)
+    next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
+    assert at.title[0].value == "Sign in"
+
+
+@pytest.mark.parametrize("name, sees_controls", [("ana", False), ("lee", False), ("adm", True)])
+def test_only_admins_see_retrain_promote_and_save_policy(digits_home, page, users_file, name, sees_controls):
+    at = sign_in(page("app.py", digits_home).run(), name, PASSWORDS[name][1])
+    at.switch_page("app_pages/models.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Models"
+    labels = {b.label for b in at.button}
+    for control in ("Retrain", "Save policy", "Promote", "Roll back"):
+        assert (control in labels) == sees_controls, control
+    if not sees_controls:
+        assert any("Only admins retrain" in c.value for c in at.caption)
+        assert any("Only admins promote or roll back" in c.value for c in at.caption)
+
+
+def test_open_mode_says_how_to_turn_sign_in_on(digits_home, page):
+    at = page("app.py", digits_home).run()
+    assert not at.exception
+    assert any("Sign-in is off" in c.value and "python -m feedback.auth hash" in c.value for c in at.sidebar.caption)
+    at.switch_page("app_pages/models.py").run()
+    assert "Retrain" in {b.label for b in at.button}, "in open mode everyone may retrain"
