@@ -8,6 +8,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.auth import can
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.models import LabelEvent, utcnow
@@ -143,6 +144,35 @@ def undo_last_answer(ws: Workspace, *, annotator: str) -> LabelEvent:
             shown_prediction=last.shown_prediction, shown_model_version=last.shown_model_version,
             suggestion_hidden=last.suggestion_hidden, served_prediction=last.served_prediction,
             served_confidence=last.served_confidence, is_audit=last.is_audit, batch_id=last.batch_id,
+        )
+        return repository.add(session, event)
+
+
+def adjudicate(ws: Workspace, external_id: str, label: str, *, lead: str, role: str,
+               comment: str | None = None) -> LabelEvent:
+    """A lead's resolution of a conflicting item, appended as an ``adjudicate`` event.
+
+    The adjudication beats any majority of expert labels (see :mod:`feedback.gold`).
+
+    Raises
+    ------
+    InputError
+        The role may not adjudicate, the id is unknown, or the label is outside the label set.
+    """
+    if not can(role, "adjudicate"):
+        raise InputError(f"{lead} is signed in as {role}; only leads and admins adjudicate.")
+    task = load_task(ws)
+    if label not in task.labels:
+        raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
+    with Session(ws.engine) as session:
+        prediction = repository.get_prediction(session, str(external_id))
+        if prediction is None:
+            raise InputError(f"No logged prediction has id {external_id!r}.")
+        event = LabelEvent(
+            external_id=prediction.external_id, annotator=lead, label=label, action="adjudicate",
+            comment=comment or None, shown_prediction=prediction.predicted,
+            shown_model_version=prediction.model_version, served_prediction=prediction.predicted,
+            served_confidence=prediction.confidence, is_audit=prediction.is_audit, batch_id=prediction.batch_id,
         )
         return repository.add(session, event)
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from feedback import db
 from feedback.exceptions import NotInitializedError
+from feedback.gold import gold_labels
 from feedback.models import (
     Alert,
     Decision,
@@ -36,13 +37,10 @@ LABELLED_ACTIONS = ("confirm", "correct")
 ACTIVE_EVENT_SQL = ("{e}.action <> 'undo' AND NOT EXISTS "
                     "(SELECT 1 FROM labelevent v WHERE v.voids_event_id = {e}.id)")
 
-# The current gold label of an item: its latest active confirm or correct event.
-_GOLD_SQL = f"""
-    SELECT external_id, label, annotator FROM (
-        SELECT external_id, label, annotator,
-               row_number() OVER (PARTITION BY external_id ORDER BY created_at DESC, id DESC) AS rank
-        FROM labelevent g WHERE g.action IN ('confirm', 'correct') AND {ACTIVE_EVENT_SQL.format(e="g")}
-    ) WHERE rank = 1
+# Items with at least one active expert label (their gold label follows feedback.gold's rules).
+_LABELLED_ITEMS_SQL = f"""
+    SELECT DISTINCT external_id FROM labelevent g
+    WHERE g.action IN ('confirm', 'correct', 'adjudicate') AND {ACTIVE_EVENT_SQL.format(e="g")}
 """
 
 
@@ -347,24 +345,37 @@ def seed_training_set(engine: Engine) -> pd.DataFrame:
     )
 
 
-def expert_training_set(engine: Engine) -> pd.DataFrame:
-    """Gold-labelled production items outside the audit slice, with features and ``__label__``."""
+def label_events_frame(engine: Engine) -> pd.DataFrame:
+    """Every label event that can bear on a gold label (labels, adjudications, undos), oldest first."""
     return db.read_frame(
         engine,
-        f"""SELECT i.*, g.label AS __label__ FROM ({_GOLD_SQL}) g
-            JOIN prediction p USING (external_id) JOIN {db.PREDICTION_INPUT} i USING (external_id)
-            WHERE NOT p.is_audit ORDER BY external_id""",
+        """SELECT id, external_id, annotator, label, action, created_at, voids_event_id FROM labelevent
+           WHERE action IN ('confirm', 'correct', 'adjudicate', 'undo') ORDER BY id""",
     )
+
+
+def _gold_set(engine: Engine, audit: bool) -> pd.DataFrame:
+    # Gold labels follow feedback.gold's rules (adjudication > majority > single; conflicts left
+    # out), computed on the events; the features come from the native path.
+    gold = gold_labels(label_events_frame(engine))
+    gold = gold[gold["label"].notna()]
+    frame = db.read_frame(
+        engine,
+        f"""SELECT i.* FROM {db.PREDICTION_INPUT} i JOIN prediction p USING (external_id)
+            WHERE p.is_audit = ? AND i.external_id IN (SELECT unnest(?)) ORDER BY external_id""",
+        [audit, gold.index.astype(str).tolist()],
+    )
+    return frame.assign(__label__=gold["label"].reindex(frame["external_id"]).astype(str).to_numpy())
+
+
+def expert_training_set(engine: Engine) -> pd.DataFrame:
+    """Gold-labelled production items outside the audit slice, with features and ``__label__``."""
+    return _gold_set(engine, audit=False)
 
 
 def audit_evaluation_set(engine: Engine) -> pd.DataFrame:
     """Gold-labelled audit items, with features and ``__label__``: no model trains on these."""
-    return db.read_frame(
-        engine,
-        f"""SELECT i.*, g.label AS __label__ FROM ({_GOLD_SQL}) g
-            JOIN prediction p USING (external_id) JOIN {db.PREDICTION_INPUT} i USING (external_id)
-            WHERE p.is_audit ORDER BY external_id""",
-    )
+    return _gold_set(engine, audit=True)
 
 
 # --- model versions and decisions --------------------------------------------------------
@@ -409,7 +420,7 @@ def count_rows(engine: Engine) -> dict[str, int]:
             (SELECT count(*) FROM prediction) AS predictions,
             (SELECT count(*) FROM prediction WHERE is_audit) AS audit_items,
             (SELECT count(*) FROM labelevent) AS label_events,
-            (SELECT count(*) FROM ({_GOLD_SQL})) AS labelled_items,
+            (SELECT count(*) FROM ({_LABELLED_ITEMS_SQL})) AS labelled_items,
             (SELECT count(*) FROM feedbacksignal WHERE signal = 'disputed') AS disputes,
             (SELECT count(*) FROM seedlabel) AS seed_labels""",
     )

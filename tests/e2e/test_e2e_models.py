@@ -52,9 +52,12 @@ def test_retrain_from_models_page(labelled_app, page):
 
     # After a full rerun the new version is offered for promotion (the job is kept by the process).
     page.reload()
-    expect(page.get_by_text(re.compile(r"^Decision: "))).to_be_visible()
-    page.get_by_role("combobox", name="Version").click()
-    expect(page.get_by_role("option", name="2", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Decision: "))).to_be_visible(timeout=RETRAIN_TIMEOUT_MS)
+    versions_box = page.get_by_role("combobox", name="Version")
+    expect(versions_box).to_be_visible(timeout=RETRAIN_TIMEOUT_MS)
+    versions_box.scroll_into_view_if_needed()
+    versions_box.click()
+    expect(page.get_by_role("option", name="2", exact=True)).to_be_visible(timeout=RETRAIN_TIMEOUT_MS)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     app.stop()

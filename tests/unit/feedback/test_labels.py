@@ -61,18 +61,24 @@ def test_skip_and_ambiguous_carry_no_label(ws, ingested, logged, state, action):
     assert state(ws)["labelled_items"] == 0
 
 
-def test_labels_are_append_only_and_the_latest_answer_is_the_gold_label(ws, ingested, logged, state):
+def test_labels_are_append_only_and_each_expert_counts_once_in_the_gold_label(ws, ingested, logged, state):
     shown = _predicted(logged, ws, "d-0104")
     record_label(ws, "d-0104", shown, annotator="ana")
     record_label(ws, "d-0104", _other_label(shown), annotator="ben")
 
+    def gold():
+        frame = pd.concat([repository.expert_training_set(ws.engine), repository.audit_evaluation_set(ws.engine)])
+        return list(frame.loc[frame["external_id"] == "d-0104", "__label__"])
+
+    assert gold() == [], "one expert against another is a conflict: no gold label until a lead adjudicates"
+    record_label(ws, "d-0104", _other_label(shown), annotator="ana")  # ana changes her mind
     with Session(ws.engine) as session:
         history = repository.label_history(session, "d-0104")
-    assert [(e.annotator, e.action) for e in history] == [("ana", "confirm"), ("ben", "correct")]
+    assert [(e.annotator, e.action) for e in history] == [("ana", "confirm"), ("ben", "correct"),
+                                                          ("ana", "correct")]
     counts = state(ws)
-    assert (counts["label_events"], counts["labelled_items"]) == (2, 1)
-    gold = pd.concat([repository.expert_training_set(ws.engine), repository.audit_evaluation_set(ws.engine)])
-    assert list(gold.loc[gold["external_id"] == "d-0104", "__label__"]) == [_other_label(shown)]
+    assert (counts["label_events"], counts["labelled_items"]) == (3, 1)
+    assert gold() == [_other_label(shown)]
 
 
 @pytest.mark.parametrize(

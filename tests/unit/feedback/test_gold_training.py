@@ -1,0 +1,57 @@
+"""Training and evaluation use gold labels: adjudication beats a majority, which beats a single label."""
+
+import pytest
+
+from feedback import repository
+from feedback.exceptions import InputError
+from feedback.ingest import ingest_predictions
+from feedback.labels import adjudicate, record_label, undo_last_answer
+
+
+@pytest.fixture
+def item(ws, write_production, production_frame):
+    """One logged non-audit item and one audit item (ids), with every label valid."""
+    ingest_predictions(ws, write_production(60, start=200))
+    frame = repository.predictions_frame(ws.engine, list(production_frame(60, start=200)["id"]))
+    return frame.index[~frame["is_audit"].astype(bool)][0], frame.index[frame["is_audit"].astype(bool)][0]
+
+
+def _gold(ws, external_id, audit=False):
+    frame = repository.audit_evaluation_set(ws.engine) if audit else repository.expert_training_set(ws.engine)
+    rows = frame[frame["external_id"] == external_id]
+    return None if rows.empty else rows["__label__"].iloc[0]
+
+
+def test_majority_then_adjudication(ws, item):
+    plain, _ = item
+    for annotator, label in (("ana", "3"), ("bo", "3"), ("cy", "5")):
+        record_label(ws, plain, label, annotator=annotator)
+    assert _gold(ws, plain) == "3"
+    adjudicate(ws, plain, "5", lead="lee", role="lead", comment="the stroke is a 5")
+    assert _gold(ws, plain) == "5"
+
+
+def test_tie_is_left_out_until_adjudicated(ws, item):
+    plain, audit = item
+    record_label(ws, audit, "1", annotator="ana")
+    record_label(ws, audit, "7", annotator="bo")
+    assert _gold(ws, audit, audit=True) is None, "a conflict has no gold label and is not evaluated on"
+    adjudicate(ws, audit, "7", lead="lee", role="admin")
+    assert _gold(ws, audit, audit=True) == "7"
+
+
+def test_undone_label_is_not_gold(ws, item):
+    plain, _ = item
+    record_label(ws, plain, "2", annotator="ana")
+    undo_last_answer(ws, annotator="ana")
+    assert _gold(ws, plain) is None
+
+
+def test_only_leads_and_admins_adjudicate(ws, item):
+    plain, _ = item
+    before = repository.count_rows(ws.engine)["label_events"]
+    with pytest.raises(InputError, match="only leads and admins adjudicate"):
+        adjudicate(ws, plain, "2", lead="ana", role="annotator")
+    with pytest.raises(InputError, match="not in the task's label set"):
+        adjudicate(ws, plain, "eleven", lead="lee", role="lead")
+    assert repository.count_rows(ws.engine)["label_events"] == before
