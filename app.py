@@ -14,5 +14,6 @@ if sign_in() is None:  # open mode: no users configured, so the expert types a n
 navigation = st.navigation([
     st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", default=True),
     st.Page("app_pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("app_pages/team.py", title="Team", icon=":material/groups:"),
 ])
 navigation.run()
