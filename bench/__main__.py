@@ -10,9 +10,9 @@ import argparse
 import sys
 import time
 
-from bench import active_learning_curves, export, ingest, retrain
+from bench import active_learning_curves, export, ingest, retrain, review_latency
 
-BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain)}
+BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
 CURVES = "active-learning"
 

@@ -8,6 +8,7 @@ row-by-row ORM inserts; everything else goes through portable SQLAlchemy.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,8 +63,17 @@ def ensure_available(engine: Engine) -> None:
         raise DatabaseBusyError(match["file"], int(match["pid"])) from None
 
 
+_SCHEMA_READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
 def create_db_and_tables(engine: Engine) -> None:
-    """Create the fixed tables if missing and apply pending migrations."""
+    """Create the fixed tables if missing and apply pending migrations (once per engine).
+
+    Every library call starts here, so the work is remembered per engine: one
+    check per process and database, not one per click.
+    """
+    if engine in _SCHEMA_READY:
+        return
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
         applied = set(session.exec(select(models.AppliedMigration.name)).all())
@@ -74,6 +84,7 @@ def create_db_and_tables(engine: Engine) -> None:
                 migrate(conn)
             session.add(models.AppliedMigration(name=name))
             session.commit()
+    _SCHEMA_READY.add(engine)
 
 
 def _add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:

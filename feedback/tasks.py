@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import weakref
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +46,20 @@ def sorted_labels(values: pd.Series) -> list[str]:
         return distinct
 
 
+# A task never changes once created, so it is read once per engine (every click starts with it).
+_TASKS: "weakref.WeakKeyDictionary[object, Task]" = weakref.WeakKeyDictionary()
+
+
 def load_task(ws: Workspace) -> Task:
     """The workspace's task (raises NotInitializedError when there is none)."""
+    cached = _TASKS.get(ws.engine)
+    if cached is not None:
+        return cached
     db.create_db_and_tables(ws.engine)
     with Session(ws.engine) as session:
-        return repository.get_task(session)
+        task = repository.get_task(session)
+    _TASKS[ws.engine] = task
+    return task
 
 
 def init_task(
