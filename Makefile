@@ -32,7 +32,7 @@ test: $(STAMP) browser
 test-fast: $(STAMP)
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(PY) -m bench
 
 clean:
