@@ -322,7 +322,14 @@ def status_cmd(ws: Workspace, as_json):
     challenger = status["challenger"]["version"] if status["challenger"] else None
     _emit(status, as_json, f"{status['predictions']} predictions, {status['label_events']} label events, "
                            f"champion v{champion}, challenger {f'v{challenger}' if challenger else 'none'}, "
-                           f"{len(status['open_alerts'])} open alerts.")
+                           f"{len(status['open_alerts'])} open alerts.\n" + _live_accuracy_text(status["live_accuracy"]))
+
+
+def _live_accuracy_text(figure: dict) -> str:
+    if not figure["n"]:
+        return "Live accuracy: no audit item has an expert label yet."
+    return (f"Live accuracy of the champion: {figure['estimate']:.1%} (95% interval {figure['ci_low']:.1%} to "
+            f"{figure['ci_high']:.1%}, n={figure['n']} audit items).")
 
 
 @command(cli, "demo", creates_store=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from feedback import repository
+from feedback.live_quality import live_accuracy
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -17,7 +18,11 @@ def _version_summary(row) -> dict | None:
 
 
 def store_status(ws: Workspace) -> dict:
-    """Counts of predictions and labels, the champion, the challenger, and open alerts."""
+    """Counts of predictions and labels, the champion, the challenger, open alerts, and the live accuracy.
+
+    ``live_accuracy`` is the champion's accuracy on the expert-labelled audit items with a 95% Wilson
+    interval and the number of items: ``{"estimate", "ci_low", "ci_high", "n"}`` (nulls without audit labels).
+    """
     task = load_task(ws)
     counts = repository.count_rows(ws.engine)
     with Session(ws.engine) as session:
@@ -35,4 +40,5 @@ def store_status(ws: Workspace) -> dict:
         "challenger": _version_summary(challenger),
         "versions": versions,
         "open_alerts": alerts,
+        "live_accuracy": live_accuracy(ws),
     }
