@@ -1,18 +1,14 @@
 """Uncertainty measures on class probabilities: pure numpy, vectorised over rows.
 
-These match modAL's ``classifier_uncertainty``, ``classifier_margin`` and
-``classifier_entropy`` but work on probabilities already computed (at ingest
-the champion scores each row once and every measure is derived from that).
+These match modAL's ``classifier_margin`` and ``classifier_entropy`` but work on
+probabilities already computed (at ingest the champion scores each row once and
+every measure is derived from that; least confidence is ``1 - confidence``,
+which the prediction log already holds).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-
-def least_confident_score(proba: np.ndarray) -> np.ndarray:
-    """``1 - max(p)`` per row; higher means less certain."""
-    return 1.0 - np.max(proba, axis=1)
 
 
 def margin_score(proba: np.ndarray) -> np.ndarray:
