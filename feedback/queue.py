@@ -137,8 +137,10 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
     expires_at = now + timedelta(seconds=lease_seconds)
     limit = 2 * n + 8  # spare candidates: other sessions may lease some between the read and the claim
     for _attempt in range(3):
-        second = _items(repository.second_opinion_candidates(ws.engine, n, annotator, now),
-                        lambda r: ["second opinion: an overlap item another expert has answered"])
+        # Second opinions exist only for overlap items: with no overlap share there is nothing to look up.
+        second = [] if overlap_share <= 0 else _items(
+            repository.second_opinion_candidates(ws.engine, n, annotator, now),
+            lambda r: ["second opinion: an overlap item another expert has answered"])
         ranked = second + build_review_queue(ws, limit=limit, audit_share=audit_share, annotator=annotator, now=now)
         candidates = [(item.id, is_overlap_item(item.id, overlap_share, task.audit_salt)) for item in ranked]
         held = repository.claim_leases(ws.engine, annotator, candidates, n, now, expires_at)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, text, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -274,6 +274,8 @@ def claim_leases(engine: Engine, annotator: str, candidates: list[tuple[str, boo
                 continue
             rows = {r.slot: r for r in session.exec(select(Lease).where(Lease.external_id == external_id)).all()}
             overlap = rows[0].overlap if 0 in rows else overlap_if_new
+            if not overlap and _answered(session, external_id):
+                continue  # answered since the queue was read: its released lease is not free for others
             for slot in (0, 1) if overlap else (0,):
                 row = rows.get(slot)
                 if row is None:
@@ -294,6 +296,16 @@ def claim_leases(engine: Engine, annotator: str, candidates: list[tuple[str, boo
                 break
         session.commit()
         return held
+
+
+def _answered(session: Session, external_id: str) -> bool:
+    """Whether anyone has an active answer (not a skip) on the item, read inside the claim."""
+    return session.execute(
+        text(f"""SELECT 1 FROM labelevent l WHERE l.external_id = :external_id
+                 AND l.action IN ('confirm', 'correct', 'ambiguous', 'adjudicate')
+                 AND {ACTIVE_EVENT_SQL.format(e='l')} LIMIT 1"""),
+        {"external_id": external_id},
+    ).first() is not None
 
 
 def _held(session: Session, annotator: str, now: datetime) -> list[str]:
