@@ -208,25 +208,27 @@ def disputed_unlabelled(engine: Engine, limit: int, annotator: str | None = None
 def least_margin_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
                             now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled non-audit items with the smallest margin between the top two classes."""
-    return _candidates(
-        engine,
-        f"""SELECT {_CANDIDATE_COLS} FROM prediction p
-            WHERE NOT p.is_audit AND {_UNLABELLED} AND {{available}}
-            ORDER BY p.margin ASC, p.external_id LIMIT {{limit}}""",
-        limit, annotator, now,
-    )
+    return _candidates(engine, _first_eligible(engine, "NOT is_audit", "margin ASC, external_id", limit),
+                       limit, annotator, now)
 
 
 def audit_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
                      now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled audit items, oldest first so the audit slice is labelled evenly over time."""
-    return _candidates(
-        engine,
-        f"""SELECT {_CANDIDATE_COLS} FROM prediction p
-            WHERE p.is_audit AND {_UNLABELLED} AND {{available}}
-            ORDER BY p.received_at, p.external_id LIMIT {{limit}}""",
-        limit, annotator, now,
-    )
+    return _candidates(engine, _first_eligible(engine, "is_audit", "received_at, external_id", limit),
+                       limit, annotator, now)
+
+
+def _first_eligible(engine: Engine, where: str, order: str, limit: int) -> str:
+    # The anti-joins run on a pre-cut: each label event or lease excludes at most one item, so the
+    # first `limit` eligible items are among the first `limit + events + leases` in this order.
+    excluded = int(db.read_frame(
+        engine, "SELECT (SELECT count(*) FROM labelevent) + (SELECT count(*) FROM lease) AS n").iloc[0, 0])
+    prefixed = ", ".join(f"p.{term.strip()}" for term in order.split(","))
+    return f"""SELECT {_CANDIDATE_COLS} FROM (
+                   SELECT * FROM prediction WHERE {where} ORDER BY {order} LIMIT {int(limit) + excluded}) p
+               WHERE {_UNLABELLED} AND {{available}}
+               ORDER BY {prefixed} LIMIT {{limit}}"""
 
 
 def second_opinion_candidates(engine: Engine, limit: int, annotator: str, now: datetime) -> pd.DataFrame:
