@@ -7,12 +7,12 @@ import streamlit as st
 
 from feedback.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 from feedback.exceptions import FeedbackError
-from feedback.jobs import BackgroundJob
 from feedback.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
 from feedback.status import store_status
 from feedback.versions import promote, rollback
 from feedback.triggers import RetrainPolicy, load_policy, save_policy
-from feedback.webapp import allowed, get_workspace, jobs, retrain_scheduler, signed_in_user, start_retrain, who_may
+from feedback.webapp import (allowed, get_workspace, jobs, retrain_scheduler, signed_in_user, start_job, start_retrain,
+                             who_may)
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -27,22 +27,13 @@ except FeedbackError as exc:
     st.stop()
 
 
-def _start(name: str, work) -> None:
-    running = jobs().get(name)
-    if running is None or not running.running:
-        job = BackgroundJob(name, work)
-        jobs()[name] = job
-        st.session_state[f"{name}_job_shown"] = None
-        job.start()
-
-
 def _start_retrain() -> None:
     st.session_state["retrain_job_shown"] = None
     start_retrain(st.session_state["annotator"])
 
 
 def _start_simulation() -> None:
-    _start("simulate", lambda progress: simulate_current_task(ws))
+    start_job("simulate", lambda progress: simulate_current_task(ws))
 
 
 def _pct(x: float) -> str:

@@ -368,18 +368,29 @@ def label_events_frame(engine: Engine) -> pd.DataFrame:
     )
 
 
-def _gold_set(engine: Engine, audit: bool) -> pd.DataFrame:
+def _gold(engine: Engine, audit: bool) -> pd.Series:
     # Gold labels follow feedback.gold's rules (adjudication > majority > single; conflicts left
-    # out), computed on the events; the features come from the native path.
+    # out), computed on the events; indexed by external_id, in id order, audit or not as asked.
     gold = gold_labels(label_events_frame(engine))
-    gold = gold[gold["label"].notna()]
-    frame = db.read_frame(
+    gold = gold.loc[gold["label"].notna(), "label"].astype(str)
+    ids = db.read_frame(
         engine,
-        f"""SELECT i.* FROM {db.PREDICTION_INPUT} i JOIN prediction p USING (external_id)
-            WHERE p.is_audit = ? AND i.external_id IN (SELECT unnest(?)) ORDER BY external_id""",
+        "SELECT external_id FROM prediction WHERE is_audit = ? AND external_id IN (SELECT unnest(?)) "
+        "ORDER BY external_id",
         [audit, gold.index.astype(str).tolist()],
-    )
-    return frame.assign(__label__=gold["label"].reindex(frame["external_id"]).astype(str).to_numpy())
+    )["external_id"]
+    return gold.reindex(ids)
+
+
+def _gold_set(engine: Engine, audit: bool) -> pd.DataFrame:
+    gold = _gold(engine, audit)
+    frame = read_inputs(engine, db.PREDICTION_INPUT, gold.index.tolist()).reset_index()
+    return frame.assign(__label__=gold.to_numpy())
+
+
+def expert_label_ids(engine: Engine) -> pd.Series:
+    """Ids of the gold-labelled items outside the audit slice (what a retrain would learn from)."""
+    return _gold(engine, audit=False).index.to_series(index=None, name="external_id")
 
 
 def expert_training_set(engine: Engine) -> pd.DataFrame:

@@ -103,7 +103,7 @@ def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
     newest = versions[0]
     if policy.every_n_labels is not None:
         trained_on = snapshots.snapshot_ids(ws, newest.snapshot_id)
-        expert = repository.expert_training_set(ws.engine)["external_id"]
+        expert = repository.expert_label_ids(ws.engine)
         new = int((~expert.isin(trained_on)).sum())
         if new >= policy.every_n_labels:
             return f"{new} new expert labels since v{newest.version} (trigger: every {policy.every_n_labels})"

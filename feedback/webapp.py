@@ -88,6 +88,21 @@ def jobs() -> dict[str, BackgroundJob]:
     return _jobs(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
 
 
+def start_job(name: str, work) -> bool:
+    """Start ``work(progress)`` as this process's background job ``name`` unless that job is running.
+
+    Returns whether a job was started.
+    """
+    registry = jobs()
+    running = registry.get(name)
+    if running is not None and running.running:
+        return False
+    job = BackgroundJob(name, work)
+    registry[name] = job
+    job.start()
+    return True
+
+
 def start_retrain(actor: str) -> bool:
     """Start the background retrain unless one is running; the retrain policy decides auto-promotion.
 
@@ -97,16 +112,9 @@ def start_retrain(actor: str) -> bool:
     from feedback.triggers import load_policy
 
     ws = get_workspace_quietly()
-    registry = jobs()
-    running = registry.get("retrain")
-    if running is not None and running.running:
-        return False
     policy = load_policy(ws)
-    job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=actor, policy=policy.gate(),
-                                                            auto_promote=policy.auto_promote, progress=progress))
-    registry["retrain"] = job
-    job.start()
-    return True
+    return start_job("retrain", lambda progress: retrain(ws, actor=actor, policy=policy.gate(),
+                                                         auto_promote=policy.auto_promote, progress=progress))
 
 
 def get_workspace_quietly() -> Workspace:
