@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pandas.util import hash_pandas_object
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.models import IngestBatch, Task, utcnow
@@ -46,8 +46,7 @@ def audit_mask(ids: pd.Series, task: Task) -> np.ndarray:
     Independent of the model and of the data, so the audit slice is an unbiased
     sample of traffic, and re-ingesting an id gives the same answer.
     """
-    hashes = hash_pandas_object(ids.astype(str), index=False, hash_key=task.audit_salt).to_numpy()
-    return hashes.astype(np.float64) / 2.0**64 < task.audit_share
+    return uniform_draws(ids, task.audit_salt) < task.audit_share
 
 
 def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:

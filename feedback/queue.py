@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.draws import key_for, uniform_draws
 from feedback.models import utcnow
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
@@ -113,8 +113,7 @@ def is_overlap_item(external_id: str, overlap_share: float, salt: str) -> bool:
     """Whether an item belongs to the overlap share that two experts label: a fixed hash draw."""
     if overlap_share <= 0:
         return False
-    digest = hashlib.sha256(f"{salt}:overlap:{external_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < overlap_share
+    return bool(uniform_draws([external_id], key_for(f"{salt}:overlap"))[0] < overlap_share)
 
 
 def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_share: float = 0.0,

@@ -23,13 +23,13 @@ rate for the challenger, since no user saw its answers.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from pandas.util import hash_pandas_object
 from scipy import stats
+
+from feedback.draws import key_for, uniform_draws
 
 __all__ = [
     "CHAMPION",
@@ -46,8 +46,6 @@ SRM_ALPHA = 0.001
 """Sample-ratio mismatch is flagged at p < 0.001: the check runs at every look,
 and with large traffic a real routing fault gives p-values far below this."""
 
-_HASH_KEY_CHARS = 16  # hash_pandas_object needs a key of exactly 16 bytes
-_UNIT_BITS = 53  # bits of the hash used to build a uniform number in [0, 1)
 
 
 @dataclass(frozen=True)
@@ -142,9 +140,7 @@ def assign_arm(unit_ids, share: float, *, salt: str) -> np.ndarray:
             f"{int(missing.sum())} unit id(s) are missing (first at positions {positions}); "
             "every unit needs an id to be kept in one arm. Fill or drop them before routing."
         )
-    hashed = hash_pandas_object(ids.astype(str), index=False, hash_key=key).to_numpy(dtype=np.uint64)
-    uniform = (hashed >> np.uint64(64 - _UNIT_BITS)).astype(np.float64) / float(2**_UNIT_BITS)
-    return np.where(uniform < share, CHALLENGER, CHAMPION)
+    return np.where(uniform_draws(ids, key) < share, CHALLENGER, CHAMPION)
 
 
 def srm_check(n_champion: int, n_challenger: int, expected_share: float) -> SRMResult:
@@ -205,7 +201,7 @@ def _hash_key(salt: str) -> str:
     """The 16-character hash key derived from an experiment's salt."""
     if not isinstance(salt, str) or not salt:
         raise ValueError(f"salt must be a non-empty string naming the experiment, got {salt!r}.")
-    return hashlib.blake2b(salt.encode("utf8"), digest_size=_HASH_KEY_CHARS // 2).hexdigest()
+    return key_for(salt)
 
 
 def _check_share(value: float, name: str, *, closed: bool) -> float:
