@@ -26,6 +26,7 @@ st.session_state.setdefault("annotator", "expert")
 if signed_in_user() is not None:  # signed in: answers carry the user name, never a typed one
     st.session_state["annotator"] = signed_in_user().name
 st.session_state.setdefault("pinned", None)
+st.session_state.setdefault("held", None)  # the items leased to this session, refreshed after each card
 st.session_state.setdefault("shown_at", {})
 st.session_state.setdefault("last_saved", None)
 st.session_state.setdefault("blind", False)
@@ -45,6 +46,8 @@ def _answer(item_id: str, label: str | None, action: str | None, blind: bool) ->
     except FeedbackError as exc:
         st.session_state["last_saved"] = ("error", str(exc))
         return
+    annotator = st.session_state["annotator"]
+    st.session_state["held"] = (annotator, [item for item in _held_items(annotator) if item.id != item_id])
     message = f"Saved: {event.action} {item_id}" + (f" as {event.label}" if event.label else "")
     if blind:
         message += f". The model had said {event.served_prediction} ({event.served_confidence:.0%})."
@@ -60,6 +63,7 @@ def _undo() -> None:
         return
     if hold_item(ws, annotator, event.external_id, **settings):
         st.session_state["pinned"] = event.external_id
+        st.session_state["held"] = None  # claim afresh so the undone item is among those held
         st.session_state["shown_at"].pop(event.external_id, None)
     st.session_state["last_saved"] = ("ok", f"Undone: your answer on {event.external_id} no longer counts.")
 
@@ -80,22 +84,42 @@ def _legend(keys: dict[str, str | None], blind: bool) -> str:
     return f"**Keys:** {picks}{confirm} · `S` skip · `A` ambiguous · `U` undo your last answer"
 
 
+def _held_items(annotator: str) -> list:
+    """The items this session last leased for ``annotator`` (empty after a change of name)."""
+    held = st.session_state["held"]
+    return held[1] if held and held[0] == annotator else []
+
+
+def _top_up(annotator: str) -> list:
+    """Lease up to three items for ``annotator`` and remember them for the next card."""
+    items = claim_review_items(ws, annotator, 3, **settings)
+    st.session_state["held"] = (annotator, items)
+    return items
+
+
+def _show_progress(slot, annotator: str) -> None:
+    progress = review_progress(ws, annotator)
+    done, waiting = progress["answered"], progress["unlabelled"]
+    slot.progress(done / max(done + waiting, 1), text=f"{annotator}: {done} answered today · {waiting} items unlabelled")
+
+
 @st.fragment
 def review_card() -> None:
+    """The card for the next held item. It is drawn before the leases are topped up and
+    the progress counted, so the next item shows as soon as the answer is stored."""
     status = st.session_state["last_saved"]
     if status:
         (st.success if status[0] == "ok" else st.error)(status[1])
     annotator = st.session_state["annotator"]
+    progress_slot = st.empty()
     try:
-        queue = claim_review_items(ws, annotator, 3, **settings)
-        progress = review_progress(ws, annotator)
+        queue = _held_items(annotator) or _top_up(annotator)
     except FeedbackError as exc:
         st.info(str(exc))
         return
-    done, waiting = progress["answered"], progress["unlabelled"]
-    st.progress(done / max(done + waiting, 1), text=f"{annotator}: {done} answered today · {waiting} items unlabelled")
     st.button("Undo my last answer", key="undo", shortcut=UNDO_KEY, on_click=_undo)
     if not queue:
+        _show_progress(progress_slot, annotator)
         st.info("The queue is empty for you: every item is answered or held by another expert. "
                 "New items appear as traffic is ingested.")
         return
@@ -140,6 +164,12 @@ def review_card() -> None:
         with st.expander("Reason and comment (optional)"):
             st.selectbox("Reason", REASON_CODES, index=None, key=f"reason_{item.id}", placeholder="No reason")
             st.text_input("Comment", key=f"comment_{item.id}")
+    # Top up for the next answer. If this item's lease was lost meanwhile (it expired and
+    # another expert took it), draw the card again from the items actually held.
+    held = _top_up(annotator)
+    _show_progress(progress_slot, annotator)
+    if item.id not in {other.id for other in held}:
+        st.rerun(scope="fragment")
 
 
 review_card()
