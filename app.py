@@ -14,6 +14,8 @@ if sign_in() is None:  # open mode: no users configured, so the expert types a n
 navigation = st.navigation([
     st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", default=True),
     st.Page("app_pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
     st.Page("app_pages/team.py", title="Team", icon=":material/groups:"),
+    st.Page("app_pages/ab.py", title="A/B", icon=":material/call_split:"),
 ])
 navigation.run()

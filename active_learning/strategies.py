@@ -49,6 +49,7 @@ __all__ = [
     "entropy_sampling",
     "ranked_batch_sampling",
     "default_sampling",
+    "feature_embedding",
 ]
 
 DEFAULT_STRATEGY = "default"
@@ -123,7 +124,7 @@ def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_l
     if n_instances < DIVERSE_BATCH_MIN:
         indices = bottom_k(scores, n_instances, random_state=random_state)
     else:
-        embedding = _embed(estimator, X_pool)
+        embedding = feature_embedding(estimator, X_pool)
         indices = diverse_bottom_k(scores, embedding, n_instances, random_state=random_state)
     return indices, scores[indices]
 
@@ -169,7 +170,7 @@ def _n_rows(X) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
-def _embed(estimator, X) -> np.ndarray:
+def feature_embedding(estimator, X) -> np.ndarray:
     """Dense features the classifier sees: the pipeline's preprocessing output, or X itself."""
     if isinstance(estimator, Pipeline) and len(estimator.steps) > 1:
         X = estimator[:-1].transform(X)
@@ -191,4 +192,4 @@ class _BatchView:
         return self.estimator.predict_proba(X, **kwargs)
 
     def transform_without_estimating(self, X):
-        return _embed(self.estimator, X)
+        return feature_embedding(self.estimator, X)

@@ -18,7 +18,9 @@ from feedback.labels import (
     undo_last_answer,
 )
 from feedback.queue import claim_review_items, hold_item, item_details, review_progress
-from feedback.webapp import get_workspace, review_settings, signed_in_user
+from feedback.queue_policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
+from feedback.suspects import find_suspect_labels
+from feedback.webapp import allowed, get_workspace, jobs, review_settings, signed_in_user, start_job
 
 ws = get_workspace()
 settings = review_settings()
@@ -34,6 +36,56 @@ st.session_state.setdefault("blind", False)
 st.title("Review")
 st.sidebar.toggle("Blind-first review", key="blind",
                   help="Hide the model's answer until you have given yours; the event records that it was hidden.")
+
+
+WEIGHT_HELP = {
+    "uncertainty": "How unsure the live model is (the measure above).",
+    "dispute": "An end user disputed the prediction.",
+    "challenger_disagreement": "The challenger, scoring in shadow, predicts another class.",
+    "expert_disagreement": "Experts' labels tie and no lead has adjudicated.",
+    "suspect_label": "A cross-validated model strongly contradicts the gold label.",
+    "diversity": "Unlike the items already on the page.",
+}
+
+
+def _queue_policy_form() -> None:
+    """The lead's settings of the queue's blend; every item shows what each signal added."""
+    try:
+        policy = load_queue_policy(ws)
+    except FeedbackError as exc:
+        st.error(str(exc))
+        return
+    with st.form("queue_policy"):
+        measure = st.selectbox("Uncertainty measure", UNCERTAINTY_MEASURES,
+                               index=UNCERTAINTY_MEASURES.index(policy.uncertainty_measure))
+        weights = {name: st.number_input(f"Weight: {name.replace('_', ' ')}", 0.0, 10.0, getattr(policy, name), 0.1,
+                                         help=WEIGHT_HELP[name]) for name in WEIGHTS}
+        audit_share = st.slider("Audit share of each page", 0.0, 1.0, policy.audit_share, 0.05)
+        if st.form_submit_button("Save queue policy"):
+            try:
+                save_queue_policy(ws, uncertainty_measure=measure, audit_share=audit_share, **weights)
+            except FeedbackError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["held"] = None  # draw the next card from the new ranking
+                st.success("Saved: new items are ranked by it.")
+    job = jobs().get("suspects")
+    if st.button("Look for suspect labels", disabled=job is not None and job.running,
+                 help="Cross-validates the task's model on every label; the labels it strongly contradicts "
+                      "come back to the queue for a second look. Runs after every retrain too."):
+        start_job("suspects", lambda progress: find_suspect_labels(ws))
+        job = jobs().get("suspects")
+    if job is not None and not job.running:
+        if job.error:
+            st.error(f"The check failed: {job.error}")
+        elif job.result:
+            st.caption(job.result.get("reason") or f"{job.result['n_suspect']} suspect label(s) found among "
+                       f"{job.result['n_labels']} labels ({job.result['folds']}-fold cross-validation).")
+
+
+if allowed("set_queue_policy"):
+    with st.sidebar.expander("Queue policy"):
+        _queue_policy_form()
 
 
 def _answer(item_id: str, label: str | None, action: str | None, blind: bool) -> None:

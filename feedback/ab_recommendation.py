@@ -41,7 +41,7 @@ class Recommendation:
 
 
 def recommend(
-    accuracy_test: ZTestResult | SequentialState,
+    accuracy_test: ZTestResult | SequentialState | None,
     dispute_test: ZTestResult | SequentialState | None,
     srm: SRMResult | None,
 ) -> Recommendation:
@@ -68,8 +68,10 @@ def recommend(
 
     Parameters
     ----------
-    accuracy_test : ZTestResult or SequentialState
-        Audit accuracy, champion as arm 1 (correct / audited per arm).
+    accuracy_test : ZTestResult, SequentialState or None
+        Audit accuracy, champion as arm 1 (correct / audited per arm); None
+        while an arm has no expert-labelled audit item yet (then the evidence
+        is not in: "keep collecting", unless the split is broken).
     dispute_test : ZTestResult, SequentialState or None
         End-user dispute rate, champion as arm 1 (disputed / served per arm);
         None when there is no dispute signal (shadow mode, or no dispute
@@ -92,8 +94,8 @@ def recommend(
     >>> recommend(acc, None, srm_check(2000, 2000, 0.5)).action
     'promote challenger'
     """
-    accuracy_better = _rejected(accuracy_test) and accuracy_test.diff > 0
-    accuracy_worse = _rejected(accuracy_test) and accuracy_test.diff < 0
+    accuracy_better = accuracy_test is not None and _rejected(accuracy_test) and accuracy_test.diff > 0
+    accuracy_worse = accuracy_test is not None and _rejected(accuracy_test) and accuracy_test.diff < 0
     disputes_worse = dispute_test is not None and _rejected(dispute_test) and dispute_test.diff > 0
 
     if srm is not None and srm.mismatch:
@@ -106,7 +108,10 @@ def recommend(
         action = COLLECT
 
     reasons = [] if srm is None else [_srm_reason(srm)]
-    reasons.append(_test_reason("Audit accuracy", accuracy_test, higher_is_better=True))
+    if accuracy_test is None:
+        reasons.append("Audit accuracy: not testable yet, an arm has no expert-labelled audit item.")
+    else:
+        reasons.append(_test_reason("Audit accuracy", accuracy_test, higher_is_better=True))
     if dispute_test is not None:
         reasons.append(_test_reason("Dispute rate", dispute_test, higher_is_better=False))
     return Recommendation(action=action, reasons=reasons)

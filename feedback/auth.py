@@ -24,15 +24,18 @@ import hashlib
 import hmac
 import secrets
 import sys
+import threading
+import time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback.exceptions import InputError
 
 __all__ = [
-    "PERMISSIONS", "ROLES", "User", "authenticate", "can", "hash_password", "load_users", "load_users_file",
+    "PERMISSIONS", "ROLES", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users", "load_users_file",
     "main", "verify_password",
 ]
 
@@ -40,6 +43,7 @@ ROLES = ("annotator", "lead", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "label": frozenset(ROLES),
     "adjudicate": frozenset({"lead", "admin"}),
+    "set_queue_policy": frozenset({"lead", "admin"}),
     "retrain": frozenset({"admin"}),
     "promote": frozenset({"admin"}),
     "export": frozenset({"admin"}),
@@ -174,13 +178,62 @@ def authenticate(users: Mapping[str, User], username: str, password: str) -> Use
     return user if verify_password(password or "", user.password_hash) else None
 
 
+class SignInThrottle:
+    """Refuses sign-in for a user name after too many wrong passwords in a short time.
+
+    Counted per name across every browser session of the process, so opening a
+    new tab does not reset it. While a name is locked its password is not even
+    checked, which is what stops guessing.
+
+    Parameters
+    ----------
+    max_failures : int, default=5
+        Wrong passwords allowed within ``window_seconds``.
+    window_seconds : float, default=900
+        A failure older than this no longer counts.
+    clock : callable, default=time.monotonic
+    """
+
+    def __init__(self, max_failures: int = 5, window_seconds: float = 900.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.max_failures = max_failures
+        self.window_seconds = window_seconds
+        self._clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, name: str) -> deque[float]:
+        failures = self._failures.setdefault(name.strip(), deque())
+        while failures and failures[0] <= self._clock() - self.window_seconds:
+            failures.popleft()
+        return failures
+
+    def retry_after(self, name: str) -> float:
+        """Seconds until ``name`` may try again; 0 when it may try now."""
+        with self._lock:
+            failures = self._recent(name)
+            if len(failures) < self.max_failures:
+                return 0.0
+            return max(failures[-self.max_failures] + self.window_seconds - self._clock(), 0.0)
+
+    def failed(self, name: str) -> None:
+        """Count a wrong password for ``name``."""
+        with self._lock:
+            self._recent(name).append(self._clock())
+
+    def succeeded(self, name: str) -> None:
+        """Forget the failures of ``name`` after a right password."""
+        with self._lock:
+            self._failures.pop(name.strip(), None)
+
+
 def can(role: str, action: str) -> bool:
     """Whether ``role`` may do ``action``.
 
     Parameters
     ----------
     role : {"annotator", "lead", "admin"}
-    action : {"label", "adjudicate", "retrain", "promote", "export", "manage"}
+    action : {"label", "adjudicate", "set_queue_policy", "retrain", "promote", "export", "manage"}
 
     Raises
     ------

@@ -171,19 +171,61 @@ def import_labels_cmd(ws: Workspace, file, annotator, as_json):
 
 @command(cli, "queue")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--audit-share", default=0.2, show_default=True, type=click.FloatRange(0, 1),
-              help="Share of the page given to random audit items.")
+@click.option("--audit-share", default=None, type=click.FloatRange(0, 1),
+              help="Share of the page given to random audit items (default: the queue policy's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def queue_cmd(ws: Workspace, limit, audit_share, as_json):
-    """List the next items an expert should review, with why each surfaced.
+    """List the next items an expert should review, with why each surfaced and its priority.
 
     Example: python -m feedback queue --limit 10 --json
     """
     from feedback.queue import build_review_queue
 
     items = [i.to_dict() for i in build_review_queue(ws, limit, audit_share=audit_share)]
-    lines = [f"{i['id']}\t{i['predicted']}\t{i['confidence']:.2f}\t{'; '.join(i['reasons'])}" for i in items]
+    lines = [f"{i['id']}\t{i['predicted']}\t{i['confidence']:.2f}\t{i['priority']:.2f}\t{'; '.join(i['reasons'])}"
+             for i in items]
     _emit(items, as_json, "\n".join(lines) or "The queue is empty.")
+
+
+@command(cli, "queue-policy", needs_store=False)
+@click.option("--uncertainty-measure", type=click.Choice(["margin", "entropy", "least-confident"]), default=None,
+              help="How the champion's doubt is measured.")
+@click.option("--uncertainty", type=float, default=None, help="Weight of the model's uncertainty (0-10).")
+@click.option("--dispute", type=float, default=None, help="Weight of an end-user dispute.")
+@click.option("--challenger-disagreement", type=float, default=None,
+              help="Weight of the challenger (in shadow) predicting another class.")
+@click.option("--expert-disagreement", type=float, default=None, help="Weight of a tie between experts.")
+@click.option("--suspect-label", type=float, default=None,
+              help="Weight of a gold label a cross-validated model contradicts.")
+@click.option("--diversity", type=float, default=None, help="Weight of being unlike the page's other items.")
+@click.option("--audit-share", type=click.FloatRange(0, 1), default=None, help="Share of each page for audit items.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def queue_policy_cmd(ws: Workspace, as_json, **changes):
+    """Show or change how the review queue ranks items; options not given keep their value.
+
+    Example: python -m feedback queue-policy --uncertainty-measure entropy --dispute 3
+    """
+    from dataclasses import asdict
+
+    from feedback.queue_policy import save_queue_policy
+
+    policy = asdict(save_queue_policy(ws, **changes))
+    _emit(policy, as_json, "\n".join(f"{k}: {v}" for k, v in policy.items()))
+
+
+@command(cli, "suspects")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def suspects_cmd(ws: Workspace, as_json):
+    """Cross-validate on every label and send the labels the model strongly contradicts back to the queue.
+
+    Example: python -m feedback suspects --json
+    """
+    from feedback.suspects import find_suspect_labels
+
+    report = find_suspect_labels(ws)
+    _emit(report, as_json, report.get("reason") or
+          f"{report['n_suspect']} suspect label(s) among {report['n_labels']} ({report['folds']}-fold); "
+          "they are back in the review queue.")
 
 
 @command(cli, "retrain")
@@ -347,6 +389,241 @@ def demo_cmd(ws: Workspace, random_state, as_json):
                             f"{summary['batches']} batches, {summary['disputes']} disputes.")
 
 
+@cli.group("ab")
+def ab_group():
+    """A/B or shadow test of a challenger on live traffic: start, status, stop.
+
+    Each subcommand takes --home like the other commands.
+
+    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
+    """
+
+
+@command(ab_group, "start")
+@click.option("--challenger", "version", required=True, type=int, help="Model version to test against the champion.")
+@click.option("--share", default=0.5, show_default=True, type=float,
+              help="Share of units the challenger serves, strictly between 0 and 1 (ignored with --shadow).")
+@click.option("--shadow", is_flag=True, help="Serve everyone with the champion; only log the challenger's answers.")
+@click.option("--unit-col", default=None,
+              help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
+                   "Default: each prediction id is its own unit.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who started it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json):
+    """Start routing live traffic between the champion and a challenger version.
+
+    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
+    """
+    from feedback.ab import start_experiment
+
+    experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=actor)
+    split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
+    unit = experiment.unit_col or "the prediction id"
+    _emit(experiment.model_dump(), as_json,
+          f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
+          f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.")
+
+
+@command(ab_group, "status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_status_cmd(ws: Workspace, as_json):
+    """Per-arm figures, the tests, the traffic-split check and a recommendation.
+
+    Example: python -m feedback ab status --json
+    """
+    from feedback.ab import experiment_status
+
+    status = experiment_status(ws)
+    _emit(status, as_json, _ab_status_text(status))
+
+
+def _ab_status_text(status: dict) -> str:
+    experiment = status["experiment"]
+    state = "running" if experiment["running"] else f"stopped ({experiment['stop_reason'] or 'no reason given'})"
+    lines = [f"Experiment {experiment['id']} ({experiment['mode']}, {state}): challenger "
+             f"v{experiment['challenger_version']} against champion v{experiment['champion_version']}."]
+    for arm, figures in status["arms"].items():
+        accuracy, disputes = figures["accuracy"], figures["dispute_rate"]
+        line = f"  {arm} v{figures['version']}: {figures['n_predictions']} predictions, {figures['n_units']} units; "
+        line += _proportion_text("audit accuracy", accuracy)
+        if disputes is not None:
+            line += "; " + _proportion_text("dispute rate", disputes)
+        lines.append(line)
+    recommendation = status["recommendation"]
+    lines.append(f"Recommendation: {recommendation['action']}.")
+    lines += [f"  - {reason}" for reason in recommendation["reasons"]]
+    return "\n".join(lines)
+
+
+def _proportion_text(name: str, figure: dict) -> str:
+    if not figure["n"]:
+        return f"{name} n/a (n=0)"
+    return (f"{name} {figure['estimate']:.1%} (95% interval {figure['ci_low']:.1%} to {figure['ci_high']:.1%}, "
+            f"n={figure['n']})")
+
+
+@command(ab_group, "stop")
+@click.option("--reason", default="", help="Why: kept with the experiment.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who stopped it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_stop_cmd(ws: Workspace, reason, actor, as_json):
+    """Stop the running experiment: the champion serves everyone again from the next ingest.
+
+    Example: python -m feedback ab stop --reason "challenger promoted"
+    """
+    from feedback.ab import stop_experiment
+
+    experiment = stop_experiment(ws, actor=actor, reason=reason)
+    _emit(experiment.model_dump(), as_json, f"Experiment {experiment.id} stopped.")
+
+
 def main() -> None:
     """Entry point of ``python -m feedback``."""
     cli(prog_name="python -m feedback")
+
+
+# --- monitoring and alerts ------------------------------------------------------------------------
+
+
+@command(cli, "monitor")
+@click.option("--window", type=click.Choice(["batch", "day", "week"]), default="batch", show_default=True,
+              help="batch: one ingest call; day, week: UTC calendar days, ISO weeks.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def monitor_cmd(ws: Workspace, window, as_json):
+    """Per-window audit accuracy, dispute rate, confidence, class mix, calibration and feature drift.
+
+    Example: python -m feedback monitor --window day --json
+    """
+    from feedback.monitoring import monitor
+
+    result = monitor(ws, window)
+    lines = [_window_text(w) for w in result["windows"]] or ["Nothing ingested yet."]
+    n_open = sum(a["state"] == "open" for a in result["alerts"])
+    _emit(result, as_json, "\n".join(lines) + f"\n{n_open} open alerts (python -m feedback alerts).")
+
+
+def _window_text(window: dict) -> str:
+    if window["n_audit_labels"]:
+        low, high = window["accuracy_ci"]
+        accuracy = (f"accuracy {window['accuracy']:.1%} [{low:.1%}, {high:.1%}] on "
+                    f"{window['n_audit_labels']} audit labels")
+    else:
+        accuracy = "no audit labels yet"
+    drift = window["drift"]
+    drifted = (f"drift in {drift['n_drifted']} of {drift['n_tested']} columns"
+               f"{' (dataset drifted)' if drift['dataset_drifted'] else ''}") if drift else "drift not tested"
+    return (f"{window['window']}: {window['n_predictions']} predictions; {accuracy}; disputes "
+            f"{window['dispute_rate']:.1%}; mean confidence {window['mean_confidence']:.2f}; {drifted}")
+
+
+@cli.group("alerts", invoke_without_command=True)
+@click.option("--state", "states", multiple=True, type=click.Choice(["open", "acknowledged", "resolved"]),
+              help="Only alerts in this state (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--home", type=click.Path(file_okay=False), default=None,
+              help="Store folder (default: $FEEDBACK_HOME or data/). Each subcommand takes --home too.")
+@click.pass_context
+def alerts_group(ctx, states, as_json, home):
+    """List monitoring alerts (newest first); ack, resolve, check and configure them.
+
+    Example: python -m feedback alerts --state open
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(alerts_list_cmd, home=home, states=states, as_json=as_json)
+
+
+@command(alerts_group, "list")
+@click.option("--state", "states", multiple=True, type=click.Choice(["open", "acknowledged", "resolved"]),
+              help="Only alerts in this state (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alerts_list_cmd(ws: Workspace, states, as_json):
+    """List monitoring alerts, newest first.
+
+    Example: python -m feedback alerts list --state open --json
+    """
+    from feedback.alerts import list_alerts
+
+    alerts = list_alerts(ws, states or None)
+    lines = [f"#{a['id']} [{a['state']}] {a['created_at'][:16]} {a['message']}" for a in alerts]
+    _emit(alerts, as_json, "\n".join(lines) or "No alerts.")
+
+
+def _alert_state_command(name: str, state: str, summary: str):
+    @command(alerts_group, name)
+    @click.argument("alert_id", type=int)
+    @click.option("--by", "actor", default="cli", show_default=True, help="Who is doing it.")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def change(ws: Workspace, alert_id, actor, as_json):
+        from feedback.alerts import set_alert_state
+
+        alert = set_alert_state(ws, alert_id, state, actor)
+        _emit(alert, as_json, f"Alert {alert['id']} is {alert['state']}.")
+
+    change.help = f"{summary}\n\nExample: python -m feedback alerts {name} 3 --by ana"
+    return change
+
+
+alerts_ack_cmd = _alert_state_command("ack", "acknowledged", "Acknowledge an open alert: someone is on it.")
+alerts_resolve_cmd = _alert_state_command("resolve", "resolved", "Resolve an open or acknowledged alert.")
+
+
+@command(alerts_group, "check")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alerts_check_cmd(ws: Workspace, as_json):
+    """Evaluate the alert rules now (ingests do it by themselves), e.g. after labelling audit items.
+
+    Example: python -m feedback alerts check
+    """
+    from feedback.alert_checks import check_alerts
+
+    alerts = check_alerts(ws)
+    _emit(alerts, as_json, "\n".join(f"New alert #{a['id']}: {a['message']}" for a in alerts) or "No new alerts.")
+
+
+class _NumberOrOff(click.ParamType):
+    """A number, or ``off`` to clear the setting."""
+
+    name = "NUMBER|off"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "off":
+            return "off"
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is neither a number nor 'off'", param, ctx)
+
+
+@command(alerts_group, "configure", needs_store=False)
+@click.option("--window", type=click.Choice(["batch", "day", "week"]), default=None, help="Windows the rules watch.")
+@click.option("--accuracy-floor", type=_NumberOrOff(), default=None, help="Alert below this audit accuracy (off).")
+@click.option("--dispute-ceiling", type=_NumberOrOff(), default=None, help="Alert above this dispute rate (off).")
+@click.option("--confidence-floor", type=_NumberOrOff(), default=None, help="Alert below this mean confidence (off).")
+@click.option("--band-sigma", type=_NumberOrOff(), default=None,
+              help="Alert outside the mean of past windows +/- this many sigma (off: no bands).")
+@click.option("--min-labels", type=int, default=None, help="Audit labels a window needs for an accuracy alert.")
+@click.option("--min-predictions", type=int, default=None,
+              help="Predictions a window needs for a dispute, confidence or drift alert.")
+@click.option("--lookback", "lookback_windows", type=int, default=None,
+              help="Latest windows re-evaluated at each check.")
+@click.option("--drift/--no-drift", default=None, help="Alert on feature drift of the newest window.")
+@click.option("--webhook", default=None, help="http(s) URL each new alert is POSTed to as JSON (off to remove).")
+@click.option("--webhook-timeout", type=float, default=None, help="Seconds per webhook attempt.")
+@click.option("--webhook-retries", type=int, default=None, help="Retries after a failed webhook attempt.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def alerts_configure_cmd(ws: Workspace, as_json, webhook, **settings):
+    """Show or change the alert settings: thresholds, sample sizes, the webhook.
+
+    Example: python -m feedback alerts configure --webhook https://hooks.example.com/x --accuracy-floor 0.8
+    """
+    from dataclasses import asdict, replace
+
+    from feedback.alert_policy import load_alert_policy, save_alert_policy
+
+    changes = {k: (None if v == "off" else v) for k, v in settings.items() if v is not None}
+    if webhook is not None:
+        changes["webhook_url"] = None if webhook.strip().lower() == "off" else webhook.strip()
+    policy = load_alert_policy(ws)
+    if changes:
+        policy = save_alert_policy(ws, replace(policy, **changes))
+    _emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in asdict(policy).items()))

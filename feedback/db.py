@@ -118,11 +118,31 @@ def _migration_0004_label_event_undo(conn: Connection) -> None:
     _add_column_if_missing(conn, "labelevent", "voids_event_id", "INTEGER")
 
 
+def _migration_0005_ab_experiments(conn: Connection) -> None:
+    """Predictions carry their A/B experiment, arm and unit id.
+
+    The ``experiment`` table itself is new, so ``create_all`` makes it on old stores.
+    """
+    for column, ddl_type in (("arm", "VARCHAR"), ("unit_id", "VARCHAR"), ("experiment_id", "INTEGER")):
+        _add_column_if_missing(conn, "prediction", column, ddl_type)
+
+
+def _migration_0006_alert_monitoring(conn: Connection) -> None:
+    """Alerts name their metric and window, who acknowledged or resolved them, and the webhook outcome."""
+    for column, ddl_type in (("metric", "VARCHAR"), ("window_kind", "VARCHAR"), ("window_id", "VARCHAR"),
+                             ("acknowledged_at", "TIMESTAMP WITH TIME ZONE"), ("acknowledged_by", "VARCHAR"),
+                             ("resolved_at", "TIMESTAMP WITH TIME ZONE"), ("resolved_by", "VARCHAR"),
+                             ("delivery_status", "VARCHAR"), ("delivery", "JSON")):
+        _add_column_if_missing(conn, "alert", column, ddl_type)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
     ("0003_label_event_provenance", _migration_0003_label_event_provenance),
     ("0004_label_event_undo", _migration_0004_label_event_undo),
+    ("0005_ab_experiments", _migration_0005_ab_experiments),
+    ("0006_alert_monitoring", _migration_0006_alert_monitoring),
 ]
 
 

@@ -2,7 +2,8 @@
 
 from active_learning.exceptions import ModelIntegrityError
 
-__all__ = ["FeedbackError", "InputError", "NotInitializedError", "DatabaseBusyError", "ModelIntegrityError"]
+__all__ = ["FeedbackError", "InputError", "ExperimentError", "NotInitializedError", "DatabaseBusyError",
+           "ModelIntegrityError"]
 
 
 class FeedbackError(Exception):
@@ -11,6 +12,10 @@ class FeedbackError(Exception):
 
 class InputError(FeedbackError):
     """A file, label or argument that cannot be accepted as given."""
+
+
+class ExperimentError(FeedbackError):
+    """An A/B experiment cannot be started, stopped or read as asked (one already runs, none runs, ...)."""
 
 
 class NotInitializedError(FeedbackError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.alert_checks import check_alerts_after_ingest
+from feedback.ab import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
 from feedback.files import read_table
@@ -35,6 +37,8 @@ class IngestResult:
     n_audit: int
     model_version: int
     shadow_version: int | None
+    experiment_id: int | None = None
+    n_challenger_arm: int = 0  # rows the A/B experiment's challenger served
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,11 +56,15 @@ def audit_mask(ids: pd.Series, task: Task) -> np.ndarray:
 def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     """Score a file of production inputs with the champion (and challenger in shadow) and log it.
 
+    While an A/B experiment runs, each row is routed to an arm and served by that
+    arm's model (see :func:`feedback.ab.route_predictions`).
+
     Parameters
     ----------
     ws : Workspace
     path : path-like
-        CSV, Parquet or JSONL with the task's id column and feature columns.
+        CSV, Parquet or JSONL with the task's id column and feature columns (and
+        the running experiment's unit id column, when it has one).
 
     Returns
     -------
@@ -66,22 +74,29 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     Raises
     ------
     InputError
-        Missing, extra or mistyped columns, missing or duplicate ids, or values
-        the model cannot take; nothing is written.
+        Missing, extra or mistyped columns, missing or duplicate ids, missing
+        unit ids, or values the model cannot take; nothing is written.
     """
     task = load_task(ws)
     source = Path(path).name
-    frame = read_table(path, string_columns=(task.id_col,))
+    experiment = running_experiment(ws)
+    unit_col = () if experiment is None or experiment.unit_col is None else (experiment.unit_col,)
+    frame = read_table(path, string_columns=(task.id_col, *unit_col))
     ids = validate_ids(frame, task.id_col, source)
-    X = validate_features(frame, task.features, task.id_col, source)
+    X = validate_features(frame, task.features, task.id_col, source, allowed_extra=unit_col)
+    units = unit_ids(frame, experiment, ids, source) if experiment is not None else None
     known = repository.known_ids(ws.engine, "prediction", ids)
     fresh = ~ids.isin(known).to_numpy()
     ids, X = ids[fresh].reset_index(drop=True), X[fresh].reset_index(drop=True)
+    units = units[fresh].reset_index(drop=True) if units is not None else None
 
     champion, challenger = champion_and_challenger(ws)
+    if experiment is not None:
+        challenger = experiment_challenger(ws, experiment)
     result = IngestResult(
         batch_id=None, n_rows=len(frame), n_new=len(ids), n_skipped_existing=int((~fresh).sum()), n_audit=0,
         model_version=champion.version, shadow_version=challenger.version if challenger else None,
+        experiment_id=experiment.id if experiment is not None else None,
     )
     if not len(ids):
         return result
@@ -92,7 +107,11 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
         external_id=ids.to_numpy(), batch_id=batch_id, received_at=now, model_version=champion.version,
         is_audit=audit_mask(ids, task),
     )
-    if challenger is not None:
+    if experiment is not None:
+        shadow = score_frame(load_version(ws, challenger), X, task.labels, source)
+        predictions = route_predictions(predictions, shadow, experiment, units)
+        result = replace(result, n_challenger_arm=int((predictions["arm"] == "challenger").sum()))
+    elif challenger is not None:
         shadow = score_frame(load_version(ws, challenger), X, task.labels, source)
         predictions = predictions.assign(
             challenger_version=challenger.version,
@@ -104,6 +123,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
     with db.native_transaction(ws.engine) as raw:
         repository.insert_predictions(raw, batch, predictions, inputs)
+    check_alerts_after_ingest(ws)
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 
 
@@ -163,4 +183,6 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
         rows = rows[(seen["_merge"] == "left_only").to_numpy()]
     rows = rows.assign(received_at=utcnow())
     with db.native_transaction(ws.engine) as raw:
-        return repository.insert_feedback_signals(raw, rows)
+        stored = repository.insert_feedback_signals(raw, rows)
+    check_alerts_after_ingest(ws, drift=False)
+    return stored

@@ -64,7 +64,25 @@ class IngestBatch(SQLModel, table=True):
 
 
 class Prediction(SQLModel, table=True):
-    """A logged production prediction; its input features sit in the task's input table."""
+    """A logged production prediction; its input features sit in the task's input table.
+
+    ``predicted``, ``confidence``, ``margin``, ``entropy``, ``probabilities`` and
+    ``model_version`` are always the answer the end user was served. The
+    ``challenger_*`` columns hold the answer of the other model, the one scored on
+    the side and not served:
+
+    - no experiment running: the champion serves, and the version holding the
+      ``challenger`` alias (if any) is logged in the ``challenger_*`` columns;
+    - A/B experiment (``arm`` is ``"champion"`` or ``"challenger"``): the arm's
+      model serves, and the other model of the experiment is logged, so in the
+      challenger arm ``challenger_version`` names the *champion* version;
+    - shadow experiment: everyone is served by the champion (``arm`` is
+      ``"champion"``, as :mod:`feedback.routing` says) and the experiment's
+      challenger is logged in the ``challenger_*`` columns.
+
+    ``experiment_id`` names the experiment the row ran under and ``unit_id`` holds
+    the value of its unit column (None when the experiment split by prediction id).
+    """
 
     external_id: str = Field(primary_key=True)
     batch_id: str = Field(index=True)
@@ -79,6 +97,31 @@ class Prediction(SQLModel, table=True):
     challenger_version: int | None = None
     challenger_predicted: str | None = None
     challenger_confidence: float | None = _double(nullable=True)
+    arm: str | None = None  # champion | challenger, while an experiment runs
+    unit_id: str | None = None
+    experiment_id: int | None = None
+
+
+class Experiment(SQLModel, table=True):
+    """An A/B (or shadow) experiment of a challenger version against the champion on live traffic.
+
+    At most one runs at a time (``stopped_at`` is None). The arms are a salted hash
+    of the unit id (:func:`feedback.routing.assign_arm`): ``share`` of the units go to
+    the challenger. In shadow mode the challenger serves nobody and ``share`` is 0.
+    """
+
+    id: int | None = _sequence_key("experiment_id_seq")
+    challenger_version: int
+    champion_version: int
+    share: float = _double()
+    shadow: bool = False
+    unit_col: str | None = None  # None: each prediction id is its own unit
+    salt: str
+    started_at: datetime = Field(default_factory=utcnow)
+    started_by: str
+    stopped_at: datetime | None = None
+    stopped_by: str | None = None
+    stop_reason: str | None = None
 
 
 class FeedbackSignal(SQLModel, table=True):
@@ -164,7 +207,14 @@ class Decision(SQLModel, table=True):
 
 
 class Alert(SQLModel, table=True):
-    """A monitoring alert and its state: open, acknowledged or resolved."""
+    """A monitoring alert and its state: open, acknowledged or resolved.
+
+    ``metric``, ``window_kind`` and ``window_id`` name what fired and on which
+    monitoring window (one alert per metric and window at most); ``kind`` is the
+    threshold crossed (floor, ceiling, band_lower, band_upper, dataset_drift).
+    ``delivery_status`` is the webhook outcome: pending, delivered, failed, or
+    None when no webhook was configured; ``delivery`` holds its attempts and error.
+    """
 
     id: int | None = _sequence_key("alert_id_seq")
     kind: str
@@ -172,6 +222,15 @@ class Alert(SQLModel, table=True):
     state: str = "open"
     created_at: datetime = Field(default_factory=utcnow)
     details: dict | None = _json(nullable=True)
+    metric: str | None = None
+    window_kind: str | None = None
+    window_id: str | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    delivery_status: str | None = None
+    delivery: dict | None = _json(nullable=True)
 
 
 class AppliedMigration(SQLModel, table=True):
@@ -186,3 +245,18 @@ class SeedLabel(SQLModel, table=True):
 
     external_id: str = Field(primary_key=True)
     label: str
+
+
+class SuspectLabel(SQLModel, table=True):
+    """A gold label that a cross-validated model strongly contradicts: it goes back for a second look.
+
+    Replaced as a whole at each check (:func:`feedback.suspects.find_suspect_labels`);
+    an answer given after ``computed_at`` settles the item.
+    """
+
+    external_id: str = Field(primary_key=True)
+    given_label: str
+    suggested_label: str
+    self_confidence: float = _double()  # out-of-fold probability of the given label
+    computed_at: datetime = Field(default_factory=utcnow)
+    n_labels: int  # labels the cross-validation learned from

@@ -6,19 +6,24 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
+from active_learning.strategies import feature_embedding
 from feedback import db, repository
 from feedback.draws import key_for, uniform_draws
+from feedback.gold import gold_labels
 from feedback.models import utcnow
+from feedback.queue_policy import QueuePolicy, load_queue_policy
 from feedback.tasks import load_task
+from feedback.versions import champion_and_challenger, load_version
 from feedback.workspace import Workspace
 
 
 @dataclass
 class ReviewItem:
-    """One item in the queue, with the reasons it surfaced."""
+    """One item in the queue, with its priority and the reasons it surfaced."""
 
     id: str
     predicted: str
@@ -27,6 +32,8 @@ class ReviewItem:
     is_audit: bool
     reasons: list[str] = field(default_factory=list)
     probabilities: dict[str, float] = field(default_factory=dict)
+    priority: float = 0.0
+    relook: bool = False  # labelled already, sent back for another look
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,49 +62,157 @@ def _items(frame: pd.DataFrame, reason) -> list[ReviewItem]:
     ]
 
 
-def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float = 0.2, annotator: str | None = None,
-                       now: datetime | None = None) -> list[ReviewItem]:
-    """The next ``limit`` items worth an expert's time, in order.
+def _uncertainty_reason(measure: str, r, n_classes: int) -> str:
+    if measure == "margin":
+        return f"low margin {r.margin:.2f} between the top two classes"
+    if measure == "entropy":
+        return f"entropy {r.entropy / np.log(n_classes):.0%} of the maximum"
+    return f"top class only {r.confidence:.0%} likely"
 
-    Disputed items come first (most recently disputed first), then the items
-    with the smallest margin between the model's top two classes; unlabelled
-    audit items are interleaved at ``audit_share`` of the page so the honest,
-    uniformly random slice keeps being labelled.
+
+def _uncertainty(measure: str, r, n_classes: int) -> float:
+    """The policy's uncertainty in [0, 1] (the SQL in repository.ranked_unlabelled, for one row)."""
+    if measure == "margin":
+        return 1 - r.margin
+    if measure == "entropy":
+        return r.entropy / np.log(n_classes)
+    return (1 - r.confidence) * n_classes / (n_classes - 1)
+
+
+def _ranked_item(r, policy: QueuePolicy, n_classes: int) -> ReviewItem:
+    """A queue item with its priority: the weighted signals, each shown with what it added."""
+    w = policy.weights()
+    uncertainty = float(r.uncertainty) if hasattr(r, "uncertainty") else _uncertainty(
+        policy.uncertainty_measure, r, n_classes)
+    disputed = r.n_disputes > 0
+    disagrees = isinstance(r.challenger_predicted, str) and r.challenger_predicted != r.predicted
+    conflict = bool(getattr(r, "expert_conflict", False))
+    suspect = isinstance(getattr(r, "given_label", None), str)
+    parts = [
+        (w["uncertainty"] * uncertainty, _uncertainty_reason(policy.uncertainty_measure, r, n_classes)),
+        (w["dispute"] * disputed, f"disputed by an end user ({r.n_disputes}x)"),
+        (w["challenger_disagreement"] * disagrees, f"the challenger predicts {r.challenger_predicted}"),
+        (w["expert_disagreement"] * conflict, "experts' labels tie and no lead has adjudicated"),
+        (w["suspect_label"] * (1 - r.self_confidence) if suspect else 0.0,
+         f"suspect label: given {r.given_label}, but a cross-validated model gives it only "
+         f"{r.self_confidence:.0%} and suggests {r.suggested_label}" if suspect else ""),
+    ]
+    reasons = [f"{text} (+{value:.2f})" for value, text in parts if value > 0]
+    if r.is_audit:
+        reasons.append("random audit item")
+    return ReviewItem(id=r.external_id, predicted=r.predicted, confidence=float(r.confidence),
+                      margin=float(r.margin), is_audit=bool(r.is_audit), reasons=reasons,
+                      priority=float(sum(value for value, _ in parts)), relook=conflict or suspect)
+
+
+def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int, **who) -> list[ReviewItem]:
+    """Labelled items sent back: expert ties and suspect labels (skipped when both weights are 0)."""
+    w = policy.weights()
+    if w["expert_disagreement"] <= 0 and w["suspect_label"] <= 0:
+        return []
+    conflicts = []
+    if w["expert_disagreement"] > 0:
+        events = repository.label_events_frame(ws.engine, split_items_only=True)
+        if len(events):
+            gold = gold_labels(events)
+            conflicts = gold.index[gold["source"] == "conflict"].astype(str).tolist()
+    frame = repository.relook_candidates(ws.engine, conflicts, limit, **who)
+    if w["suspect_label"] <= 0:
+        frame = frame[frame["expert_conflict"]]
+    return [_ranked_item(r, policy, n_classes) for r in frame.itertuples(index=False)]
+
+
+def _spread(ws: Workspace, task, items: list[ReviewItem], limit: int, weight: float) -> list[ReviewItem]:
+    """Pick ``limit`` of ``items`` by priority plus ``weight`` times their distance from those already picked.
+
+    Distance is measured in the champion's preprocessed feature space, relative
+    to the median distance between candidates and capped at 1, so ten
+    near-identical items do not fill one page (maximal marginal relevance).
+    """
+    items = sorted(items, key=lambda item: -item.priority)
+    if weight <= 0 or len(items) <= 1:
+        return items[:limit]
+    names = [f["name"] for f in task.features]
+    inputs = repository.read_inputs(ws.engine, db.PREDICTION_INPUT, [item.id for item in items])[names]
+    points = feature_embedding(_champion_model(ws), inputs)
+    distances = np.sqrt(np.maximum(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2), 0.0))
+    scale = np.median(distances[np.triu_indices(len(items), k=1)]) or 1.0
+    picked = [0]
+    nearest = distances[0].copy()
+    while len(picked) < min(limit, len(items)):
+        bonus = weight * np.minimum(nearest / scale, 1.0)
+        value = np.array([item.priority for item in items]) + bonus
+        value[picked] = -np.inf
+        best = int(np.argmax(value))
+        if bonus[best] > 0.005:
+            items[best].reasons.append(f"unlike the items above it on this page (+{bonus[best]:.2f})")
+            items[best].priority += float(bonus[best])
+        picked.append(best)
+        nearest = np.minimum(nearest, distances[best])
+    return [items[i] for i in picked]
+
+
+_MODELS: dict[tuple[str, str], object] = {}  # (model file, sha256) -> the loaded model
+
+
+def _champion_model(ws: Workspace):
+    """The champion's fitted model, loaded (and hash-checked) once per file rather than per queue build."""
+    champion, _ = champion_and_challenger(ws)
+    key = (str(ws.home / champion.artifact_path), champion.sha256)
+    if key not in _MODELS:
+        if len(_MODELS) >= 4:
+            _MODELS.clear()
+        _MODELS[key] = load_version(ws, champion)
+    return _MODELS[key]
+
+
+def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | None = None,
+                       annotator: str | None = None, now: datetime | None = None,
+                       policy: QueuePolicy | None = None) -> list[ReviewItem]:
+    """The next ``limit`` items worth an expert's time, in order, each with why it surfaced.
+
+    Items are ranked by the queue policy's weighted blend of signals (see
+    :class:`feedback.queue_policy.QueuePolicy`): the champion's uncertainty,
+    end-user disputes, challenger disagreement, expert ties and suspect past
+    labels, then spread over the feature space so near-duplicates do not fill
+    the page. Unlabelled audit items, oldest first, are interleaved at
+    ``audit_share`` of the page so the honest, uniformly random slice keeps
+    being labelled.
 
     Parameters
     ----------
     ws : Workspace
     limit : int, default=20
-    audit_share : float, default=0.2
+    audit_share : float, default=None
+        The policy's audit share when None.
     annotator : str, default=None
-        When given, only items this annotator has not answered and could lease now.
+        When given, only items this annotator may answer and could lease now.
     now : datetime, default=None
         The time leases are judged at (default: now).
+    policy : QueuePolicy, default=None
+        The saved policy (``<home>/queue_policy.json``) when None.
 
     Returns
     -------
     list of ReviewItem
     """
     task = load_task(ws)
-    now = now or utcnow()
-    who = {"annotator": annotator, "now": now} if annotator else {}
-    disputed = _items(
-        repository.disputed_unlabelled(ws.engine, limit, **who),
-        lambda r: [f"disputed by an end user ({r.n_disputes}x)"] + (["random audit item"] if r.is_audit else []),
-    )
-    seen = {item.id for item in disputed}
-    uncertain = [
-        item for item in _items(
-            repository.least_margin_unlabelled(ws.engine, limit + len(seen), **who),
-            lambda r: [f"low margin {r.margin:.2f} between the top two classes"],
-        ) if item.id not in seen
-    ]
+    policy = policy or load_queue_policy(ws)
+    audit_share = policy.audit_share if audit_share is None else audit_share
+    n_classes = len(task.labels)
+    who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
+    shortlist = 3 * limit if policy.diversity > 0 else limit
+    ranked = [_ranked_item(r, policy, n_classes) for r in repository.ranked_unlabelled(
+        ws.engine, shortlist, policy.weights(), policy.uncertainty_measure, n_classes, **who).itertuples(index=False)]
+    relook = _relook_items(ws, policy, n_classes, shortlist, **who)
+    primary = _spread(ws, task, ranked + relook, limit, policy.diversity)
+    seen = {item.id for item in primary}
     audit = [
         item for item in _items(repository.audit_unlabelled(ws.engine, limit + len(seen), **who),
                                 lambda r: ["random audit item"])
         if item.id not in seen
     ]
-    queue = _interleave(disputed + uncertain, audit, limit, audit_share)
+    queue = _interleave(primary, audit, limit, audit_share)
     _add_probabilities(ws, task, queue)
     return queue
 
@@ -117,7 +232,7 @@ def is_overlap_item(external_id: str, overlap_share: float, salt: str) -> bool:
 
 
 def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_share: float = 0.0,
-                       lease_seconds: float = 600.0, audit_share: float = 0.2,
+                       lease_seconds: float = 600.0, audit_share: float | None = None,
                        now: datetime | None = None) -> list[ReviewItem]:
     """The items ``annotator`` holds, topped up to ``n`` by leasing the best free queue items.
 
@@ -142,7 +257,8 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
             lambda r: ["second opinion: an overlap item another expert has answered"])
         ranked = second + build_review_queue(ws, limit=limit, audit_share=audit_share, annotator=annotator, now=now)
         candidates = [(item.id, is_overlap_item(item.id, overlap_share, task.audit_salt)) for item in ranked]
-        held = repository.claim_leases(ws.engine, annotator, candidates, n, now, expires_at)
+        relook = frozenset(item.id for item in ranked if item.relook)
+        held = repository.claim_leases(ws.engine, annotator, candidates, n, now, expires_at, relook)
         if len(held) >= n or len(ranked) < limit:
             break
     by_id = {item.id: item for item in ranked}

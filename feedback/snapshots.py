@@ -32,3 +32,11 @@ def snapshot_ids(ws: Workspace, snapshot_id: str) -> set[str]:
     if not path.exists():
         return set()
     return set(pd.read_parquet(path, columns=["external_id"])["external_id"].astype(str))
+
+
+def read_snapshot(ws: Workspace, snapshot_id: str) -> pd.DataFrame | None:
+    """The rows of a snapshot (features, ``external_id``, ``__label__``), or None when the file is gone."""
+    path = ws.snapshots_dir / f"{snapshot_id}.parquet"
+    if not path.exists():
+        return None
+    return pd.read_parquet(path)

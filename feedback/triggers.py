@@ -8,10 +8,9 @@ same background retrain the Retrain button starts.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -21,6 +20,7 @@ from active_learning.comparison import GatePolicy
 from feedback import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.models import utcnow
+from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 
 POLICY_FILE = "retrain_policy.json"
@@ -74,23 +74,12 @@ class RetrainPolicy:
 
 def load_policy(ws: Workspace) -> RetrainPolicy:
     """The saved policy, or the default (no triggers, no auto-promotion)."""
-    path = ws.home / POLICY_FILE
-    if not path.exists():
-        return RetrainPolicy()
-    try:
-        return RetrainPolicy(**json.loads(path.read_text())).validated()
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{path} is not a valid retrain policy ({exc}); fix or delete it.") from None
+    return read_settings(ws.home / POLICY_FILE, RetrainPolicy, "retrain policy")
 
 
 def save_policy(ws: Workspace, policy: RetrainPolicy) -> RetrainPolicy:
     """Validate and write the policy (whole file replaced atomically)."""
-    policy.validated()
-    path = ws.home / POLICY_FILE
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(asdict(policy), indent=2))
-    partial.replace(path)
-    return policy
+    return write_settings(ws.home / POLICY_FILE, policy)
 
 
 def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:

@@ -10,9 +10,9 @@ from sklearn.base import BaseEstimator
 from sqlmodel import Session
 
 from active_learning import registry
-from feedback import repository
+from feedback import db, repository
 from feedback.exceptions import InputError
-from feedback.models import Decision, ModelVersion
+from feedback.models import Decision, ModelVersion, utcnow
 from feedback.workspace import Workspace
 
 CHAMPION, CHALLENGER, ARCHIVED = "champion", "challenger", "archived"
@@ -68,9 +68,13 @@ def load_version(ws: Workspace, version: ModelVersion) -> BaseEstimator:
 
 
 def promote(ws: Workspace, version: int, *, reason: str, actor: str) -> Decision:
-    """Make ``version`` the champion; the old champion is archived. Recorded with who and why."""
+    """Make ``version`` the champion; the old champion is archived. Recorded with who and why.
+
+    A running A/B experiment is stopped in the same transaction (as is one on rollback).
+    """
     if not reason.strip():
         raise InputError("Give a reason for the promotion (--reason); it is kept with the decision.")
+    db.create_db_and_tables(ws.engine)  # an older store gains the experiment table first
     with Session(ws.engine) as session:
         target = repository.get_version(session, version)
         if target is None:
@@ -87,6 +91,9 @@ def promote(ws: Workspace, version: int, *, reason: str, actor: str) -> Decision
         decision = Decision(action="promote", version=version, previous_version=current and current.version,
                             actor=actor, reason=reason)
         session.add(decision)
+        # A running A/B experiment compared the old champion: its arms would mean something else now.
+        repository.stop_running_experiment(session, actor=actor, reason=f"version {version} was promoted",
+                                           now=utcnow())
         session.commit()
         session.refresh(decision)
         return decision
@@ -96,6 +103,7 @@ def rollback(ws: Workspace, *, reason: str, actor: str) -> Decision:
     """Return the champion alias to the version that held it before the last promotion."""
     if not reason.strip():
         raise InputError("Give a reason for the rollback (--reason); it is kept with the decision.")
+    db.create_db_and_tables(ws.engine)
     with Session(ws.engine) as session:
         current = repository.version_with_alias(session, CHAMPION)
         history = [d for d in repository.decisions(session) if current and d.version == current.version]
@@ -111,6 +119,8 @@ def rollback(ws: Workspace, *, reason: str, actor: str) -> Decision:
         decision = Decision(action="rollback", version=previous, previous_version=current.version,
                             actor=actor, reason=reason)
         session.add(decision)
+        repository.stop_running_experiment(session, actor=actor, reason=f"rolled back to version {previous}",
+                                           now=utcnow())
         session.commit()
         session.refresh(decision)
         return decision

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback.auth import ROLES, User, authenticate, can, load_users, load_users_file
+from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
 from feedback.exceptions import DatabaseBusyError, InputError
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob
@@ -109,12 +109,18 @@ def start_retrain(actor: str) -> bool:
     Shared by the Retrain button and the trigger scheduler. Returns whether a retrain was started.
     """
     from feedback.retraining import retrain
+    from feedback.suspects import find_suspect_labels
     from feedback.triggers import load_policy
 
     ws = get_workspace_quietly()
     policy = load_policy(ws)
-    return start_job("retrain", lambda progress: retrain(ws, actor=actor, policy=policy.gate(),
-                                                         auto_promote=policy.auto_promote, progress=progress))
+
+    def work(progress):
+        result = retrain(ws, actor=actor, policy=policy.gate(), auto_promote=policy.auto_promote, progress=progress)
+        find_suspect_labels(ws)  # the new labels may contradict each other: refresh the second looks
+        return result
+
+    return start_job("retrain", work)
 
 
 def get_workspace_quietly() -> Workspace:
@@ -222,13 +228,28 @@ def who_may(action: str) -> str:
     return " and ".join(f"{role}s" for role in ROLES if can(role, action))
 
 
+@st.cache_resource
+def _sign_in_throttle() -> SignInThrottle:
+    # One per process: every browser session counts against the same name.
+    return SignInThrottle()
+
+
 def _sign_in(users: dict[str, User]) -> None:
     name = st.session_state.get("sign_in_name", "")
-    user = authenticate(users, name, st.session_state.get("sign_in_password", ""))
+    password = st.session_state.get("sign_in_password", "")
     st.session_state["sign_in_password"] = ""
+    throttle = _sign_in_throttle()
+    wait = throttle.retry_after(name)
+    if wait > 0:
+        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {name.strip()!r}. "
+                                             f"Try again in {max(1, round(wait / 60))} minute(s), or ask an admin.")
+        return
+    user = authenticate(users, name, password)
     if user is None:
+        throttle.failed(name)
         st.session_state["sign_in_error"] = "Wrong user name or password."
         return
+    throttle.succeeded(name)
     st.session_state["sign_in_error"] = None
     st.session_state["user"] = replace(user, password_hash="")  # the hash stays out of the session
 

@@ -233,3 +233,15 @@ def logged():
     """``logged(ws)``: the prediction table as a DataFrame indexed by id."""
     return predictions
 
+
+
+@pytest.fixture
+def write_drifted(tmp_path, production_frame):
+    """Write production rows with every pixel inverted (16 - x), so that every input column drifts."""
+
+    def write(n: int = 100, start: int = 0, *, name: str = "drifted.csv") -> Path:
+        frame = production_frame(n, start)
+        frame[FEATURES] = 16.0 - frame[FEATURES]
+        return write_frame(frame, tmp_path / name)
+
+    return write

@@ -115,3 +115,21 @@ def test_undo_brings_the_item_back_and_progress_counts_today(digits_home, page):
     assert "ana: 0 answered today" in at.get("progress")[0].proto.text
     confirm, undo = _events(digits_home, item_id)
     assert (undo.action, undo.voids_event_id) == ("undo", confirm.id)
+
+
+def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_added(digits_home, page):
+    from feedback.queue_policy import load_queue_policy
+
+    at = page("app_pages/review.py", digits_home).run()
+    assert any("(+2.00)" in m.value and "disputed by an end user" in m.value for m in at.markdown)
+    [n for n in at.number_input if n.label == "Weight: dispute"][0].set_value(0.0)
+    [n for n in at.number_input if n.label == "Weight: diversity"][0].set_value(0.0)
+    at.button[[b.label for b in at.button].index("Save queue policy")].click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Saved: new items are ranked by it") for s in at.success)
+    ws = open_workspace(digits_home)
+    try:
+        assert (load_queue_policy(ws).dispute, load_queue_policy(ws).diversity) == (0.0, 0.0)
+    finally:
+        ws.close()
+    assert not any("disputed by an end user" in m.value for m in at.markdown if m.value.startswith("**Why"))

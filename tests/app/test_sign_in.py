@@ -3,6 +3,7 @@
 import pytest
 
 from feedback.auth import hash_password
+from feedback.webapp import _sign_in_throttle
 
 PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}
 
@@ -14,7 +15,9 @@ def users_file(tmp_path, monkeypatch):
     path.write_text("".join(f'[users.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
                             for name, (role, password) in PASSWORDS.items()), encoding="utf-8")
     monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
-    return path
+    _sign_in_throttle.clear()  # wrong passwords are counted per process: start each test afresh
+    yield path
+    _sign_in_throttle.clear()
 
 
 def sign_in(at, name, password):
@@ -68,3 +71,19 @@ def test_open_mode_says_how_to_turn_sign_in_on(digits_home, page):
     assert any("Sign-in is off" in c.value and "python -m feedback.auth hash" in c.value for c in at.sidebar.caption)
     at.switch_page("app_pages/models.py").run()
     assert "Retrain" in {b.label for b in at.button}, "in open mode everyone may retrain"
+
+
+def test_five_wrong_passwords_lock_the_name_even_for_the_right_one(digits_home, page, users_file):
+    at = page("app.py", digits_home).run()
+    for _ in range(5):
+        sign_in(at, "lee", "guess")
+        assert any("Wrong user name or password" in e.value for e in at.error)
+    sign_in(at, "lee", "lee-secret")
+    assert any("Too many wrong passwords for 'lee'" in e.value for e in at.error)
+    assert "user" not in at.session_state
+
+    other_tab = page("app.py", digits_home).run()  # a new session counts against the same name
+    sign_in(other_tab, "lee", "lee-secret")
+    assert "user" not in other_tab.session_state
+    sign_in(other_tab, "ana", "ana-secret")  # other names are not locked
+    assert other_tab.session_state["user"].name == "ana"

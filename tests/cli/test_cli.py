@@ -5,23 +5,11 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from feedback.cli import cli
 from feedback.workspace import open_workspace
 
 RETRAIN_KEYS = {"champion", "challenger", "decision", "p_value", "n_eval"}
-
-
-@pytest.fixture
-def run():
-    """``run(*args)``: invoke the CLI in process; stdout and stderr stay apart."""
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=True)
-
-    return invoke
 
 
 @pytest.fixture
@@ -104,7 +92,43 @@ def test_queue_text_output_and_empty_queue(run, home, write_production):
     assert _ok(run("queue", "--home", home)).stdout.strip() == "The queue is empty."
     _ok(run("ingest", write_production(10), "--home", home))
     lines = _ok(run("queue", "--home", home, "--limit", "3")).stdout.strip().splitlines()
-    assert len(lines) == 3 and all(len(line.split("\t")) == 4 for line in lines)
+    assert len(lines) == 3 and all(len(line.split("\t")) == 5 for line in lines)
+
+
+def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_production):
+    shown = _json(run("queue-policy", "--home", home, "--json"))
+    assert shown["uncertainty_measure"] == "margin" and shown["diversity"] > 0
+
+    changed = _json(run("queue-policy", "--home", home, "--uncertainty-measure", "entropy", "--diversity", "0",
+                        "--dispute", "0", "--json"))
+    assert (changed["uncertainty_measure"], changed["diversity"], changed["dispute"]) == ("entropy", 0.0, 0.0)
+    _ok(run("ingest", write_production(40), "--home", home))
+    items = _json(run("queue", "--home", home, "--limit", "5", "--audit-share", "0", "--json"))
+    assert all(item["reasons"][0].startswith("entropy ") for item in items)
+    entropies = [item["priority"] for item in items]
+    assert entropies == sorted(entropies, reverse=True)
+
+    refused = run("queue-policy", "--home", home, "--suspect-label", "-2")
+    assert refused.exit_code == 1 and "suspect_label must be a number from 0 to 10" in refused.stderr
+    assert _json(run("queue-policy", "--home", home, "--json"))["suspect_label"] == 1.0
+
+
+def test_suspects_reports_too_few_labels_then_flags_contradicted_ones(run, home, digits_frame, tmp_path):
+    first = run("suspects", "--home", home, "--json")
+    assert "Too few labels" in _json(first)["reason"]
+    rows = digits_frame.iloc[400:520]
+    rows.drop(columns="label").to_csv(tmp_path / "p.csv", index=False)
+    labels = rows["label"].astype(str).to_numpy(dtype=object).copy()
+    labels[:6] = [str((int(v) + 3) % 10) for v in labels[:6]]
+    pd.DataFrame({"id": rows["id"], "label": labels}).to_csv(tmp_path / "l.csv", index=False)
+    _ok(run("ingest", tmp_path / "p.csv", "--home", home))
+    _ok(run("import-labels", tmp_path / "l.csv", "--home", home, "--annotator", "ana"))
+
+    report = _json(run("suspects", "--home", home, "--json"))
+
+    assert report["n_suspect"] >= 3 and report["folds"] == 5
+    queue = _json(run("queue", "--home", home, "--limit", "3", "--json"))
+    assert any(reason.startswith("suspect label") for reason in queue[0]["reasons"])
 
 
 def test_retrain_json_has_the_contract_keys(run, home):

@@ -156,8 +156,8 @@ def test_what_each_role_may_do():
 
     assert allowed == {
         "annotator": {"label"},
-        "lead": {"label", "adjudicate"},
-        "admin": {"label", "adjudicate", "retrain", "promote", "export", "manage"},
+        "lead": {"label", "adjudicate", "set_queue_policy"},
+        "admin": {"label", "adjudicate", "set_queue_policy", "retrain", "promote", "export", "manage"},
     }
     assert User("lee", "lead", "x").can("adjudicate") and not User("lee", "lead", "x").can("promote")
 
@@ -187,3 +187,22 @@ def test_hash_command_refuses_an_empty_password(monkeypatch, capsys):
     assert main(["hash"]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and "empty" in captured.err
+
+
+def test_sign_in_throttle_locks_a_name_after_five_failures_for_the_window():
+    from feedback.auth import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(max_failures=5, window_seconds=900, clock=lambda: now[0])
+    for i in range(4):
+        throttle.failed("ana")
+        now[0] += 10
+    assert throttle.retry_after("ana") == 0.0
+    throttle.failed(" ana ")
+    assert throttle.retry_after("ana") == pytest.approx(900 - 40)
+    assert throttle.retry_after("ben") == 0.0
+    now[0] += 900 - 40
+    assert throttle.retry_after("ana") == 0.0, "the oldest failure aged out"
+    throttle.failed("ana")
+    throttle.succeeded("ana")
+    assert throttle.retry_after("ana") == 0.0

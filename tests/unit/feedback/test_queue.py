@@ -1,4 +1,7 @@
-"""The review queue: disputed first, then lowest margin, with the audit slice interleaved."""
+"""The review queue under a plain margin-and-dispute policy, with the audit slice interleaved.
+
+The blend of the other signals and the spread over a page are tested in test_queue_policy.py.
+"""
 
 import time
 
@@ -8,6 +11,9 @@ import pytest
 from feedback.ingest import ingest_feedback
 from feedback.labels import record_label
 from feedback.queue import build_review_queue
+from feedback.queue_policy import QueuePolicy
+
+PLAIN = QueuePolicy(diversity=0.0)  # no spreading: the page is in priority order
 
 
 def _by_margin(rows: pd.DataFrame) -> list[str]:
@@ -29,14 +35,14 @@ def _dispute(ws, tmp_path, ids, name="fb.csv"):
 
 def test_queue_without_audit_lists_lowest_margin_first(ws, ingested, logged):
     rows = logged(ws)
-    queue = build_review_queue(ws, limit=10, audit_share=0.0)
+    queue = build_review_queue(ws, policy=PLAIN, limit=10, audit_share=0.0)
 
     assert [item.id for item in queue] == _by_margin(rows)[:10]
     margins = [item.margin for item in queue]
     assert margins == sorted(margins)
     for item in queue:
         assert not item.is_audit
-        assert item.reasons == [f"low margin {item.margin:.2f} between the top two classes"]
+        assert item.reasons == [f"low margin {item.margin:.2f} between the top two classes (+{1 - item.margin:.2f})"]
         assert item.predicted == rows.loc[item.id, "predicted"]
         assert item.confidence == pytest.approx(rows.loc[item.id, "confidence"])
 
@@ -47,7 +53,7 @@ def test_audit_items_are_interleaved_at_the_given_share(ws, ingested, logged, sh
     rows = logged(ws)
     assert rows["is_audit"].sum() >= len(audit_positions) and (~rows["is_audit"]).sum() >= 20
 
-    queue = build_review_queue(ws, limit=20, audit_share=share)
+    queue = build_review_queue(ws, policy=PLAIN, limit=20, audit_share=share)
 
     assert len(queue) == 20
     assert [i for i, item in enumerate(queue) if item.is_audit] == audit_positions
@@ -62,22 +68,23 @@ def test_audit_items_fill_the_page_when_nothing_else_is_left(ws, write_productio
 
     ingest_predictions(ws, write_production(20))
     rows = logged(ws)
-    queue = build_review_queue(ws, limit=50, audit_share=0.0)
+    queue = build_review_queue(ws, policy=PLAIN, limit=50, audit_share=0.0)
     assert sorted(item.id for item in queue) == sorted(rows.index)
 
 
-def test_disputed_items_come_first_most_recent_dispute_first(ws, ingested, logged, tmp_path):
+def test_disputed_items_come_first(ws, ingested, logged, tmp_path):
     rows = logged(ws)
     confident = list(rows[~rows["is_audit"]].sort_values("margin", ascending=False).index[:2])
     _dispute(ws, tmp_path, [confident[0]], "fb1.csv")
     time.sleep(0.01)
     _dispute(ws, tmp_path, [confident[1]], "fb2.csv")
 
-    queue = build_review_queue(ws, limit=6, audit_share=0.0)
+    queue = build_review_queue(ws, policy=PLAIN, limit=6, audit_share=0.0)
 
     assert [item.id for item in queue[:2]] == [confident[1], confident[0]]
-    assert queue[0].reasons == ["disputed by an end user (1x)"]
-    assert queue[1].reasons == ["disputed by an end user (1x)"]
+    for item in queue[:2]:
+        assert item.reasons[1] == "disputed by an end user (1x) (+2.00)"
+        assert item.priority == pytest.approx(2.0 + 1 - item.margin)
     assert [item.id for item in queue[2:]] == [i for i in _by_margin(rows) if i not in confident][:4]
 
 
@@ -86,10 +93,10 @@ def test_disputed_audit_item_says_both_reasons_and_is_listed_once(ws, ingested, 
     audit_id = _audit_in_order(rows)[0]
     _dispute(ws, tmp_path, [audit_id])
 
-    queue = build_review_queue(ws, limit=20, audit_share=0.2)
+    queue = build_review_queue(ws, policy=PLAIN, limit=20, audit_share=0.2)
 
     assert queue[0].id == audit_id
-    assert queue[0].reasons == ["disputed by an end user (1x)", "random audit item"]
+    assert queue[0].reasons[1:] == ["disputed by an end user (1x) (+2.00)", "random audit item"]
     assert [item.id for item in queue].count(audit_id) == 1
 
 
@@ -103,7 +110,7 @@ def test_labelled_items_leave_the_queue_and_skipped_items_stay(ws, ingested, log
     record_label(ws, disputed, "3", annotator="ana", action="correct" if rows.loc[disputed, "predicted"] != "3"
                  else "confirm")
 
-    queue = [item.id for item in build_review_queue(ws, limit=60, audit_share=0.2)]
+    queue = [item.id for item in build_review_queue(ws, policy=PLAIN, limit=60, audit_share=0.2)]
 
     assert first not in queue
     assert disputed not in queue
@@ -112,7 +119,7 @@ def test_labelled_items_leave_the_queue_and_skipped_items_stay(ws, ingested, log
 
 
 def test_each_item_carries_its_class_probabilities(ws, ingested):
-    queue = build_review_queue(ws, limit=5, audit_share=0.2)
+    queue = build_review_queue(ws, policy=PLAIN, limit=5, audit_share=0.2)
     for item in queue:
         assert list(item.probabilities) == [str(d) for d in range(10)]
         assert sum(item.probabilities.values()) == pytest.approx(1.0)
@@ -121,12 +128,12 @@ def test_each_item_carries_its_class_probabilities(ws, ingested):
 
 
 def test_limit_is_honoured_and_an_empty_store_gives_an_empty_queue(ws, ingested):
-    assert build_review_queue(ws, limit=0) == []
-    assert len(build_review_queue(ws, limit=7)) == 7
+    assert build_review_queue(ws, policy=PLAIN, limit=0) == []
+    assert len(build_review_queue(ws, policy=PLAIN, limit=7)) == 7
 
 
 def test_queue_of_a_store_without_predictions_is_empty(ws):
-    assert build_review_queue(ws, limit=10) == []
+    assert build_review_queue(ws, policy=PLAIN, limit=10) == []
 
 
 @pytest.mark.parametrize(("limit", "expected_audit"), [(10, 1), (100, 10)])
@@ -134,7 +141,7 @@ def test_audit_share_of_one_tenth_gives_one_audit_item_in_ten(ws, write_producti
     from feedback.ingest import ingest_predictions
 
     ingest_predictions(ws, write_production(400))
-    queue = build_review_queue(ws, limit=limit, audit_share=0.1)
+    queue = build_review_queue(ws, policy=PLAIN, limit=limit, audit_share=0.1)
     assert len(queue) == limit
     assert sum(item.is_audit for item in queue) == expected_audit
 
@@ -143,5 +150,5 @@ def test_audit_share_over_a_long_page_is_honoured(ws, write_production):
     from feedback.ingest import ingest_predictions
 
     ingest_predictions(ws, write_production(400))
-    queue = build_review_queue(ws, limit=100, audit_share=0.25)
+    queue = build_review_queue(ws, policy=PLAIN, limit=100, audit_share=0.25)
     assert sum(item.is_audit for item in queue) == 25

@@ -1,0 +1,155 @@
+"""A/B page: the running (or last) experiment's figures, tests and recommendation; admins start and stop it."""
+
+import pandas as pd
+import streamlit as st
+
+from feedback.ab import ALPHA, experiment_status, latest_experiment, start_experiment, stop_experiment
+from feedback.charts import ab_accuracy_chart, ab_p_value_chart
+from feedback.exceptions import FeedbackError
+from feedback.status import store_status
+from feedback.webapp import allowed, get_workspace, signed_in_user, who_may
+
+ws = get_workspace()
+st.session_state.setdefault("annotator", "expert")
+st.title("A/B")
+if signed_in_user() is None and allowed("promote"):
+    st.caption("Sign-in is off, so anyone may start and stop experiments.")
+
+try:
+    experiment = latest_experiment(ws)
+    versions = store_status(ws)["versions"]
+except FeedbackError as exc:
+    st.info(str(exc))
+    st.stop()
+
+flash = st.session_state.pop("ab_flash", None)
+if flash:
+    st.success(flash)
+
+
+def _interval(figure: dict | None) -> str:
+    if figure is None:
+        return "not served"
+    if not figure["n"]:
+        return "n/a (n=0)"
+    return (f"{figure['estimate']:.1%} ({figure['ci_low']:.1%} to {figure['ci_high']:.1%}), "
+            f"{figure['successes']}/{figure['n']}")
+
+
+def _p(value: float | None) -> str:
+    return "n/a" if value is None else ("< 1e-6" if value < 1e-6 else f"{value:.3g}")
+
+
+def _start() -> None:
+    try:
+        started = start_experiment(
+            ws, st.session_state["ab_version"], st.session_state["ab_share"], shadow=st.session_state["ab_shadow"],
+            unit_col=st.session_state["ab_unit_col"] or None, actor=st.session_state["annotator"])
+    except FeedbackError as exc:
+        st.session_state["ab_error"] = str(exc)
+        return
+    st.session_state["ab_flash"] = f"Experiment {started.id} started: ingested batches are routed from now on."
+
+
+def _stop() -> None:
+    try:
+        stopped = stop_experiment(ws, actor=st.session_state["annotator"], reason=st.session_state["ab_stop_reason"])
+    except FeedbackError as exc:
+        st.session_state["ab_error"] = str(exc)
+        return
+    st.session_state["ab_flash"] = f"Experiment {stopped.id} stopped: the champion serves everyone again."
+
+
+def start_form() -> None:
+    """Admins pick a version, a share (or shadow) and a unit column."""
+    st.subheader("Start an experiment")
+    if not allowed("promote"):
+        st.caption(f"Only {who_may('promote')} start experiments.")
+        return
+    choices = [v["version"] for v in versions if v["alias"] != "champion"]
+    if not choices:
+        st.caption("There is no version besides the champion yet: retrain on the Models page to make a challenger.")
+        return
+    with st.form("ab_start"):
+        challenger = next((v["version"] for v in versions if v["alias"] == "challenger"), choices[0])
+        st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
+        st.number_input("Share of units served by the challenger", min_value=0.01, max_value=0.99, value=0.5,
+                        step=0.05, key="ab_share")
+        st.checkbox("Shadow: serve everyone with the champion, only log the challenger", key="ab_shadow")
+        st.text_input("Unit id column (e.g. user_id; empty: each prediction is its own unit)", key="ab_unit_col")
+        st.form_submit_button("Start experiment", on_click=_start)
+
+
+def show_status(status: dict) -> None:
+    """Per-arm figures with their n, the tests, the split check and the recommendation."""
+    info = status["experiment"]
+    shadow = info["mode"] == "shadow"
+    state = "running" if info["running"] else f"stopped by {info['stopped_by']} ({info['stop_reason'] or 'no reason'})"
+    split = "shadow: the champion serves everyone" if shadow else f"challenger share {info['share']:.0%}"
+    st.markdown(f"**Experiment {info['id']}**, {state}: challenger v{info['challenger_version']} against champion "
+                f"v{info['champion_version']}, {split}, unit: {info['unit_col'] or 'prediction id'}. "
+                f"Started by {info['started_by']} at {info['started_at'][:16].replace('T', ' ')} UTC.")
+    rows = [{"arm": arm, "version": figures["version"], "predictions": figures["n_predictions"],
+             "units": figures["n_units"], "audit accuracy (95% interval), correct/n": _interval(figures["accuracy"]),
+             "dispute rate (95% interval), disputed/n": _interval(figures["dispute_rate"])}
+            for arm, figures in status["arms"].items()]
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+    recommendation = status["recommendation"]
+    st.markdown(f"**Recommendation: {recommendation['action']}**")
+    for reason in recommendation["reasons"]:
+        st.markdown(f"- {reason}")
+
+    tests = status["tests"]
+    if shadow:
+        paired = tests["accuracy"]
+        if paired:
+            boot, mcnemar = paired["bootstrap"], paired["mcnemar"]
+            st.markdown(f"Paired on the same {boot['n']} audit items: accuracy difference {boot['estimate']:+.1%} "
+                        f"(95% paired-bootstrap interval {boot['ci_low']:+.1%} to {boot['ci_high']:+.1%}); "
+                        f"McNemar mid-p {_p(mcnemar['p_value'])}.")
+    else:
+        lines = []
+        for metric, name in (("accuracy", "Audit accuracy"), ("dispute_rate", "Dispute rate")):
+            z, seq = tests[metric]["z_test"], tests[metric]["sequential"]
+            if z is None:
+                lines.append(f"- {name}: not testable until both arms have data.")
+                continue
+            lines.append(f"- {name}: difference {z['diff']:+.1%} (95% interval {z['ci_low']:+.1%} to "
+                         f"{z['ci_high']:+.1%}; n={z['n1']} champion, n={z['n2']} challenger); z-test p "
+                         f"{_p(z['p_value'])} (valid for one look only); always-valid sequential p "
+                         f"{_p(seq['p_value'])} after {seq['n_looks']} look(s).")
+        srm = status["srm"]
+        if srm is not None:
+            verdict = "mismatch: investigate the routing" if srm["mismatch"] else "no mismatch"
+            lines.append(f"- Traffic split: {srm['n_champion']} champion / {srm['n_challenger']} challenger units, "
+                         f"{srm['observed_share']:.1%} observed against {srm['expected_share']:.0%} asked; "
+                         f"chi-squared p {_p(srm['p_value'])}: {verdict}.")
+        st.markdown("\n".join(lines))
+    history = status["history"]
+    if any(look.get("challenger_n_audit") or look.get("champion_n_audit") for look in history):
+        st.altair_chart(ab_accuracy_chart(history), width="stretch")
+    else:
+        st.caption("The charts start once audit items of the experiment have expert labels.")
+    if any(look.get("accuracy_p") is not None or look.get("dispute_rate_p") is not None for look in history):
+        st.altair_chart(ab_p_value_chart(history, ALPHA), width="stretch")
+
+
+if experiment is None:
+    st.info("No experiment has been run yet. Start one to route live traffic between the champion and a challenger.")
+else:
+    show_status(experiment_status(ws, experiment.id))
+
+error = st.session_state.pop("ab_error", None)
+if error:
+    st.error(error)
+
+if experiment is not None and experiment.stopped_at is None:
+    st.subheader("Stop the experiment")
+    if allowed("promote"):
+        st.text_input("Reason", key="ab_stop_reason", placeholder="Why: kept with the experiment")
+        st.button("Stop experiment", on_click=_stop)
+    else:
+        st.caption(f"Only {who_may('promote')} stop experiments.")
+else:
+    start_form()

@@ -1,0 +1,152 @@
+"""Monitor page: open alerts first, then the live model per window (audit quality, disputes, confidence,
+drift), and one window in detail: reliability, class mix, per-class figures and drift per column."""
+
+import pandas as pd
+import streamlit as st
+
+from feedback.alert_checks import check_alerts
+from feedback.alerts import set_alert_state
+from feedback.charts import class_mix_chart, reliability_chart, window_trend_chart
+from feedback.exceptions import FeedbackError
+from feedback.monitoring import MONITOR_WINDOWS, monitor
+from feedback.webapp import get_workspace, signed_in_user
+
+ws = get_workspace()
+st.session_state.setdefault("annotator", "expert")
+st.session_state.setdefault("monitor_notice", None)
+st.title("Monitor")
+
+
+def _actor() -> str:
+    user = signed_in_user()
+    return user.name if user is not None else st.session_state["annotator"]
+
+
+def _set_state(alert_id: int, state: str) -> None:
+    try:
+        alert = set_alert_state(ws, alert_id, state, _actor())
+        st.session_state["monitor_notice"] = ("success", f"Alert {alert['id']} is {alert['state']}.")
+    except FeedbackError as exc:
+        st.session_state["monitor_notice"] = ("error", str(exc))
+
+
+def _check_now() -> None:
+    try:
+        new = check_alerts(ws)
+        st.session_state["monitor_notice"] = ("success", f"{len(new)} new alert(s)." if new else "No new alerts.")
+    except FeedbackError as exc:
+        st.session_state["monitor_notice"] = ("error", str(exc))
+
+
+def _pct(figure: float | None) -> str:
+    return "n/a" if figure is None else f"{figure:.1%}"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None else f" [{low:.1%}, {high:.1%}]"
+
+
+window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
+                       format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
+try:
+    result = monitor(ws, window_kind)
+except FeedbackError as exc:
+    st.info(str(exc))
+    st.stop()
+windows = result["windows"]
+
+st.subheader("Alerts")
+notice = st.session_state["monitor_notice"]
+if notice:
+    getattr(st, notice[0])(notice[1])
+    st.session_state["monitor_notice"] = None
+active = [a for a in result["alerts"] if a["state"] != "resolved"]
+if not active:
+    st.caption("No open alerts.")
+for alert in active:
+    with st.container(border=True):
+        st.markdown(f"**Alert {alert['id']}** ({alert['state']}, {alert['created_at'][:16].replace('T', ' ')} UTC): "
+                    f"{alert['message']}")
+        notes = []
+        if alert["acknowledged_by"]:
+            notes.append(f"acknowledged by {alert['acknowledged_by']}")
+        if alert["delivery_status"]:
+            notes.append(f"webhook: {alert['delivery_status']}")
+        if notes:
+            st.caption("; ".join(notes))
+        left, right, _ = st.columns([1, 1, 4])
+        if alert["state"] == "open":
+            left.button("Acknowledge", key=f"ack_{alert['id']}", on_click=_set_state,
+                        args=(alert["id"], "acknowledged"))
+        right.button("Resolve", key=f"resolve_{alert['id']}", on_click=_set_state, args=(alert["id"], "resolved"))
+st.button("Check alerts now", on_click=_check_now,
+          help="Ingests check by themselves; check again after labelling a window's audit items.")
+resolved = [a for a in result["alerts"] if a["state"] == "resolved"]
+if resolved:
+    with st.expander(f"Resolved alerts ({len(resolved)})"):
+        st.dataframe(pd.DataFrame(resolved)[["id", "created_at", "message", "resolved_by", "resolved_at"]],
+                     hide_index=True)
+
+if not windows:
+    st.info("Nothing has been ingested yet: every figure here starts with the first batch of predictions.")
+    st.stop()
+
+st.subheader("Over time")
+st.caption("Accuracy comes only from expert labels on the uniformly random audit slice, scored against the "
+           "answer that was served; shaded bands are 95% intervals. Hover a point for the n it rests on.")
+top_left, top_right = st.columns(2)
+top_left.altair_chart(window_trend_chart(windows, "accuracy", window_kind), width="stretch")
+top_right.altair_chart(window_trend_chart(windows, "dispute_rate", window_kind), width="stretch")
+bottom_left, bottom_right = st.columns(2)
+bottom_left.altair_chart(window_trend_chart(windows, "mean_confidence", window_kind), width="stretch")
+bottom_right.altair_chart(window_trend_chart(windows, "share_drifted", window_kind), width="stretch")
+
+st.subheader("One window")
+positions = list(range(len(windows)))
+chosen = st.selectbox("Window", positions, index=len(windows) - 1, key="monitor_chosen",
+                      format_func=lambda i: f"{i + 1}: {windows[i]['window']} ({windows[i]['start'][:16]})")
+window = windows[chosen]
+n_audit, n_predictions = window["n_audit_labels"], window["n_predictions"]
+if n_audit:
+    f1 = window["macro_f1"]
+    st.markdown(f"Accuracy {_pct(window['accuracy'])}{_interval(*window['accuracy_ci'])} on {n_audit} audit labels; "
+                f"macro-F1 {f1['estimate']:.3f} [{f1['ci_low']:.3f}, {f1['ci_high']:.3f}] on {f1['n']} audit labels.")
+else:
+    st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
+               "audit items in the Review queue.")
+st.markdown(f"Dispute rate {_pct(window['dispute_rate'])}{_interval(*window['dispute_rate_ci'])} on "
+            f"{n_predictions} predictions ({window['n_disputed']} disputed); mean confidence "
+            f"{window['mean_confidence']:.3f} on {n_predictions} predictions.")
+left, right = st.columns(2)
+if n_audit:
+    left.altair_chart(reliability_chart(window["calibration"], n_audit), width="stretch")
+else:
+    left.caption("The reliability diagram needs audit labels.")
+n_training = sum(row["reference_n"] for row in window["class_mix"])
+right.altair_chart(class_mix_chart(window["class_mix"], n_predictions, n_training), width="stretch")
+
+if n_audit:
+    st.markdown(f"**Per class** (precision on the items predicted as the class, recall on the items truly of it; "
+                f"{n_audit} audit labels in all)")
+    st.dataframe(pd.DataFrame([
+        {"class": label, "precision": figures["precision"]["estimate"],
+         "precision 95%": _interval(figures["precision"]["ci_low"], figures["precision"]["ci_high"]).strip(),
+         "n predicted": figures["n_predicted"], "recall": figures["recall"]["estimate"],
+         "recall 95%": _interval(figures["recall"]["ci_low"], figures["recall"]["ci_high"]).strip(),
+         "n true": figures["support"]}
+        for label, figures in window["per_class"].items()
+    ]), hide_index=True, column_config={name: st.column_config.NumberColumn(format="%.3f")
+                                        for name in ("precision", "recall")})
+
+drift = window["drift"]
+if drift:
+    sampled = f" (a fixed sample of {drift['n_current']})" if drift["sampled"] else ""
+    st.markdown(f"**Feature drift**: {drift['n_drifted']} of {drift['n_tested']} columns drifted (share "
+                f"{drift['share_drifted']:.2f}; the dataset drifts at {drift['drift_share']:.2f} or more: "
+                f"{'drifted' if drift['dataset_drifted'] else 'not drifted'}), {n_predictions} predictions"
+                f"{sampled} against the {drift['n_reference']} rows champion v{drift['reference_version']} "
+                "trained on.")
+    table = pd.DataFrame.from_dict(drift["columns"], orient="index").rename_axis("column").reset_index()
+    st.dataframe(table.sort_values(["drifted", "column"], ascending=[False, True]), hide_index=True)
+else:
+    st.caption("Feature drift was not tested for this window (the task has no numeric or categorical feature).")

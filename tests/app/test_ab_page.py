@@ -1,0 +1,120 @@
+"""AppTest of app_pages/ab.py: the start form for admins, a running experiment's evidence, and Stop."""
+
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+
+from feedback import db
+from feedback.ab import latest_experiment, start_experiment
+from feedback.auth import User, hash_password
+from feedback.ingest import ingest_feedback, ingest_predictions
+from feedback.labels import import_labels
+from feedback.retraining import retrain
+from feedback.workspace import open_workspace
+
+
+@pytest.fixture
+def ab_home(digits_home):
+    """The digits store with its 300 predictions labelled and a challenger v2 trained on them."""
+    ws = open_workspace(digits_home)
+    try:
+        import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
+        assert retrain(ws)["challenger"]["version"] == 2
+    finally:
+        ws.close()
+    return digits_home
+
+
+@pytest.fixture
+def running_home(ab_home, tmp_path):
+    """An A/B experiment over 400 more digits, audit items labelled with the truth, a few disputes."""
+    X, y = load_digits(return_X_y=True)
+    frame = pd.DataFrame(X[340:740], columns=[f"px_{i}" for i in range(64)])
+    frame.insert(0, "id", [f"d{i}" for i in range(340, 740)])
+    frame.to_csv(tmp_path / "ab.csv", index=False)
+    ws = open_workspace(ab_home)
+    try:
+        start_experiment(ws, 2, 0.5, actor="ana")
+        ingest_predictions(ws, tmp_path / "ab.csv")
+        ids = list(db.read_frame(ws.engine, "SELECT external_id FROM prediction "
+                                            "WHERE experiment_id IS NOT NULL AND is_audit")["external_id"])
+        truth = pd.DataFrame({"id": ids, "label": [str(y[int(i[1:])]) for i in ids]})
+        truth.to_csv(tmp_path / "ab-truth.csv", index=False)
+        import_labels(ws, tmp_path / "ab-truth.csv", annotator="oracle")
+        pd.DataFrame({"id": ["d340", "d341", "d342"], "signal": "disputed"}).to_csv(tmp_path / "ab-fb.csv",
+                                                                                    index=False)
+        ingest_feedback(ws, tmp_path / "ab-fb.csv")
+    finally:
+        ws.close()
+    return ab_home
+
+
+def test_admin_starts_an_experiment_from_the_form(ab_home, page):
+    at = page("app_pages/ab.py", ab_home).run()
+    assert not at.exception
+    assert at.title[0].value == "A/B"
+    assert any("No experiment has been run yet" in i.value for i in at.info)
+    assert at.selectbox(key="ab_version").value == 2, "the challenger is offered first"
+
+    at.number_input(key="ab_share").set_value(0.3)
+    at.text_input(key="ab_unit_col").set_value("user")
+    next(b for b in at.button if b.label == "Start experiment").click().run()
+
+    assert not at.exception
+    assert any("Experiment 1 started" in s.value for s in at.success)
+    assert any(m.value.startswith("**Experiment 1**, running") and "share 30%" in m.value for m in at.markdown)
+    assert any(m.value == "**Recommendation: keep collecting**" for m in at.markdown)
+    assert any(b.label == "Stop experiment" for b in at.button)
+    ws = open_workspace(ab_home)
+    try:
+        experiment = latest_experiment(ws)
+        assert (experiment.challenger_version, experiment.share, experiment.unit_col) == (2, 0.3, "user")
+        assert experiment.started_by == "expert"
+    finally:
+        ws.close()
+
+
+def test_running_experiment_shows_its_evidence_and_stops(running_home, page):
+    at = page("app_pages/ab.py", running_home).run()
+    assert not at.exception
+
+    table = at.dataframe[0].value
+    assert list(table["arm"]) == ["champion", "challenger"]
+    assert table["predictions"].sum() == 400
+    assert all("/" in cell and "%" in cell for cell in table["audit accuracy (95% interval), correct/n"])
+    recommendation = next(m.value for m in at.markdown if m.value.startswith("**Recommendation: "))
+    assert recommendation.removeprefix("**Recommendation: ").rstrip("*") in (
+        "keep collecting", "promote challenger", "keep champion", "investigate traffic split")
+    assert any(m.value.startswith("- Traffic split:") for m in at.markdown), "the reasons are listed"
+    tests = next(m.value for m in at.markdown if "always-valid sequential p" in m.value)
+    assert "z-test p" in tests and "n=" in tests and "chi-squared p" in tests
+    assert len(at.get("vega_lite_chart")) == 2, "cumulative accuracy and sequential p-values"
+
+    at.text_input(key="ab_stop_reason").set_value("seen enough")
+    next(b for b in at.button if b.label == "Stop experiment").click().run()
+
+    assert not at.exception
+    assert any("Experiment 1 stopped" in s.value for s in at.success)
+    assert any("stopped by expert (seen enough)" in m.value for m in at.markdown), "the last experiment stays shown"
+    assert any(b.label == "Start experiment" for b in at.button), "a new one can be started"
+    ws = open_workspace(running_home)
+    try:
+        stopped = latest_experiment(ws)
+        assert stopped.stopped_at is not None and stopped.stop_reason == "seen enough"
+    finally:
+        ws.close()
+
+
+def test_annotators_see_the_evidence_but_cannot_start(ab_home, page, tmp_path, monkeypatch):
+    path = tmp_path / "users.toml"
+    path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n', encoding="utf-8")
+    monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
+    at = page("app.py", ab_home)
+    at.session_state["user"] = User("ana", "annotator", "")
+    at.run()
+    at.switch_page("app_pages/ab.py").run()
+
+    assert not at.exception
+    assert at.title[0].value == "A/B"
+    assert any("Only admins start experiments" in c.value for c in at.caption)
+    assert not any(b.label == "Start experiment" for b in at.button)

@@ -1,0 +1,74 @@
+"""AppTest of app_pages/monitor.py: alerts on top with their buttons, charts per window, one window in detail."""
+
+from contextlib import closing
+
+import pandas as pd
+from sklearn.datasets import load_digits
+
+from feedback.alerts import list_alerts
+from feedback.ingest import ingest_predictions
+from feedback.labels import import_labels
+from feedback.workspace import open_workspace
+
+
+def _ingest_drifting_batch(home):
+    """Ingest 100 digits with inverted pixels into the store: the check after the ingest raises a drift alert."""
+    X, _ = load_digits(return_X_y=True)
+    frame = pd.DataFrame(16.0 - X[400:500], columns=[f"px_{i}" for i in range(64)])
+    frame.insert(0, "id", [f"x{i}" for i in range(100)])
+    frame.to_csv(home.parent / "drifted.csv", index=False)
+    with closing(open_workspace(home)) as ws:
+        ingest_predictions(ws, home.parent / "drifted.csv")
+        [alert] = list_alerts(ws)
+    return alert
+
+
+def _alerts(home):
+    with closing(open_workspace(home)) as ws:
+        return {a["id"]: a for a in list_alerts(ws)}
+
+
+def test_renders_windows_and_says_when_a_window_has_no_audit_labels(digits_home, page):
+    at = page("app_pages/monitor.py", digits_home).run()
+    assert not at.exception
+    assert at.title[0].value == "Monitor"
+    assert any(c.value == "No open alerts." for c in at.caption)
+    assert len(at.get("vega_lite_chart")) == 5, "four trends and the class mix (no reliability without labels)"
+    assert any(w.value.startswith("No audit labels in this window yet") for w in at.warning)
+    assert any("on 300 predictions (2 disputed)" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Feature drift**") for m in at.markdown)
+
+
+def test_labelled_window_shows_its_figures_with_their_n(digits_home, page):
+    with closing(open_workspace(digits_home)) as ws:
+        import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
+    at = page("app_pages/monitor.py", digits_home).run()
+    assert not at.exception
+    [figures] = [m.value for m in at.markdown if m.value.startswith("Accuracy ")]
+    assert " audit labels; macro-F1 " in figures and "%]" in figures
+    assert not at.warning
+    assert len(at.get("vega_lite_chart")) == 6, "the reliability diagram joins"
+
+
+def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_state(digits_home, page):
+    alert = _ingest_drifting_batch(digits_home)
+    at = page("app_pages/monitor.py", digits_home).run()
+    assert not at.exception
+    assert any(m.value.startswith(f"**Alert {alert['id']}** (open") and "feature drift" in m.value
+               for m in at.markdown)
+    at.button(key=f"ack_{alert['id']}").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [f"Alert {alert['id']} is acknowledged."]
+    stored = _alerts(digits_home)[alert["id"]]
+    assert (stored["state"], stored["acknowledged_by"]) == ("acknowledged", "expert")
+    assert any(c.value.startswith("acknowledged by expert") for c in at.caption)
+
+    at.button(key=f"resolve_{alert['id']}").click().run()
+    assert not at.exception
+    assert _alerts(digits_home)[alert["id"]]["state"] == "resolved"
+    assert any(c.value == "No open alerts." for c in at.caption)
+    assert not any(b.key == f"resolve_{alert['id']}" for b in at.button)
+
+    at.radio(key="monitor_window").set_value("week").run()
+    assert not at.exception
+    assert len(at.selectbox(key="monitor_chosen").options) == 1, "both ingests fall in this ISO week"

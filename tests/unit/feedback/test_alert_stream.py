@@ -1,0 +1,91 @@
+"""A simulated production stream through the whole store: it drifts from batch k on, and the drift and quality
+alerts fire at batch k or soon after, and not before.
+
+The stream is drawn with a fixed seed from scikit-learn's digits: a 200-row seed
+trains the champion (a real logistic regression), then 8 batches of 150 rows
+are ingested one by one. From batch k = 4 on, every pixel gets Gaussian noise
+(sd 4, clipped to 0..16), which moves the inputs and costs the champion about a
+quarter of its accuracy. After each ingest an expert labels that batch's audit
+items (30% of traffic) with the truth, as they would from the review queue, and
+the alert rules run with their defaults (3-sigma bands, 30 labels at least).
+"""
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_digits
+
+from sqlalchemy import update
+from sqlmodel import Session
+
+from feedback import repository, tasks
+from feedback.alert_checks import check_alerts
+from feedback.alert_policy import AlertPolicy, save_alert_policy
+from feedback.alerts import list_alerts
+from feedback.ingest import ingest_predictions
+from feedback.labels import import_labels
+from feedback.models import Task
+from feedback.tasks import init_task
+from feedback.workspace import open_workspace
+
+DRIFT_FROM, N_BATCHES, BATCH, SEED_ROWS, NOISE_SD = 4, 8, 150, 200, 4.0
+
+
+def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, seed: int = 20261126):
+    """Run one stream through a new store in ``folder``; return the batch ids, the stored alerts and the
+    champion's true accuracy per batch. ``audit_salt`` fixes which items fall in the audit slice."""
+    rng = np.random.default_rng(seed)
+    X, y = load_digits(return_X_y=True)
+    columns = [f"px_{i}" for i in range(X.shape[1])]
+    order = rng.permutation(len(y))
+    seed_rows, pool = order[:SEED_ROWS], order[SEED_ROWS:]
+    seed_frame = pd.DataFrame(X[seed_rows], columns=columns).assign(label=y[seed_rows])
+    seed_frame.insert(0, "id", [f"seed-{i}" for i in seed_rows])
+    seed_frame.to_csv(folder / "seed.csv", index=False)
+    ws = open_workspace(folder / "home")
+    try:
+        init_task(ws, folder / "seed.csv", "label", audit_share=0.3)
+        with Session(ws.engine) as session:  # fix the audit slice: init draws a random salt
+            session.exec(update(Task).values(audit_salt=audit_salt))
+            session.commit()
+        tasks._TASKS.pop(ws.engine, None)
+        if policy is not None:
+            save_alert_policy(ws, policy)
+        batches, true_accuracy = [], []
+        for b in range(N_BATCHES):
+            rows = rng.choice(pool, BATCH, replace=False)
+            pixels = X[rows] + (rng.normal(0.0, NOISE_SD, (BATCH, X.shape[1])) if b >= DRIFT_FROM else 0.0)
+            frame = pd.DataFrame(np.clip(np.rint(pixels), 0, 16), columns=columns)
+            frame.insert(0, "id", [f"b{b}-{i:03d}" for i in range(BATCH)])
+            frame.to_csv(folder / f"batch_{b}.csv", index=False)
+            batches.append(ingest_predictions(ws, folder / f"batch_{b}.csv").batch_id)
+
+            served = repository.predictions_frame(ws.engine, frame["id"].tolist())
+            true_accuracy.append(float(np.mean(served["predicted"].astype(int).to_numpy() == y[rows])))
+            audit = served["is_audit"].astype(bool).to_numpy()
+            pd.DataFrame({"id": frame["id"][audit], "label": y[rows][audit]}).to_csv(folder / f"audit_{b}.csv",
+                                                                                      index=False)
+            import_labels(ws, folder / f"audit_{b}.csv", annotator="expert")
+            check_alerts(ws)
+        return batches, list_alerts(ws), true_accuracy
+    finally:
+        ws.close()
+
+
+def first_alerts(batches: list[str], alerts: list[dict]) -> dict[str, int]:
+    """The batch index of the first alert of each metric."""
+    first = {}
+    for alert in sorted(alerts, key=lambda a: a["id"]):
+        first.setdefault(alert["metric"], batches.index(alert["window_id"]))
+    return first
+
+
+def test_a_stream_that_drifts_from_batch_k_raises_drift_and_quality_alerts_at_k_or_soon_after(tmp_path):
+    batches, alerts, true_accuracy = run_stream(tmp_path, audit_salt="5eed5eed5eed5eed")
+    first = first_alerts(batches, alerts)
+    summary = (f"first alert per metric (batch index, drift from {DRIFT_FROM}): {first}; champion's true accuracy "
+               f"per batch {[round(a, 2) for a in true_accuracy]}")
+    print("\n" + summary)
+    assert np.mean(true_accuracy[DRIFT_FROM:]) < np.mean(true_accuracy[:DRIFT_FROM]) - 0.15, summary
+    assert DRIFT_FROM <= first.get("drift_share", -1) <= DRIFT_FROM + 2, summary
+    assert DRIFT_FROM <= first.get("accuracy", -1) <= DRIFT_FROM + 2, summary
+    assert min(first.values()) >= DRIFT_FROM, f"no alert of any kind before the drift: {summary}"

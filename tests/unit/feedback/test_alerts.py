@@ -1,0 +1,126 @@
+"""Alerts over real stores: raised by ingests, stored once per metric and window, moved through their states."""
+
+import logging
+
+import pytest
+
+from feedback.alert_checks import check_alerts, evaluate_windows
+from feedback.alert_policy import AlertPolicy, load_alert_policy, save_alert_policy
+from feedback.alerts import list_alerts, set_alert_state
+from feedback.exceptions import InputError
+from feedback.ingest import ingest_predictions
+from feedback.labels import import_labels
+from feedback.status import store_status
+from feedback.triggers import RetrainPolicy, retrain_due, save_policy
+
+
+def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None) -> dict:
+    return {"window": f"w{i}", "start": f"2026-01-0{i + 1}", "end": f"2026-01-0{i + 1}", "n_predictions": n,
+            "n_audit_labels": n_audit, "accuracy": accuracy, "dispute_rate": dispute_rate,
+            "mean_confidence": confidence, "drift": drift}
+
+
+def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(ws, write_production,
+                                                                               write_drifted):
+    ingest_predictions(ws, write_production(100, start=0))
+    assert list_alerts(ws) == []
+    batch = ingest_predictions(ws, write_drifted(100, start=100)).batch_id
+    [alert] = list_alerts(ws)
+    assert (alert["metric"], alert["kind"], alert["window_kind"], alert["window_id"], alert["state"]) == (
+        "drift_share", "dataset_drift", "batch", batch, "open")
+    assert alert["message"].startswith(f"batch {batch}: feature drift in ")
+    assert alert["details"]["n_predictions"] == 100 and alert["delivery_status"] is None
+    assert check_alerts(ws) == [] and check_alerts(ws, drift=False) == []
+    assert len(list_alerts(ws)) == 1, "never a second alert for the same metric and window"
+    assert [a["id"] for a in store_status(ws)["open_alerts"]] == [alert["id"]]
+
+
+def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_production, production_frame, write_truth,
+                                                              logged):
+    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False))
+    ingest_predictions(ws, write_production(100, start=400))
+    assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
+    served = logged(ws)
+    import_labels(ws, write_truth(served.index[served["is_audit"].astype(bool)]), annotator="oracle")
+    [alert] = check_alerts(ws)
+    assert (alert["metric"], alert["kind"]) == ("accuracy", "floor")
+    assert alert["details"]["n"] == alert["details"]["n_audit_labels"] >= 10
+    assert check_alerts(ws) == []
+
+
+def test_alert_states_move_forward_and_record_who(ws, write_drifted):
+    ingest_predictions(ws, write_drifted(100))
+    [alert] = list_alerts(ws, ["open"])
+    acknowledged = set_alert_state(ws, alert["id"], "acknowledged", "ana")
+    assert (acknowledged["state"], acknowledged["acknowledged_by"]) == ("acknowledged", "ana")
+    assert acknowledged["acknowledged_at"] is not None and acknowledged["resolved_at"] is None
+    assert list_alerts(ws, ["open"]) == [] and len(list_alerts(ws, ["acknowledged"])) == 1
+    with pytest.raises(InputError, match="already acknowledged"):
+        set_alert_state(ws, alert["id"], "acknowledged", "bo")
+    resolved = set_alert_state(ws, alert["id"], "resolved", "bo")
+    assert (resolved["state"], resolved["resolved_by"], resolved["acknowledged_by"]) == ("resolved", "bo", "ana")
+    assert store_status(ws)["open_alerts"] == []
+    with pytest.raises(InputError, match="is resolved; it can no longer be acknowledged"):
+        set_alert_state(ws, alert["id"], "acknowledged", "ana")
+    with pytest.raises(InputError, match="no alert 999"):
+        set_alert_state(ws, 999, "resolved", "ana")
+    with pytest.raises(InputError, match="Unknown alert state"):
+        set_alert_state(ws, alert["id"], "open", "ana")
+    with pytest.raises(InputError, match="Say who"):
+        set_alert_state(ws, alert["id"], "resolved", " ")
+    with pytest.raises(InputError, match="Unknown alert state"):
+        list_alerts(ws, ["closed"])
+
+
+def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifted):
+    save_policy(ws, RetrainPolicy(on_alert=True))
+    assert retrain_due(ws, RetrainPolicy(on_alert=True)) is None
+    ingest_predictions(ws, write_drifted(100))
+    [alert] = list_alerts(ws)
+    assert retrain_due(ws, RetrainPolicy(on_alert=True)) == f"alert {alert['id']} opened: {alert['message']}"
+    assert retrain_due(ws, RetrainPolicy()) is None, "only when the user turned it on"
+
+
+def test_a_failing_alert_check_never_fails_the_ingest(ws, write_drifted, logged, caplog):
+    (ws.home / "alert_policy.json").write_text("{not json")
+    with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
+        result = ingest_predictions(ws, write_drifted(100))
+    assert result.n_new == 100 and len(logged(ws)) == 100
+    assert "the ingest itself is stored" in caplog.text
+    with pytest.raises(InputError, match="not a valid alert policy"):
+        check_alerts(ws)
+
+
+def test_policy_round_trip_rules_and_bad_values(ws):
+    assert load_alert_policy(ws) == AlertPolicy()
+    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"))
+    assert load_alert_policy(ws) == saved
+    rules = saved.rules()
+    assert (rules["accuracy"].floor, rules["accuracy"].min_n, rules["dispute_rate"].min_n) == (0.8, 50, 30)
+    assert rules["dispute_rate"].direction == "upper" and rules["mean_confidence"].direction == "lower"
+    for bad, message in [({"accuracy_floor": 1.5}, "accuracy_floor must be between 0 and 1"),
+                         ({"min_labels": 0}, "min_labels must be at least 1"),
+                         ({"window": "month"}, "window must be one of"),
+                         ({"webhook_url": "ftp://x"}, "http:// or https://"),
+                         ({"webhook_timeout": 0}, "webhook_timeout must be positive")]:
+        with pytest.raises(InputError, match=message):
+            save_alert_policy(ws, AlertPolicy(**bad))
+
+
+def test_rules_judge_each_window_against_the_windows_before_it():
+    steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=60) for i in range(4)]
+    policy = AlertPolicy(min_labels=30)
+    assert evaluate_windows(steady, policy) == []
+    drop = steady + [_window(4, accuracy=0.70, n_audit=60), _window(5, accuracy=0.72, n_audit=60)]
+    fired = evaluate_windows(drop, policy)
+    assert [(w["window"], d.metric, d.kind) for w, d in fired] == [("w4", "accuracy", "band_lower"),
+                                                                   ("w5", "accuracy", "band_lower")]
+    assert fired[1][1].n_history == 4, "a window that fired stays out of the band"
+    assert evaluate_windows(drop[:4] + [_window(4, accuracy=0.2, n_audit=10)], policy) == [], "too few labels"
+    assert [w["window"] for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
+    drift = {"share_drifted": 0.8, "dataset_drifted": True, "drift_share": 0.5,
+             "columns": {"a": {"drifted": True, "statistic": 0.0}}}
+    [(window, decision)] = evaluate_windows([_window(0, drift=drift)], policy)
+    assert decision.kind == "dataset_drift"
+    assert evaluate_windows([_window(0, drift=drift)], AlertPolicy(drift=False)) == []
+    assert evaluate_windows([_window(0, drift=drift, n=10)], policy) == [], "too few predictions"
