@@ -376,17 +376,20 @@ def _live_accuracy_text(figure: dict) -> str:
 
 @command(cli, "demo", creates_store=True)
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Random seed.")
+@click.option("--batches", "batches_to_ingest", default=6, show_default=True, type=click.IntRange(0, 6),
+              help="Ingest only the first batches (all files are written; ingest the rest later).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def demo_cmd(ws: Workspace, random_state, as_json):
-    """Build the digits demo: seed set, v1 champion, drifting production batches, disputes.
+def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
+    """Build the digits demo: seed set, v1 champion, drifting production batches, audit labels, disputes.
 
     Example: FEEDBACK_HOME=demo python -m feedback demo
     """
     from feedback.demo import build_demo
 
-    summary = build_demo(ws, random_state=random_state)
+    summary = build_demo(ws, random_state=random_state, batches_to_ingest=batches_to_ingest)
     _emit(summary, as_json, f"Demo built in {ws.home}: {summary['predictions']} predictions in "
-                            f"{summary['batches']} batches, {summary['disputes']} disputes.")
+                            f"{summary['batches']} batches, {summary['audit_labels']} audit labels, "
+                            f"{summary['disputes']} disputes.")
 
 
 @cli.group("ab")

@@ -9,13 +9,17 @@ from sklearn.datasets import load_digits
 from feedback import repository
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
+from feedback.labels import import_labels
 from feedback.tasks import init_task
 from feedback.workspace import Workspace
 
 N_BATCHES = 6
 BATCH_SIZE = 300
 DRIFT_STARTS_AT = 3  # batches 3, 4, 5 (0-based) are noisier and lean to a few classes
-SEED_PER_CLASS = 5
+NOISE_SD_PER_DRIFTED_BATCH = 4.0  # pixel noise (0-16 scale) grows by this much per drifted batch
+SEED_PER_CLASS = 10
+AUDIT_SHARE = 0.15  # about 45 audit items per batch: enough labels for the monitor's quality figures
+AUDITOR = "demo-auditor"  # labels the audit items of every batch but the last, as an audit team would
 
 
 def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -51,7 +55,7 @@ def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.Dat
             weights[[3, 5, 8, 9]] = 4.0
         p = weights[y[pool]] / weights[y[pool]].sum()
         chosen = rng.choice(pool, BATCH_SIZE, replace=True, p=p)
-        noise_sd = 2.5 * (b - DRIFT_STARTS_AT + 1) if drifted else 0.0
+        noise_sd = NOISE_SD_PER_DRIFTED_BATCH * (b - DRIFT_STARTS_AT + 1) if drifted else 0.0
         pixels = np.clip(np.rint(X[chosen] + rng.normal(0.0, noise_sd, X[chosen].shape)), 0, 16)
         batch = pd.DataFrame(pixels, columns=columns)
         batch.insert(0, "id", [f"p{b}-{i:04d}" for i in range(BATCH_SIZE)])
@@ -60,32 +64,54 @@ def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.Dat
     return seed, batches
 
 
-def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35) -> dict:
+def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35,
+               batches_to_ingest: int = N_BATCHES) -> dict:
     """Build the demo store in ``ws`` through the same library calls a team would use.
 
     Files land in ``<home>/demo/``: ``seed.csv``, ``batch_<k>.csv`` (inputs only),
-    ``feedback_<k>.csv`` (end-user signals) and ``truth.csv`` (the true label of
-    every production item, for trying the loop with an oracle).
+    ``feedback_<k>.csv`` (end-user signals), ``audit_labels_<k>.csv`` (the audit
+    team's labels) and ``truth.csv`` (the true label of every production item, for
+    trying the loop with an oracle).
+
+    Each ingested batch is followed by its audit labels (every batch but the last,
+    so the queue keeps some audit items for the experts) and then its end-user
+    feedback, whose ingest runs the alert check with those labels in: the drift,
+    dispute-rate, confidence and accuracy alerts fire at batch ``DRIFT_STARTS_AT``.
+
+    Parameters
+    ----------
+    batches_to_ingest : int, default=N_BATCHES
+        Ingest only the first batches; the others' input files are still written,
+        to be ingested later (``python -m feedback ingest <home>/demo/batch_3.csv``).
 
     Returns
     -------
     dict
-        Counts: predictions, batches, disputes, audit items.
+        Counts: predictions, batches, disputes, audit items and audit labels.
     """
     if repository.has_task(ws.engine):
         raise InputError(f"{ws.home} already holds a task; build the demo in another folder (--home).")
+    if not 0 <= batches_to_ingest <= N_BATCHES:
+        raise InputError(f"The demo has {N_BATCHES} batches; ingest between 0 and {N_BATCHES} of them.")
     rng = np.random.default_rng(random_state + 1)
     folder = ws.home / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     seed, batches = make_digits_stream(random_state)
     seed.to_csv(folder / "seed.csv", index=False)
-    init_task(ws, folder / "seed.csv", "label", image_shape=(8, 8), random_state=random_state)
-    n_audit = n_disputes = 0
+    init_task(ws, folder / "seed.csv", "label", image_shape=(8, 8), audit_share=AUDIT_SHARE,
+              random_state=random_state)
+    n_audit = n_audit_labels = n_disputes = 0
     for k, batch in enumerate(batches):
         batch.drop(columns="label").to_csv(folder / f"batch_{k}.csv", index=False)
+        if k >= batches_to_ingest:
+            continue
         n_audit += ingest_predictions(ws, folder / f"batch_{k}.csv").n_audit
-        served = repository.predictions_frame(ws.engine, batch["id"].tolist())["predicted"]
-        wrong = served.astype(str).to_numpy() != batch["label"].astype(str).to_numpy()
+        served = repository.predictions_frame(ws.engine, batch["id"].tolist())
+        if k < N_BATCHES - 1:
+            audited = batch[served["is_audit"].to_numpy(dtype=bool)][["id", "label"]]
+            audited.to_csv(folder / f"audit_labels_{k}.csv", index=False)
+            n_audit_labels += import_labels(ws, folder / f"audit_labels_{k}.csv", annotator=AUDITOR)
+        wrong = served["predicted"].astype(str).to_numpy() != batch["label"].astype(str).to_numpy()
         disputed = wrong & (rng.random(len(batch)) < dispute_share)
         accepted = ~wrong & (rng.random(len(batch)) < 0.05)
         gives_label = rng.random(len(batch)) < 0.5
@@ -99,5 +125,6 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
             ingest_feedback(ws, folder / f"feedback_{k}.csv")
         n_disputes += int(disputed.sum())
     pd.concat(batches)[["id", "label"]].to_csv(folder / "truth.csv", index=False)
-    return {"predictions": N_BATCHES * BATCH_SIZE, "batches": N_BATCHES, "disputes": n_disputes,
-            "audit_items": n_audit, "seed": len(seed), "drift_starts_at_batch": DRIFT_STARTS_AT}
+    return {"predictions": batches_to_ingest * BATCH_SIZE, "batches": batches_to_ingest, "disputes": n_disputes,
+            "audit_items": n_audit, "audit_labels": n_audit_labels, "seed": len(seed),
+            "drift_starts_at_batch": DRIFT_STARTS_AT}

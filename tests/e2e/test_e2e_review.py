@@ -5,12 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import confirm_button, open_review, predicted_class, wait_for_annotator
+from e2e_support import confirm_button, label_events, open_review, predicted_class, wait_for_annotator
 from playwright.sync_api import expect
-from sqlmodel import Session, select
-
-from feedback.models import LabelEvent
-from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -65,12 +61,7 @@ def test_expert_confirms_an_item(app, page):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
     app.stop()
-    ws = open_workspace(app.home)
-    try:
-        with Session(ws.engine) as session:
-            events = session.exec(select(LabelEvent).order_by(LabelEvent.id)).all()
-    finally:
-        ws.close()
+    events = label_events(app.home)
     assert [(e.external_id, e.action, e.annotator) for e in events] == [
         (first_id, "confirm", "ana"), (second_id, "confirm", "ana")]
     first = events[0]
