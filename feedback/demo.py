@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 
 from feedback import repository
+from feedback.draws import key_for
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels
@@ -99,7 +100,7 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
     seed, batches = make_digits_stream(random_state)
     seed.to_csv(folder / "seed.csv", index=False)
     init_task(ws, folder / "seed.csv", "label", image_shape=(8, 8), audit_share=AUDIT_SHARE,
-              random_state=random_state)
+              random_state=random_state, audit_salt=key_for(f"digits-demo-{random_state}"))  # the same demo each time
     n_audit = n_audit_labels = n_disputes = 0
     for k, batch in enumerate(batches):
         batch.drop(columns="label").to_csv(folder / f"batch_{k}.csv", index=False)

@@ -73,6 +73,7 @@ def init_task(
     image_shape: tuple[int, int] | None = None,
     name: str = "default",
     random_state: int = 0,
+    audit_salt: str | None = None,
 ) -> InitResult:
     """Create the task from a labelled seed file and register version 1 as champion.
 
@@ -91,6 +92,10 @@ def init_task(
         Share of production items set aside, uniformly at random, as the audit slice.
     image_shape : (int, int), default=None
         When the numeric features are pixels, the shape to draw them in.
+    audit_salt : str, default=None
+        The 16-character key of the hash that draws the audit slice (and A/B arms);
+        random when None. Give one only to make a store reproducible, as the demo
+        does (``feedback.draws.key_for(text)`` makes one from any text).
 
     Returns
     -------
@@ -100,6 +105,9 @@ def init_task(
         raise InputError(f"Unknown model {model_name!r}; choose one of {', '.join(MODEL_NAMES)}.")
     if not 0.0 <= audit_share < 1.0:
         raise InputError(f"audit share must be at least 0 and below 1, got {audit_share}.")
+    if audit_salt is not None and len(audit_salt.encode("utf8")) != 16:
+        raise InputError(f"audit_salt must be 16 characters, got {len(audit_salt)}; "
+                         "feedback.draws.key_for(text) makes one from any text.")
     db.create_db_and_tables(ws.engine)
     if repository.has_task(ws.engine):
         raise InputError(
@@ -145,7 +153,7 @@ def init_task(
         session.add(Task(
             name=name, labels=labels, features=features, id_col=id_col, label_col=label_col,
             model_name=model_name, image_shape=list(image_shape) if image_shape else None,
-            audit_share=audit_share, audit_salt=secrets.token_hex(8),
+            audit_share=audit_share, audit_salt=audit_salt or secrets.token_hex(8),
         ))
         version = register_version(
             session, ws, estimator, model_name=model_name, snapshot_id=snapshot_id, n_labels=0,
