@@ -62,31 +62,30 @@ def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_la
     return indices, np.full(len(indices), np.nan)
 
 
-def least_confident_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
-    """Rows whose most likely class has the lowest probability (scores: ``1 - max p``)."""
-    if not is_fitted(estimator):
-        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    scores = classifier_uncertainty(estimator, X_pool)
-    indices = top_k(scores, n_instances, random_state=random_state)
-    return indices, scores[indices]
+def _uncertainty_strategy(name: str, measure: Callable, pick: Callable, doc: str) -> Callable:
+    """A modAL-shaped strategy ranking rows by one of modAL's measures (random while unfitted)."""
+
+    def strategy(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+        if not is_fitted(estimator):
+            return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+        scores = measure(estimator, X_pool)
+        indices = pick(scores, n_instances, random_state=random_state)
+        return indices, scores[indices]
+
+    strategy.__name__ = strategy.__qualname__ = name
+    strategy.__doc__ = doc
+    return strategy
 
 
-def margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
-    """Rows with the smallest gap between the two most likely classes (scores: the margin)."""
-    if not is_fitted(estimator):
-        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    scores = classifier_margin(estimator, X_pool)
-    indices = bottom_k(scores, n_instances, random_state=random_state)
-    return indices, scores[indices]
-
-
-def entropy_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
-    """Rows whose class probabilities have the highest entropy (scores: nats)."""
-    if not is_fitted(estimator):
-        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    scores = classifier_entropy(estimator, X_pool)
-    indices = top_k(scores, n_instances, random_state=random_state)
-    return indices, scores[indices]
+least_confident_sampling = _uncertainty_strategy(
+    "least_confident_sampling", classifier_uncertainty, top_k,
+    "Rows whose most likely class has the lowest probability (scores: ``1 - max p``).")
+margin_sampling = _uncertainty_strategy(
+    "margin_sampling", classifier_margin, bottom_k,
+    "Rows with the smallest gap between the two most likely classes (scores: the margin).")
+entropy_sampling = _uncertainty_strategy(
+    "entropy_sampling", classifier_entropy, top_k,
+    "Rows whose class probabilities have the highest entropy (scores: nats).")
 
 
 def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):

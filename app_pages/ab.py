@@ -7,7 +7,7 @@ from feedback.ab import ALPHA, experiment_status, latest_experiment, start_exper
 from feedback.charts import ab_accuracy_chart, ab_p_value_chart
 from feedback.exceptions import FeedbackError
 from feedback.status import store_status
-from feedback.webapp import allowed, get_workspace, signed_in_user, who_may
+from feedback.webapp import allowed, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -15,12 +15,7 @@ st.title("A/B")
 if signed_in_user() is None and allowed("promote"):
     st.caption("Sign-in is off, so anyone may start and stop experiments.")
 
-try:
-    experiment = latest_experiment(ws)
-    versions = store_status(ws)["versions"]
-except FeedbackError as exc:
-    st.info(str(exc))
-    st.stop()
+experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws)["versions"]))
 
 flash = st.session_state.pop("ab_flash", None)
 if flash:

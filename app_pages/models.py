@@ -11,8 +11,8 @@ from feedback.learning import learning_curve, load_comparison_report, simulate_c
 from feedback.status import store_status
 from feedback.versions import promote, rollback
 from feedback.triggers import RetrainPolicy, load_policy, save_policy
-from feedback.webapp import (allowed, get_workspace, jobs, retrain_scheduler, signed_in_user, start_job, start_retrain,
-                             who_may)
+from feedback.webapp import (allowed, get_workspace, jobs, load_or_stop, retrain_scheduler, signed_in_user, start_job,
+                             start_retrain, who_may)
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -20,11 +20,7 @@ st.title("Models")
 if signed_in_user() is None and allowed("retrain"):
     st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
-try:
-    status = store_status(ws)
-except FeedbackError as exc:
-    st.info(str(exc))
-    st.stop()
+status = load_or_stop(lambda: store_status(ws))
 
 
 def _start_retrain() -> None:

@@ -9,7 +9,7 @@ from feedback.alerts import set_alert_state
 from feedback.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.exceptions import FeedbackError
 from feedback.monitoring import MONITOR_WINDOWS, monitor
-from feedback.webapp import get_workspace, signed_in_user
+from feedback.webapp import get_workspace, load_or_stop, signed_in_user
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -48,11 +48,7 @@ def _interval(low: float | None, high: float | None) -> str:
 
 window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
                        format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
-try:
-    result = monitor(ws, window_kind)
-except FeedbackError as exc:
-    st.info(str(exc))
-    st.stop()
+result = load_or_stop(lambda: monitor(ws, window_kind))
 windows = result["windows"]
 
 st.subheader("Alerts")

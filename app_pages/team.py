@@ -6,18 +6,14 @@ import streamlit as st
 from feedback.exceptions import FeedbackError
 from feedback.labels import adjudicate
 from feedback.team import team_overview
-from feedback.webapp import allowed, current_role, get_workspace, signed_in_user, who_may
+from feedback.webapp import allowed, current_role, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
 st.session_state.setdefault("adjudicated", None)
 st.title("Team")
 
-try:
-    overview = team_overview(ws)
-except FeedbackError as exc:
-    st.info(str(exc))
-    st.stop()
+overview = load_or_stop(lambda: team_overview(ws))
 
 
 def _figure(value: float | None) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
 
 from feedback import db, repository
 from feedback.alert_checks import check_alerts_after_ingest

@@ -28,11 +28,8 @@ from feedback.models import (
     Lease,
     ModelVersion,
     Prediction,
-    SeedLabel,
     Task,
 )
-
-LABELLED_ACTIONS = ("confirm", "correct")
 
 # An event counts unless it is an undo or an undo voided it (undo appends, never overwrites).
 ACTIVE_EVENT_SQL = ("{e}.action <> 'undo' AND NOT EXISTS "

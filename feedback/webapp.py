@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
 from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
-from feedback.exceptions import DatabaseBusyError, InputError
+from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob
 from feedback.workspace import Workspace, open_workspace
+
+T = TypeVar("T")
 
 
 def _setting(name: str) -> str | None:
@@ -66,6 +69,15 @@ def get_workspace() -> Workspace:
     except DatabaseBusyError as exc:
         st.error(f"The database {exc.path} is held by another process (PID {exc.pid}). "
                  "Reload this page once that command has finished.")
+        st.stop()
+
+
+def load_or_stop(load: Callable[[], T]) -> T:
+    """A page's first library call; a FeedbackError (no task yet, say) is shown as a note and the page stops."""
+    try:
+        return load()
+    except FeedbackError as exc:
+        st.info(str(exc))
         st.stop()
 
 

@@ -1,5 +1,4 @@
 import numpy as np
-import pandas as pd
 import pytest
 from modAL.uncertainty import entropy_sampling as modal_entropy
 from modAL.uncertainty import margin_sampling as modal_margin
