@@ -1,45 +1,30 @@
 """The ``ab`` commands in process with click's CliRunner, against a real store with a challenger v2."""
 
-import json
 
 import pytest
+from cli_results import failed, json_of, ok
 
 from feedback.cli import cli
 
 
-def _ok(result):
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def _failed(result, *fragments):
-    """An error: non-zero exit, the message on stderr, nothing on stdout, no traceback."""
-    assert result.exit_code != 0
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.stdout == ""
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
-    return result
-
-
 @pytest.mark.parametrize("name", sorted(cli.commands["ab"].commands))
 def test_every_ab_command_has_help_with_an_example(run, name):
-    result = _ok(run("ab", name, "--help"))
+    result = ok(run("ab", name, "--help"))
     assert "Example:" in result.stdout and f"python -m feedback ab {name}" in result.stdout
     assert "--home" in result.stdout
 
 
 def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_path):
-    started = json.loads(_ok(run("ab", "start", "--challenger", 2, "--share", 0.5, "--unit-col", "user",
-                                 "--by", "ana", "--home", home, "--json")).stdout)
+    started = json_of(run("ab", "start", "--challenger", 2, "--share", 0.5, "--unit-col", "user",
+                       "--by", "ana", "--home", home, "--json"))
     assert (started["challenger_version"], started["champion_version"], started["share"]) == (2, 1, 0.5)
     assert (started["unit_col"], started["started_by"], started["shadow"]) == ("user", "ana", False)
     frame = production_frame(80).assign(user=[f"u{i % 9}" for i in range(80)])
     frame.to_csv(tmp_path / "prod.csv", index=False)
-    ingested = json.loads(_ok(run("ingest", tmp_path / "prod.csv", "--home", home, "--json")).stdout)
+    ingested = json_of(run("ingest", tmp_path / "prod.csv", "--home", home, "--json"))
     assert ingested["experiment_id"] == started["id"] and 0 < ingested["n_challenger_arm"] < 80
 
-    status = json.loads(_ok(run("ab", "status", "--home", home, "--json")).stdout)
+    status = json_of(run("ab", "status", "--home", home, "--json"))
 
     assert {"experiment", "arms", "tests", "srm", "history", "recommendation"} <= set(status)
     arms = status["arms"]
@@ -50,22 +35,22 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
         assert figures["dispute_rate"]["n"] == figures["n_predictions"]
     assert status["srm"]["n_champion"] + status["srm"]["n_challenger"] == 9
     assert status["recommendation"]["action"] == "keep collecting"
-    text = _ok(run("ab", "status", "--home", home)).stdout
+    text = ok(run("ab", "status", "--home", home)).stdout
     assert f"Experiment {started['id']} (a/b, running)" in text and "Recommendation: keep collecting." in text
     assert "audit accuracy" in text and "dispute rate" in text and "n=" in text
 
-    _failed(run("ab", "start", "--challenger", 2, "--home", home), "Error:", "already running", "ab stop")
-    stopped = _ok(run("ab", "stop", "--reason", "done", "--by", "bo", "--home", home))
+    failed(run("ab", "start", "--challenger", 2, "--home", home), "Error:", "already running", "ab stop")
+    stopped = ok(run("ab", "stop", "--reason", "done", "--by", "bo", "--home", home))
     assert stopped.stdout.strip() == f"Experiment {started['id']} stopped."
-    status = json.loads(_ok(run("ab", "status", "--home", home, "--json")).stdout)
+    status = json_of(run("ab", "status", "--home", home, "--json"))
     assert not status["experiment"]["running"] and status["experiment"]["stopped_by"] == "bo"
-    _failed(run("ab", "stop", "--home", home), "Error:", "nothing to stop")
+    failed(run("ab", "stop", "--home", home), "Error:", "nothing to stop")
 
 
 def test_shadow_start_prints_what_it_did(run, home, challenger):
-    text = _ok(run("ab", "start", "--challenger", 2, "--shadow", "--home", home)).stdout
+    text = ok(run("ab", "start", "--challenger", 2, "--shadow", "--home", home)).stdout
     assert "in shadow (the champion serves everyone)" in text and "unit: the prediction id" in text
-    status = _ok(run("ab", "status", "--home", home)).stdout
+    status = ok(run("ab", "status", "--home", home)).stdout
     assert "(shadow, running)" in status and "Recommendation: keep collecting." in status
 
 
@@ -77,4 +62,4 @@ def test_shadow_start_prints_what_it_did(run, home, challenger):
     (("stop",), "nothing to stop"),
 ])
 def test_refusals_name_the_problem(run, home, challenger, args, expected):
-    _failed(run("ab", *args, "--home", home), "Error:", expected)
+    failed(run("ab", *args, "--home", home), "Error:", expected)

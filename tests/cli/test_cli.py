@@ -1,10 +1,9 @@
 """The command line, in process with click's CliRunner, against real stores in tmp folders."""
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
+from cli_results import failed, json_of, ok
 
 from feedback.cli import cli
 from feedback.workspace import open_workspace
@@ -26,38 +25,19 @@ def home_state(state):
     return read
 
 
-def _ok(result):
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result
-
-
-def _json(result):
-    return json.loads(_ok(result).stdout)
-
-
-def _failed(result, *fragments):
-    """An error: non-zero exit, the message on stderr (not stdout), no traceback."""
-    assert result.exit_code != 0
-    assert isinstance(result.exception, SystemExit), repr(result.exception)
-    assert result.stdout == ""
-    for fragment in fragments:
-        assert fragment in result.stderr
-    return result
-
-
 # --- help -------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("command", sorted(cli.commands.values(), key=lambda c: c.name), ids=lambda c: c.name)
 def test_every_command_has_help_with_an_example(run, command):
-    result = _ok(run(command.name, "--help"))
+    result = ok(run(command.name, "--help"))
     assert "Example:" in result.stdout
     assert f"python -m feedback {command.name}" in result.stdout or command.name == "demo"
     assert "--home" in result.stdout
 
 
 def test_group_help_lists_every_command(run):
-    result = _ok(run("--help"))
+    result = ok(run("--help"))
     for name in cli.commands:
         assert name in result.stdout
 
@@ -67,19 +47,19 @@ def test_group_help_lists_every_command(run):
 
 def test_init_and_ingest_print_json(run, tmp_path, seed_csv, write_production):
     home = tmp_path / "cli-home"
-    created = _json(run("init", "--home", home, "--data", seed_csv, "--label-col", "label", "--audit-share", "0.3",
+    created = json_of(run("init", "--home", home, "--data", seed_csv, "--label-col", "label", "--audit-share", "0.3",
                         "--image-shape", "8x8", "--json"))
     assert (created["n_seed"], created["champion_version"], len(created["labels"])) == (30, 1, 10)
 
-    ingested = _json(run("ingest", write_production(40), "--home", home, "--json"))
+    ingested = json_of(run("ingest", write_production(40), "--home", home, "--json"))
     assert (ingested["n_new"], ingested["model_version"]) == (40, 1)
     assert set(ingested) >= {"batch_id", "n_rows", "n_new", "n_skipped_existing", "n_audit", "model_version"}
 
 
 def test_queue_json_is_a_list_of_items_with_reasons(run, home, write_production):
-    _ok(run("ingest", write_production(40), "--home", home))
+    ok(run("ingest", write_production(40), "--home", home))
 
-    items = _json(run("queue", "--home", home, "--limit", "10", "--json"))
+    items = json_of(run("queue", "--home", home, "--limit", "10", "--json"))
 
     assert isinstance(items, list) and len(items) == 10
     for item in items:
@@ -89,50 +69,50 @@ def test_queue_json_is_a_list_of_items_with_reasons(run, home, write_production)
 
 
 def test_queue_text_output_and_empty_queue(run, home, write_production):
-    assert _ok(run("queue", "--home", home)).stdout.strip() == "The queue is empty."
-    _ok(run("ingest", write_production(10), "--home", home))
-    lines = _ok(run("queue", "--home", home, "--limit", "3")).stdout.strip().splitlines()
+    assert ok(run("queue", "--home", home)).stdout.strip() == "The queue is empty."
+    ok(run("ingest", write_production(10), "--home", home))
+    lines = ok(run("queue", "--home", home, "--limit", "3")).stdout.strip().splitlines()
     assert len(lines) == 3 and all(len(line.split("\t")) == 5 for line in lines)
 
 
 def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_production):
-    shown = _json(run("queue-policy", "--home", home, "--json"))
+    shown = json_of(run("queue-policy", "--home", home, "--json"))
     assert shown["uncertainty_measure"] == "margin" and shown["diversity"] > 0
 
-    changed = _json(run("queue-policy", "--home", home, "--uncertainty-measure", "entropy", "--diversity", "0",
+    changed = json_of(run("queue-policy", "--home", home, "--uncertainty-measure", "entropy", "--diversity", "0",
                         "--dispute", "0", "--json"))
     assert (changed["uncertainty_measure"], changed["diversity"], changed["dispute"]) == ("entropy", 0.0, 0.0)
-    _ok(run("ingest", write_production(40), "--home", home))
-    items = _json(run("queue", "--home", home, "--limit", "5", "--audit-share", "0", "--json"))
+    ok(run("ingest", write_production(40), "--home", home))
+    items = json_of(run("queue", "--home", home, "--limit", "5", "--audit-share", "0", "--json"))
     assert all(item["reasons"][0].startswith("entropy ") for item in items)
     entropies = [item["priority"] for item in items]
     assert entropies == sorted(entropies, reverse=True)
 
     refused = run("queue-policy", "--home", home, "--suspect-label", "-2")
     assert refused.exit_code == 1 and "suspect_label must be a number from 0 to 10" in refused.stderr
-    assert _json(run("queue-policy", "--home", home, "--json"))["suspect_label"] == 1.0
+    assert json_of(run("queue-policy", "--home", home, "--json"))["suspect_label"] == 1.0
 
 
 def test_suspects_reports_too_few_labels_then_flags_contradicted_ones(run, home, digits_frame, tmp_path):
     first = run("suspects", "--home", home, "--json")
-    assert "Too few labels" in _json(first)["reason"]
+    assert "Too few labels" in json_of(first)["reason"]
     rows = digits_frame.iloc[400:520]
     rows.drop(columns="label").to_csv(tmp_path / "p.csv", index=False)
     labels = rows["label"].astype(str).to_numpy(dtype=object).copy()
     labels[:6] = [str((int(v) + 3) % 10) for v in labels[:6]]
     pd.DataFrame({"id": rows["id"], "label": labels}).to_csv(tmp_path / "l.csv", index=False)
-    _ok(run("ingest", tmp_path / "p.csv", "--home", home))
-    _ok(run("import-labels", tmp_path / "l.csv", "--home", home, "--annotator", "ana"))
+    ok(run("ingest", tmp_path / "p.csv", "--home", home))
+    ok(run("import-labels", tmp_path / "l.csv", "--home", home, "--annotator", "ana"))
 
-    report = _json(run("suspects", "--home", home, "--json"))
+    report = json_of(run("suspects", "--home", home, "--json"))
 
     assert report["n_suspect"] >= 3 and report["folds"] == 5
-    queue = _json(run("queue", "--home", home, "--limit", "3", "--json"))
+    queue = json_of(run("queue", "--home", home, "--limit", "3", "--json"))
     assert any(reason.startswith("suspect label") for reason in queue[0]["reasons"])
 
 
 def test_retrain_json_has_the_contract_keys(run, home):
-    result = _json(run("retrain", "--home", home, "--json"))
+    result = json_of(run("retrain", "--home", home, "--json"))
     assert RETRAIN_KEYS <= set(result)
     assert set(result["champion"]) == {"version", "metrics"} and set(result["challenger"]) == {"version", "metrics"}
     assert result["champion"]["version"] == 1
@@ -141,17 +121,17 @@ def test_retrain_json_has_the_contract_keys(run, home):
 
 
 def test_status_json(run, home, write_production):
-    _ok(run("ingest", write_production(20), "--home", home))
-    status = _json(run("status", "--home", home, "--json"))
+    ok(run("ingest", write_production(20), "--home", home))
+    status = json_of(run("status", "--home", home, "--json"))
     assert {"predictions", "label_events", "champion", "challenger"} <= set(status)
     assert (status["predictions"], status["label_events"], status["challenger"]) == (20, 0, None)
     assert status["champion"]["version"] == 1
-    text = _ok(run("status", "--home", home)).stdout
+    text = ok(run("status", "--home", home)).stdout
     assert "20 predictions, 0 label events, champion v1, challenger none" in text
 
 
 def test_label_json(run, ingested, home):
-    event = _json(run("label", "d-0100", "--action", "skip", "--annotator", "ana", "--home", home, "--json"))
+    event = json_of(run("label", "d-0100", "--action", "skip", "--annotator", "ana", "--home", home, "--json"))
     assert (event["external_id"], event["action"], event["annotator"], event["label"]) == ("d-0100", "skip", "ana",
                                                                                            None)
 
@@ -160,7 +140,7 @@ def test_label_json(run, ingested, home):
 
 
 def test_command_on_a_store_without_task_says_how_to_start(run, tmp_path):
-    _failed(run("status", "--home", tmp_path / "nothing-here"), "Error:", "has no task yet",
+    failed(run("status", "--home", tmp_path / "nothing-here"), "Error:", "has no task yet",
             "python -m feedback init")
 
 
@@ -213,7 +193,7 @@ def test_refused_ingest_prints_the_reason_only(run, home, home_state, production
     frame.loc[2, "id"] = frame.loc[0, "id"]
     frame.to_csv(tmp_path / "dup.csv", index=False)
     before = home_state(home)
-    _failed(run("ingest", tmp_path / "dup.csv", "--home", home), "Error: dup.csv: ids repeat on lines 2, 4")
+    failed(run("ingest", tmp_path / "dup.csv", "--home", home), "Error: dup.csv: ids repeat on lines 2, 4")
     assert home_state(home) == before
 
 
@@ -226,7 +206,7 @@ def test_tampered_model_file_is_a_clear_cli_error(run, home, home_state, write_p
 
     result = run(*args, "--home", home)
 
-    _failed(result, "Error:", "does not match its recorded sha256")
+    failed(result, "Error:", "does not match its recorded sha256")
     assert home_state(home) == before
 
 
@@ -243,39 +223,39 @@ def test_full_script_on_a_labelled_csv(run, tmp_path, digits_frame, home_state):
     production[["id", "label"]].to_csv(tmp_path / "truth.csv", index=False)
     home = tmp_path / "store"
 
-    _ok(run("init", "--home", home, "--data", tmp_path / "seed.csv", "--label-col", "label", "--audit-share", "0.3"))
-    ingested = _json(run("ingest", tmp_path / "production.csv", "--home", home, "--json"))
+    ok(run("init", "--home", home, "--data", tmp_path / "seed.csv", "--label-col", "label", "--audit-share", "0.3"))
+    ingested = json_of(run("ingest", tmp_path / "production.csv", "--home", home, "--json"))
     assert ingested["n_new"] == 600
-    queue = _json(run("queue", "--home", home, "--limit", "5", "--json"))
+    queue = json_of(run("queue", "--home", home, "--limit", "5", "--json"))
     assert len(queue) == 5
-    assert _json(run("import-labels", tmp_path / "truth.csv", "--annotator", "oracle", "--home", home,
+    assert json_of(run("import-labels", tmp_path / "truth.csv", "--annotator", "oracle", "--home", home,
                      "--json")) == {"label_events": 600}
-    assert _json(run("queue", "--home", home, "--json")) == []  # everything is labelled now
+    assert json_of(run("queue", "--home", home, "--json")) == []  # everything is labelled now
 
-    retrained = _json(run("retrain", "--home", home, "--json"))
+    retrained = json_of(run("retrain", "--home", home, "--json"))
     assert RETRAIN_KEYS <= set(retrained)
     assert retrained["decision"] == "promote"
     assert retrained["challenger"]["metrics"]["accuracy"] > retrained["champion"]["metrics"]["accuracy"]
     assert retrained["n_eval"] == ingested["n_audit"]
 
-    promoted = _ok(run("promote", retrained["challenger"]["version"], "--reason", "gate says promote", "--by", "ana",
+    promoted = ok(run("promote", retrained["challenger"]["version"], "--reason", "gate says promote", "--by", "ana",
                        "--home", home))
     assert "Version 2 is champion (was 1)" in promoted.stdout
-    status = _json(run("status", "--home", home, "--json"))
+    status = json_of(run("status", "--home", home, "--json"))
     assert status["champion"]["version"] == 2 and status["label_events"] == 600
 
-    _ok(run("predict", tmp_path / "production.csv", "--out", tmp_path / "scored.csv", "--home", home))
+    ok(run("predict", tmp_path / "production.csv", "--out", tmp_path / "scored.csv", "--home", home))
     scored = pd.read_csv(tmp_path / "scored.csv", dtype={"id": str, "predicted": str})
     proba = scored[[f"proba_{d}" for d in range(10)]].to_numpy()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
     assert list(scored["id"]) == list(production["id"])
     assert (scored["predicted"] == production["label"].astype(str).to_numpy()).mean() > 0.9
 
-    _ok(run("export", "--format", "parquet", "--out", tmp_path / "labels.parquet", "--home", home))
+    ok(run("export", "--format", "parquet", "--out", tmp_path / "labels.parquet", "--home", home))
     exported = pd.read_parquet(tmp_path / "labels.parquet")
     assert len(exported) == 600
     assert set(exported["annotator"]) == {"oracle"} and set(exported["serving_model_version"]) == {1}
 
-    rolled = _ok(run("rollback", "--reason", "just checking", "--home", home))
+    rolled = ok(run("rollback", "--reason", "just checking", "--home", home))
     assert "version 1 is champion again (was 2)" in rolled.stdout
     assert home_state(home)["aliases"] == {1: "champion", 2: "archived"}
