@@ -62,47 +62,33 @@ def _items(frame: pd.DataFrame, reason) -> list[ReviewItem]:
     ]
 
 
-def _uncertainty_reason(measure: str, r, n_classes: int) -> str:
-    if measure == "margin":
-        return f"low margin {r.margin:.2f} between the top two classes"
-    if measure == "entropy":
-        return f"entropy {r.entropy / np.log(n_classes):.0%} of the maximum"
-    return f"top class only {r.confidence:.0%} likely"
+def _signal_reason(name: str, r, measure: str, n_classes: int) -> str:
+    """Why signal ``name`` is up for candidate row ``r``."""
+    if name == "uncertainty":
+        if measure == "margin":
+            return f"low margin {r.margin:.2f} between the top two classes"
+        if measure == "entropy":
+            return f"entropy {r.entropy / np.log(n_classes):.0%} of the maximum"
+        return f"top class only {r.confidence:.0%} likely"
+    if name == "dispute":
+        return f"disputed by an end user ({r.n_disputes}x)"
+    if name == "challenger_disagreement":
+        return f"the challenger predicts {r.challenger_predicted}"
+    if name == "expert_disagreement":
+        return "experts' labels tie and no lead has adjudicated"
+    return (f"suspect label: given {r.given_label}, but a cross-validated model gives it only "
+            f"{r.self_confidence:.0%} and suggests {r.suggested_label}")
 
 
-def _uncertainty(measure: str, r, n_classes: int) -> float:
-    """The policy's uncertainty in [0, 1] (the SQL in repository.ranked_unlabelled, for one row)."""
-    if measure == "margin":
-        return 1 - r.margin
-    if measure == "entropy":
-        return r.entropy / np.log(n_classes)
-    return (1 - r.confidence) * n_classes / (n_classes - 1)
-
-
-def _ranked_item(r, policy: QueuePolicy, n_classes: int) -> ReviewItem:
-    """A queue item with its priority: the weighted signals, each shown with what it added."""
-    w = policy.weights()
-    uncertainty = float(r.uncertainty) if hasattr(r, "uncertainty") else _uncertainty(
-        policy.uncertainty_measure, r, n_classes)
-    disputed = r.n_disputes > 0
-    disagrees = isinstance(r.challenger_predicted, str) and r.challenger_predicted != r.predicted
-    conflict = bool(getattr(r, "expert_conflict", False))
-    suspect = isinstance(getattr(r, "given_label", None), str)
-    parts = [
-        (w["uncertainty"] * uncertainty, _uncertainty_reason(policy.uncertainty_measure, r, n_classes)),
-        (w["dispute"] * disputed, f"disputed by an end user ({r.n_disputes}x)"),
-        (w["challenger_disagreement"] * disagrees, f"the challenger predicts {r.challenger_predicted}"),
-        (w["expert_disagreement"] * conflict, "experts' labels tie and no lead has adjudicated"),
-        (w["suspect_label"] * (1 - r.self_confidence) if suspect else 0.0,
-         f"suspect label: given {r.given_label}, but a cross-validated model gives it only "
-         f"{r.self_confidence:.0%} and suggests {r.suggested_label}" if suspect else ""),
-    ]
-    reasons = [f"{text} (+{value:.2f})" for value, text in parts if value > 0]
+def _ranked_item(r, measure: str, n_classes: int, *, relook: bool = False) -> ReviewItem:
+    """A queue item with its priority (computed in SQL) and a reason for each signal that added to it."""
+    reasons = [f"{_signal_reason(name, r, measure, n_classes)} (+{value:.2f})"
+               for name in repository.QUEUE_SIGNALS if (value := float(getattr(r, f"added_{name}"))) > 0]
     if r.is_audit:
         reasons.append("random audit item")
     return ReviewItem(id=r.external_id, predicted=r.predicted, confidence=float(r.confidence),
                       margin=float(r.margin), is_audit=bool(r.is_audit), reasons=reasons,
-                      priority=float(sum(value for value, _ in parts)), relook=conflict or suspect)
+                      priority=float(r.priority), relook=relook)
 
 
 def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int, **who) -> list[ReviewItem]:
@@ -116,10 +102,10 @@ def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int
         if len(events):
             gold = gold_labels(events)
             conflicts = gold.index[gold["source"] == "conflict"].astype(str).tolist()
-    frame = repository.relook_candidates(ws.engine, conflicts, limit, **who)
-    if w["suspect_label"] <= 0:
-        frame = frame[frame["expert_conflict"]]
-    return [_ranked_item(r, policy, n_classes) for r in frame.itertuples(index=False)]
+    frame = repository.relook_candidates(ws.engine, conflicts, limit, w, policy.uncertainty_measure, n_classes,
+                                         **who)
+    return [_ranked_item(r, policy.uncertainty_measure, n_classes, relook=True)
+            for r in frame.itertuples(index=False)]
 
 
 def _spread(ws: Workspace, task, items: list[ReviewItem], limit: int, weight: float) -> list[ReviewItem]:
@@ -202,7 +188,7 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | N
     n_classes = len(task.labels)
     who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
     shortlist = 3 * limit if policy.diversity > 0 else limit
-    ranked = [_ranked_item(r, policy, n_classes) for r in repository.ranked_unlabelled(
+    ranked = [_ranked_item(r, policy.uncertainty_measure, n_classes) for r in repository.ranked_unlabelled(
         ws.engine, shortlist, policy.weights(), policy.uncertainty_measure, n_classes, **who).itertuples(index=False)]
     relook = _relook_items(ws, policy, n_classes, shortlist, **who)
     primary = _spread(ws, task, ranked + relook, limit, policy.diversity)

@@ -188,7 +188,7 @@ _LEASE_FREE_TO = """
         < coalesce((SELECT CASE WHEN bool_or(o.overlap) THEN 2 ELSE 1 END FROM lease o
                     WHERE o.external_id = p.external_id), 1)"""
 _AVAILABLE_TO = f"{_NOT_ANSWERED_BY} AND {_LEASE_FREE_TO}"
-# Each signal of the queue policy in [0, 1], over prediction p left-joined to its disputes d.
+# The queue policy's uncertainty measures, each in [0, 1], on prediction p.
 _UNCERTAINTY_SQL = {
     "margin": "1 - p.margin",
     "entropy": "p.entropy / ln({k})",
@@ -196,7 +196,27 @@ _UNCERTAINTY_SQL = {
 }
 _DISPUTES_SQL = """SELECT external_id, count(*) AS n_disputes, max(received_at) AS disputed_at
                    FROM feedbacksignal WHERE signal = 'disputed' GROUP BY external_id"""
-_CHALLENGER_DISAGREES_SQL = "coalesce(p.challenger_predicted <> p.predicted, false)"
+QUEUE_SIGNALS = ("uncertainty", "dispute", "challenger_disagreement", "expert_disagreement", "suspect_label")
+
+
+def _priority_sql(weights: dict[str, float], uncertainty_measure: str, n_classes: int, *,
+                  expert_conflict: str = "FALSE", self_confidence: str = "NULL") -> str:
+    """Select-list of the queue priority over prediction p and its disputes d.
+
+    Gives ``uncertainty``, what each signal adds (``added_<signal>``: its weight times
+    its value in [0, 1]) and their sum, ``priority``. The one place the blend is computed.
+    """
+    uncertainty = _UNCERTAINTY_SQL[uncertainty_measure].format(k=max(int(n_classes), 2))
+    values = {
+        "uncertainty": uncertainty,
+        "dispute": "(d.n_disputes IS NOT NULL)::DOUBLE",
+        "challenger_disagreement": "coalesce(p.challenger_predicted <> p.predicted, false)::DOUBLE",
+        "expert_disagreement": f"({expert_conflict})::DOUBLE",
+        "suspect_label": f"coalesce(1 - ({self_confidence}), 0)",
+    }
+    added = {name: f"{float(weights[name])!r} * ({value})" for name, value in values.items()}
+    return ", ".join([f"{uncertainty} AS uncertainty", *(f"{sql} AS added_{name}" for name, sql in added.items()),
+                      " + ".join(added.values()) + " AS priority"])
 
 
 def _candidates(engine: Engine, sql: str, limit: int, annotator: str | None, now: datetime | None) -> pd.DataFrame:
@@ -218,19 +238,16 @@ def ranked_unlabelled(engine: Engine, limit: int, weights: dict[str, float], unc
     Returns
     -------
     DataFrame
-        The candidate columns plus uncertainty, n_disputes, disputed_at,
-        challenger_predicted, challenger_disagrees and priority, highest first
-        (ties: most recent dispute, then id).
+        The candidate columns plus n_disputes, disputed_at, challenger_predicted,
+        uncertainty, ``added_<signal>`` for each of ``QUEUE_SIGNALS`` and priority,
+        highest first (ties: most recent dispute, then id).
     """
-    uncertainty = _UNCERTAINTY_SQL[uncertainty_measure].format(k=max(int(n_classes), 2))
-    w = {name: float(value) for name, value in weights.items()}
-    columns = ("external_id, predicted, confidence, margin, entropy, is_audit, received_at, uncertainty, "
-               "n_disputes, disputed_at, challenger_predicted, challenger_disagrees, priority")
+    added = ", ".join(f"added_{name}" for name in QUEUE_SIGNALS)
+    columns = ("external_id, predicted, confidence, margin, entropy, is_audit, received_at, n_disputes, "
+               f"disputed_at, challenger_predicted, uncertainty, {added}, priority")
     scored = f"""
-        SELECT p.*, {uncertainty} AS uncertainty, coalesce(d.n_disputes, 0) AS n_disputes, d.disputed_at,
-               {_CHALLENGER_DISAGREES_SQL} AS challenger_disagrees,
-               {w["uncertainty"]!r} * ({uncertainty}) + {w["dispute"]!r} * (d.n_disputes IS NOT NULL)::DOUBLE
-               + {w["challenger_disagreement"]!r} * ({_CHALLENGER_DISAGREES_SQL})::DOUBLE AS priority
+        SELECT p.*, coalesce(d.n_disputes, 0) AS n_disputes, d.disputed_at,
+               {_priority_sql(weights, uncertainty_measure, n_classes)}
         FROM prediction p LEFT JOIN ({_DISPUTES_SQL}) d USING (external_id)
         WHERE NOT p.is_audit OR d.n_disputes IS NOT NULL"""
     order = "priority DESC, disputed_at DESC NULLS LAST, external_id"
@@ -259,31 +276,34 @@ def _first_eligible(engine: Engine, scored: str, columns: str, order: str, limit
                ORDER BY {order} LIMIT {{limit}}"""
 
 
-def relook_candidates(engine: Engine, conflict_ids: list[str], limit: int, annotator: str | None = None,
+def relook_candidates(engine: Engine, conflict_ids: list[str], limit: int, weights: dict[str, float],
+                      uncertainty_measure: str, n_classes: int, annotator: str | None = None,
                       now: datetime | None = None) -> pd.DataFrame:
-    """Labelled items that want another look: expert ties and suspect gold labels.
+    """Labelled items that want another look, by priority: expert ties and suspect gold labels.
 
     ``conflict_ids`` are the items whose experts' labels tie (from
     :func:`feedback.gold.gold_labels`); they go to experts who have not labelled
     them. A suspect label is open until someone answers the item after the
     check that flagged it; it goes to anyone who has not answered it since,
-    its first labeller included.
+    its first labeller included. Suspect labels are left out while their weight is 0.
 
     Returns
     -------
     DataFrame
-        The candidate columns plus challenger_predicted, n_disputes, expert_conflict,
-        given_label, suggested_label and self_confidence (NaN when not suspect).
+        The columns of :func:`ranked_unlabelled` (but disputed_at) plus given_label,
+        suggested_label and self_confidence (None when not suspect), highest priority first.
     """
     answered_since_check = f"""EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id
         AND l.created_at > s.computed_at AND {ACTIVE_EVENT_SQL.format(e='l')}
         AND (l.action <> 'skip' OR l.annotator = $1))"""
     # Without an annotator $1 and $2 are NULL: no one's answers or leases exclude anything.
     conflict_ok = f"(list_contains($4::VARCHAR[], p.external_id) AND {_NOT_ANSWERED_BY})"
-    suspect_ok = f"(s.external_id IS NOT NULL AND NOT {answered_since_check})"
+    suspect_ok = (f"(s.external_id IS NOT NULL AND NOT {answered_since_check})" if weights["suspect_label"] > 0
+                  else "FALSE")
+    priority = _priority_sql(weights, uncertainty_measure, n_classes, expert_conflict=conflict_ok,
+                             self_confidence=f"CASE WHEN {suspect_ok} THEN s.self_confidence END")
     sql = f"""
-        SELECT {_CANDIDATE_COLS}, p.challenger_predicted, coalesce(d.n_disputes, 0) AS n_disputes,
-               {conflict_ok} AS expert_conflict,
+        SELECT {_CANDIDATE_COLS}, coalesce(d.n_disputes, 0) AS n_disputes, p.challenger_predicted, {priority},
                CASE WHEN {suspect_ok} THEN s.given_label END AS given_label,
                CASE WHEN {suspect_ok} THEN s.suggested_label END AS suggested_label,
                CASE WHEN {suspect_ok} THEN s.self_confidence END AS self_confidence
@@ -291,7 +311,7 @@ def relook_candidates(engine: Engine, conflict_ids: list[str], limit: int, annot
              LEFT JOIN ({_DISPUTES_SQL}) d USING (external_id)
         WHERE (list_contains($4::VARCHAR[], p.external_id) OR s.external_id IS NOT NULL)
           AND ({conflict_ok} OR {suspect_ok}) AND {_LEASE_FREE_TO}
-        ORDER BY self_confidence NULLS LAST, p.external_id LIMIT $3"""
+        ORDER BY priority DESC, p.external_id LIMIT $3"""
     return db.read_frame(engine, sql, [annotator, now, limit, list(conflict_ids)])
 
 

@@ -184,3 +184,18 @@ def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_fram
     assert sum(item.id.startswith("copy-") for item in plain) == 10
     assert sum(item.id.startswith("copy-") for item in spread) <= 2
     assert any("unlike the items above it" in reason for item in spread for reason in item.reasons)
+
+
+def test_relook_items_are_ranked_by_priority_so_many_suspects_do_not_crowd_out_a_tie(ws, digits_frame, tmp_path):
+    flipped = _label_with_flips(ws, digits_frame, tmp_path)
+    assert find_suspect_labels(ws)["n_suspect"] > 3
+    tie = next(i for i in digits_frame["id"].iloc[PRODUCTION_START + 300: PRODUCTION_START + 500] if i not in flipped)
+    record_label(ws, tie, "0" if digits_frame.set_index("id").loc[tie, "label"] != 0 else "1", annotator="ben")
+    policy = only(expert_disagreement=1.5, suspect_label=1.0)
+
+    page = build_review_queue(ws, 3, audit_share=0.0, annotator="carol", policy=policy)
+
+    assert page[0].id == tie and page[0].priority == pytest.approx(1.5)
+    assert all(item.reasons[0].startswith("suspect label") for item in page[1:])
+    ties_only = build_review_queue(ws, 3, audit_share=0.0, annotator="carol", policy=only(expert_disagreement=1.5))
+    assert [item.id for item in ties_only] == [tie]
