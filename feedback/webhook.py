@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import http.client
 import json
+import logging
 import threading
 import time
 import urllib.error
@@ -23,6 +24,7 @@ from feedback.models import utcnow
 
 __all__ = ["post_json", "send_in_background", "wait_for_deliveries"]
 
+_log = logging.getLogger(__name__)
 _RETRY_STATUS = frozenset({408, 425, 429})  # plus every 5xx
 _IN_FLIGHT: dict[threading.Thread, float] = {}  # thread -> latest time it can still be working
 _IN_FLIGHT_LOCK = threading.Lock()
@@ -94,7 +96,7 @@ def send_in_background(url: str, payloads: list[Any], on_outcome: Callable[[Any,
                 try:
                     on_outcome(payload, outcome)
                 except Exception:  # noqa: BLE001 - recording is best effort; the delivery happened
-                    pass
+                    _log.exception("webhook %s: delivered, but recording the outcome failed", url)
         finally:
             with _IN_FLIGHT_LOCK:
                 _IN_FLIGHT.pop(threading.current_thread(), None)
