@@ -16,6 +16,7 @@ from pathlib import Path
 
 from feedback.exceptions import FeedbackError, InputError
 from feedback.files import READERS
+from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.models import utcnow
 from feedback.workspace import Workspace
 
@@ -52,8 +53,6 @@ def pending_files(ws: Workspace) -> list[tuple[str, Path]]:
 
 def process_inbox(ws: Workspace) -> list[dict]:
     """Ingest every pending inbox file; return one outcome per file."""
-    from feedback.ingest import ingest_feedback, ingest_predictions
-
     outcomes = []
     for kind, path in pending_files(ws):
         try:

@@ -15,10 +15,17 @@ from typing import TypeVar
 
 import streamlit as st
 
+# Everything the worker threads (inbox watcher, retrain, trigger scheduler) run is imported here, in the
+# importing thread: a first import of scikit-learn in two threads at once can fail with "partially
+# initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
 from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
+from feedback.db import create_db_and_tables, ensure_available
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob
+from feedback.retraining import retrain
+from feedback.suspects import find_suspect_labels
+from feedback.triggers import RetrainScheduler, load_policy
 from feedback.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -35,8 +42,6 @@ def _setting(name: str) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _workspace(home: str | None, url: str | None) -> Workspace:
-    from feedback.db import create_db_and_tables, ensure_available
-
     ws = open_workspace(home, url)
     ensure_available(ws.engine)
     create_db_and_tables(ws.engine)
@@ -120,10 +125,6 @@ def start_retrain(actor: str) -> bool:
 
     Shared by the Retrain button and the trigger scheduler. Returns whether a retrain was started.
     """
-    from feedback.retraining import retrain
-    from feedback.suspects import find_suspect_labels
-    from feedback.triggers import load_policy
-
     ws = get_workspace_quietly()
     policy = load_policy(ws)
 
@@ -142,8 +143,6 @@ def get_workspace_quietly() -> Workspace:
 
 @st.cache_resource(show_spinner=False)
 def _retrain_scheduler(home: str | None, url: str | None):
-    from feedback.triggers import RetrainScheduler
-
     interval = float(_setting("FEEDBACK_TRIGGER_INTERVAL") or 30.0)
     scheduler = RetrainScheduler(_workspace(home, url), lambda reason: start_retrain(f"trigger: {reason}"),
                                  interval=interval)

@@ -23,6 +23,7 @@ FEATURES = [f"px_{i}" for i in range(64)]
 LABELS = [str(i) for i in range(10)]
 N_SEED = 30
 AUDIT_SHARE = 0.3
+AUDIT_SALT = "c0ffee00c0ffee00"  # the same audit slice on every run, so no test depends on the draw
 PRODUCTION_START = 100  # digits rows before this index are never production rows
 
 
@@ -107,7 +108,7 @@ def template_home(tmp_path_factory, write_seed) -> Path:
     seed = write_seed(folder / "seed.csv")
     ws = open_workspace(home=folder / "home")
     try:
-        init_task(ws, seed, "label", audit_share=AUDIT_SHARE, image_shape=(8, 8))
+        init_task(ws, seed, "label", audit_share=AUDIT_SHARE, image_shape=(8, 8), audit_salt=AUDIT_SALT)
     finally:
         ws.close()
     return folder / "home"

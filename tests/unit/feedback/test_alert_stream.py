@@ -18,14 +18,13 @@ raised an accuracy band alert before k, when the band rested on its minimum of
 3 past windows.
 """
 
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
-from feedback import repository, tasks
+from feedback import repository
 from feedback.alert_checks import check_alerts
 from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
@@ -50,9 +49,7 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
     seed_frame.to_csv(folder / "seed.csv", index=False)
     ws = open_workspace(folder / "home")
     try:
-        with pytest.MonkeyPatch.context() as patch:  # init draws the audit slice's salt at random: fix it
-            patch.setattr(tasks, "secrets", SimpleNamespace(token_hex=lambda n: audit_salt))
-            init_task(ws, folder / "seed.csv", "label", audit_share=0.3)
+        init_task(ws, folder / "seed.csv", "label", audit_share=0.3, audit_salt=audit_salt)
         if policy is not None:
             save_alert_policy(ws, policy)
         batches, true_accuracy = [], []
