@@ -21,12 +21,13 @@ from feedback import repository
 from feedback.alert_policy import AlertPolicy, load_alert_policy
 from feedback.alert_rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts import alert_to_dict
+from feedback.jobs import PeriodicCheck
 from feedback.models import Alert
 from feedback.monitoring import monitor_windows
 from feedback.webhook import send_in_background
 from feedback.workspace import Workspace
 
-__all__ = ["check_alerts", "check_alerts_after_ingest", "evaluate_windows"]
+__all__ = ["LabelAlertWatcher", "check_alerts", "check_alerts_after_write", "evaluate_windows"]
 
 _log = logging.getLogger(__name__)
 _CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
@@ -65,16 +66,41 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
     return new
 
 
-def check_alerts_after_ingest(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
-    """:func:`check_alerts`, except that it never raises: the ingest it follows is already stored.
+def check_alerts_after_write(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
+    """:func:`check_alerts`, except that it never raises: the ingest or import it follows is already stored.
 
-    A failure is logged and gives no alerts; the next ingest checks again.
+    A failure is logged and gives no alerts; the next write checks again.
     """
     try:
         return check_alerts(ws, drift=drift)
-    except Exception:  # noqa: BLE001 - an alert check must never fail an ingest that was written
-        _log.warning("Checking alerts after an ingest failed; the ingest itself is stored.", exc_info=True)
+    except Exception:  # noqa: BLE001 - an alert check must never fail a write that was committed
+        _log.warning("Checking alerts after a write failed; the write itself is stored.", exc_info=True)
         return []
+
+
+class LabelAlertWatcher(PeriodicCheck):
+    """In the app process: check the alerts again once label events arrived since the last look.
+
+    Experts label audit items one at a time in the browser; running the whole
+    check on each keypress would cost the card its speed, so this thread looks
+    every ``interval`` seconds at the newest label event and checks (without
+    drift: no input changed) only when it moved. An accuracy alert thus waits
+    at most one interval after the label that tips it, not for the next ingest.
+    """
+
+    def __init__(self, ws: Workspace, interval: float = 30.0):
+        super().__init__("label-alerts", interval)
+        self.ws = ws
+        self.checked_through: int | None = None  # the newest label event id the last check saw
+
+    def check(self) -> list[dict[str, Any]]:
+        """Check the alerts if the newest label event moved; return the alerts stored."""
+        newest = repository.newest_label_event_id(self.ws.engine)
+        if newest is None or newest == self.checked_through:
+            return []
+        alerts = check_alerts(self.ws, drift=False)
+        self.checked_through = newest
+        return alerts
 
 
 def evaluate_windows(windows: list[dict], policy: AlertPolicy) -> list[tuple[dict, AlertDecision]]:

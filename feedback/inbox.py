@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 import uuid
 from pathlib import Path
 
 from feedback.exceptions import FeedbackError, InputError
 from feedback.files import READERS
 from feedback.ingest import ingest_feedback, ingest_predictions
+from feedback.jobs import PeriodicCheck
 from feedback.models import utcnow
 from feedback.workspace import Workspace
 
@@ -71,24 +71,17 @@ def process_inbox(ws: Workspace) -> list[dict]:
     return outcomes
 
 
-class InboxWatcher(threading.Thread):
+class InboxWatcher(PeriodicCheck):
     """A daemon thread that processes the inbox every ``interval`` seconds until stopped."""
 
     def __init__(self, ws: Workspace, interval: float = 2.0):
-        super().__init__(daemon=True, name="feedback-inbox")
+        super().__init__("inbox", interval)
         self.ws = ws
-        self.interval = interval
-        self.stopped = threading.Event()
         self.last_outcomes: list[dict] = []
 
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                outcomes = process_inbox(self.ws)
-            except Exception as exc:  # noqa: BLE001 - the watcher must outlive one bad poll
-                outcomes = [{"ok": False, "error": f"{type(exc).__name__}: {exc}"}]
-            if outcomes:
-                self.last_outcomes = outcomes
-
-    def stop(self) -> None:
-        self.stopped.set()
+    def check(self) -> list[dict]:
+        """Ingest what is pending; keep the outcomes when there were any."""
+        outcomes = process_inbox(self.ws)
+        if outcomes:
+            self.last_outcomes = outcomes
+        return outcomes

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from feedback import db, repository
-from feedback.alert_checks import check_alerts_after_ingest
+from feedback.alert_checks import check_alerts_after_write
 from feedback.ab import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
@@ -122,7 +122,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
     with db.native_transaction(ws.engine) as raw:
         repository.insert_predictions(raw, batch, predictions, inputs)
-    check_alerts_after_ingest(ws)
+    check_alerts_after_write(ws)
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 
 
@@ -183,5 +183,5 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     rows = rows.assign(received_at=utcnow())
     with db.native_transaction(ws.engine) as raw:
         stored = repository.insert_feedback_signals(raw, rows)
-    check_alerts_after_ingest(ws, drift=False)
+    check_alerts_after_write(ws, drift=False)
     return stored

@@ -8,6 +8,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from feedback import db, repository
+from feedback.alert_checks import check_alerts_after_write
 from feedback.auth import can
 from feedback.exceptions import InputError
 from feedback.files import read_table
@@ -184,6 +185,7 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     -------
     int
         Events stored. Every row is checked first; one bad row refuses the file.
+        The alert rules run afterwards (without drift), as after an ingest.
     """
     task = load_task(ws)
     if not annotator or not annotator.strip():
@@ -231,4 +233,6 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         "batch_id": shown["batch_id"].astype(str).to_numpy(),
     })
     with db.native_transaction(ws.engine) as raw:
-        return repository.insert_label_events(raw, events)
+        stored = repository.insert_label_events(raw, events)
+    check_alerts_after_write(ws, drift=False)  # audit labels may tip an accuracy alert
+    return stored

@@ -726,6 +726,12 @@ def monitoring_inputs(engine: Engine, window: str, window_ids: list[str], max_ro
     )
 
 
+def newest_label_event_id(engine: Engine) -> int | None:
+    """Id of the newest label event (None before the first): it moves with every answer, undo or adjudication."""
+    with Session(engine) as session:
+        return session.exec(select(func.max(LabelEvent.id))).one()
+
+
 def insert_alerts(engine: Engine, alerts: list[Alert]) -> list[Alert]:
     """Store new alerts in one transaction and return them with their ids."""
     with Session(engine, expire_on_commit=False) as session:

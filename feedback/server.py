@@ -19,9 +19,10 @@ APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Open the store and start the inbox watcher and the retrain triggers at server start."""
+    """Open the store and start the inbox watcher, the label alert check and the retrain triggers at server start."""
     try:
         webapp.inbox_watcher()
+        webapp.label_alert_watcher()
         webapp.retrain_scheduler()
     except DatabaseBusyError as exc:
         # Another process has the file; each page visit tries again.

@@ -8,7 +8,6 @@ same background retrain the Retrain button starts.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +18,7 @@ from active_learning.comparison import GatePolicy
 
 from feedback import repository, snapshots
 from feedback.exceptions import InputError
+from feedback.jobs import PeriodicCheck
 from feedback.models import utcnow
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
@@ -105,7 +105,7 @@ def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
     return None
 
 
-class RetrainScheduler(threading.Thread):
+class RetrainScheduler(PeriodicCheck):
     """Checks the policy every ``interval`` seconds and calls ``start_retrain(reason)`` when one is due.
 
     ``start_retrain`` returns False when a retrain is already running, so a
@@ -113,13 +113,10 @@ class RetrainScheduler(threading.Thread):
     """
 
     def __init__(self, ws: Workspace, start_retrain: Callable[[str], bool], interval: float = 30.0):
-        super().__init__(daemon=True, name="feedback-retrain-scheduler")
+        super().__init__("retrain-scheduler", interval)
         self.ws = ws
         self.start_retrain = start_retrain
-        self.interval = interval
-        self.stopped = threading.Event()
         self.last_reason: str | None = None
-        self.last_error: str | None = None
 
     def check(self) -> str | None:
         """One check: start a retrain if due; return the reason when one was started."""
@@ -128,13 +125,3 @@ class RetrainScheduler(threading.Thread):
             self.last_reason = reason
             return reason
         return None
-
-    def run(self) -> None:
-        while not self.stopped.wait(self.interval):
-            try:
-                self.check()
-            except Exception as exc:  # noqa: BLE001 - the scheduler must outlive one bad check
-                self.last_error = f"{type(exc).__name__}: {exc}"
-
-    def stop(self) -> None:
-        self.stopped.set()

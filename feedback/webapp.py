@@ -1,7 +1,8 @@
 """What the Streamlit pages share: the workspace (one per process) and its background threads.
 
 The app process owns the DuckDB file for its whole life; other processes hand
-files over through the inbox, which a watcher thread started here ingests.
+files over through the inbox, which a watcher thread started here ingests; a
+second thread re-checks the alerts after experts' labels.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import streamlit as st
 # Everything the worker threads (inbox watcher, retrain, trigger scheduler) run is imported here, in the
 # importing thread: a first import of scikit-learn in two threads at once can fail with "partially
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
+from feedback.alert_checks import LabelAlertWatcher
 from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
 from feedback.db import create_db_and_tables, ensure_available
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
@@ -57,6 +59,14 @@ def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
 
 
 @st.cache_resource(show_spinner=False)
+def _label_alert_watcher(home: str | None, url: str | None) -> LabelAlertWatcher:
+    interval = float(_setting("FEEDBACK_LABEL_ALERT_INTERVAL") or 30.0)
+    watcher = LabelAlertWatcher(_workspace(home, url), interval=interval)
+    watcher.start()
+    return watcher
+
+
+@st.cache_resource(show_spinner=False)
 def _jobs(home: str | None, url: str | None) -> dict[str, BackgroundJob]:
     return {}
 
@@ -70,6 +80,7 @@ def get_workspace() -> Workspace:
     key = (_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
     try:
         _inbox_watcher(*key)
+        _label_alert_watcher(*key)
         return _workspace(*key)
     except DatabaseBusyError as exc:
         st.error(f"The database {exc.path} is held by another process (PID {exc.pid}). "
@@ -98,6 +109,11 @@ def review_settings() -> dict[str, float]:
 def inbox_watcher() -> InboxWatcher:
     """The running inbox watcher of this process."""
     return _inbox_watcher(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
+
+
+def label_alert_watcher() -> LabelAlertWatcher:
+    """The thread of this process that checks the alerts again after new labels."""
+    return _label_alert_watcher(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
 
 
 def jobs() -> dict[str, BackgroundJob]:

@@ -1,13 +1,16 @@
 """AppTest of app_pages/monitor.py: alerts on top with their buttons, charts per window, one window in detail."""
 
+import time
 from contextlib import closing
 
 import pandas as pd
 from sklearn.datasets import load_digits
 
+from feedback import repository, webapp
+from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
-from feedback.labels import import_labels
+from feedback.labels import import_labels, record_label
 from feedback.workspace import open_workspace
 
 
@@ -72,3 +75,27 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
     at.radio(key="monitor_window").set_value("week").run()
     assert not at.exception
     assert len(at.selectbox(key="monitor_chosen").options) == 1, "both ingests fall in this ISO week"
+
+
+def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_ingest(digits_home, page,
+                                                                                       monkeypatch):
+    with closing(open_workspace(digits_home)) as ws:
+        save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False))
+    monkeypatch.setenv("FEEDBACK_LABEL_ALERT_INTERVAL", "0.1")
+    at = page("app_pages/monitor.py", digits_home).run()
+    assert any(c.value == "No open alerts." for c in at.caption)
+
+    ws = webapp.get_workspace_quietly()  # the app's own store: the page run holds the file
+    served = repository.predictions_frame(ws.engine, [f"d{i}" for i in range(40, 340)])
+    audit = served[served["is_audit"].astype(bool)]
+    for external_id, predicted in zip(audit.index, audit["predicted"]):  # the model was wrong on each one
+        record_label(ws, external_id, str((int(predicted) + 1) % 10), annotator="ana")
+    deadline = time.monotonic() + 30
+    while not list_alerts(ws) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [alert] = list_alerts(ws)
+    assert alert["metric"] == "accuracy", webapp.label_alert_watcher().last_error
+
+    at.run()
+    assert not at.exception
+    assert any(m.value.startswith(f"**Alert {alert['id']}** (open") for m in at.markdown)

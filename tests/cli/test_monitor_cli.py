@@ -61,9 +61,15 @@ def test_alerts_configure_and_check(run, home, write_production, production_fram
     ok(run("ingest", write_production(60, start=500), "--home", home))
     assert ok(run("alerts", "check", "--home", home)).stdout.strip() == "No new alerts."
     ids = production_frame(60, start=500)["id"]
-    ok(run("import-labels", write_truth(ids), "--annotator", "oracle", "--home", home))
-    [alert] = json_of(run("alerts", "check", "--home", home, "--json"))
+    ok(run("import-labels", write_truth(ids[:30]), "--annotator", "oracle", "--home", home))
+    [alert] = json_of(run("alerts", "--state", "open", "--home", home, "--json"))  # the import checked
     assert (alert["metric"], alert["kind"]) == ("accuracy", "floor")
     assert json_of(run("alerts", "check", "--home", home, "--json")) == []
     assert json_of(run("alerts", "configure", "--home", home, "--accuracy-floor", "off", "--json"))[
         "accuracy_floor"] is None
+
+    # What a check finds when the settings change after the labels are in (no label, no ingest since).
+    ok(run("alerts", "resolve", alert["id"], "--home", home))
+    ok(run("alerts", "configure", "--home", home, "--window", "week", "--accuracy-floor", "0.99", "--json"))
+    [weekly] = json_of(run("alerts", "check", "--home", home, "--json"))
+    assert (weekly["metric"], weekly["window_kind"]) == ("accuracy", "week")

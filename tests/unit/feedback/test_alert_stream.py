@@ -21,11 +21,9 @@ raised an accuracy band alert before k, when the band rested on its minimum of
 
 import numpy as np
 import pandas as pd
-import pytest
 from sklearn.datasets import load_digits
 
 from feedback import repository
-from feedback.alert_checks import check_alerts
 from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
@@ -66,8 +64,7 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
             audit = served["is_audit"].astype(bool).to_numpy()
             pd.DataFrame({"id": frame["id"][audit], "label": y[rows][audit]}).to_csv(folder / f"audit_{b}.csv",
                                                                                       index=False)
-            import_labels(ws, folder / f"audit_{b}.csv", annotator="expert")
-            check_alerts(ws)
+            import_labels(ws, folder / f"audit_{b}.csv", annotator="expert")  # which checks the alerts
         return batches, list_alerts(ws), true_accuracy
     finally:
         ws.close()

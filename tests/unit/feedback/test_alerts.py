@@ -1,15 +1,16 @@
 """Alerts over real stores: raised by ingests, stored once per metric and window, moved through their states."""
 
 import logging
+import time
 
 import pytest
 
-from feedback.alert_checks import check_alerts, evaluate_windows
+from feedback.alert_checks import LabelAlertWatcher, check_alerts, evaluate_windows
 from feedback.alert_policy import AlertPolicy, load_alert_policy, save_alert_policy
 from feedback.alerts import list_alerts, set_alert_state
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_predictions
-from feedback.labels import import_labels
+from feedback.labels import import_labels, record_label
 from feedback.status import store_status
 from feedback.triggers import RetrainPolicy, retrain_due, save_policy
 
@@ -42,10 +43,38 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_producti
     assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     served = logged(ws)
     import_labels(ws, write_truth(served.index[served["is_audit"].astype(bool)]), annotator="oracle")
-    [alert] = check_alerts(ws)
+    [alert] = list_alerts(ws)  # importing the labels ran the check: no ingest or click needed
     assert (alert["metric"], alert["kind"]) == ("accuracy", "floor")
     assert alert["details"]["n"] == alert["details"]["n_audit_labels"] >= 10
     assert check_alerts(ws) == []
+
+
+def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_next_look(ws, write_production,
+                                                                                       logged):
+    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False))
+    ingest_predictions(ws, write_production(100, start=400))
+    served = logged(ws)
+    audit = served[served["is_audit"].astype(bool)]
+    watcher = LabelAlertWatcher(ws, interval=0.05)
+    assert watcher.check() == [], "no label event yet: nothing to look at"
+    events = []
+    for i, (external_id, row) in enumerate(audit.iterrows()):  # every third answer says the model was wrong
+        wrong = str((int(row["predicted"]) + 1) % 10)
+        events.append(record_label(ws, external_id, wrong if i % 3 == 0 else row["predicted"], annotator="ana"))
+    assert list_alerts(ws) == [], "answering on the card does not run the check itself"
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not list_alerts(ws) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        watcher.stop()
+        watcher.join(timeout=30)
+    [alert] = list_alerts(ws)
+    assert (alert["metric"], alert["kind"]) == ("accuracy", "floor"), watcher.last_error
+    assert alert["details"]["n_audit_labels"] == len(audit)
+    assert watcher.checked_through == max(e.id for e in events)
+    assert watcher.check() == [] and len(list_alerts(ws)) == 1, "no new label: no second check, no second alert"
 
 
 def test_alert_states_move_forward_and_record_who(ws, write_drifted):
@@ -81,12 +110,18 @@ def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifte
     assert retrain_due(ws, RetrainPolicy()) is None, "only when the user turned it on"
 
 
-def test_a_failing_alert_check_never_fails_the_ingest(ws, write_drifted, logged, caplog):
+def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, write_drifted, write_truth, logged,
+                                                                            caplog):
     (ws.home / "alert_policy.json").write_text("{not json")
     with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
         result = ingest_predictions(ws, write_drifted(100))
     assert result.n_new == 100 and len(logged(ws)) == 100
-    assert "the ingest itself is stored" in caplog.text
+    assert "the write itself is stored" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
+        assert import_labels(ws, write_truth(logged(ws).index[:10]), annotator="oracle") == 10
+    assert "the write itself is stored" in caplog.text
+    assert store_status(ws)["label_events"] == 10
     with pytest.raises(InputError, match="not a valid alert policy"):
         check_alerts(ws)
 
