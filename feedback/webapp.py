@@ -24,7 +24,7 @@ from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_u
 from feedback.db import create_db_and_tables, ensure_available
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
 from feedback.inbox import InboxWatcher
-from feedback.jobs import BackgroundJob
+from feedback.jobs import BackgroundJob, PeriodicCheck
 from feedback.retraining import retrain
 from feedback.suspects import find_suspect_labels
 from feedback.triggers import RetrainScheduler, load_policy
@@ -50,20 +50,29 @@ def _workspace(home: str | None, url: str | None) -> Workspace:
     return ws
 
 
+def _number(name: str, default: float) -> float:
+    value = _setting(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise InputError(f"The setting {name} must be a number, got {value!r}; fix it in the environment "
+                         "or in .streamlit/secrets.toml.") from None
+
+
+def _started(thread: PeriodicCheck) -> PeriodicCheck:
+    thread.start()
+    return thread
+
+
 @st.cache_resource(show_spinner=False)
 def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
-    interval = float(_setting("FEEDBACK_INBOX_INTERVAL") or 2.0)
-    watcher = InboxWatcher(_workspace(home, url), interval=interval)
-    watcher.start()
-    return watcher
+    return _started(InboxWatcher(_workspace(home, url), interval=_number("FEEDBACK_INBOX_INTERVAL", 2.0)))
 
 
 @st.cache_resource(show_spinner=False)
 def _label_alert_watcher(home: str | None, url: str | None) -> LabelAlertWatcher:
-    interval = float(_setting("FEEDBACK_LABEL_ALERT_INTERVAL") or 30.0)
-    watcher = LabelAlertWatcher(_workspace(home, url), interval=interval)
-    watcher.start()
-    return watcher
+    return _started(LabelAlertWatcher(_workspace(home, url),
+                                      interval=_number("FEEDBACK_LABEL_ALERT_INTERVAL", 30.0)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -101,8 +110,8 @@ def review_settings() -> dict[str, float]:
     """Lease settings of the review queue: ``FEEDBACK_OVERLAP_SHARE`` (default 0, no item goes to
     two experts) and ``FEEDBACK_LEASE_SECONDS`` (default 600), from secrets or the environment."""
     return {
-        "overlap_share": float(_setting("FEEDBACK_OVERLAP_SHARE") or 0.0),
-        "lease_seconds": float(_setting("FEEDBACK_LEASE_SECONDS") or 600.0),
+        "overlap_share": _number("FEEDBACK_OVERLAP_SHARE", 0.0),
+        "lease_seconds": _number("FEEDBACK_LEASE_SECONDS", 600.0),
     }
 
 
@@ -158,15 +167,12 @@ def get_workspace_quietly() -> Workspace:
 
 
 @st.cache_resource(show_spinner=False)
-def _retrain_scheduler(home: str | None, url: str | None):
-    interval = float(_setting("FEEDBACK_TRIGGER_INTERVAL") or 30.0)
-    scheduler = RetrainScheduler(_workspace(home, url), lambda reason: start_retrain(f"trigger: {reason}"),
-                                 interval=interval)
-    scheduler.start()
-    return scheduler
+def _retrain_scheduler(home: str | None, url: str | None) -> RetrainScheduler:
+    return _started(RetrainScheduler(_workspace(home, url), lambda reason: start_retrain(f"trigger: {reason}"),
+                                     interval=_number("FEEDBACK_TRIGGER_INTERVAL", 30.0)))
 
 
-def retrain_scheduler():
+def retrain_scheduler() -> RetrainScheduler:
     """The running trigger scheduler of this process (started on first use)."""
     return _retrain_scheduler(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
 

@@ -1,5 +1,9 @@
 """AppTest of pages/review.py: the card shows the item and records answers."""
 
+import pytest
+
+from feedback import webapp
+from feedback.exceptions import InputError
 from feedback.labels import record_label  # noqa: F401  (import check: the page's dependency)
 from feedback.repository import label_history
 from feedback.workspace import open_workspace
@@ -133,3 +137,11 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
     finally:
         ws.close()
     assert not any("disputed by an end user" in m.value for m in at.markdown if m.value.startswith("**Why"))
+
+
+def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
+    monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "ten minutes")
+    with pytest.raises(InputError, match="FEEDBACK_LEASE_SECONDS must be a number, got 'ten minutes'"):
+        webapp.review_settings()
+    monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "90")
+    assert webapp.review_settings()["lease_seconds"] == 90.0
