@@ -1,6 +1,6 @@
 """The engine, the schema (DDL and migrations) and DuckDB's native bulk path.
 
-Together with repository.py this is the only module that speaks SQL. The bulk
+Together with the repository package this is the only code that speaks SQL. The bulk
 helpers use DuckDB's own DataFrame and COPY paths, about 400 times faster than
 row-by-row ORM inserts; everything else goes through portable SQLAlchemy.
 """

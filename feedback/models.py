@@ -1,4 +1,4 @@
-"""SQLModel tables of the label store. Tables only: queries live in repository.py.
+"""SQLModel tables of the label store. Tables only: queries live in the repository package.
 
 Integer keys use an explicit ``Sequence`` because duckdb-engine compiles a plain
 autoincrement key to ``SERIAL``, which DuckDB lacks. Times are timezone-aware UTC.

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from feedback import repository
+from feedback import db, repository
 from feedback.exceptions import InputError
 from feedback.labels import record_label, undo_last_answer
 from feedback.models import utcnow
@@ -47,7 +47,7 @@ def test_two_annotators_claiming_from_threads_never_hold_the_same_item(ws, inges
     # And at no moment did both hold one: every claim of one is disjoint from the other's answers and holds.
     all_ana = {i for batch in held["ana"] for i in batch}
     all_ben = {i for batch in held["ben"] for i in batch}
-    leases = repository.db.read_frame(ws.engine, "SELECT external_id, count(*) AS n FROM lease GROUP BY 1")
+    leases = db.read_frame(ws.engine, "SELECT external_id, count(*) AS n FROM lease GROUP BY 1")
     assert (leases["n"] == 1).all(), "overlap off: one slot per item"
     assert all_ana and all_ben
 
