@@ -1,0 +1,96 @@
+"""The ``ab`` commands: A/B and shadow experiments on live traffic."""
+
+from __future__ import annotations
+
+import click
+
+from feedback.cli.base import cli, command, emit
+from feedback.workspace import Workspace
+
+
+@cli.group("ab")
+def ab_group():
+    """A/B or shadow test of a challenger on live traffic: start, status, stop.
+
+    Each subcommand takes --home like the other commands.
+
+    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
+    """
+
+
+@command(ab_group, "start")
+@click.option("--challenger", "version", required=True, type=int, help="Model version to test against the champion.")
+@click.option("--share", default=0.5, show_default=True, type=float,
+              help="Share of units the challenger serves, strictly between 0 and 1 (ignored with --shadow).")
+@click.option("--shadow", is_flag=True, help="Serve everyone with the champion; only log the challenger's answers.")
+@click.option("--unit-col", default=None,
+              help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
+                   "Default: each prediction id is its own unit.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who started it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json):
+    """Start routing live traffic between the champion and a challenger version.
+
+    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
+    """
+    from feedback.ab import start_experiment
+
+    experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=actor)
+    split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
+    unit = experiment.unit_col or "the prediction id"
+    emit(experiment.model_dump(), as_json,
+          f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
+          f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.")
+
+
+@command(ab_group, "status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_status_cmd(ws: Workspace, as_json):
+    """Per-arm figures, the tests, the traffic-split check and a recommendation.
+
+    Example: python -m feedback ab status --json
+    """
+    from feedback.ab import experiment_status
+
+    status = experiment_status(ws)
+    emit(status, as_json, _ab_status_text(status))
+
+
+def _ab_status_text(status: dict) -> str:
+    experiment = status["experiment"]
+    state = "running" if experiment["running"] else f"stopped ({experiment['stop_reason'] or 'no reason given'})"
+    lines = [f"Experiment {experiment['id']} ({experiment['mode']}, {state}): challenger "
+             f"v{experiment['challenger_version']} against champion v{experiment['champion_version']}."]
+    for arm, figures in status["arms"].items():
+        accuracy, disputes = figures["accuracy"], figures["dispute_rate"]
+        line = f"  {arm} v{figures['version']}: {figures['n_predictions']} predictions, {figures['n_units']} units; "
+        line += _proportion_text("audit accuracy", accuracy)
+        if disputes is not None:
+            line += "; " + _proportion_text("dispute rate", disputes)
+        lines.append(line)
+    recommendation = status["recommendation"]
+    lines.append(f"Recommendation: {recommendation['action']}.")
+    lines += [f"  - {reason}" for reason in recommendation["reasons"]]
+    return "\n".join(lines)
+
+
+def _proportion_text(name: str, figure: dict) -> str:
+    if not figure["n"]:
+        return f"{name} n/a (n=0)"
+    return (f"{name} {figure['estimate']:.1%} (95% interval {figure['ci_low']:.1%} to {figure['ci_high']:.1%}, "
+            f"n={figure['n']})")
+
+
+@command(ab_group, "stop")
+@click.option("--reason", default="", help="Why: kept with the experiment.")
+@click.option("--by", "actor", default="cli", show_default=True, help="Who stopped it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_stop_cmd(ws: Workspace, reason, actor, as_json):
+    """Stop the running experiment: the champion serves everyone again from the next ingest.
+
+    Example: python -m feedback ab stop --reason "challenger promoted"
+    """
+    from feedback.ab import stop_experiment
+
+    experiment = stop_experiment(ws, actor=actor, reason=reason)
+    emit(experiment.model_dump(), as_json, f"Experiment {experiment.id} stopped.")
