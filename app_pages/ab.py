@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from feedback.ab import ALPHA, experiment_status, latest_experiment, start_experiment, stop_experiment
+from feedback.ab import latest_experiment, start_experiment, stop_experiment
+from feedback.ab_evidence import ALPHA, experiment_status
 from feedback.charts import ab_accuracy_chart, ab_p_value_chart
 from feedback.exceptions import FeedbackError
 from feedback.status import store_status

@@ -50,7 +50,7 @@ def ab_status_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback ab status --json
     """
-    from feedback.ab import experiment_status
+    from feedback.ab_evidence import experiment_status
 
     status = experiment_status(ws)
     emit(status, as_json, _ab_status_text(status))

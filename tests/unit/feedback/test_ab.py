@@ -12,13 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from feedback import db
-from feedback.ab import (
-    experiment_status,
-    latest_experiment,
-    running_experiment,
-    start_experiment,
-    stop_experiment,
-)
+from feedback.ab import latest_experiment, running_experiment, start_experiment, stop_experiment
+from feedback.ab_evidence import experiment_status
 from feedback.ab_stats import msprt_p_value, two_proportion_ztest
 from feedback.exceptions import ExperimentError, InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
