@@ -17,5 +17,6 @@ navigation = st.navigation([
     st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
     st.Page("app_pages/team.py", title="Team", icon=":material/groups:"),
     st.Page("app_pages/ab.py", title="A/B", icon=":material/call_split:"),
+    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
 ])
 navigation.run()

@@ -1,11 +1,15 @@
-"""Batch export of label events with their provenance."""
+"""Batch export of labels with their provenance: every label event, or the exact set a model version trained on."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from feedback import db, repository
+from sqlmodel import Session
+
+from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
+from feedback.files import write_table
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -25,8 +29,7 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv") -> Path:
     Path
         The file written (via a temporary name, so a failed export leaves nothing behind).
     """
-    if fmt not in FORMATS:
-        raise InputError(f"Unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    _check_format(fmt)
     load_task(ws)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -34,3 +37,60 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv") -> Path:
     db.copy_query_to_file(ws.engine, repository.EXPORT_SQL, partial, fmt)
     partial.replace(out)
     return out
+
+
+def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str = "csv") -> Path:
+    """Write the rows model ``version`` was trained on, exactly as it saw them (its snapshot).
+
+    Columns: ``id``, ``label``, ``source`` (``seed`` for the seed file's rows,
+    ``expert`` for gold labels from the review), ``model_version``,
+    ``snapshot_id``, then the input features.
+
+    Raises
+    ------
+    InputError
+        An unknown format or version, or a snapshot file that is missing from the home.
+    """
+    _check_format(fmt)
+    load_task(ws)
+    with Session(ws.engine) as session:
+        row = repository.get_version(session, int(version))
+        known = [v.version for v in repository.list_versions(session)]
+    if row is None:
+        raise InputError(f"There is no model version {version}; the versions are "
+                         f"{', '.join(map(str, sorted(known)))}.")
+    training = snapshots.read_snapshot(ws, row.snapshot_id)
+    if training is None:
+        raise InputError(f"The training snapshot {row.snapshot_id} of version {version} is missing from "
+                         f"{ws.snapshots_dir}; restore it from a backup of the home to export it.")
+    seed = repository.seed_ids(ws.engine)
+    ids = training["external_id"].astype(str)
+    frame = training.drop(columns=["external_id", "__label__"])
+    frame.insert(0, "id", ids.to_numpy())
+    frame.insert(1, "label", training["__label__"].astype(str).to_numpy())
+    frame.insert(2, "source", ids.isin(seed).map({True: "seed", False: "expert"}).to_numpy())
+    frame.insert(3, "model_version", row.version)
+    frame.insert(4, "snapshot_id", row.snapshot_id)
+    return write_table(frame, out, fmt)
+
+
+def export_file_name(fmt: str, version: int | None = None) -> str:
+    """The file name an export is offered under: ``labels.csv``, or ``training-set-v3.csv`` for a version."""
+    _check_format(fmt)
+    return f"labels.{fmt}" if version is None else f"training-set-v{int(version)}.{fmt}"
+
+
+def export_bytes(ws: Workspace, fmt: str, version: int | None = None) -> bytes:
+    """The export as bytes, for a download from the app: the label events, or version ``version``'s training set."""
+    with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
+        path = Path(folder) / export_file_name(fmt, version)
+        if version is None:
+            export_labels(ws, path, fmt)
+        else:
+            export_training_set(ws, version, path, fmt)
+        return path.read_bytes()
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InputError(f"Unknown export format {fmt!r}; use one of {', '.join(FORMATS)}.")

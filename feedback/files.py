@@ -1,4 +1,4 @@
-"""Reading the files users hand over: CSV, Parquet or JSON lines."""
+"""The files users hand over and take away: CSV, Parquet or JSON lines."""
 
 from __future__ import annotations
 
@@ -49,3 +49,26 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
         if column in frame.columns:
             frame[column] = frame[column].astype("string")
     return frame
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
+    """Write ``frame`` as ``fmt`` (csv, parquet or jsonl) under a temporary name, then rename it.
+
+    A failure leaves no file behind, and never a half-written one under ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        if fmt == "csv":
+            frame.to_csv(partial, index=False)
+        elif fmt == "parquet":
+            frame.to_parquet(partial, index=False)
+        elif fmt == "jsonl":
+            frame.to_json(partial, orient="records", lines=True, date_format="iso")
+        else:
+            raise InputError(f"Unknown file format {fmt!r}; use csv, parquet or jsonl.")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path

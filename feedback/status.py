@@ -28,8 +28,8 @@ def store_status(ws: Workspace) -> dict:
     with Session(ws.engine) as session:
         champion = repository.version_with_alias(session, "champion")
         challenger = repository.version_with_alias(session, "challenger")
-        versions = [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "sha256": v.sha256[:12]}
-                    for v in repository.list_versions(session)]
+        versions = [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "n_seed": v.n_seed,
+                     "sha256": v.sha256[:12]} for v in repository.list_versions(session)]
         alerts = [{"id": a.id, "kind": a.kind, "message": a.message, "state": a.state,
                    "created_at": a.created_at.isoformat()} for a in repository.open_alerts(session)]
     return {

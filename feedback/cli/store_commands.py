@@ -138,14 +138,17 @@ def predict_cmd(ws: Workspace, file, out, version):
 @command(cli, "export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True)
 @click.option("--out", required=True, type=click.Path(), help="File to write.")
-def export_cmd(ws: Workspace, fmt, out):
-    """Export every label event with its provenance.
+@click.option("--version", type=int, default=None,
+              help="Export the rows this model version trained on (its snapshot) instead of the label events.")
+def export_cmd(ws: Workspace, fmt, out, version):
+    """Export every label event with its provenance, or the exact training set of a model version.
 
     Example: python -m feedback export --format parquet --out labels.parquet
     """
-    from feedback.export import export_labels
+    from feedback.export import export_labels, export_training_set
 
-    click.echo(f"Wrote {export_labels(ws, out, fmt)}")
+    written = export_labels(ws, out, fmt) if version is None else export_training_set(ws, version, out, fmt)
+    click.echo(f"Wrote {written}")
 
 
 @command(cli, "status")

@@ -15,7 +15,7 @@ modules split them by concept:
 from feedback.repository.items import (
     get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
     get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
-    newest_label_event_id, count_rows, EXPORT_SQL,
+    newest_label_event_id, seed_ids, count_rows, EXPORT_SQL,
 )
 from feedback.repository.review import (
     QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
@@ -48,6 +48,6 @@ __all__ = [
     "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
     "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
     "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",
-    "second_opinion_candidates", "seed_training_set", "stop_running_experiment", "suspect_labels", "update_alert",
-    "version_with_alias",
+    "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
+    "update_alert", "version_with_alias",
 ]

@@ -129,6 +129,11 @@ def predictions_frame(engine: Engine, ids: list[str]) -> pd.DataFrame:
     return frame.set_index("external_id").reindex(ids)
 
 
+def seed_ids(engine: Engine) -> set[str]:
+    """Ids of the seed file's rows."""
+    return set(db.read_frame(engine, "SELECT external_id FROM seedlabel")["external_id"].astype(str))
+
+
 def newest_label_event_id(engine: Engine) -> int | None:
     """Id of the newest label event (None before the first): it moves with every answer, undo or adjudication."""
     with Session(engine) as session:

@@ -255,6 +255,14 @@ def test_full_script_on_a_labelled_csv(run, tmp_path, digits_frame, home_state):
     exported = pd.read_parquet(tmp_path / "labels.parquet")
     assert len(exported) == 600
     assert set(exported["annotator"]) == {"oracle"} and set(exported["serving_model_version"]) == {1}
+    ok(run("export", "--version", "2", "--format", "csv", "--out", tmp_path / "v2.csv", "--home", home))
+    trained_on = pd.read_csv(tmp_path / "v2.csv", dtype={"id": str, "label": str})
+    n_seed = len(pd.read_csv(tmp_path / "seed.csv"))
+    assert len(trained_on) == n_seed + 600 - ingested["n_audit"], "the seed and every label but the audit slice"
+    assert (trained_on["source"] == "seed").sum() == n_seed and set(trained_on["model_version"]) == {2}
+    missing = failed(run("export", "--version", "7", "--out", tmp_path / "v7.csv", "--home", home), exit_code=1)
+    assert "There is no model version 7; the versions are 1, 2." in missing.stderr
+    assert not (tmp_path / "v7.csv").exists()
 
     rolled = ok(run("rollback", "--reason", "just checking", "--home", home))
     assert "version 1 is champion again (was 2)" in rolled.stdout

@@ -42,7 +42,7 @@ def nav_app(demo_template, browser, tmp_path_factory):
 def test_deep_link_to_models_on_a_fresh_server(nav_app):
     first = nav_app.first_visit
     assert first["exceptions"] == 0
-    assert [re.sub(r"^\w+\s+", "", t) for t in first["nav"]] == ["Review", "Models", "Monitor", "Team", "A/B"], \
+    assert [re.sub(r"^\w+\s+", "", t) for t in first["nav"]] == ["Review", "Models", "Monitor", "Team", "A/B", "Export"], \
         first["nav"]
 
 

@@ -8,10 +8,12 @@ import pytest
 
 from feedback.batch import predict_file
 from feedback.exceptions import InputError
-from feedback.export import export_labels
+from feedback.export import export_bytes, export_file_name, export_labels, export_training_set
 from feedback.labels import record_label
 from feedback.retraining import retrain
+from feedback.versions import champion_and_challenger
 
+FEATURES = [f"px_{i}" for i in range(64)]
 PROVENANCE = ["event_id", "id", "label", "action", "annotator", "created_at", "shown_prediction",
               "shown_model_version", "serving_model_version", "served_prediction", "is_audit", "batch_id"]
 
@@ -60,6 +62,45 @@ def test_unknown_export_format_is_refused_and_writes_no_file(ws, tmp_path):
     with pytest.raises(InputError, match="Unknown export format 'xlsx'"):
         export_labels(ws, tmp_path / "labels.xlsx", "xlsx")
     assert list(tmp_path.iterdir()) == [tmp_path / "home"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, challenger, logged, digits_frame,
+                                                                        tmp_path, fmt):
+    out = export_training_set(ws, 2, tmp_path / f"v2.{fmt}", fmt)
+    frame = _read(out, fmt)
+    assert list(frame.columns[:5]) == ["id", "label", "source", "model_version", "snapshot_id"]
+    assert list(frame.columns[5:]) == FEATURES
+    served = logged(ws)
+    not_audit = served.index[~served["is_audit"].astype(bool)]
+    assert sorted(frame["id"].astype(str)) == sorted([*digits_frame["id"].iloc[:30], *not_audit]), (
+        "the seed and every expert label outside the audit slice, nothing else")
+    assert (frame["source"] == "seed").sum() == 30 and (frame["source"] == "expert").sum() == len(not_audit)
+    truth = digits_frame.set_index("id").loc[frame["id"].astype(str)]
+    assert list(frame["label"].astype(str)) == list(truth["label"].astype(str))
+    np.testing.assert_array_equal(frame[FEATURES].to_numpy(dtype=float), truth[FEATURES].to_numpy(dtype=float))
+    assert set(frame["model_version"]) == {2} and set(frame["snapshot_id"]) == {champion_and_challenger(ws)[1].snapshot_id}
+
+    seed_only = _read(export_training_set(ws, 1, tmp_path / f"v1.{fmt}", fmt), fmt)
+    assert len(seed_only) == 30 and set(seed_only["source"]) == {"seed"}
+
+
+def test_training_set_export_refuses_an_unknown_version_or_a_lost_snapshot_and_writes_nothing(ws, challenger,
+                                                                                             tmp_path):
+    with pytest.raises(InputError, match="There is no model version 9; the versions are 1, 2."):
+        export_training_set(ws, 9, tmp_path / "v9.csv")
+    (ws.snapshots_dir / f"{champion_and_challenger(ws)[1].snapshot_id}.parquet").unlink()
+    with pytest.raises(InputError, match="snapshot .* of version 2 is missing"):
+        export_training_set(ws, 2, tmp_path / "v2.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_export_bytes_are_the_file_an_export_writes(ws, challenger, tmp_path):
+    assert export_file_name("parquet") == "labels.parquet" and export_file_name("csv", 2) == "training-set-v2.csv"
+    assert export_bytes(ws, "csv") == export_labels(ws, tmp_path / "labels.csv", "csv").read_bytes()
+    assert export_bytes(ws, "jsonl", 2) == export_training_set(ws, 2, tmp_path / "v2.jsonl", "jsonl").read_bytes()
+    with pytest.raises(InputError, match="Unknown export format 'xls'"):
+        export_bytes(ws, "xls")
 
 
 def _check_scored(out, ids):
