@@ -7,6 +7,7 @@ import pytest
 from sklearn.datasets import load_digits
 from streamlit.testing.v1 import AppTest
 
+from feedback.auth import User, hash_password
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.tasks import init_task
 from feedback.workspace import open_workspace
@@ -44,5 +45,22 @@ def page(monkeypatch):
         monkeypatch.setenv("FEEDBACK_HOME", str(home))
         monkeypatch.setenv("FEEDBACK_INBOX_INTERVAL", "0.2")
         return AppTest.from_file(str(ROOT / relative), default_timeout=60)
+
+    return open_page
+
+
+@pytest.fixture
+def open_signed_in(page, tmp_path, monkeypatch):
+    """Open a page through app.py's navigation, signed in as annotator ``ana`` (sign-in on, from a users file)."""
+
+    def open_page(relative: str, home: Path) -> AppTest:
+        path = tmp_path / "users.toml"
+        path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n',
+                        encoding="utf-8")
+        monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
+        at = page("app.py", home)
+        at.session_state["user"] = User("ana", "annotator", "")
+        at.run()
+        return at.switch_page(relative).run()
 
     return open_page

@@ -6,7 +6,6 @@ from sklearn.datasets import load_digits
 
 from feedback import db
 from feedback.ab import latest_experiment, start_experiment
-from feedback.auth import User, hash_password
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels
 from feedback.retraining import retrain
@@ -105,15 +104,8 @@ def test_running_experiment_shows_its_evidence_and_stops(running_home, page):
         ws.close()
 
 
-def test_annotators_see_the_evidence_but_cannot_start(ab_home, page, tmp_path, monkeypatch):
-    path = tmp_path / "users.toml"
-    path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n', encoding="utf-8")
-    monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
-    at = page("app.py", ab_home)
-    at.session_state["user"] = User("ana", "annotator", "")
-    at.run()
-    at.switch_page("app_pages/ab.py").run()
-
+def test_annotators_see_the_evidence_but_cannot_start(ab_home, open_signed_in):
+    at = open_signed_in("app_pages/ab.py", ab_home)
     assert not at.exception
     assert at.title[0].value == "A/B"
     assert any("Only admins start experiments" in c.value for c in at.caption)

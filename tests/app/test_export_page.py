@@ -3,7 +3,6 @@
 import re
 from contextlib import closing
 
-from feedback.auth import User, hash_password
 from feedback.labels import import_labels
 from feedback.retraining import retrain
 from feedback.workspace import open_workspace
@@ -37,14 +36,8 @@ def test_admin_downloads_every_label_event_then_a_versions_training_set(digits_h
     assert download.proto.label.startswith("Download training-set-v2.parquet (")
 
 
-def test_annotators_cannot_export(digits_home, page, tmp_path, monkeypatch):
-    path = tmp_path / "users.toml"
-    path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n', encoding="utf-8")
-    monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
-    at = page("app.py", digits_home)
-    at.session_state["user"] = User("ana", "annotator", "")
-    at.run()
-    at.switch_page("app_pages/export.py").run()
+def test_annotators_cannot_export(digits_home, open_signed_in):
+    at = open_signed_in("app_pages/export.py", digits_home)
     assert not at.exception
     assert any(i.value == "Only admins export labels." for i in at.info)
     assert not any(b.label == "Prepare the file" for b in at.button)
