@@ -76,7 +76,8 @@ for alert in active:
                         args=(alert["id"], "acknowledged"))
         right.button("Resolve", key=f"resolve_{alert['id']}", on_click=_set_state, args=(alert["id"], "resolved"))
 st.button("Check alerts now", on_click=_check_now,
-          help="Ingests check by themselves; check again after labelling a window's audit items.")
+          help="Ingests and label imports check by themselves, and answers on the card within "
+               "FEEDBACK_LABEL_ALERT_INTERVAL seconds (30 by default); this checks at once.")
 resolved = [a for a in result["alerts"] if a["state"] == "resolved"]
 if resolved:
     with st.expander(f"Resolved alerts ({len(resolved)})"):

@@ -44,6 +44,7 @@ class DatabaseBusyError(FeedbackError):
         super().__init__(
             f"The database {path} is held by another process (PID {pid}), most likely the running app. "
             "DuckDB lets one process use the file at a time, so nothing was changed. Either hand your file "
-            "to the running app with `python -m feedback ingest FILE --inbox` (or `ingest-feedback FILE --inbox`; "
-            "it is ingested within seconds), or stop that process and run the command again."
+            "to the running app with `python -m feedback ingest FILE --inbox` (or `ingest-feedback FILE --inbox`, "
+            "`import-labels FILE --annotator NAME --inbox`; it is taken in within seconds), export from the app's "
+            "Export page, or stop that process and run the command again."
         )

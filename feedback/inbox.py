@@ -1,9 +1,10 @@
 """The inbox: how files reach a store while the app holds the database.
 
 DuckDB lets one process hold the file. While the app runs, a command hands its
-file over by dropping it into ``<home>/inbox/<kind>/``; the app's watcher thread
-ingests it and moves it to ``inbox/done/`` (with a ``.result.json``) or
-``inbox/failed/`` (with a ``.error.txt`` naming the problem).
+file over by dropping it into ``<home>/inbox/<kind>/`` (label files into
+``inbox/labels/<annotator>/``, the folder name saying who labelled them); the
+app's watcher thread ingests it and moves it to ``inbox/done/`` (with a
+``.result.json``) or ``inbox/failed/`` (with a ``.error.txt`` naming the problem).
 """
 
 from __future__ import annotations
@@ -12,27 +13,43 @@ import json
 import shutil
 import uuid
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from feedback.exceptions import FeedbackError, InputError
 from feedback.files import READERS
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.jobs import PeriodicCheck
+from feedback.labels import import_labels
 from feedback.models import utcnow
 from feedback.workspace import Workspace
 
-KINDS = ("predictions", "feedback")
+KINDS = ("predictions", "feedback", "labels")
 
 
-def drop_into_inbox(ws: Workspace, path: Path, kind: str) -> Path:
-    """Copy a file into the inbox atomically (copied under a temporary name, then renamed)."""
+def drop_into_inbox(ws: Workspace, path: Path, kind: str, *, annotator: str | None = None) -> Path:
+    """Copy a file into the inbox atomically (copied under a temporary name, then renamed).
+
+    Parameters
+    ----------
+    kind : {"predictions", "feedback", "labels"}
+    annotator : str, default=None
+        Who labelled a ``labels`` file (required for that kind, refused for the others).
+    """
     path = Path(path)
     if kind not in KINDS:
         raise InputError(f"Unknown inbox kind {kind!r}; use one of {', '.join(KINDS)}.")
+    named = bool(annotator and annotator.strip())
+    if kind == "labels" and not named:
+        raise InputError("Say who labelled the file (--annotator NAME).")
+    if kind != "labels" and named:
+        raise InputError(f"Only label files name an annotator, not {kind} files.")
     if not path.is_file():
         raise InputError(f"File not found: {path}. Check the path and try again.")
     if path.suffix.lower() not in READERS:
         raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
     folder = ws.inbox_dir / kind
+    if kind == "labels":
+        folder = folder / quote(annotator.strip(), safe="")  # any name makes one safe folder name
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}-{path.name}"
     partial = target.with_name(target.name + ".partial")
@@ -42,12 +59,13 @@ def drop_into_inbox(ws: Workspace, path: Path, kind: str) -> Path:
 
 
 def pending_files(ws: Workspace) -> list[tuple[str, Path]]:
-    """Inbox files waiting to be ingested, oldest first."""
+    """Inbox files waiting to be ingested, oldest first (label files sit one folder deeper, by annotator)."""
     found = []
     for kind in KINDS:
         folder = ws.inbox_dir / kind
         if folder.is_dir():
-            found += [(kind, p) for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READERS]
+            files = folder.glob("*/*") if kind == "labels" else folder.iterdir()
+            found += [(kind, p) for p in files if p.is_file() and p.suffix.lower() in READERS]
     return sorted(found, key=lambda item: item[1].name)
 
 
@@ -58,6 +76,8 @@ def process_inbox(ws: Workspace) -> list[dict]:
         try:
             if kind == "predictions":
                 outcome = {"ok": True, **ingest_predictions(ws, path).to_dict()}
+            elif kind == "labels":
+                outcome = {"ok": True, "label_events": import_labels(ws, path, annotator=unquote(path.parent.name))}
             else:
                 outcome = {"ok": True, "signals": ingest_feedback(ws, path)}
             folder, note, text = ws.inbox_dir / "done", ".result.json", json.dumps(outcome, default=str)

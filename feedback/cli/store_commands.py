@@ -64,12 +64,16 @@ def ingest_feedback_cmd(ws: Workspace, file, inbox, as_json):
     _ingest(ws, file, inbox, as_json, kind="feedback")
 
 
+def _hand_to_inbox(ws: Workspace, file, kind: str, as_json: bool, annotator: str | None = None) -> None:
+    from feedback.inbox import drop_into_inbox
+
+    target = drop_into_inbox(ws, Path(file), kind, annotator=annotator)
+    emit({"inbox": str(target)}, as_json, f"Handed to the app: {target}")
+
+
 def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> None:
     if inbox:
-        from feedback.inbox import drop_into_inbox
-
-        target = drop_into_inbox(ws, Path(file), kind)
-        emit({"inbox": str(target)}, as_json, f"Handed to the app: {target}")
+        _hand_to_inbox(ws, file, kind, as_json)
         return
     from feedback.db import ensure_available
     from feedback.ingest import ingest_feedback, ingest_predictions
@@ -106,17 +110,23 @@ def label_cmd(ws: Workspace, item_id, label, annotator, action, reason_code, com
     emit(event.model_dump(), as_json, f"Recorded {event.action} of {item_id}{labelled} (event {event.id}).")
 
 
-@command(cli, "import-labels")
+@command(cli, "import-labels", needs_store=False)
 @click.argument("file", type=click.Path())
 @click.option("--annotator", required=True, help="Who labelled the file.")
+@click.option("--inbox", is_flag=True, help="Hand the file to the running app through its inbox folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def import_labels_cmd(ws: Workspace, file, annotator, as_json):
+def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
     """Record labels from a file with columns id and label (optional comment, reason_code).
 
     Example: python -m feedback import-labels reviewed.csv --annotator ana
     """
+    if inbox:
+        _hand_to_inbox(ws, file, "labels", as_json, annotator=annotator)
+        return
+    from feedback.db import ensure_available
     from feedback.labels import import_labels
 
+    ensure_available(ws.engine)
     n = import_labels(ws, file, annotator=annotator)
     emit({"label_events": n}, as_json, f"Recorded {n} label events.")
 

@@ -74,10 +74,11 @@ def test_ingest_on_a_held_store_fails_clearly_and_changes_nothing(held_store, ho
         ws.close()
 
 
-@pytest.mark.parametrize("command", ["status", "queue", "retrain"])
+@pytest.mark.parametrize("command", [["status"], ["queue"], ["retrain"],
+                                     ["import-labels", "labels.csv", "--annotator", "ana"]])
 def test_other_commands_on_a_held_store_say_so_too(held_store, home, command):
     holder, _ = held_store
-    result = CliRunner().invoke(cli, [command, "--home", str(home)])
+    result = CliRunner().invoke(cli, [*command, "--home", str(home)])
     assert result.exit_code != 0 and isinstance(result.exception, SystemExit)
     assert f"The database {home / 'feedback.duckdb'} is held by another process (PID {holder.pid})" in result.stderr
 

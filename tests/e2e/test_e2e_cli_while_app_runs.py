@@ -29,6 +29,7 @@ def _store_counts(home, ids: list[str]) -> dict:
                     select(Prediction).where(Prediction.external_id.in_(ids))).all(),
                 "new_signals": session.exec(
                     select(FeedbackSignal).where(FeedbackSignal.external_id.in_(ids))).all(),
+                "new_labels": session.exec(select(LabelEvent).where(LabelEvent.external_id.in_(ids))).all(),
             }
     finally:
         ws.close()
@@ -63,7 +64,8 @@ def test_cli_refused_while_app_runs(app, page, tmp_path, demo_template):
         k: before[k] for k in ("predictions", "signals", "labels")}
 
 
-def test_inbox_ingest_while_app_runs(app, tmp_path):
+def test_inbox_ingest_while_app_runs(app, tmp_path, demo_template):
+    before_labels = _store_counts(demo_template, [])["labels"]  # the app serves a copy of this store
     # No browser visit first: the server starts the inbox watcher itself.
     batch = tmp_path / "handed-over.csv"
     ids = new_prediction_rows(app.home, batch, n=5, prefix="inbox")
@@ -87,6 +89,14 @@ def test_inbox_ingest_while_app_runs(app, tmp_path):
                        "the feedback file in inbox/done")
     assert read_json(outcome[0]) == {"ok": True, "signals": 2}
 
+    labels = tmp_path / "handed-over-labels.csv"
+    pd.DataFrame({"id": ids[2:4], "label": ["7", "1"]}).to_csv(labels, index=False)
+    result = run_feedback(app.home, "import-labels", labels, "--annotator", "vendor team", "--inbox")
+    assert result.returncode == 0, result.stderr
+    outcome = wait_for(lambda: list(done.glob("*-handed-over-labels.csv.result.json")), 10,
+                       "the labels file in inbox/done")
+    assert read_json(outcome[0]) == {"ok": True, "label_events": 2}
+
     assert not (app.home / "inbox" / "failed").exists() or not any((app.home / "inbox" / "failed").iterdir())
     assert not any((app.home / "inbox" / "predictions").iterdir())
     assert not any((app.home / "inbox" / "feedback").iterdir())
@@ -99,3 +109,6 @@ def test_inbox_ingest_while_app_runs(app, tmp_path):
     assert all(p.model_version == 1 for p in after["new_predictions"])
     assert sorted((s.external_id, s.signal, s.user_label) for s in after["new_signals"]) == [
         (ids[0], "disputed", "3"), (ids[1], "accepted", None)]
+    assert after["labels"] == before_labels + 2
+    assert sorted((e.external_id, e.label, e.annotator) for e in after["new_labels"]) == [
+        (ids[2], "7", "vendor team"), (ids[3], "1", "vendor team")]

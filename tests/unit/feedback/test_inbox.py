@@ -5,9 +5,11 @@ import time
 
 import pandas as pd
 import pytest
+from sqlmodel import Session, select
 
 from feedback.exceptions import InputError
 from feedback.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
+from feedback.models import LabelEvent
 
 
 def _wait_for(condition, timeout=10.0, interval=0.2):
@@ -50,6 +52,36 @@ def test_feedback_file_goes_through_the_inbox(ws, ingested, tmp_path, state):
     assert (ws.inbox_dir / "done" / f"{target.name}.result.json").is_file()
 
 
+def test_label_file_goes_through_the_inbox_under_its_annotators_name(ws, ingested, write_truth, state):
+    target = drop_into_inbox(ws, write_truth(["d-0100", "d-0101", "d-0102"]), "labels", annotator="Ana Lee/QA")
+    assert target.parent.parent == ws.inbox_dir / "labels", "one folder per annotator, whatever the name holds"
+    assert pending_files(ws) == [("labels", target)]
+
+    outcomes = process_inbox(ws)
+
+    assert outcomes[0]["ok"] is True and outcomes[0]["label_events"] == 3
+    with Session(ws.engine) as session:
+        assert {e.annotator for e in session.exec(select(LabelEvent)).all()} == {"Ana Lee/QA"}
+    assert state(ws)["label_events"] == 3
+    assert json.loads((ws.inbox_dir / "done" / f"{target.name}.result.json").read_text()) == {
+        "ok": True, "label_events": 3}
+    assert pending_files(ws) == []
+
+
+def test_a_bad_label_file_is_refused_whole_in_the_inbox(ws, ingested, tmp_path, state):
+    pd.DataFrame({"id": ["d-0100", "d-0101"], "label": ["3", "eleven"]}).to_csv(tmp_path / "bad.csv", index=False)
+    target = drop_into_inbox(ws, tmp_path / "bad.csv", "labels", annotator="ana")
+    [outcome] = process_inbox(ws)
+    assert outcome["ok"] is False and "'eleven'" in outcome["error"]
+    assert state(ws)["label_events"] == 0
+    assert (ws.inbox_dir / "failed" / f"{target.name}.error.txt").is_file()
+
+
+def test_only_label_files_name_an_annotator(ws, write_production):
+    with pytest.raises(InputError, match="Only label files name an annotator, not predictions files"):
+        drop_into_inbox(ws, write_production(5), "predictions", annotator="ana")
+
+
 def test_bad_file_goes_to_failed_with_the_reason_and_writes_nothing(ws, production_frame, tmp_path, state):
     production_frame(10).drop(columns="px_5").to_csv(tmp_path / "bad.csv", index=False)
     target = drop_into_inbox(ws, tmp_path / "bad.csv", "predictions")
@@ -78,8 +110,8 @@ def test_one_bad_file_does_not_block_the_good_ones(ws, production_frame, write_p
 
 @pytest.mark.parametrize(
     ("name", "kind", "expected"),
-    [("prod.csv", "labels", "Unknown inbox kind 'labels'"), ("missing.csv", "predictions", "File not found"),
-     ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file")],
+    [("prod.csv", "alerts", "Unknown inbox kind 'alerts'"), ("prod.csv", "labels", "Say who labelled the file"),
+     ("missing.csv", "predictions", "File not found"), ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file")],
 )
 def test_drop_refuses_what_the_inbox_cannot_take(ws, tmp_path, name, kind, expected):
     if name != "missing.csv":
