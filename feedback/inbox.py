@@ -49,13 +49,18 @@ def drop_into_inbox(ws: Workspace, path: Path, kind: str, *, annotator: str | No
         raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
     folder = ws.inbox_dir / kind
     if kind == "labels":
-        folder = folder / quote(annotator.strip(), safe="")  # any name makes one safe folder name
+        folder = folder / _folder_name(annotator.strip())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}-{path.name}"
     partial = target.with_name(target.name + ".partial")
     shutil.copyfile(path, partial)
     partial.replace(target)
     return target
+
+
+def _folder_name(annotator: str) -> str:
+    """The annotator's name as one folder name that cannot climb out of the inbox ('.' and '..' included)."""
+    return quote(annotator, safe="").replace(".", "%2E")
 
 
 def pending_files(ws: Workspace) -> list[tuple[str, Path]]:

@@ -77,6 +77,15 @@ def test_a_bad_label_file_is_refused_whole_in_the_inbox(ws, ingested, tmp_path, 
     assert (ws.inbox_dir / "failed" / f"{target.name}.error.txt").is_file()
 
 
+def test_an_annotator_named_dot_dot_stays_in_its_own_folder(ws, ingested, write_truth):
+    target = drop_into_inbox(ws, write_truth(["d-0100"]), "labels", annotator="..")
+    assert target.parent.parent == ws.inbox_dir / "labels"
+    [outcome] = process_inbox(ws)
+    assert outcome["ok"] is True
+    with Session(ws.engine) as session:
+        assert [e.annotator for e in session.exec(select(LabelEvent)).all()] == [".."]
+
+
 def test_only_label_files_name_an_annotator(ws, write_production):
     with pytest.raises(InputError, match="Only label files name an annotator, not predictions files"):
         drop_into_inbox(ws, write_production(5), "predictions", annotator="ana")
