@@ -47,7 +47,7 @@ def insert_predictions(raw: Any, batch: IngestBatch, predictions: pd.DataFrame, 
     db.insert_frame(raw, "ingestbatch", pd.DataFrame([batch.model_dump()]))
     proba_cols = sorted((c for c in predictions.columns if c.startswith("proba_")), key=lambda c: int(c[6:]))
     plain = [c for c in predictions.columns if not c.startswith("proba_")]
-    raw.register("_incoming_predictions", predictions)
+    raw.register("_incoming_predictions", db.scannable(predictions))
     try:
         cols = ", ".join(db.quote(c) for c in plain)
         packed = "to_json([" + ", ".join(proba_cols) + "])"

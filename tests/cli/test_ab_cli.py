@@ -19,7 +19,7 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
                        "--by", "ana", "--home", home, "--json"))
     assert (started["challenger_version"], started["champion_version"], started["share"]) == (2, 1, 0.5)
     assert (started["unit_col"], started["started_by"], started["shadow"]) == ("user", "ana", False)
-    frame = production_frame(80).assign(user=[f"u{i % 9}" for i in range(80)])
+    frame = production_frame(80).assign(user=[f"u{i % 20}" for i in range(80)])  # 20 units: both arms get some
     frame.to_csv(tmp_path / "prod.csv", index=False)
     ingested = json_of(run("ingest", tmp_path / "prod.csv", "--home", home, "--json"))
     assert ingested["experiment_id"] == started["id"] and 0 < ingested["n_challenger_arm"] < 80
@@ -29,11 +29,11 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
     assert {"experiment", "arms", "tests", "srm", "history", "recommendation"} <= set(status)
     arms = status["arms"]
     assert arms["champion"]["n_predictions"] + arms["challenger"]["n_predictions"] == 80
-    assert arms["champion"]["n_units"] + arms["challenger"]["n_units"] == 9, "the split counts units"
+    assert arms["champion"]["n_units"] + arms["challenger"]["n_units"] == 20, "the split counts units"
     for figures in arms.values():
         assert {"estimate", "ci_low", "ci_high", "n"} <= set(figures["accuracy"])
         assert figures["dispute_rate"]["n"] == figures["n_predictions"]
-    assert status["srm"]["n_champion"] + status["srm"]["n_challenger"] == 9
+    assert status["srm"]["n_champion"] + status["srm"]["n_challenger"] == 20
     assert status["recommendation"]["action"] == "keep collecting"
     text = ok(run("ab", "status", "--home", home)).stdout
     assert f"Experiment {started['id']} (a/b, running)" in text and "Recommendation: keep collecting." in text

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from feedback import db
 from feedback.labels import record_label
-from feedback.models import Alert
+from feedback.models import Alert, utcnow
 from feedback.workspace import open_workspace
 
 
@@ -95,3 +95,18 @@ def test_unit_of_work_writes_all_or_nothing(ws, state):
             raise RuntimeError("crash in the middle")
     assert state(ws) == before
     assert db.read_frame(ws.engine, "SELECT count(*) AS n FROM alert")["n"].iloc[0] == 0
+
+
+def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objects(ws, ingested, logged):
+    ids = logged(ws).index[:3].tolist()
+    typed = pd.DataFrame({"external_id": ids, "annotator": "ana", "action": "skip", "created_at": utcnow(),
+                          "suggestion_hidden": False, "comment": [None, "x", "y"]})
+    mixed = typed.assign(comment=pd.Series([None, "x", 7], dtype=object))  # as pd.read_json can give
+    assert not isinstance(db.scannable(typed), pd.DataFrame), "a typed frame goes in as Arrow"
+    assert isinstance(db.scannable(mixed), pd.DataFrame), "Arrow refuses a column of str and int: pandas it is"
+    with db.native_transaction(ws.engine) as raw:
+        assert db.insert_frame(raw, "labelevent", typed) == 3
+        assert db.insert_frame(raw, "labelevent", mixed) == 3
+    stored = db.read_frame(ws.engine, "SELECT comment FROM labelevent ORDER BY id")["comment"]
+    assert stored.isna().tolist() == [True, False, False, True, False, False]
+    assert stored.dropna().tolist() == ["x", "y", "x", "7"]
