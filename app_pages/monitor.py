@@ -11,6 +11,8 @@ from feedback.exceptions import FeedbackError
 from feedback.monitoring import MONITOR_WINDOWS, monitor
 from feedback.webapp import get_workspace, load_or_stop, signed_in_user
 
+ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
+
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
 st.session_state.setdefault("monitor_notice", None)
@@ -46,20 +48,7 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None else f" [{low:.1%}, {high:.1%}]"
 
 
-window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
-                       format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
-result = load_or_stop(lambda: monitor(ws, window_kind))
-windows = result["windows"]
-
-st.subheader("Alerts")
-notice = st.session_state["monitor_notice"]
-if notice:
-    getattr(st, notice[0])(notice[1])
-    st.session_state["monitor_notice"] = None
-active = [a for a in result["alerts"] if a["state"] != "resolved"]
-if not active:
-    st.caption("No open alerts.")
-for alert in active:
+def _alert_card(alert: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**Alert {alert['id']}** ({alert['state']}, {alert['created_at'][:16].replace('T', ' ')} UTC): "
                     f"{alert['message']}")
@@ -75,6 +64,30 @@ for alert in active:
             left.button("Acknowledge", key=f"ack_{alert['id']}", on_click=_set_state,
                         args=(alert["id"], "acknowledged"))
         right.button("Resolve", key=f"resolve_{alert['id']}", on_click=_set_state, args=(alert["id"], "resolved"))
+
+
+window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
+                       format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
+result = load_or_stop(lambda: monitor(ws, window_kind))
+windows = result["windows"]
+
+st.subheader("Alerts")
+notice = st.session_state["monitor_notice"]
+if notice:
+    getattr(st, notice[0])(notice[1])
+    st.session_state["monitor_notice"] = None
+
+
+active = [a for a in result["alerts"] if a["state"] != "resolved"]  # newest first
+if not active:
+    st.caption("No open alerts.")
+for alert in active[:ALERTS_SHOWN]:
+    _alert_card(alert)
+older = len(active) - ALERTS_SHOWN
+if older > 0:
+    with st.expander(f"{older} older alert{'s' if older > 1 else ''} not yet resolved"):
+        for alert in active[ALERTS_SHOWN:]:
+            _alert_card(alert)
 st.button("Check alerts now", on_click=_check_now,
           help="Ingests and label imports check by themselves, and answers on the card within "
                "FEEDBACK_LABEL_ALERT_INTERVAL seconds (30 by default); this checks at once.")

@@ -11,6 +11,7 @@ from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels, record_label
+from feedback.models import Alert
 from feedback.workspace import open_workspace
 
 
@@ -99,3 +100,22 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     at.run()
     assert not at.exception
     assert any(m.value.startswith(f"**Alert {alert['id']}** (open") for m in at.markdown)
+
+
+def test_the_five_newest_alerts_show_and_older_ones_wait_in_an_expander(digits_home, page):
+    with closing(open_workspace(digits_home)) as ws:
+        stored = repository.insert_alerts(ws.engine, [
+            Alert(kind="floor", metric="accuracy", window_kind="batch", window_id=f"w{i}",
+                  message=f"batch w{i}: accuracy below the floor") for i in range(7)])
+    newest_first = sorted((a.id for a in stored), reverse=True)
+    at = page("app_pages/monitor.py", digits_home).run()
+    assert not at.exception
+    [older] = [e for e in at.expander if e.label == "2 older alerts not yet resolved"]
+    inside = [m.value for m in older.markdown if m.value.startswith("**Alert ")]
+    assert [int(v.split()[1].rstrip("*")) for v in inside] == newest_first[5:]
+    shown = [int(m.value.split()[1].rstrip("*")) for m in at.markdown if m.value.startswith("**Alert ")]
+    assert shown[:5] == newest_first[:5], "the newest five come first, outside the expander"
+
+    at.button(key=f"resolve_{newest_first[6]}").click().run()  # an older one is resolved from inside
+    assert not at.exception
+    assert [e.label for e in at.expander if "older alert" in e.label] == ["1 older alert not yet resolved"]
