@@ -74,6 +74,14 @@ class AlertPolicy:
     webhook_retries: int = 3
     webhook_backoff: float = 1.0
 
+    def redacted_webhook(self) -> str | None:
+        """The webhook as text may show it: scheme and host only, since its path or query often holds a token."""
+        if self.webhook_url is None:
+            return None
+        url = urlparse(self.webhook_url)
+        hidden = "/…" if url.path.strip("/") or url.query else ""
+        return f"{url.scheme}://{url.netloc.rsplit('@', 1)[-1]}{hidden}"
+
     def rules(self) -> dict[str, MetricRule]:
         """The metric rules (accuracy, dispute_rate, mean_confidence) these settings describe."""
         base = default_rules(accuracy_floor=self.accuracy_floor, dispute_ceiling=self.dispute_ceiling)

@@ -151,4 +151,5 @@ def alerts_configure_cmd(ws: Workspace, as_json, webhook, **settings):
     policy = load_alert_policy(ws)
     if changes:
         policy = save_alert_policy(ws, replace(policy, **changes))
-    emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in asdict(policy).items()))
+    shown = {**asdict(policy), "webhook_url": policy.redacted_webhook()}  # --json prints the whole URL
+    emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in shown.items()))

@@ -53,6 +53,9 @@ def test_alerts_configure_and_check(run, home, write_production, production_fram
                         "--no-drift", "--webhook", "https://hooks.example.com/x", "--json"))
     assert (changed["accuracy_floor"], changed["min_labels"], changed["drift"]) == (0.99, 5, False)
     assert changed["webhook_url"] == "https://hooks.example.com/x"
+    text = ok(run("alerts", "configure", "--home", home, "--webhook", "https://u:p@hooks.example.com/T0/secret?k=1"))
+    assert "webhook_url=https://hooks.example.com/…," in text.stdout and "secret" not in text.stdout
+    assert "u:p" not in text.stdout, "the text form never shows the token or credentials"
     cleared = json_of(run("alerts", "configure", "--home", home, "--webhook", "off", "--json"))
     assert cleared["webhook_url"] is None and cleared["accuracy_floor"] == 0.99
     bad = failed(run("alerts", "configure", "--home", home, "--webhook", "ftp://x"), exit_code=1)
