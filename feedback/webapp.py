@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-# Everything the worker threads (inbox watcher, retrain, trigger scheduler) run is imported here, in the
+# Everything the worker threads (inbox, label alerts, retrain, trigger scheduler) run is imported here, in the
 # importing thread: a first import of scikit-learn in two threads at once can fail with "partially
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
 from feedback.alert_checks import LabelAlertWatcher
