@@ -36,6 +36,7 @@ __all__ = ["ALPHA", "experiment_status"]
 
 ALPHA = 0.05
 ARMS = (CHAMPION, CHALLENGER)
+REPEATED_UNITS_RATIO = 1.2  # predictions per unit above which the tests' independence visibly fails
 
 
 def experiment_status(ws: Workspace, experiment_id: int | None = None) -> dict[str, Any]:
@@ -202,6 +203,9 @@ class _Evidence:
         if srm is None:
             recommendation = Recommendation(recommendation.action, [
                 "Traffic split: no prediction has been routed yet.", *recommendation.reasons])
+        caveat = _repeated_units_caveat(sum(a["n_predictions"] for a in arms.values()), n_champion + n_challenger)
+        if caveat:
+            recommendation = Recommendation(recommendation.action, [*recommendation.reasons, caveat])
         for test in tests.values():
             test.pop("_sequential")
         return {
@@ -249,6 +253,15 @@ def _history_rows(looks: np.ndarray, history: dict[str, dict[str, np.ndarray]],
          **{f"{metric}_p": values[i] for metric, values in p_values.items()}}
         for i, at in enumerate(looks)
     ]
+
+
+def _repeated_units_caveat(n_predictions: int, n_units: int) -> str | None:
+    """A warning when units sent several predictions each: the tests count predictions as independent."""
+    if n_units == 0 or n_predictions < REPEATED_UNITS_RATIO * n_units:
+        return None
+    return (f"Caution: {n_predictions} predictions came from {n_units} units ({n_predictions / n_units:.1f} each on "
+            "average). The tests count predictions as independent while a unit's predictions go together, so "
+            "their p-values are too small: ask for a clearer margin before you act on them.")
 
 
 def _two_arm_tests(x1, n1, x2, n2) -> tuple[dict[str, Any], list[float | None]]:

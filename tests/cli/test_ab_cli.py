@@ -38,6 +38,7 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
     text = ok(run("ab", "status", "--home", home)).stdout
     assert f"Experiment {started['id']} (a/b, running)" in text and "Recommendation: keep collecting." in text
     assert "audit accuracy" in text and "dispute rate" in text and "n=" in text
+    assert "Caution: 80 predictions came from 20 units (4.0 each on average)" in text, "the tests assume independence"
 
     failed(run("ab", "start", "--challenger", 2, "--home", home), "Error:", "already running", "ab stop")
     stopped = ok(run("ab", "stop", "--reason", "done", "--by", "bo", "--home", home))

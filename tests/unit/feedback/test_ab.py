@@ -297,6 +297,7 @@ def test_status_figures_match_the_hand_counts(ws, ab_store):
     reasons = status["recommendation"]["reasons"]
     assert reasons[0].startswith("Traffic split") and reasons[1].startswith("Audit accuracy")
     assert f"({x2}/{n2})" in reasons[1] and "always-valid p" in reasons[1]
+    assert not any(r.startswith("Caution") for r in reasons), "one prediction per unit: no independence caveat"
     json.dumps(status)  # JSON-ready
 
 
