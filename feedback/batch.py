@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from feedback import repository
 from feedback.exceptions import InputError
-from feedback.files import read_table
+from feedback.files import atomic_write, read_table
 from feedback.scoring import score_frame
 from feedback.tasks import load_task
 from feedback.validation import validate_features, validate_ids
@@ -47,7 +47,6 @@ def predict_file(ws: Workspace, path: str | Path, out: str | Path, *, version: i
         result[f"proba_{label}"] = scored[f"proba_{i}"].to_numpy()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    result.to_csv(partial, index=False)
-    partial.replace(out)
+    with atomic_write(out) as partial:
+        result.to_csv(partial, index=False)
     return out

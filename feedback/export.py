@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
-from feedback.files import write_table
+from feedback.files import atomic_write, write_table
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -33,9 +33,8 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv") -> Path:
     load_task(ws)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    db.copy_query_to_file(ws.engine, repository.EXPORT_SQL, partial, fmt)
-    partial.replace(out)
+    with atomic_write(out) as partial:
+        db.copy_query_to_file(ws.engine, repository.EXPORT_SQL, partial, fmt)
     return out
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -51,15 +53,28 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
     return frame
 
 
-def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
-    """Write ``frame`` as ``fmt`` (csv, parquet or jsonl) under a temporary name, then rename it.
+@contextmanager
+def atomic_write(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` to write to; it becomes ``path`` by one rename when the block ends.
 
-    A failure leaves no file behind, and never a half-written one under ``path``.
+    Readers (the inbox watcher, a user's tools) never see a half-written file under ``path``, and a
+    block that raises leaves no temporary file behind. The ``.partial`` name is no file kind the
+    inbox reads.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     try:
+        yield partial
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
+    """Write ``frame`` as ``fmt`` (csv, parquet or jsonl) through :func:`atomic_write`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as partial:
         if fmt == "csv":
             frame.to_csv(partial, index=False)
         elif fmt == "parquet":
@@ -68,7 +83,4 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
             frame.to_json(partial, orient="records", lines=True, date_format="iso")
         else:
             raise InputError(f"Unknown file format {fmt!r}; use csv, parquet or jsonl.")
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
     return path

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote, unquote
 
 from feedback.exceptions import FeedbackError, InputError
-from feedback.files import READERS
+from feedback.files import READERS, atomic_write
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.jobs import PeriodicCheck
 from feedback.labels import import_labels
@@ -52,9 +52,8 @@ def drop_into_inbox(ws: Workspace, path: Path, kind: str, *, annotator: str | No
         folder = folder / _folder_name(annotator.strip())
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}-{path.name}"
-    partial = target.with_name(target.name + ".partial")
-    shutil.copyfile(path, partial)
-    partial.replace(target)
+    with atomic_write(target) as partial:
+        shutil.copyfile(path, partial)
     return target
 
 

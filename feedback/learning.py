@@ -18,6 +18,7 @@ from active_learning.simulate import labels_to_reach, mean_curve, simulate
 from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import repository
 from feedback.exceptions import InputError
+from feedback.files import atomic_write
 from feedback.tasks import load_task
 from feedback.versions import load_version
 from feedback.workspace import Workspace
@@ -32,9 +33,8 @@ def save_comparison_report(ws: Workspace, version: int, result: dict) -> None:
     """Keep a retrain's full result (figures, decision, reasons) beside the model files."""
     path = comparison_report_path(ws, version)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(result, default=str))
-    partial.replace(path)
+    with atomic_write(path) as partial:
+        partial.write_text(json.dumps(result, default=str))
 
 
 def load_comparison_report(ws: Workspace, version: int) -> dict | None:

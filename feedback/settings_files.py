@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from feedback.exceptions import InputError
+from feedback.files import atomic_write
 
 T = TypeVar("T")
 
@@ -36,7 +37,6 @@ def read_settings(path: Path, cls: type[T], what: str) -> T:
 def write_settings(path: Path, settings: T) -> T:
     """Validate and write the settings; the whole file is replaced atomically."""
     settings.validated()
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(asdict(settings), indent=2))
-    partial.replace(path)
+    with atomic_write(path) as partial:
+        partial.write_text(json.dumps(asdict(settings), indent=2))
     return settings

@@ -7,6 +7,7 @@ import hashlib
 import pandas as pd
 from pandas.util import hash_pandas_object
 
+from feedback.files import atomic_write
 from feedback.workspace import Workspace
 
 
@@ -20,9 +21,8 @@ def write_snapshot(ws: Workspace, training: pd.DataFrame) -> str:
     ws.snapshots_dir.mkdir(parents=True, exist_ok=True)
     path = ws.snapshots_dir / f"{snapshot_id}.parquet"
     if not path.exists():
-        partial = path.with_suffix(".partial")
-        training.to_parquet(partial, index=False)
-        partial.replace(path)
+        with atomic_write(path) as partial:
+            training.to_parquet(partial, index=False)
     return snapshot_id
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from feedback.batch import predict_file
 from feedback.exceptions import InputError
+from feedback.files import atomic_write
 from feedback.export import export_bytes, export_file_name, export_labels, export_training_set
 from feedback.labels import record_label
 from feedback.retraining import retrain
@@ -177,3 +178,15 @@ def test_export_lists_events_in_the_order_they_were_recorded(ws, ingested, tmp_p
 
     assert list(frame["id"]) == ["d-0105", "d-0101", "d-0103"]
     assert frame["event_id"].is_monotonic_increasing
+
+
+def test_a_write_that_fails_midway_leaves_neither_the_file_nor_its_temporary(tmp_path):
+    target = tmp_path / "labels.csv"
+    with pytest.raises(RuntimeError, match="disk full"):
+        with atomic_write(target) as partial:
+            partial.write_text("id,label\nd-1,")
+            raise RuntimeError("disk full")
+    assert list(tmp_path.iterdir()) == []
+    with atomic_write(target) as partial:
+        partial.write_text("id,label\n")
+    assert target.read_text() == "id,label\n" and list(tmp_path.iterdir()) == [target]
