@@ -3,8 +3,7 @@
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback.export import FORMATS, export_bytes, export_file_name
-from feedback.status import store_status
+from feedback.export import FORMATS, export_bytes, export_file_name, export_overview
 from feedback.webapp import allowed, get_workspace, load_or_stop, who_may
 
 MIME_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "jsonl": "application/jsonl"}
@@ -13,7 +12,7 @@ TRAINING_SET = "The training set of a model version"
 
 ws = get_workspace()
 st.title("Export")
-status = load_or_stop(lambda: store_status(ws))
+status = load_or_stop(lambda: export_overview(ws))
 if not allowed("export"):
     st.info(f"Only {who_may('export')} export labels.")
     st.stop()

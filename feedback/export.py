@@ -10,6 +10,7 @@ from sqlmodel import Session
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, write_table
+from feedback.status import version_list
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -54,10 +55,9 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     load_task(ws)
     with Session(ws.engine) as session:
         row = repository.get_version(session, int(version))
-        known = [v.version for v in repository.list_versions(session)]
-    if row is None:
-        raise InputError(f"There is no model version {version}; the versions are "
-                         f"{', '.join(map(str, sorted(known)))}.")
+        if row is None:
+            known = sorted(v["version"] for v in version_list(session))
+            raise InputError(f"There is no model version {version}; the versions are {', '.join(map(str, known))}.")
     training = snapshots.read_snapshot(ws, row.snapshot_id)
     if training is None:
         raise InputError(f"The training snapshot {row.snapshot_id} of version {version} is missing from "
@@ -71,6 +71,17 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     frame.insert(3, "model_version", row.version)
     frame.insert(4, "snapshot_id", row.snapshot_id)
     return write_table(frame, out, fmt)
+
+
+def export_overview(ws: Workspace) -> dict:
+    """What there is to export: ``label_events`` and ``labelled_items`` counts, and every version
+    (see :func:`feedback.status.version_list`) with what it trained on. Cheaper than ``store_status``,
+    which also re-scores the audit slice."""
+    load_task(ws)
+    counts = repository.count_rows(ws.engine)
+    with Session(ws.engine) as session:
+        versions = version_list(session)
+    return {"label_events": counts["label_events"], "labelled_items": counts["labelled_items"], "versions": versions}
 
 
 def export_file_name(fmt: str, version: int | None = None) -> str:

@@ -17,6 +17,12 @@ def _version_summary(row) -> dict | None:
             "n_seed": row.n_seed, "snapshot_id": row.snapshot_id, "metrics": row.metrics}
 
 
+def version_list(session: Session) -> list[dict]:
+    """Every model version, newest first: ``version``, ``alias``, ``n_labels`` (expert), ``n_seed`` and a short hash."""
+    return [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "n_seed": v.n_seed,
+             "sha256": v.sha256[:12]} for v in repository.list_versions(session)]
+
+
 def store_status(ws: Workspace) -> dict:
     """Counts of predictions and labels, the champion, the challenger, open alerts, and the live accuracy.
 
@@ -28,8 +34,7 @@ def store_status(ws: Workspace) -> dict:
     with Session(ws.engine) as session:
         champion = repository.version_with_alias(session, "champion")
         challenger = repository.version_with_alias(session, "challenger")
-        versions = [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "n_seed": v.n_seed,
-                     "sha256": v.sha256[:12]} for v in repository.list_versions(session)]
+        versions = version_list(session)
         alerts = [{"id": a.id, "kind": a.kind, "message": a.message, "state": a.state,
                    "created_at": a.created_at.isoformat()} for a in repository.open_alerts(session)]
     return {

@@ -9,7 +9,7 @@ import pytest
 from feedback.batch import predict_file
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
-from feedback.export import export_bytes, export_file_name, export_labels, export_training_set
+from feedback.export import export_bytes, export_file_name, export_labels, export_overview, export_training_set
 from feedback.labels import record_label
 from feedback.retraining import retrain
 from feedback.versions import champion_and_challenger
@@ -190,3 +190,11 @@ def test_a_write_that_fails_midway_leaves_neither_the_file_nor_its_temporary(tmp
     with atomic_write(target) as partial:
         partial.write_text("id,label\n")
     assert target.read_text() == "id,label\n" and list(tmp_path.iterdir()) == [target]
+
+
+def test_export_overview_counts_the_events_and_lists_what_each_version_trained_on(ws, challenger, state):
+    overview = export_overview(ws)
+    assert (overview["label_events"], overview["labelled_items"]) == (state(ws)["label_events"], 100)
+    assert [(v["version"], v["alias"], v["n_seed"]) for v in overview["versions"]] == [
+        (2, "challenger", 30), (1, "champion", 30)]
+    assert overview["versions"][0]["n_labels"] == challenger["n_train"] - 30
