@@ -1,4 +1,4 @@
-"""Long work (a retrain) in a worker thread of the process that owns the database."""
+"""Worker threads of the process that owns the database: long jobs (a retrain) and periodic checks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import atexit
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -52,7 +53,7 @@ class BackgroundJob(threading.Thread):
         return self.is_alive()
 
 
-class PeriodicCheck(threading.Thread):
+class PeriodicCheck(threading.Thread, ABC):
     """Call :meth:`check` every ``interval`` seconds in a daemon thread until :meth:`stop`.
 
     A check that raises is logged and kept in ``last_error``; the next one runs
@@ -74,9 +75,9 @@ class PeriodicCheck(threading.Thread):
         self.stopped = threading.Event()
         self.last_error: str | None = None
 
+    @abstractmethod
     def check(self) -> Any:
         """One poll; subclasses say what it does."""
-        raise NotImplementedError
 
     def start(self) -> None:
         super().start()

@@ -80,7 +80,8 @@ def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, cha
     truth = digits_frame.set_index("id").loc[frame["id"].astype(str)]
     assert list(frame["label"].astype(str)) == list(truth["label"].astype(str))
     np.testing.assert_array_equal(frame[FEATURES].to_numpy(dtype=float), truth[FEATURES].to_numpy(dtype=float))
-    assert set(frame["model_version"]) == {2} and set(frame["snapshot_id"]) == {champion_and_challenger(ws)[1].snapshot_id}
+    assert set(frame["model_version"]) == {2}
+    assert set(frame["snapshot_id"]) == {champion_and_challenger(ws)[1].snapshot_id}
 
     seed_only = _read(export_training_set(ws, 1, tmp_path / f"v1.{fmt}", fmt), fmt)
     assert len(seed_only) == 30 and set(seed_only["source"]) == {"seed"}
