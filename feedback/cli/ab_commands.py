@@ -39,8 +39,8 @@ def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
     unit = experiment.unit_col or "the prediction id"
     emit(experiment.model_dump(), as_json,
-          f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
-          f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.")
+         f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
+         f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.")
 
 
 @command(ab_group, "status")

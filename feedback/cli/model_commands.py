@@ -36,7 +36,7 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
     p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
     challenger = result["challenger"]["version"]
     emit(result, as_json, f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result['decision']} "
-                           f"(n_eval={result['n_eval']}, p={p_value}).\n" + "\n".join(result["reasons"]))
+                          f"(n_eval={result['n_eval']}, p={p_value}).\n" + "\n".join(result["reasons"]))
 
 
 @command(cli, "triggers", needs_store=False)

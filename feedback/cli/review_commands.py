@@ -63,5 +63,5 @@ def suspects_cmd(ws: Workspace, as_json):
 
     report = find_suspect_labels(ws)
     emit(report, as_json, report.get("reason") or
-          f"{report['n_suspect']} suspect label(s) among {report['n_labels']} ({report['folds']}-fold); "
-          "they are back in the review queue.")
+         f"{report['n_suspect']} suspect label(s) among {report['n_labels']} ({report['folds']}-fold); "
+         "they are back in the review queue.")

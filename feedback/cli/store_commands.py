@@ -36,8 +36,8 @@ def init_cmd(ws: Workspace, data, label_col, id_col, model_name, audit_share, im
     result = init_task(ws, data, label_col, id_col=id_col, model_name=model_name, audit_share=audit_share,
                        image_shape=shape)
     emit(result.to_dict(), as_json,
-          f"Task created: {len(result.labels)} labels, {len(result.features)} features, "
-          f"{result.n_seed} seed rows; version {result.champion_version} is champion.")
+         f"Task created: {len(result.labels)} labels, {len(result.features)} features, "
+         f"{result.n_seed} seed rows; version {result.champion_version} is champion.")
 
 
 @command(cli, "ingest", needs_store=False)
@@ -82,7 +82,7 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
     if kind == "predictions":
         result = ingest_predictions(ws, file).to_dict()
         emit(result, as_json, f"Logged {result['n_new']} new predictions ({result['n_audit']} audit items); "
-                               f"{result['n_skipped_existing']} already logged.")
+                              f"{result['n_skipped_existing']} already logged.")
     else:
         n = ingest_feedback(ws, file)
         emit({"signals": n}, as_json, f"Logged {n} end-user signals.")
@@ -174,8 +174,8 @@ def status_cmd(ws: Workspace, as_json):
     champion = status["champion"]["version"] if status["champion"] else None
     challenger = status["challenger"]["version"] if status["challenger"] else None
     emit(status, as_json, f"{status['predictions']} predictions, {status['label_events']} label events, "
-                           f"champion v{champion}, challenger {f'v{challenger}' if challenger else 'none'}, "
-                           f"{len(status['open_alerts'])} open alerts.\n" + _live_accuracy_text(status["live_accuracy"]))
+                          f"champion v{champion}, challenger {f'v{challenger}' if challenger else 'none'}, "
+                          f"{len(status['open_alerts'])} open alerts.\n" + _live_accuracy_text(status["live_accuracy"]))
 
 
 def _live_accuracy_text(figure: dict) -> str:
@@ -199,5 +199,5 @@ def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
 
     summary = build_demo(ws, random_state=random_state, batches_to_ingest=batches_to_ingest)
     emit(summary, as_json, f"Demo built in {ws.home}: {summary['predictions']} predictions in "
-                            f"{summary['batches']} batches, {summary['audit_labels']} audit labels, "
-                            f"{summary['disputes']} disputes.")
+                           f"{summary['batches']} batches, {summary['audit_labels']} audit labels, "
+                           f"{summary['disputes']} disputes.")
