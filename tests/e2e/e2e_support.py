@@ -185,6 +185,17 @@ def wait_next_item(page, previous_id: str) -> str:
     return item_id(page)
 
 
+def answer_with_key(page, key: str) -> str:
+    """Press ``key`` on the card and wait until the next item shows (the app has taken the answer).
+
+    Returns the id of the item answered.
+    """
+    answered = item_id(page)
+    page.keyboard.press(key)
+    wait_next_item(page, answered)
+    return answered
+
+
 def wait_for_annotator(page, name: str) -> None:
     """Wait until the review card serves ``name`` (its progress line names the expert)."""
     from playwright.sync_api import expect

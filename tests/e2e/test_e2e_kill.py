@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 
 import pytest
-from e2e_support import AppServer, item_id, label_events, open_review, set_annotator, wait_next_item
+from e2e_support import AppServer, answer_with_key, item_id, label_events, open_review, set_annotator
 
 pytestmark = pytest.mark.e2e
 
@@ -14,12 +14,7 @@ pytestmark = pytest.mark.e2e
 def test_answers_acknowledged_before_a_sigkill_are_all_in_the_store(app, page):
     open_review(page, app)
     set_annotator(page, "kim")
-    acknowledged = []
-    for _ in range(6):
-        current = item_id(page)
-        page.keyboard.press("Enter")
-        wait_next_item(page, current)  # the next item on screen: the app has taken this answer
-        acknowledged.append(current)
+    acknowledged = [answer_with_key(page, "Enter") for _ in range(6)]  # each: the next item showed
 
     app.proc.send_signal(signal.SIGKILL)
     assert app.proc.wait(timeout=10) == -signal.SIGKILL

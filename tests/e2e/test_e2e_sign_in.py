@@ -4,7 +4,7 @@ answer carries the signed-in name, the role hides what it may not do, and signin
 from __future__ import annotations
 
 import pytest
-from e2e_support import confirm_button, item_id, label_events, wait_next_item
+from e2e_support import answer_with_key, confirm_button, label_events
 from playwright.sync_api import expect
 
 from feedback.auth import hash_password
@@ -45,9 +45,7 @@ def test_sign_in_gates_the_app_and_answers_carry_the_user(users_app, page):
     expect(page.get_by_text("Queue policy")).to_have_count(0)  # leads and admins only
 
     page.get_by_role("heading", name="Review").click()
-    first = item_id(page)
-    page.keyboard.press("Enter")
-    wait_next_item(page, first)
+    first = answer_with_key(page, "Enter")
 
     page.get_by_role("link", name="Models").click()
     expect(page.get_by_text("Only admins retrain.")).to_be_visible()
