@@ -34,7 +34,8 @@ else:
 name = export_file_name(fmt, version)
 if st.button("Prepare the file", type="primary"):
     try:
-        st.session_state["export_ready"] = (name, status["label_events"], export_bytes(ws, fmt, version, actor=current_actor()))
+        st.session_state["export_ready"] = (name, status["label_events"],
+                                            export_bytes(ws, fmt, version, actor=current_actor()))
     except FeedbackError as exc:
         st.error(str(exc))
 ready = st.session_state.get("export_ready")

@@ -63,7 +63,8 @@ def _queue_policy_form() -> None:
         audit_share = st.slider("Audit share of each page", 0.0, 1.0, policy.audit_share, 0.05)
         if st.form_submit_button("Save queue policy"):
             try:
-                save_queue_policy(ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share, **weights)
+                save_queue_policy(ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share,
+                                  **weights)
             except FeedbackError as exc:
                 st.error(str(exc))
             else:
@@ -74,7 +75,8 @@ def _queue_policy_form() -> None:
                  help="Cross-validates the task's model on every label; the labels it strongly contradicts "
                       "come back to the queue for a second look. Runs after every retrain too."):
         actor = current_actor()
-        start_job("suspects", lambda progress: find_suspect_labels(ws, actor=actor), actor=actor, action="find_suspects")
+        start_job("suspects", lambda progress: find_suspect_labels(ws, actor=actor), actor=actor,
+                  action="find_suspects")
         job = jobs().get("suspects")
     if job is not None and not job.running:
         if job.error:

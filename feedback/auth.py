@@ -177,9 +177,10 @@ def authenticate(users: Mapping[str, User], username: str, password: str) -> Use
 class SignInThrottle:
     """Slows password guessing per (user name, client) with a doubling wait, never a hard lock.
 
-    After the n-th wrong password in a row for a name from one client, that pair waits
-    ``min(base_seconds * 2 ** (n - 1), cap_seconds)`` before its next try is even checked
-    (1, 2, 4, ... seconds up to 5 minutes by default). Tries made while waiting are refused
+    The first ``free_failures`` wrong passwords in a row cost nothing (a typo retyped at once
+    goes through); after the n-th one beyond them, that name waits
+    ``min(base_seconds * 2 ** (n - 1), cap_seconds)`` from that client before its next try is even
+    checked (1, 2, 4, ... seconds up to 5 minutes by default). Tries made while waiting are refused
     without counting, so they neither test a password nor prolong the wait. Another client,
     and so the real user at their own desk, is not slowed at all: nobody can keep a person
     out from elsewhere. A right password, or ``reset_seconds`` without a failure, forgets the pair.
@@ -189,8 +190,10 @@ class SignInThrottle:
 
     Parameters
     ----------
+    free_failures : int, default=3
+        Wrong passwords in a row without a wait.
     base_seconds : float, default=1
-        The wait after the first wrong password.
+        The wait after the first wrong password beyond the free ones.
     cap_seconds : float, default=300
         The longest wait.
     reset_seconds : float, default=900
@@ -201,8 +204,9 @@ class SignInThrottle:
     clock : callable, default=time.monotonic
     """
 
-    def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 300.0, reset_seconds: float = 900.0,
-                 max_pairs: int = 10_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, free_failures: int = 3, base_seconds: float = 1.0, cap_seconds: float = 300.0,
+                 reset_seconds: float = 900.0, max_pairs: int = 10_000, clock: Callable[[], float] = time.monotonic):
+        self.free_failures = free_failures
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
         self.reset_seconds = reset_seconds
@@ -228,7 +232,9 @@ class SignInThrottle:
             if entry is None:
                 return 0.0
             count, last = entry
-            wait = min(self.base_seconds * 2 ** (count - 1), self.cap_seconds)
+            if count <= self.free_failures:
+                return 0.0
+            wait = min(self.base_seconds * 2 ** (count - self.free_failures - 1), self.cap_seconds)
             return max(last + wait - self._clock(), 0.0)
 
     def failed(self, name: str, client: str | None = None) -> None:

@@ -131,7 +131,8 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
 
 def test_policy_round_trip_rules_and_bad_values(ws):
     assert load_alert_policy(ws) == AlertPolicy()
-    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"), actor=ADMIN)
+    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"),
+                              actor=ADMIN)
     assert load_alert_policy(ws) == saved
     rules = saved.rules()
     assert (rules["accuracy"].floor, rules["accuracy"].min_n, rules["dispute_rate"].min_n) == (0.8, 50, 30)

@@ -206,14 +206,14 @@ class _Clock:
 
 def test_sign_in_throttle_doubles_the_wait_per_failure_up_to_the_cap():
     clock = _Clock()
-    throttle = SignInThrottle(base_seconds=1, cap_seconds=60, reset_seconds=900, clock=clock)
+    throttle = SignInThrottle(free_failures=3, base_seconds=1, cap_seconds=60, reset_seconds=900, clock=clock)
     waits = []
-    for _ in range(9):
+    for _ in range(12):
         throttle.failed(" ana ", "10.0.0.9")
         waits.append(throttle.retry_after("ana", "10.0.0.9"))
         clock.now += waits[-1]  # the guesser tries again the moment the wait is over
-    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
-    assert sum(waits[:6]) == 63, "six guesses take a minute; at the cap, one a minute"
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60], "three typos retyped at once cost nothing"
+    assert sum(waits[:9]) == 63, "nine guesses take a minute; at the cap, one a minute"
 
 
 def test_a_guesser_on_one_client_does_not_slow_the_user_on_another():
@@ -229,7 +229,7 @@ def test_a_guesser_on_one_client_does_not_slow_the_user_on_another():
 
 def test_the_wait_never_exceeds_the_cap_and_a_quiet_spell_or_a_success_forgets():
     clock = _Clock()
-    throttle = SignInThrottle(base_seconds=1, cap_seconds=300, reset_seconds=900, clock=clock)
+    throttle = SignInThrottle(free_failures=0, base_seconds=1, cap_seconds=300, reset_seconds=900, clock=clock)
     for _ in range(30):
         throttle.failed("ana", None)
     assert throttle.retry_after("ana", None) == 300, "no hard lock: five minutes at most after the last failure"
@@ -246,7 +246,7 @@ def test_the_wait_never_exceeds_the_cap_and_a_quiet_spell_or_a_success_forgets()
 
 
 def test_the_throttle_remembers_a_bounded_number_of_pairs():
-    throttle = SignInThrottle(max_pairs=3, clock=_Clock())
+    throttle = SignInThrottle(free_failures=0, max_pairs=3, clock=_Clock())
     for name in ("a", "b", "c", "d"):
         throttle.failed(name, "x")
     assert throttle.retry_after("a", "x") == 0.0, "the oldest pair was forgotten"

@@ -102,8 +102,10 @@ def test_training_set_export_refuses_an_unknown_version_or_a_lost_snapshot_and_w
 
 def test_export_bytes_are_the_file_an_export_writes(ws, challenger, tmp_path):
     assert export_file_name("parquet") == "labels.parquet" and export_file_name("csv", 2) == "training-set-v2.csv"
-    assert export_bytes(ws, "csv", actor=ADMIN) == export_labels(ws, tmp_path / "labels.csv", "csv", actor=ADMIN).read_bytes()
-    assert export_bytes(ws, "jsonl", 2, actor=ADMIN) == export_training_set(ws, 2, tmp_path / "v2.jsonl", "jsonl", actor=ADMIN).read_bytes()
+    labels = export_labels(ws, tmp_path / "labels.csv", "csv", actor=ADMIN)
+    assert export_bytes(ws, "csv", actor=ADMIN) == labels.read_bytes()
+    training = export_training_set(ws, 2, tmp_path / "v2.jsonl", "jsonl", actor=ADMIN)
+    assert export_bytes(ws, "jsonl", 2, actor=ADMIN) == training.read_bytes()
     with pytest.raises(InputError, match="Unknown export format 'xls'"):
         export_bytes(ws, "xls", actor=ADMIN)
 

@@ -63,7 +63,8 @@ def test_a_denied_role_is_refused_before_anything_is_written(challenger, ws, sta
     with pytest.raises(PermissionDenied) as refused:
         CALLS[call](ws, Actor("pat", role), out)
     message = str(refused.value)
-    assert message.startswith(f"pat is {'an' if role == 'annotator' else 'a'} {role} and may not {action.replace('_', ' ')}; only ")
+    article = "an" if role == "annotator" else "a"
+    assert message.startswith(f"pat is {article} {role} and may not {action.replace('_', ' ')}; only ")
     assert "admins may" in message and "Nothing was changed." in message
     assert isinstance(refused.value, InputError), "pages and the CLI show it like any bad input"
     assert state(ws) == before and _files(ws.home) == files and not any(out.iterdir())
