@@ -9,7 +9,7 @@ from feedback.charts import ab_accuracy_chart, ab_p_value_chart
 from feedback.exceptions import FeedbackError
 from feedback.status import store_status
 from feedback.web_text import md_text
-from feedback.webapp import allowed, get_workspace, load_or_stop, signed_in_user, who_may
+from feedback.webapp import allowed, current_actor, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -41,7 +41,7 @@ def _start() -> None:
     try:
         started = start_experiment(
             ws, st.session_state["ab_version"], st.session_state["ab_share"], shadow=st.session_state["ab_shadow"],
-            unit_col=st.session_state["ab_unit_col"] or None, actor=st.session_state["annotator"])
+            unit_col=st.session_state["ab_unit_col"] or None, actor=current_actor())
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
         return
@@ -50,7 +50,7 @@ def _start() -> None:
 
 def _stop() -> None:
     try:
-        stopped = stop_experiment(ws, actor=st.session_state["annotator"], reason=st.session_state["ab_stop_reason"])
+        stopped = stop_experiment(ws, actor=current_actor(), reason=st.session_state["ab_stop_reason"])
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
         return

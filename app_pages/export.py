@@ -5,7 +5,7 @@ import streamlit as st
 from feedback.exceptions import FeedbackError
 from feedback.export import FORMATS, export_bytes, export_file_name, export_overview
 from feedback.web_text import md_text
-from feedback.webapp import allowed, get_workspace, load_or_stop, who_may
+from feedback.webapp import allowed, current_actor, get_workspace, load_or_stop, who_may
 
 MIME_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "jsonl": "application/jsonl"}
 LABEL_EVENTS = "Every label event, with its provenance"
@@ -35,7 +35,8 @@ else:
 name = export_file_name(fmt, version)
 if st.button("Prepare the file", type="primary"):
     try:
-        st.session_state["export_ready"] = (name, status["label_events"], export_bytes(ws, fmt, version))
+        st.session_state["export_ready"] = (name, status["label_events"],
+                                            export_bytes(ws, fmt, version, actor=current_actor()))
     except FeedbackError as exc:
         st.error(md_text(exc))
 ready = st.session_state.get("export_ready")

@@ -9,11 +9,11 @@ from feedback.charts import confusion_chart, learning_curve_chart, per_class_f1_
 from feedback.exceptions import FeedbackError
 from feedback.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
 from feedback.status import store_status
-from feedback.versions import promote, rollback
 from feedback.triggers import RetrainPolicy, load_policy, save_policy
 from feedback.web_text import md_text
-from feedback.webapp import (allowed, get_workspace, jobs, load_or_stop, retrain_scheduler, signed_in_user, start_job,
-                             start_retrain, who_may)
+from feedback.versions import promote, rollback
+from feedback.webapp import (allowed, current_actor, get_workspace, jobs, load_or_stop, retrain_scheduler,
+                             signed_in_user, start_job, start_retrain, who_may)
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -22,15 +22,24 @@ if signed_in_user() is None and allowed("retrain"):
     st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
 status = load_or_stop(lambda: store_status(ws))
+if st.session_state.get("models_refused"):  # a Retrain or Simulate click the library refused
+    st.error(st.session_state.pop("models_refused"))
 
 
 def _start_retrain() -> None:
     st.session_state["retrain_job_shown"] = None
-    start_retrain(st.session_state["annotator"])
+    try:
+        start_retrain(current_actor())
+    except FeedbackError as exc:
+        st.session_state["models_refused"] = str(exc)
 
 
 def _start_simulation() -> None:
-    start_job("simulate", lambda progress: simulate_current_task(ws))
+    actor = current_actor()
+    try:
+        start_job("simulate", lambda progress: simulate_current_task(ws, actor=actor), actor=actor, action="simulate")
+    except FeedbackError as exc:
+        st.session_state["models_refused"] = str(exc)
 
 
 def _pct(x: float) -> str:
@@ -161,7 +170,8 @@ else:
             try:
                 save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
                                               on_alert=on_alert, auto_promote=auto_promote, min_gain=min_gain,
-                                              alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)))
+                                              alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)),
+                            actor=current_actor())
                 st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
             except FeedbackError as exc:
                 st.error(md_text(exc))
@@ -182,13 +192,13 @@ reason = st.text_input("Reason", key="decision_reason", placeholder="Why: kept w
 c1, c2 = st.columns(2)
 if c1.button("Promote", disabled=version is None or not reason.strip()):
     try:
-        decision = promote(ws, version, reason=reason, actor=st.session_state["annotator"])
+        decision = promote(ws, version, reason=reason, actor=current_actor())
         st.success(f"Version {decision.version} is champion.")
     except FeedbackError as exc:
         st.error(md_text(exc))
 if c2.button("Roll back", disabled=not reason.strip()):
     try:
-        decision = rollback(ws, reason=reason, actor=st.session_state["annotator"])
+        decision = rollback(ws, reason=reason, actor=current_actor())
         st.success(f"Version {decision.version} is champion again.")
     except FeedbackError as exc:
         st.error(md_text(exc))

@@ -10,7 +10,7 @@ from feedback.charts import class_mix_chart, reliability_chart, window_trend_cha
 from feedback.exceptions import FeedbackError
 from feedback.monitoring import MONITOR_WINDOWS, monitor
 from feedback.web_text import md_text
-from feedback.webapp import get_workspace, load_or_stop, signed_in_user
+from feedback.webapp import current_actor, get_workspace, load_or_stop
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
 
@@ -20,14 +20,9 @@ st.session_state.setdefault("monitor_notice", None)
 st.title("Monitor")
 
 
-def _actor() -> str:
-    user = signed_in_user()
-    return user.name if user is not None else st.session_state["annotator"]
-
-
 def _set_state(alert_id: int, state: str) -> None:
     try:
-        alert = set_alert_state(ws, alert_id, state, _actor())
+        alert = set_alert_state(ws, alert_id, state, current_actor())
         st.session_state["monitor_notice"] = ("success", f"Alert {alert['id']} is {alert['state']}.")
     except FeedbackError as exc:
         st.session_state["monitor_notice"] = ("error", md_text(exc))

@@ -20,7 +20,7 @@ from feedback.labels import (
 from feedback.queue import claim_review_items, hold_item, item_details, review_progress
 from feedback.queue_policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
 from feedback.suspects import find_suspect_labels
-from feedback.webapp import allowed, get_workspace, jobs, review_settings, signed_in_user, start_job
+from feedback.webapp import allowed, current_actor, get_workspace, jobs, review_settings, signed_in_user, start_job
 
 ws = get_workspace()
 settings = review_settings()
@@ -63,7 +63,8 @@ def _queue_policy_form() -> None:
         audit_share = st.slider("Audit share of each page", 0.0, 1.0, policy.audit_share, 0.05)
         if st.form_submit_button("Save queue policy"):
             try:
-                save_queue_policy(ws, uncertainty_measure=measure, audit_share=audit_share, **weights)
+                save_queue_policy(ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share,
+                                  **weights)
             except FeedbackError as exc:
                 st.error(str(exc))
             else:
@@ -73,7 +74,9 @@ def _queue_policy_form() -> None:
     if st.button("Look for suspect labels", disabled=job is not None and job.running,
                  help="Cross-validates the task's model on every label; the labels it strongly contradicts "
                       "come back to the queue for a second look. Runs after every retrain too."):
-        start_job("suspects", lambda progress: find_suspect_labels(ws))
+        actor = current_actor()
+        start_job("suspects", lambda progress: find_suspect_labels(ws, actor=actor), actor=actor,
+                  action="find_suspects")
         job = jobs().get("suspects")
     if job is not None and not job.running:
         if job.error:

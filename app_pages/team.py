@@ -7,7 +7,7 @@ from feedback.exceptions import FeedbackError
 from feedback.labels import adjudicate
 from feedback.team import team_overview
 from feedback.web_text import md_text
-from feedback.webapp import allowed, current_role, get_workspace, load_or_stop, signed_in_user, who_may
+from feedback.webapp import allowed, current_actor, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -24,7 +24,7 @@ def _figure(value: float | None) -> str:
 def _resolve(item_id: str) -> None:
     try:
         event = adjudicate(ws, item_id, st.session_state[f"adjudicate_label_{item_id}"],
-                           lead=st.session_state["annotator"], role=current_role(),
+                           actor=current_actor(),
                            comment=st.session_state.get(f"adjudicate_comment_{item_id}"))
     except FeedbackError as exc:
         st.session_state["adjudicated"] = ("error", md_text(exc))

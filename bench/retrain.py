@@ -1,6 +1,6 @@
 """Retrain plus comparison on 50,000 expert labels with the default model.
 
-Measured: ``feedback.retraining.retrain(ws)`` on a store holding a 500-row seed
+Measured: ``feedback.retraining.retrain(ws, actor=ADMIN)`` on a store holding a 500-row seed
 and 50,000 logged predictions (20 numeric features, 10 classes), all labelled:
 read the labels, fit a fresh clone of the pipeline, write the snapshot, score
 champion and challenger on the labelled audit items, McNemar and the paired
@@ -22,9 +22,12 @@ from bench._harness import Result, runs_str, scratch_dir, timed
 from feedback import repository
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.retraining import retrain
 from feedback.tasks import init_task, load_task
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 NAME = "retrain"
 ROWS = 50_000
@@ -60,7 +63,7 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
             runs, baseline_runs, results = [], [], []
             for _ in range(max(1, repeat)):
                 baseline_runs.append(timed(lambda: build_estimator(task.features, task.model_name).fit(X, y)))
-                runs.append(timed(lambda: results.append(retrain(ws))))
+                runs.append(timed(lambda: results.append(retrain(ws, actor=ADMIN))))
         finally:
             ws.close()
     last = results[-1]

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from feedback import repository
 from feedback.exceptions import ExperimentError, InputError
 from feedback.models import Experiment, ModelVersion, utcnow
+from feedback.permissions import Actor, require
 from feedback.routing import CHALLENGER, CHAMPION, assign_arm
 from feedback.tasks import load_task
 from feedback.validation import describe_rows
@@ -82,7 +83,7 @@ def start_experiment(
     shadow: bool = False,
     unit_col: str | None = None,
     *,
-    actor: str,
+    actor: Actor,
 ) -> Experiment:
     """Start routing live traffic between the champion and ``challenger_version``.
 
@@ -101,8 +102,8 @@ def start_experiment(
         Input column holding the unit of randomisation (a user or account id):
         one unit always lands in one arm. Every ingested file must then carry
         it. None makes each prediction its own unit.
-    actor : str
-        Who started it; recorded with the experiment.
+    actor : Actor
+        Who starts it (an admin); recorded with the experiment.
 
     Returns
     -------
@@ -111,12 +112,15 @@ def start_experiment(
 
     Raises
     ------
+    PermissionDenied
+        The actor is not an admin.
     ExperimentError
         An experiment already runs, the version is unknown or is the champion,
         or the share is not strictly between 0 and 1.
     ModelIntegrityError
         The challenger's model file fails its hash check.
     """
+    actor = require(actor, "start_experiment").name
     task = load_task(ws)
     if not shadow:
         share = _check_share(share)
@@ -152,14 +156,14 @@ def start_experiment(
         return repository.add(session, experiment)
 
 
-def stop_experiment(ws: Workspace, *, actor: str, reason: str = "") -> Experiment:
+def stop_experiment(ws: Workspace, *, actor: Actor, reason: str = "") -> Experiment:
     """Stop the running experiment: from the next ingest on, the champion serves everyone again.
 
     Parameters
     ----------
     ws : Workspace
-    actor : str
-        Who stopped it.
+    actor : Actor
+        Who stops it (an admin).
     reason : str, default=""
         Why; kept with the experiment.
 
@@ -170,9 +174,12 @@ def stop_experiment(ws: Workspace, *, actor: str, reason: str = "") -> Experimen
 
     Raises
     ------
+    PermissionDenied
+        The actor is not an admin.
     ExperimentError
         No experiment is running.
     """
+    actor = require(actor, "stop_experiment").name
     load_task(ws)
     with Session(ws.engine) as session:
         stopped = repository.stop_running_experiment(session, actor=actor, reason=reason.strip() or None,

@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 from feedback.alert_rules import MetricRule, default_rules
 from feedback.exceptions import InputError
+from feedback.permissions import Actor, require
 from feedback.repository import MONITOR_WINDOWS
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
@@ -120,6 +121,7 @@ def load_alert_policy(ws: Workspace) -> AlertPolicy:
     return read_settings(ws.home / POLICY_FILE, AlertPolicy, "alert policy")
 
 
-def save_alert_policy(ws: Workspace, policy: AlertPolicy) -> AlertPolicy:
-    """Validate and write the alert settings (whole file replaced atomically)."""
+def save_alert_policy(ws: Workspace, policy: AlertPolicy, *, actor: Actor) -> AlertPolicy:
+    """Validate and write the alert settings (whole file replaced atomically); ``actor`` must be an admin."""
+    require(actor, "set_alert_policy")
     return write_settings(ws.home / POLICY_FILE, policy)

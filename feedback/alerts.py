@@ -13,6 +13,7 @@ from typing import Any
 from feedback import repository
 from feedback.exceptions import InputError
 from feedback.models import Alert, utcnow
+from feedback.permissions import Actor, require
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -60,7 +61,7 @@ def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict
     return [alert_to_dict(a) for a in repository.alert_rows(ws.engine, wanted)]
 
 
-def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: str) -> dict[str, Any]:
+def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> dict[str, Any]:
     """Acknowledge or resolve an alert, recording who did it and when.
 
     Parameters
@@ -69,8 +70,8 @@ def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: str) -> dic
     alert_id : int
     state : {"acknowledged", "resolved"}
         An open alert can be acknowledged or resolved; an acknowledged one resolved.
-    actor : str
-        Who acknowledged or resolved it.
+    actor : Actor
+        Who acknowledges or resolves it: a lead or an admin.
 
     Returns
     -------
@@ -79,16 +80,19 @@ def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: str) -> dic
 
     Raises
     ------
+    PermissionDenied
+        The actor's role may not acknowledge or resolve alerts.
     InputError
-        Unknown alert, unknown state, no actor, or a step the alert's state
+        Unknown alert, unknown state, no actor name, or a step the alert's state
         does not allow (an alert resolved already, acknowledged twice).
     """
     load_task(ws)
     state = _checked_state(state, tuple(_ALLOWED_FROM))
-    if not actor or not str(actor).strip():
+    require(actor, "acknowledge_alert" if state == "acknowledged" else "resolve_alert")
+    if not actor.name.strip():
         raise InputError("Say who is changing the alert (--by NAME).")
     prefix = "acknowledged" if state == "acknowledged" else "resolved"
-    values = {"state": state, f"{prefix}_at": utcnow(), f"{prefix}_by": str(actor).strip()}
+    values = {"state": state, f"{prefix}_at": utcnow(), f"{prefix}_by": actor.name.strip()}
     changed = repository.update_alert(ws.engine, int(alert_id), values, from_states=_ALLOWED_FROM[state])
     if changed is not None:
         return alert_to_dict(changed)

@@ -13,7 +13,8 @@ Make a hash with::
     printf '%s' "$PASSWORD" | python -m feedback.auth hash
 
 Roles: an annotator labels; a lead also adjudicates; an admin may do
-everything, including retrain, promote, export and manage users (see ``can``).
+everything, including retrain, promote, export and manage users (see
+``feedback.permissions``, re-exported here).
 """
 
 from __future__ import annotations
@@ -27,28 +28,18 @@ import sys
 import threading
 import time
 import tomllib
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedback.exceptions import InputError
+from feedback.permissions import PERMISSIONS, ROLES, Actor, can
 
 __all__ = [
-    "PERMISSIONS", "ROLES", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users", "load_users_file",
-    "main", "verify_password",
+    "PERMISSIONS", "ROLES", "Actor", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users",
+    "load_users_file", "main", "verify_password",
 ]
-
-ROLES = ("annotator", "lead", "admin")
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "label": frozenset(ROLES),
-    "adjudicate": frozenset({"lead", "admin"}),
-    "set_queue_policy": frozenset({"lead", "admin"}),
-    "retrain": frozenset({"admin"}),
-    "promote": frozenset({"admin"}),
-    "export": frozenset({"admin"}),
-    "manage": frozenset({"admin"}),
-}
 
 _SCHEME = "scrypt"
 _N, _R, _P = 2**14, 8, 1
@@ -69,6 +60,11 @@ class User:
     def can(self, action: str) -> bool:
         """Whether this user's role allows ``action`` (see :func:`can`)."""
         return can(self.role, action)
+
+    @property
+    def actor(self) -> Actor:
+        """This user as the acting person of a library call."""
+        return Actor(self.name, self.role)
 
 
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
@@ -179,72 +175,82 @@ def authenticate(users: Mapping[str, User], username: str, password: str) -> Use
 
 
 class SignInThrottle:
-    """Refuses sign-in for a user name after too many wrong passwords in a short time.
+    """Slows password guessing per (user name, client) with a doubling wait, never a hard lock.
 
-    Counted per name across every browser session of the process, so opening a
-    new tab does not reset it. While a name is locked its password is not even
-    checked, which is what stops guessing.
+    The first ``free_failures`` wrong passwords in a row cost nothing (a typo retyped at once
+    goes through); after the n-th one beyond them, that name waits
+    ``min(base_seconds * 2 ** (n - 1), cap_seconds)`` from that client before its next try is even
+    checked (1, 2, 4, ... seconds up to 5 minutes by default). Tries made while waiting are refused
+    without counting, so they neither test a password nor prolong the wait. Another client,
+    and so the real user at their own desk, is not slowed at all: nobody can keep a person
+    out from elsewhere. A right password, or ``reset_seconds`` without a failure, forgets the pair.
+
+    Counted across every browser session of the process, so opening a new tab does not
+    reset it. Guessing from many clients at once is not stopped here (see the README).
 
     Parameters
     ----------
-    max_failures : int, default=5
-        Wrong passwords allowed within ``window_seconds``.
-    window_seconds : float, default=900
-        A failure older than this no longer counts.
+    free_failures : int, default=3
+        Wrong passwords in a row without a wait.
+    base_seconds : float, default=1
+        The wait after the first wrong password beyond the free ones.
+    cap_seconds : float, default=300
+        The longest wait.
+    reset_seconds : float, default=900
+        A pair whose last failure is older than this starts afresh.
+    max_pairs : int, default=10_000
+        Pairs remembered at most (the oldest are forgotten first), so a flood of made-up names
+        cannot fill the memory.
     clock : callable, default=time.monotonic
     """
 
-    def __init__(self, max_failures: int = 5, window_seconds: float = 900.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self.max_failures = max_failures
-        self.window_seconds = window_seconds
+    def __init__(self, free_failures: int = 3, base_seconds: float = 1.0, cap_seconds: float = 300.0,
+                 reset_seconds: float = 900.0, max_pairs: int = 10_000, clock: Callable[[], float] = time.monotonic):
+        self.free_failures = free_failures
+        self.base_seconds = base_seconds
+        self.cap_seconds = cap_seconds
+        self.reset_seconds = reset_seconds
+        self.max_pairs = max_pairs
         self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
+        self._failures: OrderedDict[tuple[str, str], tuple[int, float]] = OrderedDict()  # (count, last failure)
         self._lock = threading.Lock()
 
-    def _recent(self, name: str) -> deque[float]:
-        failures = self._failures.setdefault(name.strip(), deque())
-        while failures and failures[0] <= self._clock() - self.window_seconds:
-            failures.popleft()
-        return failures
+    def _key(self, name: str, client: str | None) -> tuple[str, str]:
+        return (name or "").strip(), client or "unknown"
 
-    def retry_after(self, name: str) -> float:
-        """Seconds until ``name`` may try again; 0 when it may try now."""
+    def _entry(self, key: tuple[str, str]) -> tuple[int, float] | None:
+        entry = self._failures.get(key)
+        if entry is not None and self._clock() - entry[1] > self.reset_seconds:
+            del self._failures[key]
+            return None
+        return entry
+
+    def retry_after(self, name: str, client: str | None = None) -> float:
+        """Seconds until ``name`` may try again from ``client``; 0 when it may try now."""
         with self._lock:
-            failures = self._recent(name)
-            if len(failures) < self.max_failures:
+            entry = self._entry(self._key(name, client))
+            if entry is None:
                 return 0.0
-            return max(failures[-self.max_failures] + self.window_seconds - self._clock(), 0.0)
+            count, last = entry
+            if count <= self.free_failures:
+                return 0.0
+            wait = min(self.base_seconds * 2 ** (count - self.free_failures - 1), self.cap_seconds)
+            return max(last + wait - self._clock(), 0.0)
 
-    def failed(self, name: str) -> None:
-        """Count a wrong password for ``name``."""
+    def failed(self, name: str, client: str | None = None) -> None:
+        """Count a wrong password for ``name`` from ``client``."""
         with self._lock:
-            self._recent(name).append(self._clock())
+            key = self._key(name, client)
+            entry = self._entry(key)
+            self._failures[key] = ((entry[0] if entry else 0) + 1, self._clock())
+            self._failures.move_to_end(key)
+            while len(self._failures) > self.max_pairs:
+                self._failures.popitem(last=False)
 
-    def succeeded(self, name: str) -> None:
-        """Forget the failures of ``name`` after a right password."""
+    def succeeded(self, name: str, client: str | None = None) -> None:
+        """Forget the failures of ``name`` from ``client`` after a right password."""
         with self._lock:
-            self._failures.pop(name.strip(), None)
-
-
-def can(role: str, action: str) -> bool:
-    """Whether ``role`` may do ``action``.
-
-    Parameters
-    ----------
-    role : {"annotator", "lead", "admin"}
-    action : {"label", "adjudicate", "set_queue_policy", "retrain", "promote", "export", "manage"}
-
-    Raises
-    ------
-    ValueError
-        An unknown role or action: a typo must not silently grant or deny.
-    """
-    if action not in PERMISSIONS:
-        raise ValueError(f"Unknown action {action!r}; use one of {', '.join(PERMISSIONS)}.")
-    if role not in ROLES:
-        raise ValueError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.")
-    return role in PERMISSIONS[action]
+            self._failures.pop(self._key(name, client), None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

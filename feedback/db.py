@@ -137,6 +137,11 @@ def _migration_0006_alert_monitoring(conn: Connection) -> None:
         _add_column_if_missing(conn, "alert", column, ddl_type)
 
 
+def _migration_0008_web_sessions(conn: Connection) -> None:
+    """Sign-in sessions that survive a reload live in the new ``websession`` table, which ``create_all``
+    makes on old stores: nothing to alter."""
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -144,6 +149,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_label_event_undo", _migration_0004_label_event_undo),
     ("0005_ab_experiments", _migration_0005_ab_experiments),
     ("0006_alert_monitoring", _migration_0006_alert_monitoring),
+    ("0008_web_sessions", _migration_0008_web_sessions),
 ]
 
 

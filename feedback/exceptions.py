@@ -3,7 +3,7 @@
 from active_learning.exceptions import ModelIntegrityError
 
 __all__ = ["FeedbackError", "InputError", "ExperimentError", "NotInitializedError", "DatabaseBusyError",
-           "ModelIntegrityError"]
+           "ModelIntegrityError", "PermissionDenied"]
 
 
 class FeedbackError(Exception):
@@ -12,6 +12,10 @@ class FeedbackError(Exception):
 
 class InputError(FeedbackError):
     """A file, label or argument that cannot be accepted as given."""
+
+
+class PermissionDenied(InputError):
+    """The acting user's role may not do this; the message names the action and the roles that may."""
 
 
 class ExperimentError(FeedbackError):

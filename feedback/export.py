@@ -10,6 +10,7 @@ from sqlmodel import Session
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, write_table
+from feedback.permissions import Actor, require
 from feedback.status import version_list
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
@@ -17,19 +18,22 @@ from feedback.workspace import Workspace
 FORMATS = ("csv", "parquet", "jsonl")
 
 
-def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv") -> Path:
+def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv", *, actor: Actor) -> Path:
     """Write one row per label event: label, action, annotator, time, the prediction shown, the serving model.
 
     Parameters
     ----------
     out : path-like
     fmt : {"csv", "parquet", "jsonl"}, default="csv"
+    actor : Actor
+        Who exports: an admin (else ``PermissionDenied``, nothing written).
 
     Returns
     -------
     Path
         The file written (via a temporary name, so a failed export leaves nothing behind).
     """
+    require(actor, "export")
     _check_format(fmt)
     load_task(ws)
     out = Path(out)
@@ -39,7 +43,7 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv") -> Path:
     return out
 
 
-def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str = "csv") -> Path:
+def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str = "csv", *, actor: Actor) -> Path:
     """Write the rows model ``version`` was trained on, exactly as it saw them (its snapshot).
 
     Columns: ``id``, ``label``, ``source`` (``seed`` for the seed file's rows,
@@ -48,9 +52,12 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
 
     Raises
     ------
+    PermissionDenied
+        ``actor`` is not an admin; nothing is written.
     InputError
         An unknown format or version, or a snapshot file that is missing from the home.
     """
+    require(actor, "export")
     _check_format(fmt)
     load_task(ws)
     with Session(ws.engine) as session:
@@ -90,14 +97,18 @@ def export_file_name(fmt: str, version: int | None = None) -> str:
     return f"labels.{fmt}" if version is None else f"training-set-v{int(version)}.{fmt}"
 
 
-def export_bytes(ws: Workspace, fmt: str, version: int | None = None) -> bytes:
-    """The export as bytes, for a download from the app: the label events, or version ``version``'s training set."""
+def export_bytes(ws: Workspace, fmt: str, version: int | None = None, *, actor: Actor) -> bytes:
+    """The export as bytes, for a download from the app: the label events, or version ``version``'s training set.
+
+    ``actor`` must be an admin (else ``PermissionDenied``).
+    """
+    require(actor, "export")
     with tempfile.TemporaryDirectory(prefix="feedback-export-") as folder:
         path = Path(folder) / export_file_name(fmt, version)
         if version is None:
-            export_labels(ws, path, fmt)
+            export_labels(ws, path, fmt, actor=actor)
         else:
-            export_training_set(ws, version, path, fmt)
+            export_training_set(ws, version, path, fmt, actor=actor)
         return path.read_bytes()
 
 

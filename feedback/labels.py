@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from feedback import db, repository
 from feedback.alert_checks import check_alerts_after_write
-from feedback.auth import can
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.models import LabelEvent, utcnow
+from feedback.permissions import Actor, require
 from feedback.tasks import load_task
 from feedback.validation import describe_rows
 from feedback.workspace import Workspace
@@ -149,7 +149,7 @@ def undo_last_answer(ws: Workspace, *, annotator: str) -> LabelEvent:
         return repository.add(session, event)
 
 
-def adjudicate(ws: Workspace, external_id: str, label: str, *, lead: str, role: str,
+def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
                comment: str | None = None) -> LabelEvent:
     """A lead's resolution of a conflicting item, appended as an ``adjudicate`` event.
 
@@ -157,11 +157,12 @@ def adjudicate(ws: Workspace, external_id: str, label: str, *, lead: str, role: 
 
     Raises
     ------
+    PermissionDenied
+        ``actor`` is an annotator: only leads and admins adjudicate.
     InputError
-        The role may not adjudicate, the id is unknown, or the label is outside the label set.
+        The id is unknown, or the label is outside the label set.
     """
-    if not can(role, "adjudicate"):
-        raise InputError(f"{lead} is signed in as {role}; only leads and admins adjudicate.")
+    lead = require(actor, "adjudicate").name
     task = load_task(ws)
     if label not in task.labels:
         raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")

@@ -19,6 +19,7 @@ from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import repository
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
+from feedback.permissions import Actor, require
 from feedback.tasks import load_task
 from feedback.versions import load_version
 from feedback.workspace import Workspace
@@ -71,9 +72,12 @@ def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -
     return suggest_stop(criterion, latest.n_seed + latest.n_labels) + f" (on {len(audit)} audit items)"
 
 
-def simulate_current_task(ws: Workspace, *, strategies=("random", "margin", "default"), budget: int | None = None,
-                          batch: int | None = None, initial: int | None = None, seeds: int = 3) -> dict:
+def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", "margin", "default"),
+                          budget: int | None = None, batch: int | None = None, initial: int | None = None,
+                          seeds: int = 3) -> dict:
     """Replay the task's labelled data (seed plus expert labels) with an oracle.
+
+    CPU-heavy, so ``actor`` must be a lead or an admin (else ``PermissionDenied``).
 
     Returns
     -------
@@ -81,6 +85,7 @@ def simulate_current_task(ws: Workspace, *, strategies=("random", "margin", "def
         ``curves`` (the simulator's output), ``labels_to_98`` per strategy, and
         ``n_pool`` the labelled rows it rests on.
     """
+    require(actor, "simulate")
     task = load_task(ws)
     names = [f["name"] for f in task.features]
     labelled = pd.concat([repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine),

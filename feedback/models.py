@@ -240,6 +240,18 @@ class AppliedMigration(SQLModel, table=True):
     applied_at: datetime = Field(default_factory=utcnow)
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: the hash of its session token, whose it is, and until when it holds.
+
+    Only the SHA-256 of the token is kept, so the table cannot sign anyone in.
+    """
+
+    token_hash: str = Field(primary_key=True)
+    user_name: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
 class SeedLabel(SQLModel, table=True):
     """The label of one row of the seed file; its features sit in the seed input table."""
 

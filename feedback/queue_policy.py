@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from feedback.exceptions import InputError
+from feedback.permissions import Actor, require
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 
@@ -74,14 +75,17 @@ def load_queue_policy(ws: Workspace) -> QueuePolicy:
     return read_settings(_path(ws), QueuePolicy, "queue policy")
 
 
-def save_queue_policy(ws: Workspace, **changes) -> QueuePolicy:
+def save_queue_policy(ws: Workspace, *, actor: Actor, **changes) -> QueuePolicy:
     """Change some settings of the queue policy and save it; None leaves a setting as it is.
 
     Raises
     ------
+    PermissionDenied
+        ``actor`` is an annotator (leads and admins set the policy); the file is left as it was.
     InputError
         An unknown setting or a value out of range; the file is left as it was.
     """
+    require(actor, "set_queue_policy")
     known = {f.name for f in fields(QueuePolicy)}
     unknown = sorted(set(changes) - known)
     if unknown:

@@ -12,6 +12,7 @@ from active_learning.training import build_estimator, fit_clone
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
 from feedback.learning import save_comparison_report
+from feedback.permissions import Actor, require
 from feedback.tasks import load_task
 from feedback.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
 from feedback.workspace import Workspace
@@ -30,7 +31,7 @@ def _scores(report_side) -> dict:
 def retrain(
     ws: Workspace,
     *,
-    actor: str = "cli",
+    actor: Actor,
     policy: GatePolicy | None = None,
     auto_promote: bool = False,
     progress: Progress = _no_progress,
@@ -45,8 +46,9 @@ def retrain(
     Parameters
     ----------
     ws : Workspace
-    actor : str, default="cli"
-        Who started the retrain (recorded on an automatic promotion).
+    actor : Actor
+        Who starts the retrain: an admin, or the app acting on an admin's retrain policy
+        (recorded on an automatic promotion). Anyone else gets ``PermissionDenied``.
     policy : GatePolicy, default=None
         Gate thresholds; ``GatePolicy()`` when None.
     auto_promote : bool, default=False
@@ -60,6 +62,7 @@ def retrain(
         ``p_value``, ``n_eval``, plus ``reasons``, ``labels_needed``,
         ``new_labels``, ``n_train`` and the full ``report``.
     """
+    require(actor, "retrain")
     policy = policy or GatePolicy()
     task = load_task(ws)
     names = [f["name"] for f in task.features]

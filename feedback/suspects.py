@@ -19,6 +19,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from active_learning.training import build_estimator
 from feedback import repository
 from feedback.models import utcnow
+from feedback.permissions import Actor, require
 from feedback.tasks import load_task
 from feedback.workspace import Workspace
 
@@ -60,12 +61,13 @@ def confident_joint_suspects(labels: np.ndarray, proba: np.ndarray, classes: lis
     return table.sort_values("self_confidence", kind="stable")
 
 
-def find_suspect_labels(ws: Workspace, *, random_state: int = 0) -> dict:
+def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -> dict:
     """Cross-validate the task's model on every label and store the suspect expert labels.
 
     The seed, the expert labels and the audit labels all train the folds; only
     production items (expert and audit labels) can be flagged, since only they
-    can be reviewed. The previous list is replaced.
+    can be reviewed. The previous list is replaced. CPU-heavy, so ``actor`` must be
+    a lead or an admin (else ``PermissionDenied``, nothing changes).
 
     Returns
     -------
@@ -73,6 +75,7 @@ def find_suspect_labels(ws: Workspace, *, random_state: int = 0) -> dict:
         ``n_labels`` checked, ``n_suspect`` stored, ``folds`` used, and ``reason``
         when too few labels per class allowed no check (then nothing changes).
     """
+    require(actor, "find_suspects")
     task = load_task(ws)
     names = [f["name"] for f in task.features]
     seed = repository.seed_training_set(ws.engine)

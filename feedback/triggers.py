@@ -20,6 +20,7 @@ from feedback import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.jobs import PeriodicCheck
 from feedback.models import utcnow
+from feedback.permissions import Actor, require
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 
@@ -77,8 +78,9 @@ def load_policy(ws: Workspace) -> RetrainPolicy:
     return read_settings(ws.home / POLICY_FILE, RetrainPolicy, "retrain policy")
 
 
-def save_policy(ws: Workspace, policy: RetrainPolicy) -> RetrainPolicy:
-    """Validate and write the policy (whole file replaced atomically)."""
+def save_policy(ws: Workspace, policy: RetrainPolicy, *, actor: Actor) -> RetrainPolicy:
+    """Validate and write the policy (whole file replaced atomically); ``actor`` must be an admin."""
+    require(actor, "set_retrain_policy")
     return write_settings(ws.home / POLICY_FILE, policy)
 
 

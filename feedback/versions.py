@@ -13,6 +13,7 @@ from active_learning import registry
 from feedback import db, repository
 from feedback.exceptions import InputError
 from feedback.models import Decision, ModelVersion, utcnow
+from feedback.permissions import Actor, require
 from feedback.workspace import Workspace
 
 CHAMPION, CHALLENGER, ARCHIVED = "champion", "challenger", "archived"
@@ -67,11 +68,13 @@ def load_version(ws: Workspace, version: ModelVersion) -> BaseEstimator:
     return registry.load_model(ws.home / version.artifact_path, version.sha256, ws.models_dir)
 
 
-def promote(ws: Workspace, version: int, *, reason: str, actor: str) -> Decision:
+def promote(ws: Workspace, version: int, *, reason: str, actor: Actor) -> Decision:
     """Make ``version`` the champion; the old champion is archived. Recorded with who and why.
 
     A running A/B experiment is stopped in the same transaction (as is one on rollback).
+    ``actor`` must be an admin (else ``PermissionDenied``, nothing changed).
     """
+    actor = require(actor, "promote").name
     if not reason.strip():
         raise InputError("Give a reason for the promotion (--reason); it is kept with the decision.")
     db.create_db_and_tables(ws.engine)  # an older store gains the experiment table first
@@ -99,8 +102,12 @@ def promote(ws: Workspace, version: int, *, reason: str, actor: str) -> Decision
         return decision
 
 
-def rollback(ws: Workspace, *, reason: str, actor: str) -> Decision:
-    """Return the champion alias to the version that held it before the last promotion."""
+def rollback(ws: Workspace, *, reason: str, actor: Actor) -> Decision:
+    """Return the champion alias to the version that held it before the last promotion.
+
+    ``actor`` must be an admin (else ``PermissionDenied``, nothing changed).
+    """
+    actor = require(actor, "rollback").name
     if not reason.strip():
         raise InputError("Give a reason for the rollback (--reason); it is kept with the decision.")
     db.create_db_and_tables(ws.engine)

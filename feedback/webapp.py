@@ -7,6 +7,7 @@ second thread re-checks the alerts after experts' labels.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -22,13 +23,16 @@ import streamlit as st
 from feedback.alert_checks import LabelAlertWatcher
 from feedback.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
 from feedback.db import create_db_and_tables, ensure_available
-from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
+from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError, PermissionDenied
 from feedback.inbox import InboxWatcher
 from feedback.jobs import BackgroundJob, PeriodicCheck
+from feedback.permissions import Actor, require, who_may  # who_may: for captions next to controls a role hides
 from feedback.retraining import retrain
+from feedback.sessions import session_hours
 from feedback.suspects import find_suspect_labels
 from feedback.triggers import RetrainScheduler, load_policy
 from feedback.web_text import md_text
+from feedback.web_sessions import forget_sign_in, remember_sign_in, remembered_user, write_session_cookie
 from feedback.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -131,11 +135,18 @@ def jobs() -> dict[str, BackgroundJob]:
     return _jobs(_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
 
 
-def start_job(name: str, work) -> bool:
+def start_job(name: str, work, *, actor: Actor, action: str) -> bool:
     """Start ``work(progress)`` as this process's background job ``name`` unless that job is running.
 
-    Returns whether a job was started.
+    ``actor`` must be allowed ``action`` (see ``feedback.permissions``): the check is made here,
+    before the thread starts, so a refused job never runs. Returns whether a job was started.
+
+    Raises
+    ------
+    PermissionDenied
+        The actor's role may not do ``action``.
     """
+    require(actor, action)
     registry = jobs()
     running = registry.get(name)
     if running is not None and running.running:
@@ -146,20 +157,21 @@ def start_job(name: str, work) -> bool:
     return True
 
 
-def start_retrain(actor: str) -> bool:
+def start_retrain(actor: Actor) -> bool:
     """Start the background retrain unless one is running; the retrain policy decides auto-promotion.
 
-    Shared by the Retrain button and the trigger scheduler. Returns whether a retrain was started.
+    Shared by the Retrain button and the trigger scheduler (which acts as an admin: an admin set
+    the policy). Returns whether a retrain was started; raises ``PermissionDenied`` for a non-admin.
     """
     ws = get_workspace_quietly()
     policy = load_policy(ws)
 
     def work(progress):
         result = retrain(ws, actor=actor, policy=policy.gate(), auto_promote=policy.auto_promote, progress=progress)
-        find_suspect_labels(ws)  # the new labels may contradict each other: refresh the second looks
+        find_suspect_labels(ws, actor=actor)  # the new labels may contradict each other: refresh the second looks
         return result
 
-    return start_job("retrain", work)
+    return start_job("retrain", work, actor=actor, action="retrain")
 
 
 def get_workspace_quietly() -> Workspace:
@@ -169,7 +181,8 @@ def get_workspace_quietly() -> Workspace:
 
 @st.cache_resource(show_spinner=False)
 def _retrain_scheduler(home: str | None, url: str | None) -> RetrainScheduler:
-    return _started(RetrainScheduler(_workspace(home, url), lambda reason: start_retrain(f"trigger: {reason}"),
+    return _started(RetrainScheduler(_workspace(home, url),
+                                     lambda reason: start_retrain(Actor(f"trigger: {reason}", "admin")),
                                      interval=_number("FEEDBACK_TRIGGER_INTERVAL", 30.0)))
 
 
@@ -251,15 +264,33 @@ def current_role() -> str:
     return OPEN_ROLE if st.session_state.get("open_mode", not configured_users()) else "none"
 
 
+def current_actor() -> Actor:
+    """The person of this session as the acting user of a library call.
+
+    Signed in: the user's name and role as configured now, so a button's callback (which runs
+    before ``sign_in`` re-reads the users) acts with the role of this click, not of the last page
+    run. Open mode: the typed name (``session_state["annotator"]``) with ``OPEN_ROLE``.
+
+    Raises
+    ------
+    PermissionDenied
+        Sign-in is on but nobody is signed in, or the user was removed since signing in.
+    """
+    user = signed_in_user()
+    if user is not None:
+        known = configured_users().get(user.name)
+        if known is None:
+            raise PermissionDenied(f"{user.name} is no longer a user of this app; ask an admin. Nothing was changed.")
+        return known.actor
+    if current_role() == OPEN_ROLE:
+        return Actor(str(st.session_state.get("annotator") or "expert"), OPEN_ROLE)
+    raise PermissionDenied("Nobody is signed in to this session; sign in first. Nothing was changed.")
+
+
 def allowed(action: str) -> bool:
     """Whether the person in this session may do ``action`` (see ``feedback.auth.can``)."""
     role = current_role()
     return role in ROLES and can(role, action)
-
-
-def who_may(action: str) -> str:
-    """``"admins"`` or ``"leads and admins"``: for captions next to controls a role hides."""
-    return " and ".join(f"{role}s" for role in ROLES if can(role, action))
 
 
 @st.cache_resource
@@ -268,27 +299,39 @@ def _sign_in_throttle() -> SignInThrottle:
     return SignInThrottle()
 
 
+def _client() -> str:
+    """Who is trying to sign in, for the throttle: the connection's IP address.
+
+    Streamlit gives None for a connection from this machine (``localhost``). Forwarded-for headers
+    are not used: any client could set them to a fresh value at each try and never be slowed.
+    """
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "localhost"
+
+
 def _sign_in(users: dict[str, User]) -> None:
     name = st.session_state.get("sign_in_name", "")
     password = st.session_state.get("sign_in_password", "")
     st.session_state["sign_in_password"] = ""
-    throttle = _sign_in_throttle()
-    wait = throttle.retry_after(name)
+    throttle, client = _sign_in_throttle(), _client()
+    wait = throttle.retry_after(name, client)
     if wait > 0:
-        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {md_text(repr(name.strip()))}. "
-                                             f"Try again in {max(1, round(wait / 60))} minute(s), or ask an admin.")
+        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {md_text(repr(name.strip()))} from this "
+                                             f"computer. Wait {math.ceil(wait)} s before trying again.")
         return
     user = authenticate(users, name, password)
     if user is None:
-        throttle.failed(name)
+        throttle.failed(name, client)
         st.session_state["sign_in_error"] = "Wrong user name or password."
         return
-    throttle.succeeded(name)
+    throttle.succeeded(name, client)
     st.session_state["sign_in_error"] = None
     st.session_state["user"] = replace(user, password_hash="")  # the hash stays out of the session
+    remember_sign_in(get_workspace_quietly(), user.name, session_hours(_setting("FEEDBACK_SESSION_HOURS")))
 
 
 def _sign_out() -> None:
+    forget_sign_in(get_workspace_quietly())
     for key in ("user", "annotator", "sign_in_name"):
         st.session_state.pop(key, None)
     if oidc_configured() and st.user.is_logged_in:
@@ -300,12 +343,19 @@ def sign_in() -> User | None:
 
     Each run looks the user up again, so a person removed from the configuration, or given
     another role, is signed out or changed at their next click. The expert name recorded with
-    answers (``session_state["annotator"]``) is the signed-in user's name.
+    answers (``session_state["annotator"]``) is the signed-in user's name. A reload keeps the
+    user signed in for ``FEEDBACK_SESSION_HOURS`` (12 by default) through a session cookie
+    (:mod:`feedback.web_sessions`); Sign out ends that session in the store too.
     """
     try:
         users = configured_users()
     except InputError as exc:
         st.error(f"The users configuration is broken, so nobody can sign in: {md_text(exc)}")
+        st.stop()
+    try:
+        session_hours(_setting("FEEDBACK_SESSION_HOURS"))
+    except InputError as exc:
+        st.error(str(exc))
         st.stop()
     st.session_state["open_mode"] = not users
     if not users:
@@ -323,8 +373,15 @@ def sign_in() -> User | None:
     elif user is not None:
         known = users.get(user.name)
         user = None if known is None else replace(known, password_hash="")
+    else:  # a reload: this browser may hold a session cookie from an earlier sign-in
+        known = users.get(remembered_user(get_workspace()) or "")
+        user = None if known is None else replace(known, password_hash="")
+    write_session_cookie()
     if user is None:
         st.session_state.pop("user", None)
+        if st.session_state.get("session_token"):  # removed from the users: the session ends too
+            forget_sign_in(get_workspace())
+            write_session_cookie()
         _sign_in_form(users)
         st.stop()
     st.session_state["user"] = user

@@ -16,8 +16,11 @@ import pytest
 from sklearn.datasets import load_digits
 
 from feedback import db, repository
+from feedback.permissions import Actor
 from feedback.tasks import init_task
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 FEATURES = [f"px_{i}" for i in range(64)]
 LABELS = [str(i) for i in range(10)]
@@ -153,7 +156,7 @@ def challenger_template(tmp_path_factory, template_home, digits_frame):
     try:
         ingest_predictions(ws, production)
         import_labels(ws, truth, annotator="oracle")
-        result = retrain(ws)
+        result = retrain(ws, actor=ADMIN)
     finally:
         ws.close()
     assert result["challenger"]["version"] == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from feedback.cli.base import cli, command, emit
+from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 
@@ -35,7 +35,7 @@ def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json
     """
     from feedback.ab import start_experiment
 
-    experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=actor)
+    experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor))
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
     unit = experiment.unit_col or "the prediction id"
     emit(experiment.model_dump(), as_json,
@@ -92,5 +92,5 @@ def ab_stop_cmd(ws: Workspace, reason, actor, as_json):
     """
     from feedback.ab import stop_experiment
 
-    experiment = stop_experiment(ws, actor=actor, reason=reason)
+    experiment = stop_experiment(ws, actor=cli_actor(actor), reason=reason)
     emit(experiment.model_dump(), as_json, f"Experiment {experiment.id} stopped.")

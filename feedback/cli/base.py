@@ -9,7 +9,17 @@ import sys
 import click
 
 from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
+from feedback.permissions import Actor
 from feedback.workspace import open_workspace
+
+
+def cli_actor(name: str = "cli") -> Actor:
+    """The person behind a command, as an admin.
+
+    Whoever runs the command line holds the store's files (it refuses while the app holds the
+    database), so they could change them directly: a role here would guard nothing.
+    """
+    return Actor(name, "admin")
 
 
 def emit(data, as_json: bool, text: str | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from feedback.cli.base import cli, command, emit
+from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 
@@ -31,7 +31,7 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
     overrides = {k: v for k, v in {"min_gain": min_gain, "alpha": alpha, "per_class_tolerance": per_class_tolerance,
                                    "min_eval": min_eval}.items() if v is not None}
     policy = replace(saved, **overrides).validated()
-    result = retrain(ws, policy=policy.gate(), auto_promote=auto_promote or policy.auto_promote)
+    result = retrain(ws, actor=cli_actor(), policy=policy.gate(), auto_promote=auto_promote or policy.auto_promote)
     result.pop("report")
     p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
     challenger = result["challenger"]["version"]
@@ -70,7 +70,7 @@ def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_pr
     if every_minutes is not None:
         changes["every_minutes"] = every_minutes or None
     if changes:
-        policy = save_policy(ws, replace(policy, **changes))
+        policy = save_policy(ws, replace(policy, **changes), actor=cli_actor())
     emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in asdict(policy).items()))
 
 
@@ -85,7 +85,7 @@ def promote_cmd(ws: Workspace, version, reason, actor):
     """
     from feedback.versions import promote
 
-    decision = promote(ws, version, reason=reason, actor=actor)
+    decision = promote(ws, version, reason=reason, actor=cli_actor(actor))
     click.echo(f"Version {decision.version} is champion (was {decision.previous_version}).")
 
 
@@ -99,5 +99,5 @@ def rollback_cmd(ws: Workspace, reason, actor):
     """
     from feedback.versions import rollback
 
-    decision = rollback(ws, reason=reason, actor=actor)
+    decision = rollback(ws, reason=reason, actor=cli_actor(actor))
     click.echo(f"Rolled back: version {decision.version} is champion again (was {decision.previous_version}).")

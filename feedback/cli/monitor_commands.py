@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from feedback.cli.base import cli, command, emit
+from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 
@@ -79,7 +79,7 @@ def _alert_state_command(name: str, state: str, summary: str):
     def change(ws: Workspace, alert_id, actor, as_json):
         from feedback.alerts import set_alert_state
 
-        alert = set_alert_state(ws, alert_id, state, actor)
+        alert = set_alert_state(ws, alert_id, state, cli_actor(actor))
         emit(alert, as_json, f"Alert {alert['id']} is {alert['state']}.")
 
     change.help = f"{summary}\n\nExample: python -m feedback alerts {name} 3 --by ana"
@@ -150,6 +150,6 @@ def alerts_configure_cmd(ws: Workspace, as_json, webhook, **settings):
         changes["webhook_url"] = None if webhook.strip().lower() == "off" else webhook.strip()
     policy = load_alert_policy(ws)
     if changes:
-        policy = save_alert_policy(ws, replace(policy, **changes))
+        policy = save_alert_policy(ws, replace(policy, **changes), actor=cli_actor())
     shown = {**asdict(policy), "webhook_url": policy.redacted_webhook()}  # --json prints the whole URL
     emit(asdict(policy), as_json, ", ".join(f"{k}={v}" for k, v in shown.items()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from feedback.cli.base import cli, command, emit
+from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 
@@ -48,7 +48,7 @@ def queue_policy_cmd(ws: Workspace, as_json, **changes):
 
     from feedback.queue_policy import save_queue_policy
 
-    policy = asdict(save_queue_policy(ws, **changes))
+    policy = asdict(save_queue_policy(ws, actor=cli_actor(), **changes))
     emit(policy, as_json, "\n".join(f"{k}: {v}" for k, v in policy.items()))
 
 
@@ -61,7 +61,7 @@ def suspects_cmd(ws: Workspace, as_json):
     """
     from feedback.suspects import find_suspect_labels
 
-    report = find_suspect_labels(ws)
+    report = find_suspect_labels(ws, actor=cli_actor())
     emit(report, as_json, report.get("reason") or
          f"{report['n_suspect']} suspect label(s) among {report['n_labels']} ({report['folds']}-fold); "
          "they are back in the review queue.")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from feedback.cli.base import cli, command, emit
+from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 
@@ -157,7 +157,9 @@ def export_cmd(ws: Workspace, fmt, out, version):
     """
     from feedback.export import export_labels, export_training_set
 
-    written = export_labels(ws, out, fmt) if version is None else export_training_set(ws, version, out, fmt)
+    actor = cli_actor()
+    written = (export_labels(ws, out, fmt, actor=actor) if version is None
+               else export_training_set(ws, version, out, fmt, actor=actor))
     click.echo(f"Wrote {written}")
 
 

@@ -36,6 +36,7 @@ from feedback.repository.monitoring import (
     MONITOR_WINDOWS, monitoring_windows, monitoring_class_counts, monitoring_audit_items, monitoring_inputs,
     open_alerts, insert_alerts, alert_rows, alert_window_keys, update_alert, get_alert,
 )
+from feedback.repository.sessions import add_web_session, web_session_user, delete_web_sessions
 
 __all__ = [
     "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",
@@ -49,5 +50,5 @@ __all__ = [
     "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
     "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",
     "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
-    "update_alert", "version_with_alias",
+    "update_alert", "version_with_alias", "add_web_session", "web_session_user", "delete_web_sessions",
 ]

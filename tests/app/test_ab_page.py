@@ -8,8 +8,11 @@ from feedback import db
 from feedback.ab import latest_experiment, start_experiment
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.retraining import retrain
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 @pytest.fixture
@@ -18,7 +21,7 @@ def ab_home(digits_home):
     ws = open_workspace(digits_home)
     try:
         import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
-        assert retrain(ws)["challenger"]["version"] == 2
+        assert retrain(ws, actor=ADMIN)["challenger"]["version"] == 2
     finally:
         ws.close()
     return digits_home
@@ -33,7 +36,7 @@ def running_home(ab_home, tmp_path):
     frame.to_csv(tmp_path / "ab.csv", index=False)
     ws = open_workspace(ab_home)
     try:
-        start_experiment(ws, 2, 0.5, actor="ana")
+        start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
         ingest_predictions(ws, tmp_path / "ab.csv")
         ids = list(db.read_frame(ws.engine, "SELECT external_id FROM prediction "
                                             "WHERE experiment_id IS NOT NULL AND is_audit")["external_id"])

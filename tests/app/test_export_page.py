@@ -4,8 +4,11 @@ import re
 from contextlib import closing
 
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.retraining import retrain
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 def _prepare(at):
@@ -18,7 +21,7 @@ def _prepare(at):
 def test_admin_downloads_every_label_event_then_a_versions_training_set(digits_home, page):
     with closing(open_workspace(digits_home)) as ws:
         import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
-        retrain(ws)
+        retrain(ws, actor=ADMIN)
     at = page("app_pages/export.py", digits_home).run()
     assert not at.exception
     assert at.title[0].value == "Export"

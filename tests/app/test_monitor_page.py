@@ -12,7 +12,10 @@ from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels, record_label
 from feedback.models import Alert
+from feedback.permissions import Actor
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 def _ingest_drifting_batch(home):
@@ -81,7 +84,7 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
 def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_ingest(digits_home, page,
                                                                                        monkeypatch):
     with closing(open_workspace(digits_home)) as ws:
-        save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False))
+        save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False), actor=ADMIN)
     monkeypatch.setenv("FEEDBACK_LABEL_ALERT_INTERVAL", "0.1")
     at = page("app_pages/monitor.py", digits_home).run()
     assert any(c.value == "No open alerts." for c in at.caption)

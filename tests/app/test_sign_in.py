@@ -2,7 +2,8 @@
 
 import pytest
 
-from feedback.auth import hash_password
+from feedback import webapp
+from feedback.auth import SignInThrottle, hash_password
 from feedback.webapp import _sign_in_throttle
 
 PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}
@@ -73,17 +74,25 @@ def test_open_mode_says_how_to_turn_sign_in_on(digits_home, page):
     assert "Retrain" in {b.label for b in at.button}, "in open mode everyone may retrain"
 
 
-def test_five_wrong_passwords_lock_the_name_even_for_the_right_one(digits_home, page, users_file):
+def test_a_wrong_password_makes_the_next_try_wait_a_moment_not_fifteen_minutes(digits_home, page, users_file,
+                                                                              monkeypatch):
+    now = [1000.0]
+    throttle = SignInThrottle(clock=lambda: now[0])  # the app's own throttle, on a clock the test moves
+    monkeypatch.setattr(webapp, "_sign_in_throttle", lambda: throttle)
     at = page("app.py", digits_home).run()
-    for _ in range(5):
+    for _ in range(4):  # three typos retyped at once cost nothing; the fourth wrong password costs a wait
         sign_in(at, "lee", "guess")
         assert any("Wrong user name or password" in e.value for e in at.error)
-    sign_in(at, "lee", "lee-secret")
-    assert any("Too many wrong passwords for 'lee'" in e.value for e in at.error)
+    sign_in(at, "lee", "lee-secret")  # within the 1 s wait after the fourth failure: the password is not even checked
+    assert any("Too many wrong passwords for 'lee' from this computer. Wait 1 s" in e.value for e in at.error)
     assert "user" not in at.session_state
 
-    other_tab = page("app.py", digits_home).run()  # a new session counts against the same name
+    other_tab = page("app.py", digits_home).run()  # a new session counts against the same name and client
     sign_in(other_tab, "lee", "lee-secret")
     assert "user" not in other_tab.session_state
-    sign_in(other_tab, "ana", "ana-secret")  # other names are not locked
+    sign_in(other_tab, "ana", "ana-secret")  # other names are not slowed
     assert other_tab.session_state["user"].name == "ana"
+
+    now[0] += 1
+    sign_in(at, "lee", "lee-secret")
+    assert at.session_state["user"].name == "lee", "a second later the right password signs in"

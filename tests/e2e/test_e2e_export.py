@@ -13,7 +13,10 @@ from playwright.sync_api import expect
 
 from feedback.demo import AUDITOR
 from feedback.export import export_training_set
+from feedback.permissions import Actor
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 pytestmark = pytest.mark.e2e
 
@@ -51,6 +54,6 @@ def test_admin_downloads_the_label_events_and_a_training_set(app, page, tmp_path
     assert (events["annotator"] == "ana").sum() == 1 and events.loc[events["annotator"] == "ana", "id"].item() == first
     assert (events["annotator"] == AUDITOR).sum() == len(events) - 1, "the demo's audit labels and ana's answer"
     with closing(open_workspace(app.home)) as ws:
-        expected = pd.read_parquet(export_training_set(ws, 1, tmp_path / "expected.parquet", "parquet"))
+        expected = pd.read_parquet(export_training_set(ws, 1, tmp_path / "expected.parquet", "parquet", actor=ADMIN))
     pd.testing.assert_frame_equal(pd.read_parquet(training_file), expected)
     assert training_file.name == "training-set-v1.parquet" and set(expected["source"]) == {"seed"}

@@ -4,7 +4,8 @@ answer carries the signed-in name, the role hides what it may not do, and signin
 from __future__ import annotations
 
 import pytest
-from e2e_support import answer_with_key, confirm_button, label_events
+from e2e_support import (answer_with_key, confirm_button, label_events, open_review, set_annotator,
+                          wait_for_annotator)
 from playwright.sync_api import expect
 
 from feedback.auth import hash_password
@@ -56,3 +57,36 @@ def test_sign_in_gates_the_app_and_answers_carry_the_user(users_app, page):
     users_app.stop()
     [event] = label_events(users_app.home)
     assert (event.external_id, event.annotator, event.action) == (first, "ana", "confirm")
+
+
+def test_a_reload_keeps_the_user_signed_in_until_they_sign_out(users_app, page):
+    page.goto(users_app.url + "/")
+    _sign_in(page, "ana", "ana-secret")
+    expect(page.get_by_text("Signed in as ana (annotator)")).to_be_visible()
+    expect(confirm_button(page)).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_text("Signed in as ana (annotator)")).to_be_visible()
+    expect(confirm_button(page)).to_be_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_have_count(0)
+    page.get_by_role("heading", name="Review").click()
+    answered = answer_with_key(page, "Enter")  # after the reload the answer still carries the user's name
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("textbox", name="User name")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+
+    users_app.stop()
+    [event] = label_events(users_app.home)
+    assert (event.external_id, event.annotator, event.action) == (answered, "ana", "confirm")
+
+
+def test_in_open_mode_a_reload_keeps_the_typed_name(app, page):
+    open_review(page, app)
+    set_annotator(page, "zoe")
+    page.reload()
+    expect(page.get_by_role("textbox", name="Your name", exact=True)).to_have_value("zoe")
+    wait_for_annotator(page, "zoe")

@@ -18,6 +18,7 @@ from feedback.ab_stats import msprt_p_value, two_proportion_ztest
 from feedback.exceptions import ExperimentError, InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.quality import estimate_proportion
 from feedback.routing import assign_arm, srm_check
 from feedback.tasks import load_task
@@ -86,7 +87,7 @@ def test_an_old_store_gains_the_experiment_table_and_columns(home, ingested):
 
 def test_ab_routing_keeps_each_unit_in_one_arm_and_serves_its_arms_model(ws, challenger, production_frame,
                                                                           tmp_path, logged):
-    experiment = start_experiment(ws, 2, 0.5, unit_col="user", actor="ana")
+    experiment = start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
     first = write_frame(_with_users(production_frame(120)), tmp_path / "one.csv")
     second = write_frame(_with_users(production_frame(120, start=120), offset=5), tmp_path / "two.parquet")
 
@@ -117,7 +118,7 @@ def test_ab_routing_keeps_each_unit_in_one_arm_and_serves_its_arms_model(ws, cha
 
 
 def test_ab_share_is_roughly_respected_per_prediction(ws, challenger, write_production, logged):
-    start_experiment(ws, 2, 0.2, actor="ana")
+    start_experiment(ws, 2, 0.2, actor=Actor("ana", "admin"))
 
     ingest_predictions(ws, write_production(600))
 
@@ -128,7 +129,7 @@ def test_ab_share_is_roughly_respected_per_prediction(ws, challenger, write_prod
 
 
 def test_shadow_mode_serves_the_champion_to_everyone(ws, challenger, write_production, logged):
-    start_experiment(ws, 2, shadow=True, actor="ana")
+    start_experiment(ws, 2, shadow=True, actor=Actor("ana", "admin"))
 
     result = ingest_predictions(ws, write_production(80))
 
@@ -143,8 +144,8 @@ def test_shadow_mode_serves_the_champion_to_everyone(ws, challenger, write_produ
 
 
 def test_a_stopped_experiment_routes_nothing(ws, challenger, write_production, logged):
-    start_experiment(ws, 2, 0.5, actor="ana")
-    stop_experiment(ws, actor="ana", reason="done")
+    start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
+    stop_experiment(ws, actor=Actor("ana", "admin"), reason="done")
 
     result = ingest_predictions(ws, write_production(30))
 
@@ -159,7 +160,7 @@ def test_a_stopped_experiment_routes_nothing(ws, challenger, write_production, l
      "column 'user' (the A/B experiment's unit id) is empty on line 2"),
 ])
 def test_a_file_without_its_unit_ids_is_refused(ws, challenger, production_frame, tmp_path, state, edit, expected):
-    start_experiment(ws, 2, 0.5, unit_col="user", actor="ana")
+    start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
     path = write_frame(edit(_with_users(production_frame(10))), tmp_path / "prod.csv")
     before = state(ws)
 
@@ -170,8 +171,8 @@ def test_a_file_without_its_unit_ids_is_refused(ws, challenger, production_frame
 
 
 def test_the_unit_column_is_unknown_once_the_experiment_stops(ws, challenger, production_frame, tmp_path):
-    start_experiment(ws, 2, 0.5, unit_col="user", actor="ana")
-    stop_experiment(ws, actor="ana")
+    start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
+    stop_experiment(ws, actor=Actor("ana", "admin"))
     with pytest.raises(InputError, match="column.*the task does not know: user"):
         ingest_predictions(ws, write_frame(_with_users(production_frame(10)), tmp_path / "prod.csv"))
 
@@ -189,41 +190,41 @@ def test_the_unit_column_is_unknown_once_the_experiment_stops(ws, challenger, pr
 ])
 def test_refused_start_names_the_problem_and_starts_nothing(ws, challenger, version, share, expected):
     with pytest.raises(ExperimentError, match=expected):
-        start_experiment(ws, version, share, actor="ana")
+        start_experiment(ws, version, share, actor=Actor("ana", "admin"))
     assert latest_experiment(ws) is None
 
 
 def test_one_experiment_runs_at_a_time(ws, challenger):
-    first = start_experiment(ws, 2, 0.3, unit_col=" user ", actor="ana")
+    first = start_experiment(ws, 2, 0.3, unit_col=" user ", actor=Actor("ana", "admin"))
     assert (first.challenger_version, first.champion_version, first.share, first.unit_col) == (2, 1, 0.3, "user")
     assert first.salt and first.started_by == "ana" and first.stopped_at is None
 
     with pytest.raises(ExperimentError, match=f"Experiment {first.id} .* is already running .* ab stop"):
-        start_experiment(ws, 2, 0.5, actor="bo")
+        start_experiment(ws, 2, 0.5, actor=Actor("bo", "admin"))
 
-    stopped = stop_experiment(ws, actor="bo", reason="enough evidence")
+    stopped = stop_experiment(ws, actor=Actor("bo", "admin"), reason="enough evidence")
     assert (stopped.id, stopped.stopped_by, stopped.stop_reason) == (first.id, "bo", "enough evidence")
     assert stopped.stopped_at is not None and running_experiment(ws) is None
-    second = start_experiment(ws, 2, 0.5, actor="bo")
+    second = start_experiment(ws, 2, 0.5, actor=Actor("bo", "admin"))
     assert second.id != first.id and second.salt != first.salt, "a new experiment reshuffles the units"
 
 
 def test_stopping_when_none_runs_is_refused(ws, challenger):
     with pytest.raises(ExperimentError, match="No A/B experiment is running, so there is nothing to stop"):
-        stop_experiment(ws, actor="ana")
+        stop_experiment(ws, actor=Actor("ana", "admin"))
     with pytest.raises(ExperimentError, match="No A/B experiment has been started"):
         experiment_status(ws)
 
 
 def test_shadow_mode_needs_no_share(ws, challenger):
-    experiment = start_experiment(ws, 2, 7, shadow=True, actor="ana")
+    experiment = start_experiment(ws, 2, 7, shadow=True, actor=Actor("ana", "admin"))
     assert experiment.shadow and experiment.share == 0.0
 
 
 def test_promotion_stops_the_running_experiment(ws, challenger):
-    experiment = start_experiment(ws, 2, 0.5, actor="ana")
+    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
 
-    promote(ws, 2, reason="won the A/B test", actor="bo")
+    promote(ws, 2, reason="won the A/B test", actor=Actor("bo", "admin"))
 
     stopped = latest_experiment(ws)
     assert stopped.id == experiment.id and stopped.stopped_at is not None
@@ -240,7 +241,7 @@ def ab_store(ws, challenger, write_production, digits_frame, tmp_path, logged):
     Labels: the truth, except three audit items per arm labelled with a class the served model did
     not predict; disputes on the first five predictions of each arm (one of them twice).
     """
-    experiment = start_experiment(ws, 2, 0.5, actor="ana")
+    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
     ingest_predictions(ws, write_production(100))
     ingest_predictions(ws, write_production(100, start=100, name="two.csv"))
     rows = logged(ws)
@@ -302,7 +303,7 @@ def test_status_figures_match_the_hand_counts(ws, ab_store):
 
 
 def test_status_of_a_fresh_experiment_says_keep_collecting(ws, challenger):
-    start_experiment(ws, 2, 0.5, unit_col="user", actor="ana")
+    start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
 
     status = experiment_status(ws)
 
@@ -315,7 +316,7 @@ def test_status_of_a_fresh_experiment_says_keep_collecting(ws, challenger):
 
 
 def test_a_stopped_experiment_still_reports(ws, ab_store):
-    stop_experiment(ws, actor="bo", reason="seen enough")
+    stop_experiment(ws, actor=Actor("bo", "admin"), reason="seen enough")
 
     status = experiment_status(ws)
 
@@ -325,7 +326,7 @@ def test_a_stopped_experiment_still_reports(ws, ab_store):
 
 def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenger, write_production,
                                                                    write_truth, logged):
-    start_experiment(ws, 2, shadow=True, actor="ana")
+    start_experiment(ws, 2, shadow=True, actor=Actor("ana", "admin"))
     ingest_predictions(ws, write_production(200))
     rows = logged(ws)
     audit = rows[rows["experiment_id"].notna() & rows["is_audit"]]
@@ -351,7 +352,7 @@ def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenge
 
 def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(ws, challenger, write_production,
                                                                                  write_truth, logged):
-    start_experiment(ws, 2, 0.5, actor="ana")
+    start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
     counts = []  # cumulative (x1, n1, x2, n2) of labelled audit items after each labelling round
     for round_, start in enumerate((0, 150, 300)):
         ingest_predictions(ws, write_production(150, start=start, name=f"b{round_}.csv"))

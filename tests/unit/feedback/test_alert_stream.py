@@ -28,8 +28,11 @@ from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.tasks import init_task
 from feedback.workspace import open_workspace
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 DRIFT_FROM, N_BATCHES, BATCH, SEED_ROWS, NOISE_SD = 4, 8, 150, 200, 4.0
 
@@ -49,7 +52,7 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
     try:
         init_task(ws, folder / "seed.csv", "label", audit_share=0.3, audit_salt=audit_salt)
         if policy is not None:
-            save_alert_policy(ws, policy)
+            save_alert_policy(ws, policy, actor=ADMIN)
         batches, true_accuracy = [], []
         for b in range(N_BATCHES):
             rows = rng.choice(pool, BATCH, replace=False)

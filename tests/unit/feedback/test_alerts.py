@@ -11,8 +11,11 @@ from feedback.alerts import list_alerts, set_alert_state
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels, record_label
+from feedback.permissions import Actor
 from feedback.status import store_status
 from feedback.triggers import RetrainPolicy, retrain_due, save_policy
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None) -> dict:
@@ -38,7 +41,7 @@ def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(w
 
 def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_production, production_frame, write_truth,
                                                               logged):
-    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False))
+    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
     assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     served = logged(ws)
@@ -51,7 +54,7 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_producti
 
 def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_next_look(ws, write_production,
                                                                                        logged):
-    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False))
+    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
     served = logged(ws)
     audit = served[served["is_audit"].astype(bool)]
@@ -80,29 +83,29 @@ def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_nex
 def test_alert_states_move_forward_and_record_who(ws, write_drifted):
     ingest_predictions(ws, write_drifted(100))
     [alert] = list_alerts(ws, ["open"])
-    acknowledged = set_alert_state(ws, alert["id"], "acknowledged", "ana")
+    acknowledged = set_alert_state(ws, alert["id"], "acknowledged", Actor("ana", "admin"))
     assert (acknowledged["state"], acknowledged["acknowledged_by"]) == ("acknowledged", "ana")
     assert acknowledged["acknowledged_at"] is not None and acknowledged["resolved_at"] is None
     assert list_alerts(ws, ["open"]) == [] and len(list_alerts(ws, ["acknowledged"])) == 1
     with pytest.raises(InputError, match="already acknowledged"):
-        set_alert_state(ws, alert["id"], "acknowledged", "bo")
-    resolved = set_alert_state(ws, alert["id"], "resolved", "bo")
+        set_alert_state(ws, alert["id"], "acknowledged", Actor("bo", "admin"))
+    resolved = set_alert_state(ws, alert["id"], "resolved", Actor("bo", "admin"))
     assert (resolved["state"], resolved["resolved_by"], resolved["acknowledged_by"]) == ("resolved", "bo", "ana")
     assert store_status(ws)["open_alerts"] == []
     with pytest.raises(InputError, match="is resolved; it can no longer be acknowledged"):
-        set_alert_state(ws, alert["id"], "acknowledged", "ana")
+        set_alert_state(ws, alert["id"], "acknowledged", Actor("ana", "admin"))
     with pytest.raises(InputError, match="no alert 999"):
-        set_alert_state(ws, 999, "resolved", "ana")
+        set_alert_state(ws, 999, "resolved", Actor("ana", "admin"))
     with pytest.raises(InputError, match="Unknown alert state"):
-        set_alert_state(ws, alert["id"], "open", "ana")
+        set_alert_state(ws, alert["id"], "open", Actor("ana", "admin"))
     with pytest.raises(InputError, match="Say who"):
-        set_alert_state(ws, alert["id"], "resolved", " ")
+        set_alert_state(ws, alert["id"], "resolved", Actor(" ", "admin"))
     with pytest.raises(InputError, match="Unknown alert state"):
         list_alerts(ws, ["closed"])
 
 
 def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifted):
-    save_policy(ws, RetrainPolicy(on_alert=True))
+    save_policy(ws, RetrainPolicy(on_alert=True), actor=ADMIN)
     assert retrain_due(ws, RetrainPolicy(on_alert=True)) is None
     ingest_predictions(ws, write_drifted(100))
     [alert] = list_alerts(ws)
@@ -128,7 +131,8 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
 
 def test_policy_round_trip_rules_and_bad_values(ws):
     assert load_alert_policy(ws) == AlertPolicy()
-    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"))
+    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"),
+                              actor=ADMIN)
     assert load_alert_policy(ws) == saved
     rules = saved.rules()
     assert (rules["accuracy"].floor, rules["accuracy"].min_n, rules["dispute_rate"].min_n) == (0.8, 50, 30)
@@ -139,7 +143,7 @@ def test_policy_round_trip_rules_and_bad_values(ws):
                          ({"webhook_url": "ftp://x"}, "http:// or https://"),
                          ({"webhook_timeout": 0}, "webhook_timeout must be positive")]:
         with pytest.raises(InputError, match=message):
-            save_alert_policy(ws, AlertPolicy(**bad))
+            save_alert_policy(ws, AlertPolicy(**bad), actor=ADMIN)
 
 
 def test_rules_judge_each_window_against_the_windows_before_it():

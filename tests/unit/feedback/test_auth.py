@@ -8,6 +8,7 @@ from streamlit.runtime.secrets import AttrDict
 from feedback.auth import (
     PERMISSIONS,
     ROLES,
+    SignInThrottle,
     User,
     authenticate,
     can,
@@ -154,10 +155,14 @@ def test_authenticate(users):
 def test_what_each_role_may_do():
     allowed = {role: {action for action in PERMISSIONS if can(role, action)} for role in ROLES}
 
+    everyone = {"label", "undo", "check_alerts"}
+    leads = everyone | {"adjudicate", "set_queue_policy", "find_suspects", "acknowledge_alert", "resolve_alert",
+                        "simulate"}
     assert allowed == {
-        "annotator": {"label"},
-        "lead": {"label", "adjudicate", "set_queue_policy"},
-        "admin": {"label", "adjudicate", "set_queue_policy", "retrain", "promote", "export", "manage"},
+        "annotator": everyone,
+        "lead": leads,
+        "admin": leads | {"retrain", "set_retrain_policy", "promote", "rollback", "set_alert_policy",
+                          "start_experiment", "stop_experiment", "export", "manage"},
     }
     assert User("lee", "lead", "x").can("adjudicate") and not User("lee", "lead", "x").can("promote")
 
@@ -189,20 +194,60 @@ def test_hash_command_refuses_an_empty_password(monkeypatch, capsys):
     assert captured.out == "" and "empty" in captured.err
 
 
-def test_sign_in_throttle_locks_a_name_after_five_failures_for_the_window():
-    from feedback.auth import SignInThrottle
+class _Clock:
+    """A clock the test moves by hand."""
 
-    now = [1000.0]
-    throttle = SignInThrottle(max_failures=5, window_seconds=900, clock=lambda: now[0])
-    for i in range(4):
-        throttle.failed("ana")
-        now[0] += 10
-    assert throttle.retry_after("ana") == 0.0
-    throttle.failed(" ana ")
-    assert throttle.retry_after("ana") == pytest.approx(900 - 40)
-    assert throttle.retry_after("ben") == 0.0
-    now[0] += 900 - 40
-    assert throttle.retry_after("ana") == 0.0, "the oldest failure aged out"
-    throttle.failed("ana")
-    throttle.succeeded("ana")
-    assert throttle.retry_after("ana") == 0.0
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_sign_in_throttle_doubles_the_wait_per_failure_up_to_the_cap():
+    clock = _Clock()
+    throttle = SignInThrottle(free_failures=3, base_seconds=1, cap_seconds=60, reset_seconds=900, clock=clock)
+    waits = []
+    for _ in range(12):
+        throttle.failed(" ana ", "10.0.0.9")
+        waits.append(throttle.retry_after("ana", "10.0.0.9"))
+        clock.now += waits[-1]  # the guesser tries again the moment the wait is over
+    assert waits == [0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60], "three typos retyped at once cost nothing"
+    assert sum(waits[:9]) == 63, "nine guesses take a minute; at the cap, one a minute"
+
+
+def test_a_guesser_on_one_client_does_not_slow_the_user_on_another():
+    clock = _Clock()
+    throttle = SignInThrottle(clock=clock)
+    for _ in range(50):
+        throttle.failed("admin", "203.0.113.7")
+        clock.now += 1
+    assert throttle.retry_after("admin", "203.0.113.7") == pytest.approx(300 - 1)
+    assert throttle.retry_after("admin", "192.0.2.10") == 0.0, "the admin's own client may sign in at once"
+    assert throttle.retry_after("lee", "203.0.113.7") == 0.0, "other names are not slowed"
+
+
+def test_the_wait_never_exceeds_the_cap_and_a_quiet_spell_or_a_success_forgets():
+    clock = _Clock()
+    throttle = SignInThrottle(free_failures=0, base_seconds=1, cap_seconds=300, reset_seconds=900, clock=clock)
+    for _ in range(30):
+        throttle.failed("ana", None)
+    assert throttle.retry_after("ana", None) == 300, "no hard lock: five minutes at most after the last failure"
+    clock.now += 300
+    assert throttle.retry_after("ana", None) == 0.0
+    throttle.failed("ana", None)
+    assert throttle.retry_after("ana", None) == 300, "still at the cap: the count was kept"
+    clock.now += 901
+    assert throttle.retry_after("ana", None) == 0.0
+    throttle.failed("ana", None)
+    assert throttle.retry_after("ana", None) == 1, "after a quiet spell the pair starts afresh"
+    throttle.succeeded("ana", None)
+    assert throttle.retry_after("ana", None) == 0.0
+
+
+def test_the_throttle_remembers_a_bounded_number_of_pairs():
+    throttle = SignInThrottle(free_failures=0, max_pairs=3, clock=_Clock())
+    for name in ("a", "b", "c", "d"):
+        throttle.failed(name, "x")
+    assert throttle.retry_after("a", "x") == 0.0, "the oldest pair was forgotten"
+    assert all(throttle.retry_after(name, "x") == 1 for name in ("b", "c", "d"))

@@ -8,11 +8,14 @@ import pytest
 
 from feedback.batch import predict_file
 from feedback.exceptions import InputError
-from feedback.files import atomic_write
 from feedback.export import export_bytes, export_file_name, export_labels, export_overview, export_training_set
+from feedback.files import atomic_write
 from feedback.labels import record_label
+from feedback.permissions import Actor
 from feedback.retraining import retrain
 from feedback.versions import champion_and_challenger
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 FEATURES = [f"px_{i}" for i in range(64)]
 PROVENANCE = ["event_id", "id", "label", "action", "annotator", "created_at", "shown_prediction",
@@ -36,7 +39,7 @@ def test_export_writes_one_row_per_label_event_with_provenance(ws, ingested, log
     record_label(ws, "d-0100", other, annotator="ben", comment="looks like a one")
     record_label(ws, "d-0101", None, annotator="ana", action="skip")
 
-    out = export_labels(ws, tmp_path / "out" / f"labels.{fmt}", fmt)
+    out = export_labels(ws, tmp_path / "out" / f"labels.{fmt}", fmt, actor=ADMIN)
 
     assert out == tmp_path / "out" / f"labels.{fmt}" and out.is_file()
     assert not list(out.parent.glob("*.partial"))
@@ -54,21 +57,21 @@ def test_export_writes_one_row_per_label_event_with_provenance(ws, ingested, log
 
 
 def test_export_of_a_store_without_labels_has_no_rows(ws, tmp_path):
-    out = export_labels(ws, tmp_path / "labels.parquet", "parquet")
+    out = export_labels(ws, tmp_path / "labels.parquet", "parquet", actor=ADMIN)
     frame = pd.read_parquet(out)
     assert frame.empty and set(PROVENANCE) <= set(frame.columns)
 
 
 def test_unknown_export_format_is_refused_and_writes_no_file(ws, tmp_path):
     with pytest.raises(InputError, match="Unknown export format 'xlsx'"):
-        export_labels(ws, tmp_path / "labels.xlsx", "xlsx")
+        export_labels(ws, tmp_path / "labels.xlsx", "xlsx", actor=ADMIN)
     assert list(tmp_path.iterdir()) == [tmp_path / "home"]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, challenger, logged, digits_frame,
                                                                         tmp_path, fmt):
-    out = export_training_set(ws, 2, tmp_path / f"v2.{fmt}", fmt)
+    out = export_training_set(ws, 2, tmp_path / f"v2.{fmt}", fmt, actor=ADMIN)
     frame = _read(out, fmt)
     assert list(frame.columns[:5]) == ["id", "label", "source", "model_version", "snapshot_id"]
     assert list(frame.columns[5:]) == FEATURES
@@ -83,26 +86,28 @@ def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, cha
     assert set(frame["model_version"]) == {2}
     assert set(frame["snapshot_id"]) == {champion_and_challenger(ws)[1].snapshot_id}
 
-    seed_only = _read(export_training_set(ws, 1, tmp_path / f"v1.{fmt}", fmt), fmt)
+    seed_only = _read(export_training_set(ws, 1, tmp_path / f"v1.{fmt}", fmt, actor=ADMIN), fmt)
     assert len(seed_only) == 30 and set(seed_only["source"]) == {"seed"}
 
 
 def test_training_set_export_refuses_an_unknown_version_or_a_lost_snapshot_and_writes_nothing(ws, challenger,
                                                                                              tmp_path):
     with pytest.raises(InputError, match="There is no model version 9; the versions are 1, 2."):
-        export_training_set(ws, 9, tmp_path / "v9.csv")
+        export_training_set(ws, 9, tmp_path / "v9.csv", actor=ADMIN)
     (ws.snapshots_dir / f"{champion_and_challenger(ws)[1].snapshot_id}.parquet").unlink()
     with pytest.raises(InputError, match="snapshot .* of version 2 is missing"):
-        export_training_set(ws, 2, tmp_path / "v2.csv")
+        export_training_set(ws, 2, tmp_path / "v2.csv", actor=ADMIN)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
 
 
 def test_export_bytes_are_the_file_an_export_writes(ws, challenger, tmp_path):
     assert export_file_name("parquet") == "labels.parquet" and export_file_name("csv", 2) == "training-set-v2.csv"
-    assert export_bytes(ws, "csv") == export_labels(ws, tmp_path / "labels.csv", "csv").read_bytes()
-    assert export_bytes(ws, "jsonl", 2) == export_training_set(ws, 2, tmp_path / "v2.jsonl", "jsonl").read_bytes()
+    labels = export_labels(ws, tmp_path / "labels.csv", "csv", actor=ADMIN)
+    assert export_bytes(ws, "csv", actor=ADMIN) == labels.read_bytes()
+    training = export_training_set(ws, 2, tmp_path / "v2.jsonl", "jsonl", actor=ADMIN)
+    assert export_bytes(ws, "jsonl", 2, actor=ADMIN) == training.read_bytes()
     with pytest.raises(InputError, match="Unknown export format 'xls'"):
-        export_bytes(ws, "xls")
+        export_bytes(ws, "xls", actor=ADMIN)
 
 
 def _check_scored(out, ids):
@@ -131,7 +136,7 @@ def test_predict_with_a_given_version_uses_that_model(ws, ingested, logged, writ
     from feedback.labels import import_labels
 
     import_labels(ws, write_truth(list(logged(ws).index)), annotator="oracle")
-    retrain(ws)
+    retrain(ws, actor=ADMIN)
     frame = production_frame(200, start=300)
     frame.to_csv(tmp_path / "new.csv", index=False)
 
@@ -159,12 +164,12 @@ def test_export_names_the_model_version_that_served_each_item(ws, challenger, pr
     production_frame(5).to_csv(tmp_path / "before.csv", index=False)
     production_frame(5, start=50).to_csv(tmp_path / "after.csv", index=False)
     ingest_predictions(ws, tmp_path / "before.csv")  # served by v1
-    promote(ws, 2, reason="test", actor="ana")
+    promote(ws, 2, reason="test", actor=Actor("ana", "admin"))
     ingest_predictions(ws, tmp_path / "after.csv")  # served by v2
     record_label(ws, "d-0150", None, annotator="ana", action="skip")
     record_label(ws, "d-0100", None, annotator="ana", action="skip")
 
-    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv"), dtype={"id": str}).set_index("id")
+    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv", actor=ADMIN), dtype={"id": str}).set_index("id")
 
     assert frame.loc["d-0150", ["serving_model_version", "shown_model_version"]].tolist() == [2, 2]
     assert frame.loc["d-0100", ["serving_model_version", "shown_model_version"]].tolist() == [1, 1]
@@ -175,7 +180,7 @@ def test_export_lists_events_in_the_order_they_were_recorded(ws, ingested, tmp_p
     for item in ("d-0105", "d-0101", "d-0103"):
         record_label(ws, item, None, annotator="ana", action="skip")
 
-    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv"), dtype={"id": str})
+    frame = pd.read_csv(export_labels(ws, tmp_path / "labels.csv", actor=ADMIN), dtype={"id": str})
 
     assert list(frame["id"]) == ["d-0105", "d-0101", "d-0103"]
     assert frame["event_id"].is_monotonic_increasing

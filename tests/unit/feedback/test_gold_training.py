@@ -6,6 +6,7 @@ from feedback import repository
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_predictions
 from feedback.labels import adjudicate, record_label, undo_last_answer
+from feedback.permissions import Actor
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def test_majority_then_adjudication(ws, item):
     for annotator, label in (("ana", "3"), ("bo", "3"), ("cy", "5")):
         record_label(ws, plain, label, annotator=annotator)
     assert _gold(ws, plain) == "3"
-    adjudicate(ws, plain, "5", lead="lee", role="lead", comment="the stroke is a 5")
+    adjudicate(ws, plain, "5", actor=Actor("lee", "lead"), comment="the stroke is a 5")
     assert _gold(ws, plain) == "5"
 
 
@@ -36,7 +37,7 @@ def test_tie_is_left_out_until_adjudicated(ws, item):
     record_label(ws, audit, "1", annotator="ana")
     record_label(ws, audit, "7", annotator="bo")
     assert _gold(ws, audit, audit=True) is None, "a conflict has no gold label and is not evaluated on"
-    adjudicate(ws, audit, "7", lead="lee", role="admin")
+    adjudicate(ws, audit, "7", actor=Actor("lee", "admin"))
     assert _gold(ws, audit, audit=True) == "7"
 
 
@@ -50,8 +51,8 @@ def test_undone_label_is_not_gold(ws, item):
 def test_only_leads_and_admins_adjudicate(ws, item):
     plain, _ = item
     before = repository.count_rows(ws.engine)["label_events"]
-    with pytest.raises(InputError, match="only leads and admins adjudicate"):
-        adjudicate(ws, plain, "2", lead="ana", role="annotator")
+    with pytest.raises(InputError, match="may not adjudicate; only leads and admins may"):
+        adjudicate(ws, plain, "2", actor=Actor("ana", "annotator"))
     with pytest.raises(InputError, match="not in the task's label set"):
-        adjudicate(ws, plain, "eleven", lead="lee", role="lead")
+        adjudicate(ws, plain, "eleven", actor=Actor("lee", "lead"))
     assert repository.count_rows(ws.engine)["label_events"] == before

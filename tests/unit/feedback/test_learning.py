@@ -7,7 +7,10 @@ from feedback.exceptions import InputError
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels
 from feedback.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
+from feedback.permissions import Actor
 from feedback.retraining import retrain
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 @pytest.fixture
@@ -18,7 +21,7 @@ def labelled_twice(ws, write_production, production_frame, write_truth):
     results = []
     for part in (ids[:150], ids[150:]):
         import_labels(ws, write_truth(part, name=f"truth-{part[0]}.csv"), annotator="oracle")
-        results.append(retrain(ws))
+        results.append(retrain(ws, actor=ADMIN))
     return results
 
 
@@ -48,7 +51,7 @@ def test_stopping_hint_without_audit_labels_says_so(ws):
 
 
 def test_simulation_of_the_current_task(ws, labelled_twice):
-    result = simulate_current_task(ws, strategies=("random", "margin"), budget=60, batch=10, seeds=2)
+    result = simulate_current_task(ws, actor=ADMIN, strategies=("random", "margin"), budget=60, batch=10, seeds=2)
     assert set(result["curves"]) == {"random", "margin"}
     assert all(len(entry["curves"]) == 2 for entry in result["curves"].values())
     assert result["n_pool"] >= 300
@@ -58,7 +61,7 @@ def test_simulation_of_the_current_task(ws, labelled_twice):
 
 def test_simulation_needs_labelled_items(ws):
     with pytest.raises(InputError, match="at least 40 labelled items"):
-        simulate_current_task(ws)
+        simulate_current_task(ws, actor=ADMIN)
 
 
 def test_charts_encode_the_report(ws, labelled_twice):

@@ -10,6 +10,7 @@ import pytest
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels, record_label
 from feedback.monitoring import monitor, monitor_windows
+from feedback.permissions import Actor
 from feedback.versions import promote
 
 WINDOW_KEYS = {"window", "start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci",
@@ -92,7 +93,7 @@ def test_quality_rests_on_expert_labelled_audit_items_only(ws, write_production,
 def test_quality_scores_the_answer_that_was_served_not_todays_champion(ws, challenger):
     before = _only_window(ws)
     assert before["n_audit_labels"] > 0
-    promote(ws, 2, reason="test", actor="tester")
+    promote(ws, 2, reason="test", actor=Actor("tester", "admin"))
     after = _only_window(ws)
     assert (after["accuracy"], after["n_audit_labels"]) == (before["accuracy"], before["n_audit_labels"])
     assert before["drift"]["reference_version"] == 1 and before["drift"]["n_reference"] == 30

@@ -8,9 +8,12 @@ from feedback import db
 from feedback.exceptions import InputError
 from feedback.ingest import ingest_feedback, ingest_predictions
 from feedback.labels import import_labels, record_label
+from feedback.permissions import Actor
 from feedback.queue import build_review_queue, claim_review_items
 from feedback.queue_policy import QueuePolicy, load_queue_policy, save_queue_policy
 from feedback.suspects import confident_joint_suspects, find_suspect_labels
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 PRODUCTION_START = 100  # as in tests/conftest.py
 
@@ -36,12 +39,12 @@ def _predictions(ws) -> pd.DataFrame:
 
 def test_policy_is_saved_validated_and_read_back(ws):
     assert load_queue_policy(ws) == QueuePolicy()
-    save_queue_policy(ws, uncertainty_measure="entropy", dispute=3.0)
+    save_queue_policy(ws, actor=ADMIN, uncertainty_measure="entropy", dispute=3.0)
     assert load_queue_policy(ws) == QueuePolicy(uncertainty_measure="entropy", dispute=3.0)
     before = (ws.home / "queue_policy.json").read_text()
     for bad in ({"uncertainty_measure": "vibes"}, {"dispute": -1.0}, {"audit_share": 1.5}, {"speed": 2.0}):
         with pytest.raises(InputError):
-            save_queue_policy(ws, **bad)
+            save_queue_policy(ws, actor=ADMIN, **bad)
     assert (ws.home / "queue_policy.json").read_text() == before
 
 
@@ -100,7 +103,7 @@ def test_an_expert_tie_goes_to_a_third_expert_who_can_lease_it(ws, ingested):
     record_label(ws, item, "1", annotator="ana")
     record_label(ws, item, "2", annotator="ben")
     policy = QueuePolicy(diversity=0.0)
-    save_queue_policy(ws, diversity=0.0)
+    save_queue_policy(ws, actor=ADMIN, diversity=0.0)
 
     for_carol = build_review_queue(ws, 5, audit_share=0.0, annotator="carol", policy=policy)
     assert for_carol[0].id == item and for_carol[0].relook
@@ -138,7 +141,7 @@ def _label_with_flips(ws, digits_frame, tmp_path, n=200, flips=12):
 
 def test_suspect_labels_find_most_flipped_labels_and_few_others(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
-    report = find_suspect_labels(ws)
+    report = find_suspect_labels(ws, actor=ADMIN)
     suspects = set(db.read_frame(ws.engine, "SELECT external_id FROM suspectlabel")["external_id"])
     assert report["n_suspect"] == len(suspects) and report["folds"] == 5
     assert len(suspects & flipped) >= 0.75 * len(flipped)
@@ -147,8 +150,8 @@ def test_suspect_labels_find_most_flipped_labels_and_few_others(ws, digits_frame
 
 def test_a_suspect_label_returns_to_its_labeller_and_leaves_once_answered_again(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
-    find_suspect_labels(ws)
-    save_queue_policy(ws, uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, diversity=0.0,
+    find_suspect_labels(ws, actor=ADMIN)
+    save_queue_policy(ws, actor=ADMIN, uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, diversity=0.0,
                       audit_share=0.0)
 
     held = claim_review_items(ws, "ana", 3)
@@ -163,7 +166,7 @@ def test_a_suspect_label_returns_to_its_labeller_and_leaves_once_answered_again(
 
 
 def test_too_few_labels_for_cross_validation_is_said_and_changes_nothing(ws, ingested):
-    report = find_suspect_labels(ws)
+    report = find_suspect_labels(ws, actor=ADMIN)
     assert report["n_suspect"] == 0 and "Too few labels" in report["reason"]
 
 
@@ -188,7 +191,7 @@ def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_fram
 
 def test_relook_items_are_ranked_by_priority_so_many_suspects_do_not_crowd_out_a_tie(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
-    assert find_suspect_labels(ws)["n_suspect"] > 3
+    assert find_suspect_labels(ws, actor=ADMIN)["n_suspect"] > 3
     tie = next(i for i in digits_frame["id"].iloc[PRODUCTION_START + 300: PRODUCTION_START + 500] if i not in flipped)
     record_label(ws, tie, "0" if digits_frame.set_index("id").loc[tie, "label"] != 0 else "1", annotator="ben")
     policy = only(expert_disagreement=1.5, suspect_label=1.0)

@@ -8,7 +8,10 @@ from feedback import repository
 from feedback.ingest import ingest_predictions
 from feedback.jobs import BackgroundJob
 from feedback.labels import import_labels, record_label
+from feedback.permissions import Actor
 from feedback.retraining import retrain
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, write_production, production_frame,
@@ -19,7 +22,7 @@ def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, wr
     import_labels(ws, write_truth(ids[:200]), annotator="before")
     truth = digits_frame.set_index("id")["label"].astype(str)
 
-    job = BackgroundJob("retrain", lambda progress: retrain(ws, progress=progress))
+    job = BackgroundJob("retrain", lambda progress: retrain(ws, actor=ADMIN, progress=progress))
     during = ids[200:]
     stop = threading.Event()
 
@@ -39,7 +42,7 @@ def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, wr
         recorded = {item: repository.label_history(session, item) for item in during}
     assert all(len(events) == 1 and events[0].annotator == "during" for events in recorded.values())
 
-    second = retrain(ws)
+    second = retrain(ws, actor=ADMIN)
     expert_ids = set(repository.expert_training_set(ws.engine)["external_id"])
     assert {i for i in during if not _is_audit(ws, i)} <= expert_ids
     assert second["n_train"] > job.result["n_train"]

@@ -7,7 +7,10 @@ from sqlmodel import Session
 from feedback import repository
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels
+from feedback.permissions import Actor
 from feedback.retraining import retrain
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 CONTRACT = {"champion", "challenger", "decision", "p_value", "n_eval"}
 
@@ -20,7 +23,7 @@ def test_retrain_returns_the_cli_contract_and_registers_a_challenger(ws, ingeste
     _label_truth(ws, write_truth, list(logged(ws).index))
     steps = []
 
-    result = retrain(ws, progress=lambda fraction, message: steps.append(fraction))
+    result = retrain(ws, actor=ADMIN, progress=lambda fraction, message: steps.append(fraction))
 
     assert CONTRACT <= set(result)
     assert set(result["champion"]) == {"version", "metrics"} and set(result["challenger"]) == {"version", "metrics"}
@@ -36,7 +39,7 @@ def test_retrain_returns_the_cli_contract_and_registers_a_challenger(ws, ingeste
 
 
 def test_retrain_right_after_init_keeps_the_champion(ws, state):
-    result = retrain(ws, auto_promote=True)
+    result = retrain(ws, actor=ADMIN, auto_promote=True)
 
     assert CONTRACT <= set(result)
     assert result["champion"]["version"] == 1
@@ -52,7 +55,7 @@ def test_retrain_without_new_labels_never_promotes(ws, ingested, logged, write_t
     assert len(audit_ids) >= 5
     _label_truth(ws, write_truth, audit_ids)  # evaluation labels only: nothing new to train on
 
-    result = retrain(ws, auto_promote=True)
+    result = retrain(ws, actor=ADMIN, auto_promote=True)
 
     assert result["new_labels"] == 0
     assert result["decision"] == "keep"
@@ -66,7 +69,7 @@ def test_challenger_never_trains_on_audit_items(ws, ingested, logged, write_trut
     _label_truth(ws, write_truth, list(rows.index))
     n_audit = int(rows["is_audit"].sum())
 
-    result = retrain(ws)
+    result = retrain(ws, actor=ADMIN)
 
     assert result["n_eval"] == n_audit
     assert result["n_train"] == 30 + len(rows) - n_audit
@@ -82,7 +85,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
     assert 0.2 < ingest.n_audit / 800 < 0.4
     _label_truth(ws, write_truth, list(logged(ws).index))
 
-    result = retrain(ws)
+    result = retrain(ws, actor=ADMIN)
 
     champion, challenger = result["champion"]["metrics"], result["challenger"]["metrics"]
     assert champion["n"] == challenger["n"] == result["n_eval"] == ingest.n_audit
@@ -93,7 +96,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
     assert result["promoted"] is False
     assert state(ws)["aliases"] == {1: "champion", 2: "challenger"}
 
-    again = retrain(ws, auto_promote=True, actor="nightly")
+    again = retrain(ws, auto_promote=True, actor=Actor("nightly", "admin"))
 
     assert again["decision"] == "promote" and again["promoted"] is True
     assert state(ws)["aliases"] == {1: "archived", 2: "archived", 3: "champion"}
@@ -104,7 +107,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
 
 
 def test_a_new_challenger_archives_the_previous_one(ws, challenger, ingested_rows_labelled):
-    assert retrain(ws)["challenger"]["version"] == 3
+    assert retrain(ws, actor=ADMIN)["challenger"]["version"] == 3
     with Session(ws.engine) as session:
         aliases = {v.version: v.alias for v in repository.list_versions(session)}
     assert aliases == {1: "champion", 2: "archived", 3: "challenger"}
@@ -136,7 +139,7 @@ def test_too_few_audit_labels_is_insufficient_evidence(ws, ingested, logged, wri
     audit = list(rows.index[rows["is_audit"]])[:3]
     _label_truth(ws, write_truth, plain + audit)
 
-    result = retrain(ws, auto_promote=auto_promote)
+    result = retrain(ws, actor=ADMIN, auto_promote=auto_promote)
 
     assert result["n_eval"] == 3
     assert result["decision"] == "insufficient-evidence"

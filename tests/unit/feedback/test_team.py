@@ -4,6 +4,7 @@ import pytest
 
 from feedback.exceptions import FeedbackError
 from feedback.labels import adjudicate, record_label
+from feedback.permissions import Actor
 from feedback.team import team_overview
 
 
@@ -31,7 +32,7 @@ def test_conflicts_most_disputed_first_and_adjudicated_items_leave(ws, ingested)
     ana_bo = next(p for p in agreement["cohen"] if (p["annotator_a"], p["annotator_b"]) == ("ana", "bo"))
     assert (ana_bo["n_items"], ana_bo["observed_agreement"]) == (3, pytest.approx(1 / 3))
 
-    adjudicate(ws, "d-0100", "1", lead="lee", role="lead")
+    adjudicate(ws, "d-0100", "1", actor=Actor("lee", "lead"))
     assert list(team_overview(ws)["conflicts"].index) == ["d-0101"]
 
 

@@ -10,9 +10,12 @@ from feedback.exceptions import InputError
 from feedback.ingest import ingest_predictions
 from feedback.labels import import_labels
 from feedback.models import Alert
+from feedback.permissions import Actor
 from feedback.retraining import retrain
 from feedback.status import store_status
 from feedback.triggers import RetrainPolicy, RetrainScheduler, load_policy, retrain_due, save_policy
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def test_every_n_labels_counts_labels_since_the_newest_version(ws, labelled, wri
     policy = RetrainPolicy(every_n_labels=50)
     reason = retrain_due(ws, policy)
     assert reason is not None and "new expert labels since v1" in reason
-    retrain(ws)
+    retrain(ws, actor=ADMIN)
     assert retrain_due(ws, policy) is None, "the challenger just trained on them"
     import_labels(ws, write_truth(labelled[100:200], name="more.csv"), annotator="oracle")
     assert "since v2" in retrain_due(ws, policy)
@@ -50,17 +53,17 @@ def test_schedule_and_alert_triggers(ws, labelled):
 
 
 def test_policy_round_trip_and_bad_values(ws):
-    saved = save_policy(ws, RetrainPolicy(every_n_labels=200, auto_promote=True))
+    saved = save_policy(ws, RetrainPolicy(every_n_labels=200, auto_promote=True), actor=ADMIN)
     assert load_policy(ws) == saved
     with pytest.raises(InputError, match="every_n_labels must be at least 1"):
-        save_policy(ws, RetrainPolicy(every_n_labels=0))
+        save_policy(ws, RetrainPolicy(every_n_labels=0), actor=ADMIN)
     (ws.home / "retrain_policy.json").write_text(json.dumps({"every_n_label": 3}))
     with pytest.raises(InputError, match="not a valid retrain policy"):
         load_policy(ws)
 
 
 def test_scheduler_starts_one_retrain_when_due_and_not_while_one_runs(ws, labelled):
-    save_policy(ws, RetrainPolicy(every_n_labels=10))
+    save_policy(ws, RetrainPolicy(every_n_labels=10), actor=ADMIN)
     started = []
     scheduler = RetrainScheduler(ws, lambda reason: started.append(reason) or True)
     assert scheduler.check() is not None and len(started) == 1
@@ -69,11 +72,12 @@ def test_scheduler_starts_one_retrain_when_due_and_not_while_one_runs(ws, labell
 
 
 def test_scheduler_thread_retrains_and_auto_promotes_only_when_turned_on(ws, labelled):
-    save_policy(ws, RetrainPolicy(every_n_labels=10, auto_promote=True))
+    save_policy(ws, RetrainPolicy(every_n_labels=10, auto_promote=True), actor=ADMIN)
     results = []
 
     def start(reason):
-        results.append(retrain(ws, actor=f"trigger: {reason}", auto_promote=load_policy(ws).auto_promote))
+        results.append(retrain(ws, actor=Actor(f"trigger: {reason}", "admin"),
+                               auto_promote=load_policy(ws).auto_promote))
         return True
 
     scheduler = RetrainScheduler(ws, start, interval=0.05)
@@ -92,7 +96,7 @@ def test_scheduler_thread_retrains_and_auto_promotes_only_when_turned_on(ws, lab
 
 
 def test_retrain_without_auto_promotion_leaves_the_champion(ws, labelled):
-    result = retrain(ws)
+    result = retrain(ws, actor=ADMIN)
     assert result["decision"] in ("promote", "keep", "insufficient-evidence")
     assert not result["promoted"]
     assert store_status(ws)["champion"]["version"] == 1

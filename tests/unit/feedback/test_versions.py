@@ -7,6 +7,7 @@ from feedback import repository
 from feedback.batch import predict_file
 from feedback.exceptions import InputError, ModelIntegrityError
 from feedback.ingest import ingest_predictions
+from feedback.permissions import Actor
 from feedback.versions import champion_and_challenger, promote, rollback
 
 
@@ -22,7 +23,7 @@ def _tamper(path):
 
 def test_promote_moves_the_champion_alias_and_records_who_and_why(ws, challenger, write_production, state, logged):
 
-    decision = promote(ws, 2, reason="better on the audit slice", actor="ana")
+    decision = promote(ws, 2, reason="better on the audit slice", actor=Actor("ana", "admin"))
 
     assert (decision.action, decision.version, decision.previous_version) == ("promote", 2, 1)
     assert state(ws)["aliases"] == {1: "archived", 2: "champion"}
@@ -35,9 +36,9 @@ def test_promote_moves_the_champion_alias_and_records_who_and_why(ws, challenger
 
 
 def test_rollback_returns_the_alias_to_the_previous_champion(ws, challenger, state):
-    promote(ws, 2, reason="better", actor="ana")
+    promote(ws, 2, reason="better", actor=Actor("ana", "admin"))
 
-    decision = rollback(ws, reason="disputes doubled", actor="ben")
+    decision = rollback(ws, reason="disputes doubled", actor=Actor("ben", "admin"))
 
     assert (decision.action, decision.version, decision.previous_version) == ("rollback", 1, 2)
     assert state(ws)["aliases"] == {1: "champion", 2: "archived"}
@@ -55,7 +56,7 @@ def test_rollback_returns_the_alias_to_the_previous_champion(ws, challenger, sta
 def test_refused_promotion_changes_nothing(ws, challenger, state, version, reason, expected):
     before, decisions = state(ws), _decisions(ws)
     with pytest.raises(InputError, match=expected):
-        promote(ws, version, reason=reason, actor="ana")
+        promote(ws, version, reason=reason, actor=Actor("ana", "admin"))
     assert state(ws) == before and _decisions(ws) == decisions
 
 
@@ -64,7 +65,7 @@ def test_refused_promotion_changes_nothing(ws, challenger, state, version, reaso
 def test_refused_rollback_changes_nothing(ws, state, reason, expected):
     before, decisions = state(ws), _decisions(ws)
     with pytest.raises(InputError, match=expected):
-        rollback(ws, reason=reason, actor="ana")
+        rollback(ws, reason=reason, actor=Actor("ana", "admin"))
     assert state(ws) == before and _decisions(ws) == decisions
 
 
@@ -90,7 +91,7 @@ def test_tampered_challenger_is_refused_on_promotion_and_in_shadow(ws, challenge
     before = state(ws)
 
     with pytest.raises(ModelIntegrityError):
-        promote(ws, 2, reason="better", actor="ana")
+        promote(ws, 2, reason="better", actor=Actor("ana", "admin"))
     with pytest.raises(ModelIntegrityError):
         ingest_predictions(ws, write_production(10))
 

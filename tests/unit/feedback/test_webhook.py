@@ -10,7 +10,10 @@ import pytest
 from feedback.alert_policy import AlertPolicy, save_alert_policy
 from feedback.alerts import list_alerts
 from feedback.ingest import ingest_predictions
+from feedback.permissions import Actor
 from feedback.webhook import post_json, wait_for_deliveries
+
+ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 class _Endpoint:
@@ -63,7 +66,7 @@ def endpoint():
 
 def _raise_alert(ws, write_drifted, url, **settings) -> float:
     """Configure the webhook, ingest a drifting batch (which raises one drift alert); return the ingest's seconds."""
-    save_alert_policy(ws, AlertPolicy(webhook_url=url, webhook_backoff=0.05, **settings))
+    save_alert_policy(ws, AlertPolicy(webhook_url=url, webhook_backoff=0.05, **settings), actor=ADMIN)
     started = time.perf_counter()
     ingest_predictions(ws, write_drifted(100))
     return time.perf_counter() - started
