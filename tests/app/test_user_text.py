@@ -11,6 +11,7 @@ from sklearn.datasets import load_digits
 
 from feedback import repository
 from feedback.alerts import set_alert_state
+from feedback.permissions import Actor
 from feedback.auth import User, hash_password
 from feedback.ingest import ingest_predictions
 from feedback.labels import record_label
@@ -46,7 +47,7 @@ def _nasty_store(home):
         record_label(ws, ITEM, "1", annotator=ANA, reason_code=IMAGE, comment=IMAGE)
         record_label(ws, ITEM, "2", annotator=BO)
         [alert] = repository.insert_alerts(ws.engine, [Alert(kind="dataset_drift", message=MESSAGE)])
-        set_alert_state(ws, alert.id, "acknowledged", BO)
+        set_alert_state(ws, alert.id, "acknowledged", Actor(BO, "admin"))
     return home
 
 

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from feedback import repository
 from feedback.ab import start_experiment, stop_experiment
 from feedback.alerts import set_alert_state
+from feedback.permissions import Actor
 from feedback.ingest import ingest_predictions
 from feedback.labels import record_label
 from feedback.models import Alert
@@ -66,12 +67,12 @@ def build_store(folder: Path, probes: dict[str, str]) -> Path:
                          comment=probes["comment"])
         for item, label in production[["id", "label"]].iloc[1:60].itertuples(index=False):
             record_label(ws, item, label, annotator=probes["annotator"])
-        challenger = retrain(ws, actor=probes["annotator"])["challenger"]["version"]
-        start_experiment(ws, challenger, 0.5, actor=probes["annotator"])
-        stop_experiment(ws, actor=probes["other annotator"], reason=probes["stop reason"])
+        challenger = retrain(ws, actor=Actor(probes["annotator"], "admin"))["challenger"]["version"]
+        start_experiment(ws, challenger, 0.5, actor=Actor(probes["annotator"], "admin"))
+        stop_experiment(ws, actor=Actor(probes["other annotator"], "admin"), reason=probes["stop reason"])
         [alert] = repository.insert_alerts(ws.engine, [Alert(
             kind="dataset_drift", message=f"feature drift in 1 of 2 columns: {probes['alert']}")])
-        set_alert_state(ws, alert.id, "acknowledged", probes["annotator"])
+        set_alert_state(ws, alert.id, "acknowledged", Actor(probes["annotator"], "admin"))
     return home
 
 
