@@ -53,6 +53,51 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
     return frame
 
 
+def check_output_path(path: str | Path, fmt: str, *, protected: Path | None = None) -> Path:
+    """Return ``path`` as a file that ``fmt`` can be written to, creating its folder; refuse it otherwise.
+
+    Run before any work, so a refused path costs nothing and leaves nothing behind.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+    fmt : {"csv", "parquet", "jsonl"}
+        What will be written; a file name ending in another format's extension is refused.
+    protected : Path, default=None
+        A file that must never be overwritten (the store's own database).
+
+    Raises
+    ------
+    InputError
+        ``path`` is a folder or a protected file, its extension names another format,
+        or its folder cannot be created or written to.
+    """
+    path = Path(path)
+    named = READERS.get(path.suffix.lower())
+    if named is not None and named != fmt:
+        raise InputError(f"{path.name} ends in {path.suffix} but the format is {fmt}; use --format {named}, "
+                         f"or name the file {path.with_suffix('.' + fmt).name}.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder; give a file name to write, e.g. {path / ('out.' + fmt)}.")
+    if protected is not None and path.resolve() == Path(protected).resolve():
+        raise InputError(f"{path} is the store's own database; choose another file name.")
+    blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise InputError(f"Cannot write {path}: {blocking} is a file, not a folder; choose another path.")
+    probe = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.open("ab").close()
+    except OSError as exc:
+        raise InputError(f"Cannot write {path} ({exc.strerror or exc}); choose a file in a folder you can "
+                         "write to.") from None
+    finally:
+        if probe.is_file():
+            probe.unlink()
+    return path
+
+
 @contextmanager
 def atomic_write(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` to write to; it becomes ``path`` by one rename when the block ends.

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from feedback import db, repository
 from feedback.alert_checks import check_alerts_after_write
+from feedback.alert_policy import load_alert_policy
 from feedback.auth import can
 from feedback.exceptions import InputError
 from feedback.files import read_table
@@ -57,6 +58,9 @@ def _resolve_action(action: str | None, label: str | None, predicted: str) -> st
     if action not in ACTIONS:
         raise InputError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
     if action in UNLABELLED_ACTIONS:
+        if label is not None:
+            raise InputError(f"Action {action} records no label, but {label!r} was given; drop the label, "
+                             "or record it with --action confirm or correct.")
         return action
     if label is None:
         raise InputError(f"Action {action} needs a label.")
@@ -190,6 +194,7 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     task = load_task(ws)
     if not annotator or not annotator.strip():
         raise InputError("Say who labelled the file (--annotator NAME).")
+    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "label"))
     for column in ("id", "label"):
@@ -203,6 +208,12 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     empty = ids.isna() | labels.isna() | (labels == "")
     if empty.any():
         raise InputError(f"{source}: id or label is empty on {describe_rows(empty)}.")
+    repeated = ids.duplicated(keep=False)
+    if repeated.any():
+        example = ids[repeated].iloc[0]
+        given = ", ".join(sorted(set(labels[ids == example].astype(str))))
+        raise InputError(f"{source}: id {example!r} appears on {describe_rows(ids == example)} (label {given}); "
+                         "keep one row per id.")
     outside = ~labels.isin(task.labels)
     if outside.any():
         raise InputError(
