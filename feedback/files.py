@@ -35,6 +35,8 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise InputError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
+    if kind != "parquet":
+        _check_utf8(path)
     try:
         if kind == "csv":
             # pyarrow directly: pandas' pyarrow engine with dtype= fails on empty cells of integer columns.
@@ -45,7 +47,8 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
         else:
             frame = pd.read_json(path, lines=True, dtype={c: "string" for c in string_columns})
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear message
-        raise InputError(f"Cannot parse {path.name} as {kind}: {exc}") from None
+        detail = " ".join(str(exc).split())[:300]  # one line, whatever the parser quoted from the file
+        raise InputError(f"Cannot parse {path.name} as {kind}: {detail}. Fix the file and try again.") from None
     frame.columns = [str(c) for c in frame.columns]
     for column in string_columns:
         if column in frame.columns:
@@ -96,6 +99,20 @@ def check_output_path(path: str | Path, fmt: str, *, protected: Path | None = No
         if probe.is_file():
             probe.unlink()
     return path
+
+
+def _check_utf8(path: Path, sample: int = 1 << 20) -> None:
+    """Refuse a text file that is not UTF-8 (UTF-16 from a spreadsheet, Latin-1), naming the fix."""
+    with path.open("rb") as handle:
+        head = handle.read(sample)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise InputError(f"{path.name} is not UTF-8 text (it looks like UTF-16); save it as UTF-8 and try again.")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if len(head) < sample or exc.start < len(head) - 4:  # not just a character cut by the sample's end
+            raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 "
+                             "and try again.") from None
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.models import LabelEvent, utcnow
 from feedback.tasks import load_task
-from feedback.validation import describe_rows
+from feedback.validation import describe_rows, validate_name
 from feedback.workspace import Workspace
 
 ACTIONS = ("confirm", "correct", "skip", "ambiguous")  # what an answer can be; "undo" voids one
@@ -99,8 +99,7 @@ def record_label(
         Unknown id, a label outside the label set, or an action that does not fit.
     """
     task = load_task(ws)
-    if not annotator or not annotator.strip():
-        raise InputError("Say who is labelling (--annotator NAME).")
+    annotator = validate_name(annotator, "Say who is labelling (--annotator NAME).")
     label = None if label is None or str(label).strip() == "" else str(label).strip()
     if label is not None and label not in task.labels:
         raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
@@ -192,8 +191,7 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         The alert rules run afterwards (without drift), as after an ingest.
     """
     task = load_task(ws)
-    if not annotator or not annotator.strip():
-        raise InputError("Say who labelled the file (--annotator NAME).")
+    annotator = validate_name(annotator, "Say who labelled the file (--annotator NAME).")
     load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "label"))

@@ -48,6 +48,8 @@ def sorted_labels(values: pd.Series) -> list[str]:
 
 def _check_seed(labels: pd.Series, feature_frame: pd.DataFrame, label_col: str, source: str) -> None:
     """Refuse a seed no model can learn from: a label column with a class per row, or a feature column with no value."""
+    if len(labels) == 0:
+        raise InputError(f"{source} has a header but no rows; a seed needs labelled examples of every class.")
     if len(labels) > 1 and labels.astype(str).nunique() == len(labels):
         raise InputError(f"{source}: column {label_col!r} holds a different value on each of its {len(labels)} rows, "
                          "so no class has a second example: it looks like an id or a measurement, not a label. "
@@ -150,8 +152,10 @@ def init_task(
     X = validate_features(frame, features, id_col, source, allowed_extra=(label_col,))
     y = frame[label_col].astype(str).to_numpy(dtype=object)
     labels = sorted_labels(frame[label_col])
-    if image_shape is not None and image_shape[0] * image_shape[1] != len(features):
-        raise InputError(f"Image shape {image_shape} does not match the {len(features)} feature columns.")
+    if image_shape is not None and (len(image_shape) != 2 or min(image_shape) < 1
+                                    or image_shape[0] * image_shape[1] != len(features)):
+        raise InputError(f"Image shape {'x'.join(map(str, image_shape))} does not fit the {len(features)} feature "
+                         "columns; give two positive numbers ROWSxCOLS whose product is that count, e.g. 8x8 for 64.")
 
     started = time.perf_counter()
     try:

@@ -90,10 +90,12 @@ def open_workspace(home: str | os.PathLike | None = None, database_url: str | No
     Raises
     ------
     InputError
-        The database URL is malformed or names a database this version cannot use
+        The home is a file, or the database URL is malformed or names a database this version cannot use
         (see :func:`check_database_url`).
     """
     home_path = Path(home or os.environ.get("FEEDBACK_HOME") or DEFAULT_HOME).resolve()
+    if home_path.exists() and not home_path.is_dir():
+        raise InputError(f"The home {home_path} is a file, not a folder; point FEEDBACK_HOME (or --home) at a folder.")
     url = database_url or os.environ.get("FEEDBACK_DATABASE_URL")
     if url:
         check_database_url(url)

@@ -156,3 +156,70 @@ def test_the_row_counter_sees_every_table(home):
 
 def test_a_label_without_skip_is_still_recorded(run, home, ingested):
     ok(run("label", "d-0100", "3", "--action", "correct", "--annotator", "ana", "--home", home))
+
+
+# --- beyond the issue's list: what an attacker (or a hurried user) tries next ------------------------------
+
+
+@pytest.fixture
+def odd_files(tmp_path, production_frame, digits_frame):
+    """Files with odd encodings, hidden characters and empty parts."""
+    prod = production_frame(2, 600)
+    prod.to_csv(tmp_path / "utf16.csv", index=False, encoding="utf-16")
+    (tmp_path / "latin1.csv").write_bytes("id,label\nd-0102,3\nd-01\xe9,4\n".encode("latin-1"))
+    prod.assign(id=["ok-1", "bad\u202e-2"]).to_csv(tmp_path / "rtl-id.csv", index=False)
+    prod.assign(id=["tab\tid", "ok-2"]).to_csv(tmp_path / "tab-id.csv", index=False)
+    digits_frame.iloc[:0].to_csv(tmp_path / "header-only.csv", index=False)
+    digits_frame.iloc[:30][["id", "label"]].to_csv(tmp_path / "no-features.csv", index=False)
+    digits_frame.iloc[:30].to_csv(tmp_path / "seed.csv", index=False)
+    return tmp_path
+
+
+ODD_STORE_CASES = [
+    ("UTF-16 file", ["ingest", "{d}/utf16.csv"], ["utf16.csv is not UTF-8 text (it looks like UTF-16)",
+                                                  "save it as UTF-8"]),
+    ("Latin-1 file", ["import-labels", "{d}/latin1.csv", "--annotator", "ana"],
+     ["latin1.csv is not UTF-8 text", "save it as UTF-8"]),
+    ("right-to-left override in an id", ["ingest", "{d}/rtl-id.csv"],
+     ["column 'id' holds control or invisible characters on line 3", "remove them"]),
+    ("tab in an id", ["ingest", "{d}/tab-id.csv"], ["control or invisible characters on line 2"]),
+    ("line break in a name", ["label", "d-0100", "3", "--annotator", "ana\nadmin"],
+     ["The name 'ana\\nadmin' holds control or invisible characters", "type it without them"]),
+    ("a name of 5,000 characters", ["label", "d-0100", "3", "--annotator", "a" * 5000],
+     ["is 5000 characters long; use at most 100"]),
+    ("infinite alert band", ["alerts", "configure", "--band-sigma", "inf"], ["band_sigma must be a finite number"]),
+    ("infinite webhook timeout", ["alerts", "configure", "--webhook-timeout", "inf"],
+     ["webhook_timeout must be a finite number"]),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), [c[1:] for c in ODD_STORE_CASES], ids=[c[0] for c in ODD_STORE_CASES])
+def test_an_odd_input_to_a_store_is_one_clear_line_and_changes_nothing(run, home, ingested, odd_files, args,
+                                                                       fragments):
+    before = home_state(home)
+    clear_error(run(*[a.format(d=odd_files) for a in args], "--home", home), *fragments)
+    assert home_state(home) == before
+
+
+ODD_INIT_CASES = [
+    ("a header and no rows", ["--data", "{d}/header-only.csv"], ["header-only.csv has a header but no rows"]),
+    ("no feature column", ["--data", "{d}/no-features.csv"], ["has no feature column besides the id and the label"]),
+    ("negative image shape", ["--data", "{d}/seed.csv", "--image-shape", "-8x-8"],
+     ["Image shape -8x-8 does not fit the 64 feature columns", "two positive numbers ROWSxCOLS"]),
+    ("three-part image shape", ["--data", "{d}/seed.csv", "--image-shape", "4x4x4"], ["Image shape 4x4x4"]),
+]
+
+
+@pytest.mark.parametrize(("args", "fragments"), [c[1:] for c in ODD_INIT_CASES], ids=[c[0] for c in ODD_INIT_CASES])
+def test_an_odd_seed_is_refused_and_leaves_no_home(run, odd_files, args, fragments):
+    new_home = odd_files / "new-home"
+    clear_error(run("init", "--home", new_home, "--label-col", "label", *[a.format(d=odd_files) for a in args]),
+                *fragments)
+    assert not new_home.exists()
+
+
+def test_a_home_that_is_a_file_is_named(run, odd_files, monkeypatch):
+    monkeypatch.setenv("FEEDBACK_HOME", str(odd_files / "seed.csv"))
+    clear_error(run("init", "--data", odd_files / "seed.csv", "--label-col", "label"),
+                "seed.csv is a file, not a folder", "point FEEDBACK_HOME (or --home) at a folder")
+    assert (odd_files / "seed.csv").is_file()
