@@ -6,7 +6,8 @@ switch (:mod:`feedback.triggers`), not a setting here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import math
+from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlparse
 
 from feedback.alert_rules import MetricRule, default_rules
@@ -96,6 +97,10 @@ class AlertPolicy:
 
     def validated(self) -> AlertPolicy:
         """Return the policy, or raise InputError naming the first bad setting."""
+        numbers = {k: v for k, v in asdict(self).items() if isinstance(v, float | int) and not isinstance(v, bool)}
+        for name, value in numbers.items():
+            if not math.isfinite(value):
+                raise InputError(f"{name} must be a finite number, got {value}.")
         if self.window not in MONITOR_WINDOWS:
             raise InputError(f"window must be one of {', '.join(MONITOR_WINDOWS)}, got {self.window!r}.")
         for name in ("accuracy_floor", "dispute_ceiling", "confidence_floor"):

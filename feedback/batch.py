@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from feedback import repository
 from feedback.exceptions import InputError
-from feedback.files import atomic_write, read_table
+from feedback.files import atomic_write, check_output_path, read_table
 from feedback.scoring import score_frame
 from feedback.tasks import load_task
 from feedback.validation import validate_features, validate_ids
@@ -29,6 +29,7 @@ def predict_file(ws: Workspace, path: str | Path, out: str | Path, *, version: i
         Model version to use; the champion when None.
     """
     task = load_task(ws)
+    out = check_output_path(out, "csv", protected=ws.database_path)
     source = Path(path).name
     frame = read_table(path, string_columns=(task.id_col,))
     ids = validate_ids(frame, task.id_col, source)
@@ -45,8 +46,6 @@ def predict_file(ws: Workspace, path: str | Path, out: str | Path, *, version: i
     result.insert(0, "id", ids.to_numpy())
     for i, label in enumerate(task.labels):
         result[f"proba_{label}"] = scored[f"proba_{i}"].to_numpy()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(out) as partial:
         result.to_csv(partial, index=False)
     return out

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from feedback import db, repository, snapshots
 from feedback.exceptions import InputError
-from feedback.files import atomic_write, write_table
+from feedback.files import atomic_write, check_output_path, write_table
 from feedback.permissions import Actor, require
 from feedback.status import version_list
 from feedback.tasks import load_task
@@ -36,8 +36,7 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv", *, actor: Ac
     require(actor, "export")
     _check_format(fmt)
     load_task(ws)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_output_path(out, fmt, protected=ws.database_path)
     with atomic_write(out) as partial:
         db.copy_query_to_file(ws.engine, repository.EXPORT_SQL, partial, fmt)
     return out
@@ -55,11 +54,13 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     PermissionDenied
         ``actor`` is not an admin; nothing is written.
     InputError
-        An unknown format or version, or a snapshot file that is missing from the home.
+        An unknown format or version, an ``out`` that cannot be written as ``fmt`` (see
+        :func:`feedback.files.check_output_path`), or a snapshot file that is missing from the home.
     """
     require(actor, "export")
     _check_format(fmt)
     load_task(ws)
+    out = check_output_path(out, fmt, protected=ws.database_path)
     with Session(ws.engine) as session:
         row = repository.get_version(session, int(version))
         if row is None:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from feedback import db, repository
 from feedback.alert_checks import check_alerts_after_write
+from feedback.alert_policy import load_alert_policy
 from feedback.ab import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
@@ -79,6 +80,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     task = load_task(ws)
     source = Path(path).name
     experiment = running_experiment(ws)
+    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     unit_col = () if experiment is None or experiment.unit_col is None else (experiment.unit_col,)
     frame = read_table(path, string_columns=(task.id_col, *unit_col))
     ids = validate_ids(frame, task.id_col, source)
@@ -142,6 +144,7 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     task = load_task(ws)
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "user_label"))
+    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     for column in ("id", "signal"):
         if column not in frame.columns:
             raise InputError(f"{source} needs columns id and signal (disputed or accepted); {column!r} is missing.")

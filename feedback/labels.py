@@ -9,12 +9,13 @@ from sqlmodel import Session
 
 from feedback import db, repository
 from feedback.alert_checks import check_alerts_after_write
+from feedback.alert_policy import load_alert_policy
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.models import LabelEvent, utcnow
 from feedback.permissions import Actor, require
 from feedback.tasks import load_task
-from feedback.validation import describe_rows
+from feedback.validation import describe_rows, validate_name
 from feedback.workspace import Workspace
 
 ACTIONS = ("confirm", "correct", "skip", "ambiguous")  # what an answer can be; "undo" voids one
@@ -57,6 +58,9 @@ def _resolve_action(action: str | None, label: str | None, predicted: str) -> st
     if action not in ACTIONS:
         raise InputError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
     if action in UNLABELLED_ACTIONS:
+        if label is not None:
+            raise InputError(f"Action {action} records no label, but {label!r} was given; drop the label, "
+                             "or record it with --action confirm or correct.")
         return action
     if label is None:
         raise InputError(f"Action {action} needs a label.")
@@ -95,8 +99,7 @@ def record_label(
         Unknown id, a label outside the label set, or an action that does not fit.
     """
     task = load_task(ws)
-    if not annotator or not annotator.strip():
-        raise InputError("Say who is labelling (--annotator NAME).")
+    annotator = validate_name(annotator, "Say who is labelling (--annotator NAME).")
     label = None if label is None or str(label).strip() == "" else str(label).strip()
     if label is not None and label not in task.labels:
         raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
@@ -189,8 +192,8 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         The alert rules run afterwards (without drift), as after an ingest.
     """
     task = load_task(ws)
-    if not annotator or not annotator.strip():
-        raise InputError("Say who labelled the file (--annotator NAME).")
+    annotator = validate_name(annotator, "Say who labelled the file (--annotator NAME).")
+    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "label"))
     for column in ("id", "label"):
@@ -204,6 +207,12 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     empty = ids.isna() | labels.isna() | (labels == "")
     if empty.any():
         raise InputError(f"{source}: id or label is empty on {describe_rows(empty)}.")
+    repeated = ids.duplicated(keep=False)
+    if repeated.any():
+        example = ids[repeated].iloc[0]
+        given = ", ".join(sorted(set(labels[ids == example].astype(str))))
+        raise InputError(f"{source}: id {example!r} appears on {describe_rows(ids == example)} (label {given}); "
+                         "keep one row per id.")
     outside = ~labels.isin(task.labels)
     if outside.any():
         raise InputError(

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from feedback import webapp
-from feedback.exceptions import DatabaseBusyError
+from feedback.exceptions import DatabaseBusyError, FeedbackError
 
 APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -21,12 +21,16 @@ APP_SCRIPT = Path(__file__).resolve().parents[1] / "app.py"
 async def lifespan(_app):
     """Open the store and start the inbox watcher, the label alert check and the retrain triggers at server start."""
     try:
+        webapp.settings()  # checked before the store is opened: a bad setting opens nothing
         webapp.inbox_watcher()
         webapp.label_alert_watcher()
         webapp.retrain_scheduler()
     except DatabaseBusyError as exc:
         # Another process has the file; each page visit tries again.
         print(f"Inbox watcher not started yet: {exc}", flush=True)
+    except FeedbackError as exc:
+        # A bad setting: the server still starts, so that every page can show the same message.
+        print(f"Error: {exc}", flush=True)
     yield
 
 

@@ -46,6 +46,22 @@ def sorted_labels(values: pd.Series) -> list[str]:
         return distinct
 
 
+def _check_seed(labels: pd.Series, feature_frame: pd.DataFrame, label_col: str, source: str) -> None:
+    """Refuse a seed no model can learn from: a label column with a class per row, or a feature column with no value."""
+    if len(labels) == 0:
+        raise InputError(f"{source} has a header but no rows; a seed needs labelled examples of every class.")
+    if len(labels) > 1 and labels.astype(str).nunique() == len(labels):
+        raise InputError(f"{source}: column {label_col!r} holds a different value on each of its {len(labels)} rows, "
+                         "so no class has a second example: it looks like an id or a measurement, not a label. "
+                         "Name the label column with --label-col.")
+    if feature_frame.shape[1] == 0:
+        raise InputError(f"{source} has no feature column besides the id and the label; add the model's inputs.")
+    empty = [str(c) for c in feature_frame.columns if feature_frame[c].isna().all()]
+    if empty:
+        raise InputError(f"{source}: feature column(s) {', '.join(empty)} are empty on every row, so the model "
+                         "cannot learn from them; fill them in or remove them from the file.")
+
+
 # A task never changes once created, so it is read once per engine (every click starts with it).
 _TASKS: "weakref.WeakKeyDictionary[object, Task]" = weakref.WeakKeyDictionary()
 
@@ -108,11 +124,12 @@ def init_task(
     if audit_salt is not None and len(audit_salt.encode("utf8")) != 16:
         raise InputError(f"audit_salt must be 16 characters, got {len(audit_salt)}; "
                          "feedback.draws.key_for(text) makes one from any text.")
-    db.create_db_and_tables(ws.engine)
-    if repository.has_task(ws.engine):
-        raise InputError(
-            f"{ws.home} already holds a task. Use another FEEDBACK_HOME (or --home) for a new task."
-        )
+    if ws.database_path is None or ws.database_path.exists():  # a new file is not made before the seed is checked
+        db.create_db_and_tables(ws.engine)
+        if repository.has_task(ws.engine):
+            raise InputError(
+                f"{ws.home} already holds a task. Use another FEEDBACK_HOME (or --home) for a new task."
+            )
     frame = read_table(data, string_columns=(id_col,))
     source = Path(data).name
     if label_col not in frame.columns:
@@ -130,12 +147,15 @@ def init_task(
     if lowered.duplicated().any():
         same = [c for c, low in zip(feature_frame.columns, lowered) if (lowered == low).sum() > 1]
         raise InputError(f"{source}: rename column(s) {', '.join(same)}; the store ignores case in column names.")
+    _check_seed(frame[label_col], feature_frame, label_col, source)
     features = infer_feature_schema(feature_frame)
     X = validate_features(frame, features, id_col, source, allowed_extra=(label_col,))
     y = frame[label_col].astype(str).to_numpy(dtype=object)
     labels = sorted_labels(frame[label_col])
-    if image_shape is not None and image_shape[0] * image_shape[1] != len(features):
-        raise InputError(f"Image shape {image_shape} does not match the {len(features)} feature columns.")
+    if image_shape is not None and (len(image_shape) != 2 or min(image_shape) < 1
+                                    or image_shape[0] * image_shape[1] != len(features)):
+        raise InputError(f"Image shape {'x'.join(map(str, image_shape))} does not fit the {len(features)} feature "
+                         "columns; give two positive numbers ROWSxCOLS whose product is that count, e.g. 8x8 for 64.")
 
     started = time.perf_counter()
     try:
@@ -146,6 +166,7 @@ def init_task(
 
     training = X.assign(external_id=ids.to_numpy(), __label__=y)
     snapshot_id = snapshots.write_snapshot(ws, training)
+    db.create_db_and_tables(ws.engine)
     db.create_input_tables(ws.engine, features)
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
     with db.unit_of_work(ws.engine) as (session, raw):

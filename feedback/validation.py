@@ -8,6 +8,10 @@ import pandas as pd
 from feedback.exceptions import InputError
 
 _SHOW = 5
+# Control characters and invisible format marks (zero-width, bidirectional overrides): no id or name needs
+# them, and they make what a person reads differ from what is stored (a newline in an id, a right-to-left override).
+_HIDDEN = r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+MAX_NAME_LENGTH = 100
 
 
 def describe_rows(mask: pd.Series) -> str:
@@ -27,6 +31,10 @@ def validate_ids(frame: pd.DataFrame, id_col: str, source: str) -> pd.Series:
     missing = ids.isna() | (ids == "")
     if missing.any():
         raise InputError(f"{source}: column {id_col!r} is empty on {describe_rows(missing)}. Give every row an id.")
+    hidden = ids.str.contains(_HIDDEN, regex=True)
+    if hidden.any():
+        raise InputError(f"{source}: column {id_col!r} holds control or invisible characters on "
+                         f"{describe_rows(hidden)}; remove them (tabs, line breaks, direction marks) from the ids.")
     duplicated = ids.duplicated(keep=False)
     if duplicated.any():
         example = ids[duplicated].iloc[0]
@@ -76,3 +84,29 @@ def validate_features(
         else:
             out[name] = column.astype("string").astype(object).where(column.notna(), None)
     return out.reset_index(drop=True)
+
+
+def validate_name(name: str | None, missing: str) -> str:
+    """``name`` stripped: a person's name as recorded with their answers.
+
+    Parameters
+    ----------
+    name : str or None
+    missing : str
+        The message when the name is empty, saying how to give one.
+
+    Raises
+    ------
+    InputError
+        The name is empty, longer than ``MAX_NAME_LENGTH`` characters, or holds
+        control or invisible characters.
+    """
+    name = (name or "").strip()
+    if not name:
+        raise InputError(missing)
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputError(f"The name {name[:20]!r}... is {len(name)} characters long; use at most {MAX_NAME_LENGTH}.")
+    if pd.Series([name]).str.contains(_HIDDEN, regex=True).iloc[0]:
+        raise InputError(f"The name {name!r} holds control or invisible characters (a line break, a tab, a "
+                         "direction mark); type it without them.")
+    return name

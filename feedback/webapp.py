@@ -29,6 +29,7 @@ from feedback.jobs import BackgroundJob, PeriodicCheck
 from feedback.permissions import Actor, require, who_may  # who_may: for captions next to controls a role hides
 from feedback.retraining import retrain
 from feedback.sessions import session_hours
+from feedback.settings import Settings, load_settings
 from feedback.suspects import find_suspect_labels
 from feedback.triggers import RetrainScheduler, load_policy
 from feedback.web_text import md_text
@@ -55,13 +56,15 @@ def _workspace(home: str | None, url: str | None) -> Workspace:
     return ws
 
 
-def _number(name: str, default: float) -> float:
-    value = _setting(name)
-    try:
-        return float(value) if value else default
-    except ValueError:
-        raise InputError(f"The setting {name} must be a number, got {value!r}; fix it in the environment "
-                         "or in .streamlit/secrets.toml.") from None
+def settings() -> Settings:
+    """The checked settings of this app, from secrets or the environment (see :func:`feedback.settings.load_settings`).
+
+    Raises
+    ------
+    InputError
+        A setting out of its range, or a bad ``FEEDBACK_DATABASE_URL``; the message names it.
+    """
+    return load_settings(_setting)
 
 
 def _started(thread: PeriodicCheck) -> PeriodicCheck:
@@ -71,13 +74,13 @@ def _started(thread: PeriodicCheck) -> PeriodicCheck:
 
 @st.cache_resource(show_spinner=False)
 def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
-    return _started(InboxWatcher(_workspace(home, url), interval=_number("FEEDBACK_INBOX_INTERVAL", 2.0)))
+    return _started(InboxWatcher(_workspace(home, url), interval=settings().inbox_interval))
 
 
 @st.cache_resource(show_spinner=False)
 def _label_alert_watcher(home: str | None, url: str | None) -> LabelAlertWatcher:
     return _started(LabelAlertWatcher(_workspace(home, url),
-                                      interval=_number("FEEDBACK_LABEL_ALERT_INTERVAL", 30.0)))
+                                      interval=settings().label_alert_interval))
 
 
 @st.cache_resource(show_spinner=False)
@@ -88,17 +91,21 @@ def _jobs(home: str | None, url: str | None) -> dict[str, BackgroundJob]:
 def get_workspace() -> Workspace:
     """The workspace named by ``FEEDBACK_HOME`` / ``FEEDBACK_DATABASE_URL`` (secrets or environment).
 
-    When another process holds the database, the page says so and stops; the
-    failure is not cached, so the next rerun tries again.
+    When another process holds the database, or a setting is out of its range, the
+    page says so and stops; the failure is not cached, so the next rerun tries again.
     """
     key = (_setting("FEEDBACK_HOME"), _setting("FEEDBACK_DATABASE_URL"))
     try:
+        settings()
         _inbox_watcher(*key)
         _label_alert_watcher(*key)
         return _workspace(*key)
     except DatabaseBusyError as exc:
         st.error(f"The database {md_text(exc.path)} is held by another process (PID {exc.pid}). "
                  "Reload this page once that command has finished.")
+        st.stop()
+    except InputError as exc:
+        st.error(f"The app cannot start: {exc}")
         st.stop()
 
 
@@ -114,10 +121,8 @@ def load_or_stop(load: Callable[[], T]) -> T:
 def review_settings() -> dict[str, float]:
     """Lease settings of the review queue: ``FEEDBACK_OVERLAP_SHARE`` (default 0, no item goes to
     two experts) and ``FEEDBACK_LEASE_SECONDS`` (default 600), from secrets or the environment."""
-    return {
-        "overlap_share": _number("FEEDBACK_OVERLAP_SHARE", 0.0),
-        "lease_seconds": _number("FEEDBACK_LEASE_SECONDS", 600.0),
-    }
+    checked = settings()
+    return {"overlap_share": checked.overlap_share, "lease_seconds": checked.lease_seconds}
 
 
 def inbox_watcher() -> InboxWatcher:
@@ -183,7 +188,7 @@ def get_workspace_quietly() -> Workspace:
 def _retrain_scheduler(home: str | None, url: str | None) -> RetrainScheduler:
     return _started(RetrainScheduler(_workspace(home, url),
                                      lambda reason: start_retrain(Actor(f"trigger: {reason}", "admin")),
-                                     interval=_number("FEEDBACK_TRIGGER_INTERVAL", 30.0)))
+                                     interval=settings().trigger_interval))
 
 
 def retrain_scheduler() -> RetrainScheduler:

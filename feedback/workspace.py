@@ -6,10 +6,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError
+
+from feedback.exceptions import InputError
 
 DEFAULT_HOME = "data"
 DATABASE_FILENAME = "feedback.duckdb"
+_URL_FIX = "set FEEDBACK_DATABASE_URL to duckdb:///PATH/TO/feedback.duckdb, or unset it to use <home>/feedback.duckdb"
 
 
 @dataclass
@@ -82,9 +86,44 @@ def open_workspace(home: str | os.PathLike | None = None, database_url: str | No
     Returns
     -------
     Workspace
+
+    Raises
+    ------
+    InputError
+        The home is a file, or the database URL is malformed or names a database this version cannot use
+        (see :func:`check_database_url`).
     """
     home_path = Path(home or os.environ.get("FEEDBACK_HOME") or DEFAULT_HOME).resolve()
+    if home_path.exists() and not home_path.is_dir():
+        raise InputError(f"The home {home_path} is a file, not a folder; point FEEDBACK_HOME (or --home) at a folder.")
     url = database_url or os.environ.get("FEEDBACK_DATABASE_URL")
-    if not url:
+    if url:
+        check_database_url(url)
+    else:
         url = f"duckdb:///{home_path / DATABASE_FILENAME}"
     return Workspace(home=home_path, database_url=url)
+
+
+def check_database_url(url: str) -> str:
+    """Return ``url`` if it names a DuckDB file (``duckdb:///PATH``), the one database this version supports.
+
+    Raises
+    ------
+    InputError
+        The URL cannot be parsed, uses another scheme, names a host, user or options, or
+        an in-memory database (which would keep nothing). The message does not repeat the
+        URL, which may hold a password.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InputError(f"FEEDBACK_DATABASE_URL is not a database URL; {_URL_FIX}.") from None
+    if parsed.drivername != "duckdb":
+        raise InputError(f"FEEDBACK_DATABASE_URL uses the scheme {parsed.drivername!r}, but only DuckDB is "
+                         f"supported; {_URL_FIX}.")
+    if parsed.host or parsed.username or parsed.password or parsed.port or parsed.query:
+        raise InputError(f"FEEDBACK_DATABASE_URL names a host, user or options, which a DuckDB file has none of; "
+                         f"{_URL_FIX}.")
+    if parsed.database in (None, "", ":memory:"):
+        raise InputError(f"FEEDBACK_DATABASE_URL names an in-memory database, which would keep nothing; {_URL_FIX}.")
+    return url

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 
 import click
 
 from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
 from feedback.permissions import Actor
-from feedback.workspace import open_workspace
+from feedback.settings import load_settings
+from feedback.workspace import Workspace, open_workspace
 
 
 def cli_actor(name: str = "cli") -> Actor:
@@ -34,7 +36,9 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
     """Register a command that gets an open Workspace, with errors turned into clear messages.
 
     Commands that only use an existing store refuse a home with no database
-    file before opening it, so a typo in ``--home`` creates nothing.
+    file before opening it, so a typo in ``--home`` creates nothing; a refused
+    command that creates the store (``init``, ``demo``) leaves no database file,
+    nor the home folder when it made it.
     """
 
     def wrap(fn):
@@ -43,24 +47,41 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
                       help="Store folder (default: $FEEDBACK_HOME or data/).")
         @functools.wraps(fn)
         def run(home, **kwargs):
-            ws = open_workspace(home)
+            ws = None
             try:
-                if not creates_store and ws.database_path is not None and not ws.database_path.exists():
+                load_settings()  # a bad FEEDBACK_* variable stops every command before it writes
+                ws = open_workspace(home)
+                new_home = creates_store and not ws.home.exists()
+                new_store = ws.database_path is not None and not ws.database_path.exists()
+                if not creates_store and new_store:
                     raise NotInitializedError(f"{ws.home} (no {ws.database_path.name} there)")
-                if needs_store:
+                if needs_store and not new_store:
                     from feedback.db import ensure_available
 
                     ensure_available(ws.engine)
                 fn(ws, **kwargs)
             except (FeedbackError, ModelIntegrityError) as exc:
+                if ws is not None and creates_store and new_store:
+                    _remove_new_store(ws, new_home)
                 click.echo(f"Error: {exc}", err=True)
                 sys.exit(1)
             finally:
-                ws.close()
+                if ws is not None:
+                    ws.close()
 
         return run
 
     return wrap
+
+
+def _remove_new_store(ws: Workspace, new_home: bool) -> None:
+    """Remove what a refused ``init`` made: the database file (and its WAL), or the whole home it created."""
+    ws.close()
+    if new_home:
+        shutil.rmtree(ws.home, ignore_errors=True)
+        return
+    for path in (ws.database_path, ws.database_path.with_name(ws.database_path.name + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 @click.group()

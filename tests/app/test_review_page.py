@@ -141,7 +141,7 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
 
 def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "ten minutes")
-    with pytest.raises(InputError, match="FEEDBACK_LEASE_SECONDS must be a number, got 'ten minutes'"):
+    with pytest.raises(InputError, match="FEEDBACK_LEASE_SECONDS must be a number more than 0 .*, got 'ten minutes'"):
         webapp.review_settings()
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "90")
     assert webapp.review_settings()["lease_seconds"] == 90.0

@@ -65,8 +65,9 @@ def _free_port() -> int:
 class AppServer:
     """One ``streamlit run feedback/server.py`` process (as ``make run`` starts it) serving ``home`` on 127.0.0.1."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, env: dict[str, str] | None = None):
         self.home = Path(home)
+        self.env = {**store_env(self.home), **(env or {})}  # ``env``: settings this server runs with
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.home.parent / f"streamlit-{self.port}.log"
@@ -81,7 +82,7 @@ class AppServer:
             "--server.fileWatcherType", "none", "--server.runOnSave", "false",
         ]
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(command, cwd=ROOT, env=store_env(self.home), stdout=log,
+            self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -114,8 +114,11 @@ def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifte
 
 
 def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, write_drifted, write_truth, logged,
-                                                                            caplog):
-    (ws.home / "alert_policy.json").write_text("{not json")
+                                                                            caplog, monkeypatch):
+    def broken_check(*args, **kwargs):
+        raise RuntimeError("the check broke")
+
+    monkeypatch.setattr("feedback.alert_checks.check_alerts", broken_check)
     with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
         result = ingest_predictions(ws, write_drifted(100))
     assert result.n_new == 100 and len(logged(ws)) == 100
@@ -125,6 +128,18 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
         assert import_labels(ws, write_truth(logged(ws).index[:10]), annotator="oracle") == 10
     assert "the write itself is stored" in caplog.text
     assert store_status(ws)["label_events"] == 10
+
+
+def test_a_broken_alert_policy_refuses_the_ingest_and_the_label_import_before_writing(ws, ingested, write_drifted,
+                                                                                        write_truth, state):
+    # Issue 9: the write used to be stored while alerting silently stopped; now nothing is written.
+    (ws.home / "alert_policy.json").write_text("{not json")
+    before = state(ws)
+    with pytest.raises(InputError, match="alert_policy.json is not a valid alert policy .*; fix or delete it"):
+        ingest_predictions(ws, write_drifted(100, start=300))
+    with pytest.raises(InputError, match="not a valid alert policy"):
+        import_labels(ws, write_truth(["d-0100", "d-0101"]), annotator="oracle")
+    assert state(ws) == before
     with pytest.raises(InputError, match="not a valid alert policy"):
         check_alerts(ws)
 

@@ -55,10 +55,19 @@ def test_blind_review_does_not_record_a_shown_prediction(ws, ingested, logged):
 
 @pytest.mark.parametrize("action", ["skip", "ambiguous"])
 def test_skip_and_ambiguous_carry_no_label(ws, ingested, logged, state, action):
-    event = record_label(ws, "d-0103", "4", annotator="ana", action=action)
+    event = record_label(ws, "d-0103", None, annotator="ana", action=action)
     assert (event.action, event.label) == (action, None)
     assert state(ws)["label_events"] == 1
     assert state(ws)["labelled_items"] == 0
+
+
+@pytest.mark.parametrize("action", ["skip", "ambiguous"])
+def test_skip_and_ambiguous_with_a_label_are_refused(ws, ingested, state, action):
+    # Issue 9: a label given with skip or ambiguous was silently dropped; it is refused now.
+    before = state(ws)
+    with pytest.raises(InputError, match=f"Action {action} records no label, but '4' was given; drop the label"):
+        record_label(ws, "d-0103", "4", annotator="ana", action=action)
+    assert state(ws) == before
 
 
 def test_labels_are_append_only_and_each_expert_counts_once_in_the_gold_label(ws, ingested, logged, state):

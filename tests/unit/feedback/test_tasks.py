@@ -141,7 +141,8 @@ def test_duplicate_seed_ids_are_refused(empty_ws, tmp_path, digits_frame):
         ({"model_name": "svm"}, "Unknown model 'svm'"),
         ({"audit_share": 1.0}, "audit share must be at least 0 and below 1"),
         ({"audit_share": -0.1}, "audit share must be at least 0 and below 1"),
-        ({"image_shape": (4, 4)}, r"Image shape \(4, 4\) does not match the 64 feature columns"),
+        ({"image_shape": (4, 4)}, "Image shape 4x4 does not fit the 64 feature columns"),
+        ({"image_shape": (-8, -8)}, "two positive numbers ROWSxCOLS"),
     ],
 )
 def test_bad_options_are_refused(empty_ws, seed_csv, kwargs, expected):
