@@ -66,7 +66,13 @@ def _started(thread: PeriodicCheck) -> PeriodicCheck:
 
 @st.cache_resource(show_spinner=False)
 def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
-    return _started(InboxWatcher(_workspace(home, url), interval=_number("FEEDBACK_INBOX_INTERVAL", 2.0)))
+    return _started(InboxWatcher(_workspace(home, url), interval=_number("FEEDBACK_INBOX_INTERVAL", 2.0),
+                                 known_users=_user_names))
+
+
+def _user_names() -> frozenset[str] | None:
+    """The users' names, read again at each inbox check (label files only from their folders); None when open."""
+    return frozenset(configured_users()) or None
 
 
 @st.cache_resource(show_spinner=False)
