@@ -113,8 +113,8 @@ def test_a_crafted_file_that_calls_a_function_is_refused_before_anything_runs(tm
 
 
 @pytest.mark.parametrize("kind", PAYLOADS)
-def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_recorded(ws, write_production, state,
-                                                                                    tmp_path, kind):
+def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_recorded(ws, write_production, row_counts,
+                                                                                    state, tmp_path, kind):
     marker = tmp_path / "ran"
     live = ws.models_dir / "v1.skops"
     live.write_bytes(_with_payload(live, _payload(kind, marker)))
@@ -123,13 +123,13 @@ def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_record
         row.sha256 = file_sha256(live)
         session.add(row)
         session.commit()
-    before = state(ws)
+    before, counts = state(ws), row_counts(ws)
 
     with pytest.raises(ModelIntegrityError, match=rf"holds types the task's pipelines never save: {kind}\."):
         ingest_predictions(ws, write_production(10))
 
     assert not marker.exists()
-    assert state(ws) == before
+    assert state(ws) == before and row_counts(ws) == counts
 
 
 def test_an_unreadable_archive_with_a_recorded_sha256_is_refused_with_a_message(tmp_path):

@@ -217,10 +217,14 @@ def _text(path, fmt):
     return _read(path, fmt).astype({c: str for c in ["annotator", "reason_code", "comment"]})
 
 
-def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numbers(ws, ingested, logged, tmp_path):
+def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numbers(ws, ingested, logged, tmp_path,
+                                                                                   row_counts):
     _record_formulas(ws, logged)
+    before = row_counts(ws)
 
     frame = _text(export_labels(ws, tmp_path / "labels.csv", "csv"), "csv")
+
+    assert row_counts(ws) == before
 
     for row, written in ((0, FORMULAS), (1, MORE_FORMULAS)):
         assert frame.loc[row, list(written)].tolist() == ["'" + v for v in written.values()]
