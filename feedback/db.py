@@ -23,6 +23,7 @@ from sqlmodel import Session, SQLModel, select
 
 from feedback import models
 from feedback.exceptions import DatabaseBusyError
+from feedback.files import FORMULA_PREFIXES
 
 PREDICTION_INPUT = "prediction_input"
 SEED_INPUT = "seed_input"
@@ -241,8 +242,27 @@ def read_frame(engine: Engine, sql: str, params: list | None = None) -> pd.DataF
 
 
 def copy_query_to_file(engine: Engine, sql: str, path: Path, fmt: str) -> None:
-    """Write a query's result with DuckDB's COPY (csv, parquet or jsonl)."""
+    """Write a query's result with DuckDB's COPY (csv, parquet or jsonl).
+
+    In CSV, a text cell a spreadsheet would run as a formula (see :data:`feedback.files.FORMULA_PREFIXES`)
+    gets a leading ``'``; numbers, Parquet and JSONL are written as they are.
+    """
     options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet", "jsonl": "FORMAT json"}[fmt]
     target = str(path).replace("'", "''")
     with engine.connect() as conn:
-        conn.connection.driver_connection.execute(f"COPY ({sql}) TO '{target}' ({options})")
+        raw = conn.connection.driver_connection
+        if fmt == "csv":
+            sql = _formulas_neutralised(raw, sql)
+        raw.execute(f"COPY ({sql}) TO '{target}' ({options})")
+
+
+def _formulas_neutralised(raw: Any, sql: str) -> str:
+    """``sql`` with each text column's formula-like cells prefixed by ``'`` (its columns read with DESCRIBE)."""
+    text_columns = [row[0] for row in raw.execute(f"DESCRIBE ({sql})").fetchall() if row[1] == "VARCHAR"]
+    if not text_columns:
+        return sql
+    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
+    replaced = ", ".join(
+        f"CASE WHEN left({quote(c)}, 1) IN ({prefixes}) THEN chr(39) || {quote(c)} ELSE {quote(c)} END AS {quote(c)}"
+        for c in text_columns)
+    return f"SELECT * REPLACE ({replaced}) FROM ({sql})"

@@ -9,10 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+from pandas.api import types as ptypes
 
 from feedback.exceptions import InputError
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# A text cell starting with one of these is run as a formula by a spreadsheet (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -132,13 +135,35 @@ def atomic_write(path: str | Path) -> Iterator[Path]:
         partial.unlink(missing_ok=True)
 
 
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` in which every text cell a spreadsheet would run as a formula starts with ``'``.
+
+    A text cell starting with one of :data:`FORMULA_PREFIXES` gets a leading apostrophe, as OWASP's
+    CSV-injection guidance recommends; numeric columns are left alone, so a negative number stays a number.
+    """
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if ptypes.is_object_dtype(column) or ptypes.is_string_dtype(column):
+            out[name] = column.map(_neutralised, na_action="ignore")
+    return out
+
+
+def _neutralised(value):
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+
+
 def write_table(frame: pd.DataFrame, path: str | Path, fmt: str) -> Path:
-    """Write ``frame`` as ``fmt`` (csv, parquet or jsonl) through :func:`atomic_write`."""
+    """Write ``frame`` as ``fmt`` (csv, parquet or jsonl) through :func:`atomic_write`.
+
+    CSV goes through :func:`neutralise_formulas`, so a spreadsheet shows formula-like text as text;
+    Parquet and JSONL keep the raw text.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path) as partial:
         if fmt == "csv":
-            frame.to_csv(partial, index=False)
+            neutralise_formulas(frame).to_csv(partial, index=False)
         elif fmt == "parquet":
             frame.to_parquet(partial, index=False)
         elif fmt == "jsonl":

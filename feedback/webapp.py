@@ -74,7 +74,13 @@ def _started(thread: PeriodicCheck) -> PeriodicCheck:
 
 @st.cache_resource(show_spinner=False)
 def _inbox_watcher(home: str | None, url: str | None) -> InboxWatcher:
-    return _started(InboxWatcher(_workspace(home, url), interval=settings().inbox_interval))
+    return _started(InboxWatcher(_workspace(home, url), interval=settings().inbox_interval,
+                                 known_users=_user_names))
+
+
+def _user_names() -> frozenset[str] | None:
+    """The users' names, read again at each inbox check (label files only from their folders); None when open."""
+    return frozenset(configured_users()) or None
 
 
 @st.cache_resource(show_spinner=False)

