@@ -137,6 +137,12 @@ def _migration_0006_alert_monitoring(conn: Connection) -> None:
         _add_column_if_missing(conn, "alert", column, ddl_type)
 
 
+def _migration_0007_label_event_client_id(conn: Connection) -> None:
+    """Answers from the review card carry the id the browser made for them, unique, so a resend lands once."""
+    _add_column_if_missing(conn, "labelevent", "client_id", "VARCHAR")
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_labelevent_client_id ON labelevent (client_id)"))
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -144,6 +150,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_label_event_undo", _migration_0004_label_event_undo),
     ("0005_ab_experiments", _migration_0005_ab_experiments),
     ("0006_alert_monitoring", _migration_0006_alert_monitoring),
+    ("0007_label_event_client_id", _migration_0007_label_event_client_id),
 ]
 
 
