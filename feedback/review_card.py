@@ -120,7 +120,12 @@ def card_payload(ws: Workspace, annotator: str, settings: dict, *, blind: bool, 
 
 
 def review_card(ws: Workspace, annotator: str, settings: dict, *, blind: bool, task) -> None:
-    """Mount the card; answers it sends are recorded by :func:`process_outbox` before the next run."""
+    """Mount the card; answers it sends are recorded by :func:`process_outbox` before the next run.
+
+    The outbox is processed here too (a no-op when the callback has done it), so that a rerun
+    started by anything else still records what the card holds.
+    """
+    process_outbox(ws, annotator, settings)
     try:
         data = card_payload(ws, annotator, settings, blind=blind, task=task)
     except FeedbackError as exc:
