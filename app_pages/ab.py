@@ -8,6 +8,7 @@ from feedback.ab_evidence import ALPHA, experiment_status
 from feedback.charts import ab_accuracy_chart, ab_p_value_chart
 from feedback.exceptions import FeedbackError
 from feedback.status import store_status
+from feedback.web_text import md_text
 from feedback.webapp import allowed, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
@@ -80,11 +81,12 @@ def show_status(status: dict) -> None:
     """Per-arm figures with their n, the tests, the split check and the recommendation."""
     info = status["experiment"]
     shadow = info["mode"] == "shadow"
-    state = "running" if info["running"] else f"stopped by {info['stopped_by']} ({info['stop_reason'] or 'no reason'})"
+    state = ("running" if info["running"]
+             else f"stopped by {md_text(info['stopped_by'])} ({md_text(info['stop_reason'] or 'no reason')})")
     split = "shadow: the champion serves everyone" if shadow else f"challenger share {info['share']:.0%}"
     st.markdown(f"**Experiment {info['id']}**, {state}: challenger v{info['challenger_version']} against champion "
-                f"v{info['champion_version']}, {split}, unit: {info['unit_col'] or 'prediction id'}. "
-                f"Started by {info['started_by']} at {info['started_at'][:16].replace('T', ' ')} UTC.")
+                f"v{info['champion_version']}, {split}, unit: {md_text(info['unit_col'] or 'prediction id')}. "
+                f"Started by {md_text(info['started_by'])} at {info['started_at'][:16].replace('T', ' ')} UTC.")
     rows = [{"arm": arm, "version": figures["version"], "predictions": figures["n_predictions"],
              "units": figures["n_units"], "audit accuracy (95% interval), correct/n": _interval(figures["accuracy"]),
              "dispute rate (95% interval), disputed/n": _interval(figures["dispute_rate"])}
@@ -138,7 +140,7 @@ else:
 
 error = st.session_state.pop("ab_error", None)
 if error:
-    st.error(error)
+    st.error(md_text(error))
 
 if experiment is not None and experiment.stopped_at is None:
     st.subheader("Stop the experiment")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from feedback.exceptions import FeedbackError
 from feedback.export import FORMATS, export_bytes, export_file_name, export_overview
+from feedback.web_text import md_text
 from feedback.webapp import allowed, get_workspace, load_or_stop, who_may
 
 MIME_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "jsonl": "application/jsonl"}
@@ -36,7 +37,7 @@ if st.button("Prepare the file", type="primary"):
     try:
         st.session_state["export_ready"] = (name, status["label_events"], export_bytes(ws, fmt, version))
     except FeedbackError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
 ready = st.session_state.get("export_ready")
 if ready is not None and ready[:2] == (name, status["label_events"]):
     st.download_button(f"Download {name} ({len(ready[2]) / 1e6:.2f} MB)", ready[2], file_name=name,

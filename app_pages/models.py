@@ -11,6 +11,7 @@ from feedback.learning import learning_curve, load_comparison_report, simulate_c
 from feedback.status import store_status
 from feedback.versions import promote, rollback
 from feedback.triggers import RetrainPolicy, load_policy, save_policy
+from feedback.web_text import md_text
 from feedback.webapp import (allowed, get_workspace, jobs, load_or_stop, retrain_scheduler, signed_in_user, start_job,
                              start_retrain, who_may)
 
@@ -42,7 +43,7 @@ def show_report(result: dict) -> None:
                 f"(trained on {result['n_train']} labels, {result['new_labels']} new; "
                 f"compared on {result['n_eval']} expert-labelled audit items)")
     for reason in result["reasons"]:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {md_text(reason)}")
     if result["labels_needed"]:
         st.markdown(f"About {result['labels_needed']} more audit labels would settle it.")
     report = result["report"]
@@ -86,7 +87,7 @@ def retrain_panel() -> None:
         st.session_state["retrain_job_shown"] = job
         st.rerun(scope="app")
     if job.error:
-        st.error(f"Retrain failed: {job.error}")
+        st.error(f"Retrain failed: {md_text(job.error)}")
 
 
 retrain_panel()
@@ -123,7 +124,7 @@ def simulation_panel() -> None:
         st.progress(0.5, text="Simulating random, margin and the default policy on the labelled items…")
         return
     if job.error:
-        st.error(f"Simulation failed: {job.error}")
+        st.error(f"Simulation failed: {md_text(job.error)}")
         return
     result = job.result
     st.altair_chart(simulation_chart(result["curves"]), width="stretch")
@@ -163,10 +164,10 @@ else:
                                               alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)))
                 st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
             except FeedbackError as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
 scheduler = retrain_scheduler()
 if scheduler.last_reason:
-    st.caption(f"Last automatic retrain: {scheduler.last_reason}")
+    st.caption(f"Last automatic retrain: {md_text(scheduler.last_reason)}")
 
 st.subheader("Versions")
 st.dataframe(pd.DataFrame(status["versions"]), hide_index=True)
@@ -184,10 +185,10 @@ if c1.button("Promote", disabled=version is None or not reason.strip()):
         decision = promote(ws, version, reason=reason, actor=st.session_state["annotator"])
         st.success(f"Version {decision.version} is champion.")
     except FeedbackError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
 if c2.button("Roll back", disabled=not reason.strip()):
     try:
         decision = rollback(ws, reason=reason, actor=st.session_state["annotator"])
         st.success(f"Version {decision.version} is champion again.")
     except FeedbackError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))

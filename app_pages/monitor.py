@@ -9,6 +9,7 @@ from feedback.alerts import set_alert_state
 from feedback.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.exceptions import FeedbackError
 from feedback.monitoring import MONITOR_WINDOWS, monitor
+from feedback.web_text import md_text
 from feedback.webapp import get_workspace, load_or_stop, signed_in_user
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
@@ -29,7 +30,7 @@ def _set_state(alert_id: int, state: str) -> None:
         alert = set_alert_state(ws, alert_id, state, _actor())
         st.session_state["monitor_notice"] = ("success", f"Alert {alert['id']} is {alert['state']}.")
     except FeedbackError as exc:
-        st.session_state["monitor_notice"] = ("error", str(exc))
+        st.session_state["monitor_notice"] = ("error", md_text(exc))
 
 
 def _check_now() -> None:
@@ -37,7 +38,7 @@ def _check_now() -> None:
         new = check_alerts(ws)
         st.session_state["monitor_notice"] = ("success", f"{len(new)} new alert(s)." if new else "No new alerts.")
     except FeedbackError as exc:
-        st.session_state["monitor_notice"] = ("error", str(exc))
+        st.session_state["monitor_notice"] = ("error", md_text(exc))
 
 
 def _pct(figure: float | None) -> str:
@@ -51,12 +52,12 @@ def _interval(low: float | None, high: float | None) -> str:
 def _alert_card(alert: dict) -> None:
     with st.container(border=True):
         st.markdown(f"**Alert {alert['id']}** ({alert['state']}, {alert['created_at'][:16].replace('T', ' ')} UTC): "
-                    f"{alert['message']}")
+                    f"{md_text(alert['message'])}")
         notes = []
         if alert["acknowledged_by"]:
-            notes.append(f"acknowledged by {alert['acknowledged_by']}")
+            notes.append(f"acknowledged by {md_text(alert['acknowledged_by'])}")
         if alert["delivery_status"]:
-            notes.append(f"webhook: {alert['delivery_status']}")
+            notes.append(f"webhook: {md_text(alert['delivery_status'])}")
         if notes:
             st.caption("; ".join(notes))
         left, right, _ = st.columns([1, 1, 4])

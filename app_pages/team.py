@@ -6,6 +6,7 @@ import streamlit as st
 from feedback.exceptions import FeedbackError
 from feedback.labels import adjudicate
 from feedback.team import team_overview
+from feedback.web_text import md_text
 from feedback.webapp import allowed, current_role, get_workspace, load_or_stop, signed_in_user, who_may
 
 ws = get_workspace()
@@ -26,9 +27,9 @@ def _resolve(item_id: str) -> None:
                            lead=st.session_state["annotator"], role=current_role(),
                            comment=st.session_state.get(f"adjudicate_comment_{item_id}"))
     except FeedbackError as exc:
-        st.session_state["adjudicated"] = ("error", str(exc))
+        st.session_state["adjudicated"] = ("error", md_text(exc))
         return
-    st.session_state["adjudicated"] = ("ok", f"Resolved {event.external_id} as {event.label}.")
+    st.session_state["adjudicated"] = ("ok", f"Resolved {md_text(event.external_id)} as {md_text(event.label)}.")
 
 
 agreement = overview["agreement"]
@@ -67,10 +68,10 @@ if conflicts.empty:
 st.caption(f"{len(conflicts)} conflicting items, most disputed first. Your resolution is recorded as an "
            "adjudicate event and beats any majority.")
 for item_id, row in conflicts.head(20).iterrows():
-    current = f"majority for {row['label']}" if row["source"] == "majority" else "tied"
+    current = f"majority for {md_text(row['label'])}" if row["source"] == "majority" else "tied"
     with st.container(border=True):
-        st.markdown(f"**Item {item_id}**: {row['n_labels']} votes for {row['n_distinct']} labels ({current})")
-        st.markdown("  \n".join(f"`{label}`: {len(who)} ({', '.join(who)})"
+        st.markdown(f"**Item {md_text(item_id)}**: {row['n_labels']} votes for {row['n_distinct']} labels ({current})")
+        st.markdown("  \n".join(f"**{md_text(label)}**: {len(who)} ({', '.join(map(md_text, who))})"
                                 for label, who in sorted(row["votes"].items(), key=lambda kv: -len(kv[1]))))
         voted = sorted(row["votes"], key=lambda label: -len(row["votes"][label]))
         options = voted + [label for label in overview["labels"] if label not in voted]

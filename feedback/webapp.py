@@ -28,6 +28,7 @@ from feedback.jobs import BackgroundJob, PeriodicCheck
 from feedback.retraining import retrain
 from feedback.suspects import find_suspect_labels
 from feedback.triggers import RetrainScheduler, load_policy
+from feedback.web_text import md_text
 from feedback.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ def get_workspace() -> Workspace:
         _label_alert_watcher(*key)
         return _workspace(*key)
     except DatabaseBusyError as exc:
-        st.error(f"The database {exc.path} is held by another process (PID {exc.pid}). "
+        st.error(f"The database {md_text(exc.path)} is held by another process (PID {exc.pid}). "
                  "Reload this page once that command has finished.")
         st.stop()
 
@@ -102,7 +103,7 @@ def load_or_stop(load: Callable[[], T]) -> T:
     try:
         return load()
     except FeedbackError as exc:
-        st.info(str(exc))
+        st.info(md_text(exc))
         st.stop()
 
 
@@ -274,7 +275,7 @@ def _sign_in(users: dict[str, User]) -> None:
     throttle = _sign_in_throttle()
     wait = throttle.retry_after(name)
     if wait > 0:
-        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {name.strip()!r}. "
+        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {md_text(repr(name.strip()))}. "
                                              f"Try again in {max(1, round(wait / 60))} minute(s), or ask an admin.")
         return
     user = authenticate(users, name, password)
@@ -304,7 +305,7 @@ def sign_in() -> User | None:
     try:
         users = configured_users()
     except InputError as exc:
-        st.error(f"The users configuration is broken, so nobody can sign in: {exc}")
+        st.error(f"The users configuration is broken, so nobody can sign in: {md_text(exc)}")
         st.stop()
     st.session_state["open_mode"] = not users
     if not users:
@@ -314,8 +315,8 @@ def sign_in() -> User | None:
     if user is None and oidc_configured() and st.user.is_logged_in:
         email = str(st.user.get("email") or "")
         if email not in users:
-            st.error(f"{email or 'This account'} has no role in this app; ask an admin to add "
-                     f"[users.\"{email}\"] with a role.")
+            st.error(md_text(f"{email or 'This account'} has no role in this app; ask an admin to add "
+                             f"[users.\"{email}\"] with a role."))
             st.button("Sign out", on_click=st.logout)
             st.stop()
         user = replace(users[email], password_hash="")
@@ -328,7 +329,7 @@ def sign_in() -> User | None:
         st.stop()
     st.session_state["user"] = user
     st.session_state["annotator"] = user.name
-    st.sidebar.markdown(f"Signed in as **{user.name}** ({user.role})")
+    st.sidebar.markdown(f"Signed in as **{md_text(user.name)}** ({user.role})")
     st.sidebar.button("Sign out", key="sign_out", on_click=_sign_out)
     return user
 

@@ -68,7 +68,7 @@ def test_lead_resolves_the_most_disputed_item_and_it_leaves_the_list(team_home, 
     items = [m.value for m in at.markdown if m.value.startswith("**Item ")]
     assert items[0].startswith("**Item d40**: 3 votes for 3 labels"), "most disputed first"
     assert len(items) == 2
-    assert any("`1`: 1 (ana)" in m.value and "`2`: 1 (bo)" in m.value for m in at.markdown), "who said what"
+    assert any("**1**: 1 (ana)" in m.value and "**2**: 1 (bo)" in m.value for m in at.markdown), "who said what"
     at.selectbox(key="adjudicate_label_d40").set_value("2")
     at.text_input(key="adjudicate_comment_d40").set_value("the stroke is a 2")
     at.button(key="resolve_d40").click().run()

@@ -230,3 +230,82 @@ def label_events(home: Path) -> list:
                 select(LabelEvent).where(LabelEvent.annotator != AUDITOR).order_by(LabelEvent.id)).all())
     finally:
         ws.close()
+
+
+# ---------------------------------------------------------------- user text shown as text, never as markup
+
+
+class FetchTrap:
+    """A tiny HTTP server on a free 127.0.0.1 port, in a thread, that records every request it gets.
+
+    Put its URLs in user-supplied text (``trap.url("x.png")``): if a page renders that text as
+    markup (an image, a link that loads), the browser fetches the URL and ``trap.requests`` grows.
+    Use as a context manager; ``close()`` stops the server.
+    """
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        requests = self.requests = []
+
+        class _Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the name http.server calls
+                requests.append(self.path)
+                self.send_response(404)
+                self.end_headers()
+
+            do_POST = do_HEAD = do_GET
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, name="fetch-trap", daemon=True)
+        self._thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> FetchTrap:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def markup_probe(trap: FetchTrap, tag: str) -> str:
+    """A string holding markdown, HTML and a ``javascript:`` link, with ``tag`` to tell fields apart.
+
+    Rendered as markup it would fetch ``trap`` (an image in markdown and one in HTML), make a
+    ``javascript:`` link and bold text; shown as text, it reads exactly as written.
+    """
+    return (f"{tag} ![a]({trap.url(tag + '-md.png')}) <img src={trap.url(tag + '-html.png')}> "
+            f"[link](javascript:alert(1)) **bold** $x^2$ :material/home: :red[red]")
+
+
+def assert_shown_as_text(page, trap: FetchTrap, texts=()) -> None:
+    """Assert the page shows each of ``texts`` literally and renders no user markup.
+
+    No ``<img>`` points at ``trap``, no link has a ``javascript:`` address, no bold ``bold``
+    or red text exists, and ``trap`` got no request. Call it once the page has rendered
+    (the script state is ``notRunning``); give it the strings that page shows.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.locator(f"img[src*='127.0.0.1:{trap.port}']")).to_have_count(0)
+    expect(page.locator("a[href^='javascript' i]")).to_have_count(0)
+    expect(page.locator("strong", has_text=re.compile(r"^bold$"))).to_have_count(0)
+    expect(page.locator(".stMarkdownColoredText", has_text=re.compile(r"^red$"))).to_have_count(0)
+    expect(page.locator(".katex")).to_have_count(0)
+    for text in texts:
+        expect(page.get_by_text(text, exact=False).first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert trap.requests == [], f"the browser fetched URLs that users typed: {trap.requests}"
