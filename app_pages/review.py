@@ -8,6 +8,7 @@ from feedback.queue import review_progress
 from feedback.queue_policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
 from feedback.suspects import find_suspect_labels
 from feedback.tasks import load_task
+from feedback.web_text import md_text
 from feedback.webapp import allowed, get_workspace, jobs, review_settings, signed_in_user, start_job
 
 ws = get_workspace()
@@ -37,7 +38,7 @@ def _queue_policy_form() -> None:
     try:
         policy = load_queue_policy(ws)
     except FeedbackError as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     with st.form("queue_policy"):
         measure = st.selectbox("Uncertainty measure", UNCERTAINTY_MEASURES,
@@ -49,7 +50,7 @@ def _queue_policy_form() -> None:
             try:
                 save_queue_policy(ws, uncertainty_measure=measure, audit_share=audit_share, **weights)
             except FeedbackError as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 st.success("Saved: new items are ranked by it.")
     job = jobs().get("suspects")
@@ -60,7 +61,7 @@ def _queue_policy_form() -> None:
         job = jobs().get("suspects")
     if job is not None and not job.running:
         if job.error:
-            st.error(f"The check failed: {job.error}")
+            st.error(f"The check failed: {md_text(job.error)}")
         elif job.result:
             st.caption(job.result.get("reason") or f"{job.result['n_suspect']} suspect label(s) found among "
                        f"{job.result['n_labels']} labels ({job.result['folds']}-fold cross-validation).")
@@ -74,7 +75,8 @@ if allowed("set_queue_policy"):
 def _show_progress(slot, annotator: str) -> None:
     progress = review_progress(ws, annotator)
     done, waiting = progress["answered"], progress["unlabelled"]
-    slot.progress(done / max(done + waiting, 1), text=f"{annotator}: {done} answered today · {waiting} items unlabelled")
+    slot.progress(done / max(done + waiting, 1),
+                  text=f"{md_text(annotator)}: {done} answered today · {waiting} items unlabelled")
 
 
 @st.fragment
