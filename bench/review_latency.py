@@ -51,7 +51,7 @@ _MEASURE_JS = """
   const current = () => { const h = root.querySelector('h3'); return h ? h.textContent : ''; };
   const before = current();
   let start = null;
-  document.addEventListener('keydown', () => { start = performance.now(); }, {once: true, capture: true});
+  window.addEventListener('keydown', () => { start = performance.now(); }, {once: true, capture: true});
   const observer = new MutationObserver(() => {
     const now = current();
     if (start !== null && now && now !== before) { observer.disconnect(); resolve(performance.now() - start); }

@@ -18,13 +18,14 @@ import streamlit as st
 from feedback.answers import record_answers
 from feedback.exceptions import FeedbackError
 from feedback.labels import AMBIGUOUS_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
-from feedback.queue import ReviewItem, claim_review_items, item_details
+from feedback.queue import ReviewItem, claim_review_items, held_item_ids, item_details
 from feedback.workspace import Workspace
 
 __all__ = ["BATCH", "CARD_KEY", "card_payload", "process_outbox", "review_card"]
 
 CARD_KEY = "review_card"
-BATCH = 6  # items held in the browser: enough to answer at 4 keys a second while the server tops up
+BATCH = 16  # items held in the browser: enough to answer at 4 keys a second while the server tops up
+_REFILL_BELOW = 12  # the queue (the costly part of a run) is built only when fewer are held
 _ACKED_KEPT = 500
 _STATIC = Path(__file__).parent / "static"
 _CSS = """
@@ -94,20 +95,22 @@ def _item_payload(ws: Workspace, item: ReviewItem) -> dict:
 def card_payload(ws: Workspace, annotator: str, settings: dict, *, blind: bool, task) -> dict:
     """What the card shows: the items leased to ``annotator``, keys, and the answers to acknowledge."""
     server = _card_state()
-    items = claim_review_items(ws, annotator, BATCH, **settings)
     cache = server["details"]
-    for stale in set(cache) - {item.id for item in items}:
+    held = held_item_ids(ws, annotator)
+    if len(held) < _REFILL_BELOW or any(item_id not in cache for item_id in held):
+        items = claim_review_items(ws, annotator, BATCH, **settings)
+        for item in items:
+            if item.id not in cache:
+                cache[item.id] = _item_payload(ws, item)
+        held = [item.id for item in items]
+    for stale in set(cache) - set(held):
         del cache[stale]
-    payload_items = []
-    for item in items:
-        if item.id not in cache:
-            cache[item.id] = _item_payload(ws, item)
-        payload_items.append(cache[item.id])
+    payload_items = [cache[item_id] for item_id in held]
     pinned = server["pinned"]
     if pinned is not None and pinned not in cache:
         server["pinned"] = pinned = None
     data = {
-        "annotator": annotator, "blind": blind, "items": payload_items, "items_loaded": True,
+        "annotator": annotator, "blind": blind, "items": payload_items,
         "classes": [[label, key] for label, key in class_shortcuts(task.labels).items()],
         "keys": {"skip": SKIP_KEY, "ambiguous": AMBIGUOUS_KEY, "undo": UNDO_KEY},
         "reasons": list(REASON_CODES), "acked": server["acked"][-100:], "refused": server["refused"][-20:],

@@ -254,6 +254,12 @@ def _held(session: Session, annotator: str, now: datetime) -> list[str]:
     return list(dict.fromkeys(session.exec(statement).all()))
 
 
+def held_ids(engine: Engine, annotator: str, now: datetime) -> list[str]:
+    """Ids of the items ``annotator`` holds now, oldest claim first."""
+    with Session(engine) as session:
+        return _held(session, annotator, now)
+
+
 def holds_lease(session: Session, external_id: str, annotator: str, now: datetime) -> bool:
     """Whether ``annotator`` holds an unexpired, unreleased lease on the item."""
     statement = (select(Lease.external_id)

@@ -36,8 +36,12 @@ function newId() {
   return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
 }
 
+// One send in flight at a time: Streamlit stops a running script when a new value arrives, so a
+// send per key at typing speed would keep interrupting the run that tops the card up. Answers
+// given meanwhile wait in the outbox and go with the next send, when the server has answered.
 function send(S) {
   if (!S.args) return;
+  S.inflight = true;
   S.sent += 1;
   S.sentAt = Date.now();
   S.args.setStateValue("outbox", { ops: S.outbox.slice(), n: S.sent });
@@ -84,8 +88,9 @@ function onData(S, data) {
     delete S.shownAt[data.pinned];
   }
   pickCurrent(S);
-  // Answers the server has not seen yet (made while it reran, or before a reload) go again.
-  if (S.outbox.length && Date.now() - S.sentAt > 300) send(S);
+  S.inflight = false;
+  // Answers the server has not seen yet (made while it reran, or before a reload) go now.
+  if (S.outbox.length) send(S);
 }
 
 function answer(S, fields) {
@@ -106,7 +111,7 @@ function answer(S, fields) {
   save(S);
   pickCurrent(S);
   render(S);
-  send(S);
+  if (!S.inflight) send(S);
 }
 
 function keyAction(S, key) {
@@ -219,7 +224,7 @@ function render(S) {
   root.querySelector(".caption").textContent =
     `${visibleItems(S).length} items held for you (leased so no other expert gets them)`
     + (pending ? ` · ${pending} answer(s) being saved` : "");
-  const key = [S.current, data.blind, data.items_loaded, data.annotator].join("|");
+  const key = [S.current, data.blind, S.items.length > 0, data.annotator].join("|");
   if (key === S.renderedKey) return;  // same item: keep the reason and comment being typed
   S.renderedKey = key;
   renderBody(S);
@@ -234,7 +239,7 @@ function renderBody(S) {
   undo.type = "button";
   undo.addEventListener("click", () => answer(S, { op: "undo" }));
   if (!item) {
-    card.appendChild(el("p", data.items_loaded ? data.empty_message : "Loading the next items…", "empty"));
+    card.appendChild(el("p", S.items.length ? "Loading the next items…" : data.empty_message, "empty"));
     card.appendChild(undo);
     return;
   }
@@ -324,7 +329,8 @@ export default function (args) {
     document.addEventListener("focusout", () => setTimeout(onFocus, 0), true);
     setInterval(() => {
       const s = state();
-      if (s.outbox.length && s.root && s.root.isConnected && Date.now() - s.sentAt > 1500) send(s);
+      // A send the server never answered (a lost connection, a rerun with nothing new to show) goes again.
+      if (s.outbox.length && s.root && s.root.isConnected && Date.now() - s.sentAt > 3000) send(s);
     }, 500);
   }
   onData(S, args.data);
