@@ -138,6 +138,12 @@ def _migration_0006_alert_monitoring(conn: Connection) -> None:
         _add_column_if_missing(conn, "alert", column, ddl_type)
 
 
+def _migration_0007_label_event_client_id(conn: Connection) -> None:
+    """Answers from the review card carry the id the browser made for them, unique, so a resend lands once."""
+    _add_column_if_missing(conn, "labelevent", "client_id", "VARCHAR")
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_labelevent_client_id ON labelevent (client_id)"))
+
+
 def _migration_0008_web_sessions(conn: Connection) -> None:
     """Sign-in sessions that survive a reload live in the new ``websession`` table, which ``create_all``
     makes on old stores: nothing to alter."""
@@ -150,6 +156,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0004_label_event_undo", _migration_0004_label_event_undo),
     ("0005_ab_experiments", _migration_0005_ab_experiments),
     ("0006_alert_monitoring", _migration_0006_alert_monitoring),
+    ("0007_label_event_client_id", _migration_0007_label_event_client_id),
     ("0008_web_sessions", _migration_0008_web_sessions),
 ]
 

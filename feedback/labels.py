@@ -80,6 +80,7 @@ def record_label(
     comment: str | None = None,
     seconds_spent: float | None = None,
     suggestion_hidden: bool = False,
+    client_id: str | None = None,
 ) -> LabelEvent:
     """Append one label event; committed before this returns.
 
@@ -92,6 +93,8 @@ def record_label(
     annotator : str
     action : {"confirm", "correct", "skip", "ambiguous"}, default=None
         Inferred from the label when None: confirm when it equals the prediction.
+    client_id : str, default=None
+        The id the review card made for this answer (see :mod:`feedback.answers`).
 
     Raises
     ------
@@ -115,13 +118,13 @@ def record_label(
             shown_prediction=None if suggestion_hidden else prediction.predicted,
             shown_model_version=prediction.model_version, suggestion_hidden=suggestion_hidden,
             served_prediction=prediction.predicted, served_confidence=prediction.confidence,
-            is_audit=prediction.is_audit, batch_id=prediction.batch_id,
+            is_audit=prediction.is_audit, batch_id=prediction.batch_id, client_id=client_id,
         )
         repository.release_lease(session, prediction.external_id, event.annotator, event.created_at)
         return repository.add(session, event)
 
 
-def undo_last_answer(ws: Workspace, *, annotator: str) -> LabelEvent:
+def undo_last_answer(ws: Workspace, *, annotator: str, client_id: str | None = None) -> LabelEvent:
     """Void the annotator's latest answer by appending an ``undo`` event; nothing is overwritten.
 
     The voided event no longer counts for the gold label or the queue, so the item
@@ -148,6 +151,7 @@ def undo_last_answer(ws: Workspace, *, annotator: str) -> LabelEvent:
             shown_prediction=last.shown_prediction, shown_model_version=last.shown_model_version,
             suggestion_hidden=last.suggestion_hidden, served_prediction=last.served_prediction,
             served_confidence=last.served_confidence, is_audit=last.is_audit, batch_id=last.batch_id,
+            client_id=client_id,
         )
         return repository.add(session, event)
 

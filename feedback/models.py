@@ -156,6 +156,9 @@ class LabelEvent(SQLModel, table=True):
     served_confidence: float | None = _double(nullable=True)
     is_audit: bool | None = None
     batch_id: str | None = None
+    # Made by the review card in the browser for each answer; a unique index (migration 0007)
+    # makes a resent answer land once.
+    client_id: str | None = None
 
 
 class Lease(SQLModel, table=True):

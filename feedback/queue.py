@@ -260,6 +260,11 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
     return [by_id[external_id] for external_id in held]
 
 
+def held_item_ids(ws: Workspace, annotator: str, now: datetime | None = None) -> list[str]:
+    """Ids of the items ``annotator`` holds now (a cheap read: no queue is built)."""
+    return repository.held_ids(ws.engine, annotator, now or utcnow())
+
+
 def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share: float = 0.0,
               lease_seconds: float = 600.0, now: datetime | None = None) -> bool:
     """Lease one item to ``annotator`` (after an undo); False when others hold it."""

@@ -19,7 +19,7 @@ from feedback.repository.items import (
 )
 from feedback.repository.review import (
     QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
-    release_lease, latest_active_event, review_progress,
+    held_ids, holds_lease, event_with_client_id, has_active_answer, release_lease, latest_active_event, review_progress,
 )
 from feedback.repository.gold_sets import (
     seed_training_set, label_events_frame, gold_label_series, expert_label_ids, expert_training_set,
@@ -45,7 +45,7 @@ __all__ = [
     "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
     "get_version", "gold_label_series", "has_task", "insert_alerts", "insert_feedback_signals",
     "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",
-    "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
+    "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
     "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
     "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
     "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",

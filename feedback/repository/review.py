@@ -254,6 +254,34 @@ def _held(session: Session, annotator: str, now: datetime) -> list[str]:
     return list(dict.fromkeys(session.exec(statement).all()))
 
 
+def held_ids(engine: Engine, annotator: str, now: datetime) -> list[str]:
+    """Ids of the items ``annotator`` holds now, oldest claim first."""
+    with Session(engine) as session:
+        return _held(session, annotator, now)
+
+
+def holds_lease(session: Session, external_id: str, annotator: str, now: datetime) -> bool:
+    """Whether ``annotator`` holds an unexpired, unreleased lease on the item."""
+    statement = (select(Lease.external_id)
+                 .where(Lease.external_id == external_id, Lease.annotator == annotator,
+                        Lease.released_at.is_(None), Lease.expires_at > now))
+    return session.exec(statement).first() is not None
+
+
+def event_with_client_id(session: Session, client_id: str) -> LabelEvent | None:
+    """The event stored for an answer the review card sent with this id, if any."""
+    return session.exec(select(LabelEvent).where(LabelEvent.client_id == client_id)).first()
+
+
+def has_active_answer(session: Session, external_id: str, annotator: str) -> bool:
+    """Whether ``annotator`` has an answer on the item that is neither an undo nor undone."""
+    return session.execute(
+        text(f"""SELECT 1 FROM labelevent l WHERE l.external_id = :external_id AND l.annotator = :annotator
+                 AND {ACTIVE_EVENT_SQL.format(e="l")} LIMIT 1"""),
+        {"external_id": external_id, "annotator": annotator},
+    ).first() is not None
+
+
 def release_lease(session: Session, external_id: str, annotator: str, now: datetime) -> None:
     """Release the annotator's lease on an item (part of the caller's transaction)."""
     session.execute(update(Lease)

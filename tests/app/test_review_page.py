@@ -1,10 +1,12 @@
-"""AppTest of pages/review.py: the card shows the item and records answers."""
+"""AppTest of pages/review.py: what the page sends the browser's card, and the answers the card sends back."""
+
+import json
+import uuid
 
 import pytest
 
 from feedback import webapp
 from feedback.exceptions import InputError
-from feedback.labels import record_label  # noqa: F401  (import check: the page's dependency)
 from feedback.repository import label_history
 from feedback.workspace import open_workspace
 from sqlmodel import Session
@@ -19,66 +21,81 @@ def _events(home, item_id):
         ws.close()
 
 
+def _card(at) -> dict:
+    """What the page sent to the browser's review card."""
+    [card] = at.get("bidi_component")
+    return json.loads(card.proto.json)
+
+
+def _shown(at) -> dict:
+    """The item the card shows first (it keeps showing it until a key is pressed)."""
+    data = _card(at)
+    return data["items"][0]
+
+
+def _send(at, *ops) -> dict:
+    """Do what the card does when keys are pressed: add answers to its outbox and send all of it."""
+    sent = at.session_state["review_card"] if "review_card" in at.session_state else {}
+    outbox = (sent.get("outbox") or {}).get("ops", [])
+    outbox = [*outbox, *({"cid": f"cid-{uuid.uuid4().hex}", "annotator": _card(at)["annotator"], **op}
+                         for op in ops)]
+    at.session_state["review_card"] = {"outbox": {"ops": outbox, "n": len(outbox)}}
+    at.run()
+    assert not at.exception
+    return _card(at)
+
+
 def test_shows_disputed_item_first_with_image_and_reasons(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
     assert not at.exception
-    assert any("disputed by an end user" in m.value for m in at.markdown)
-    assert at.get("imgs") or at.get("image"), "the digit is drawn as an image"
-    assert at.button(key="confirm").label.startswith("Confirm ")
+    item = _shown(at)
+    assert any("disputed by an end user" in reason for reason in item["reasons"])
+    assert item["input"]["kind"] == "image" and len(item["input"]["pixels"]) == 64, "the digit is drawn"
+    assert item["predicted"] in [label for label, _ in _card(at)["classes"]]
 
 
 def test_confirm_records_event_with_annotator_and_time(digits_home, page):
     at = page("app_pages/review.py", digits_home)
     at.session_state["annotator"] = "ana"
     at.run()
-    item_id = next(m.value for m in at.subheader if m.value.startswith("Item ")).removeprefix("Item ")
-    at.button(key="confirm").click().run()
-    assert not at.exception
-    assert any(f"Saved: confirm {item_id}" in s.value for s in at.success)
-    [event] = _events(digits_home, item_id)
-    assert (event.annotator, event.action) == ("ana", "confirm")
-    assert event.seconds_spent is not None and event.seconds_spent >= 0
-    next_item = next(m.value for m in at.subheader if m.value.startswith("Item "))
-    assert next_item != f"Item {item_id}"
+    item = _shown(at)
+    data = _send(at, {"op": "answer", "item": item["id"], "action": "confirm", "label": item["predicted"],
+                      "seconds": 2.5})
+    assert data["notice"]["text"] == f"Saved: confirm {item['id']} as {item['predicted']}"
+    assert len(data["acked"]) == 1, "the card is told the answer is stored"
+    [event] = _events(digits_home, item["id"])
+    assert (event.annotator, event.action, event.seconds_spent) == ("ana", "confirm", 2.5)
+    assert item["id"] not in [i["id"] for i in data["items"]], "the answered item is no longer held"
 
 
 def test_correction_and_skip(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
-    first = at.subheader[0].value.removeprefix("Item ")
-    predicted = at.button(key="confirm").label.removeprefix("Confirm ")
-    other = "1" if predicted != "1" else "2"
-    at.button(key=f"class_{other}").click().run()
-    assert not at.exception
-    [event] = _events(digits_home, first)
-    assert (event.action, event.label, event.shown_prediction) == ("correct", other, predicted)
-
-    second = at.subheader[0].value.removeprefix("Item ")
-    at.button(key="skip").click().run()
-    [skip] = _events(digits_home, second)
+    first, second = _card(at)["items"][:2]
+    other = "1" if first["predicted"] != "1" else "2"
+    _send(at, {"op": "answer", "item": first["id"], "label": other},
+          {"op": "answer", "item": second["id"], "action": "skip"})
+    [event] = _events(digits_home, first["id"])
+    assert (event.action, event.label, event.shown_prediction) == ("correct", other, first["predicted"])
+    [skip] = _events(digits_home, second["id"])
     assert skip.action == "skip" and skip.label is None
-    assert at.subheader[0].value != f"Item {second}", "a skipped item leaves this session's view"
+    assert second["id"] not in [i["id"] for i in _card(at)["items"]], "a skipped item leaves this session's view"
 
 
-def test_every_answer_has_a_keyboard_shortcut_and_a_legend(digits_home, page):
+def test_every_answer_has_a_keyboard_shortcut(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
-    assert not at.exception
-    shortcuts = {b.key: b.proto.shortcut for b in at.button}
-    assert {shortcuts[f"class_{d}"] for d in "0123456789"} == set("0123456789"), "digits are their own keys"
-    assert shortcuts["confirm"] == "enter"
-    assert (shortcuts["skip"], shortcuts["ambiguous"]) == ("s", "a")
-    assert any(m.value.startswith("**Keys:**") and "`S` skip" in m.value for m in at.markdown)
+    data = _card(at)
+    assert dict(data["classes"]) == {d: d for d in "0123456789"}, "digits are their own keys"
+    assert data["keys"] == {"skip": "s", "ambiguous": "a", "undo": "u"}
 
 
-def test_class_key_equal_to_the_prediction_confirms_and_keeps_reason_and_comment(digits_home, page):
+def test_reason_and_comment_travel_with_the_answer(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
-    item_id = at.subheader[0].value.removeprefix("Item ")
-    predicted = at.button(key="confirm").label.removeprefix("Confirm ")
-    at.selectbox(key=f"reason_{item_id}").set_value("ambiguous-input")
-    at.text_input(key=f"comment_{item_id}").set_value("faint stroke")
-    at.button(key=f"class_{predicted}").click().run()
-    [event] = _events(digits_home, item_id)
+    item = _shown(at)
+    _send(at, {"op": "answer", "item": item["id"], "label": item["predicted"], "reason": "ambiguous-input",
+               "comment": "faint stroke"})
+    [event] = _events(digits_home, item["id"])
     assert (event.action, event.label, event.reason_code, event.comment) == (
-        "confirm", predicted, "ambiguous-input", "faint stroke")
+        "confirm", item["predicted"], "ambiguous-input", "faint stroke")
 
 
 def test_blind_mode_hides_the_suggestion_until_the_answer(digits_home, page):
@@ -86,15 +103,22 @@ def test_blind_mode_hides_the_suggestion_until_the_answer(digits_home, page):
     at.session_state["blind"] = True
     at.run()
     assert not at.exception
-    item_id = at.subheader[0].value.removeprefix("Item ")
-    assert "confirm" not in {b.key for b in at.button}, "no Confirm suggestion in blind mode"
-    assert not any(m.value.startswith("**Model says:** `") for m in at.markdown)
-    assert not at.dataframe, "no probabilities in blind mode"
-    at.button(key="class_7").click().run()
-    [event] = _events(digits_home, item_id)
+    assert _card(at)["blind"] is True, "the card hides the model's answer and offers no Confirm"
+    item = _shown(at)
+    data = _send(at, {"op": "answer", "item": item["id"], "label": "7", "hidden": True})
+    [event] = _events(digits_home, item["id"])
     assert event.suggestion_hidden is True and event.shown_prediction is None
     assert event.action == ("confirm" if event.served_prediction == "7" else "correct")
-    assert any(f"The model had said {event.served_prediction}" in s.value for s in at.success)
+    assert f"The model had said {event.served_prediction}" in data["notice"]["text"]
+
+
+def test_a_resent_outbox_records_each_answer_once(digits_home, page):
+    at = page("app_pages/review.py", digits_home).run()
+    item = _shown(at)
+    _send(at, {"op": "answer", "item": item["id"], "label": "4"})
+    at.session_state["review_card"] = {"outbox": {**at.session_state["review_card"]["outbox"], "n": 99}}
+    at.run()  # the card sends the same answer again before it hears back
+    assert len(_events(digits_home, item["id"])) == 1
 
 
 def test_store_without_task_explains_how_to_start(tmp_path, page):
@@ -107,17 +131,15 @@ def test_undo_brings_the_item_back_and_progress_counts_today(digits_home, page):
     at = page("app_pages/review.py", digits_home)
     at.session_state["annotator"] = "ana"
     at.run()
-    assert at.button(key="undo").proto.shortcut == "u"
     assert "ana: 0 answered today" in at.get("progress")[0].proto.text
-    item_id = at.subheader[0].value.removeprefix("Item ")
-    at.button(key="confirm").click().run()
+    item = _shown(at)
+    _send(at, {"op": "answer", "item": item["id"], "action": "confirm", "label": item["predicted"]})
     assert "ana: 1 answered today" in at.get("progress")[0].proto.text
-    assert at.subheader[0].value != f"Item {item_id}"
-    at.button(key="undo").click().run()
-    assert not at.exception
-    assert at.subheader[0].value == f"Item {item_id}", "the undone item is back on the card"
+    data = _send(at, {"op": "undo"})
+    assert data["pinned"] == item["id"] and item["id"] in [i["id"] for i in data["items"]], \
+        "the undone item is back on the card"
     assert "ana: 0 answered today" in at.get("progress")[0].proto.text
-    confirm, undo = _events(digits_home, item_id)
+    confirm, undo = _events(digits_home, item["id"])
     assert (undo.action, undo.voids_event_id) == ("undo", confirm.id)
 
 
@@ -125,7 +147,7 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
     from feedback.queue_policy import load_queue_policy
 
     at = page("app_pages/review.py", digits_home).run()
-    assert any("(+2.00)" in m.value and "disputed by an end user" in m.value for m in at.markdown)
+    assert any("(+2.00)" in r and "disputed by an end user" in r for r in _shown(at)["reasons"])
     [n for n in at.number_input if n.label == "Weight: dispute"][0].set_value(0.0)
     [n for n in at.number_input if n.label == "Weight: diversity"][0].set_value(0.0)
     at.button[[b.label for b in at.button].index("Save queue policy")].click().run()
@@ -136,7 +158,8 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
         assert (load_queue_policy(ws).dispute, load_queue_policy(ws).diversity) == (0.0, 0.0)
     finally:
         ws.close()
-    assert not any("disputed by an end user" in m.value for m in at.markdown if m.value.startswith("**Why"))
+    newly_held = _card(at)["items"][-1]
+    assert not any("disputed by an end user" in r for r in newly_held["reasons"])
 
 
 def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):

@@ -131,7 +131,7 @@ def confirm_button(page):
 
 def predicted_class(page) -> str:
     """The class the Confirm button offers (its label, without the shortcut hint)."""
-    return confirm_button(page).get_by_test_id("stMarkdownContainer").inner_text().removeprefix("Confirm ").strip()
+    return confirm_button(page).inner_text().removeprefix("Confirm ").strip()
 
 
 def item_id(page) -> str:
@@ -177,12 +177,20 @@ def set_annotator(page, name: str) -> None:
     page.get_by_role("heading", name="Review").click()
 
 
+def wait_saved(page) -> None:
+    """Wait until the server has acknowledged every answer the card holds, and the page is idle."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("div.card")).to_have_attribute("data-pending", "0")
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
 def wait_next_item(page, previous_id: str) -> str:
-    """Wait until the card shows an item other than ``previous_id`` (the answer was taken); return its id."""
+    """Wait until the card shows an item other than ``previous_id`` and the answer is saved; return its id."""
     from playwright.sync_api import expect
 
     expect(page.get_by_role("heading", name=re.compile(r"^Item "))).not_to_have_text(f"Item {previous_id}")
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    wait_saved(page)
     return item_id(page)
 
 

@@ -9,6 +9,7 @@ literally and make the browser fetch nothing.
 
 from __future__ import annotations
 
+import re
 from contextlib import closing
 from pathlib import Path
 
@@ -135,3 +136,23 @@ def _class_mix_tooltip(page, label: str):
             if tooltip.is_visible() and label in tooltip.inner_text():
                 return tooltip
     pytest.fail(f"no bar of class {label!r} showed a tooltip")
+
+
+def test_the_review_card_shows_user_text_literally(tmp_path, serve, page, trap):
+    probes = {field: markup_probe(trap, field.replace(" ", "-")) for field in FIELDS}
+    app = serve(build_store(tmp_path, probes))
+    page.goto(app.url + "/")
+    name = page.get_by_role("textbox", name="Your name", exact=True)
+    name.fill(probes["other annotator"] + " reviewer")
+    name.press("Enter")
+    heading = page.get_by_role("heading", name=re.compile(r"^Item "))
+    expect(heading).to_be_visible()
+    for _ in range(12):  # skip until the item with conflicting labels (a re-look) is on the card
+        if heading.inner_text() == f"Item {probes['item']}":
+            break
+        shown = heading.inner_text()
+        page.keyboard.press("s")
+        expect(heading).not_to_have_text(shown)
+    expect(heading).to_have_text(f"Item {probes['item']}")
+    assert_shown_as_text(page, trap, [probes["item"], probes["label"], f"{probes['annotator']}: ",
+                                      f"{probes['other annotator']} reviewer: "])
