@@ -50,10 +50,13 @@ def test_older_database_without_suggestion_hidden_is_migrated(home, ingested_hom
     try:
         # Simulate a store from before blind-first review. DuckDB refuses to drop a column of an indexed
         # table, so the index goes first and comes back after, as it was in the older schema.
-        with ws.engine.begin() as conn:
+        with ws.engine.begin() as conn:  # DuckDB sees a dropped unique index only after the commit
             conn.execute(text("DROP INDEX ix_labelevent_external_id"))
+            conn.execute(text("DROP INDEX ux_labelevent_client_id"))
+        with ws.engine.begin() as conn:
             conn.execute(text("ALTER TABLE labelevent DROP COLUMN suggestion_hidden"))
             conn.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
+            conn.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
             conn.execute(text("DELETE FROM appliedmigration WHERE name = '0002_label_suggestion_hidden'"))
         assert "suggestion_hidden" not in _columns(ws, "labelevent")
     finally:
@@ -110,3 +113,28 @@ def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objec
     stored = db.read_frame(ws.engine, "SELECT comment FROM labelevent ORDER BY id")["comment"]
     assert stored.isna().tolist() == [True, False, False, True, False, False]
     assert stored.dropna().tolist() == ["x", "y", "x", "7"]
+
+
+def test_a_store_from_before_client_ids_gets_the_column_and_its_unique_index(home, ingested_home_events):
+    ws = open_workspace(home=home)
+    try:
+        with ws.engine.begin() as conn:
+            conn.execute(text("DROP INDEX ux_labelevent_client_id"))
+            conn.execute(text("DROP INDEX ix_labelevent_external_id"))
+        with ws.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE labelevent DROP COLUMN client_id"))
+            conn.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
+            conn.execute(text("DELETE FROM appliedmigration WHERE name = '0007_label_event_client_id'"))
+        assert "client_id" not in _columns(ws, "labelevent")
+    finally:
+        ws.close()
+
+    ws = open_workspace(home=home)
+    try:
+        db.create_db_and_tables(ws.engine)
+        assert "client_id" in _columns(ws, "labelevent")
+        record_label(ws, "d-0105", None, annotator="ana", action="skip", client_id="cid-once-0001")
+        with pytest.raises(Exception, match="(?i)duplicate|unique|constraint"):
+            record_label(ws, "d-0106", None, annotator="ana", action="skip", client_id="cid-once-0001")
+    finally:
+        ws.close()
