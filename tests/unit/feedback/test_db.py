@@ -45,22 +45,30 @@ def test_fresh_database_gets_every_table_and_migration(tmp_path):
         ws.close()
 
 
-def test_older_database_without_suggestion_hidden_is_migrated(home, ingested_home_events):
+def _make_older_store(home, column: str, migration: str) -> None:
+    """Drop ``labelevent.<column>`` and forget ``migration``, as in a store from before that migration.
+
+    DuckDB refuses to drop a column of an indexed table, and sees a dropped unique index only
+    after the commit: the indexes go first, in their own transaction, and come back after.
+    """
     ws = open_workspace(home=home)
     try:
-        # Simulate a store from before blind-first review. DuckDB refuses to drop a column of an indexed
-        # table, so the index goes first and comes back after, as it was in the older schema.
-        with ws.engine.begin() as conn:  # DuckDB sees a dropped unique index only after the commit
+        with ws.engine.begin() as conn:
             conn.execute(text("DROP INDEX ix_labelevent_external_id"))
             conn.execute(text("DROP INDEX ux_labelevent_client_id"))
         with ws.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE labelevent DROP COLUMN suggestion_hidden"))
+            conn.execute(text(f"ALTER TABLE labelevent DROP COLUMN {column}"))
             conn.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
-            conn.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
-            conn.execute(text("DELETE FROM appliedmigration WHERE name = '0002_label_suggestion_hidden'"))
-        assert "suggestion_hidden" not in _columns(ws, "labelevent")
+            if column != "client_id":
+                conn.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
+            conn.execute(text("DELETE FROM appliedmigration WHERE name = :name"), {"name": migration})
+        assert column not in _columns(ws, "labelevent")
     finally:
         ws.close()
+
+
+def test_older_database_without_suggestion_hidden_is_migrated(home, ingested_home_events):
+    _make_older_store(home, "suggestion_hidden", "0002_label_suggestion_hidden")  # from before blind-first review
 
     ws = open_workspace(home=home)
     try:
@@ -116,18 +124,7 @@ def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objec
 
 
 def test_a_store_from_before_client_ids_gets_the_column_and_its_unique_index(home, ingested_home_events):
-    ws = open_workspace(home=home)
-    try:
-        with ws.engine.begin() as conn:
-            conn.execute(text("DROP INDEX ux_labelevent_client_id"))
-            conn.execute(text("DROP INDEX ix_labelevent_external_id"))
-        with ws.engine.begin() as conn:
-            conn.execute(text("ALTER TABLE labelevent DROP COLUMN client_id"))
-            conn.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
-            conn.execute(text("DELETE FROM appliedmigration WHERE name = '0007_label_event_client_id'"))
-        assert "client_id" not in _columns(ws, "labelevent")
-    finally:
-        ws.close()
+    _make_older_store(home, "client_id", "0007_label_event_client_id")
 
     ws = open_workspace(home=home)
     try:
