@@ -21,6 +21,9 @@ st.title("Models")
 if signed_in_user() is None and allowed("retrain"):
     st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
+_finished = jobs().get("retrain")  # read before the status, so the status below includes what it wrote
+if _finished is not None and not _finished.running:
+    st.session_state["retrain_job_shown"] = _finished  # this whole-page run shows the finished job
 status = load_or_stop(lambda: store_status(ws))
 if st.session_state.get("models_refused"):  # a Retrain or Simulate click the library refused
     st.error(st.session_state.pop("models_refused"))
@@ -92,8 +95,9 @@ def retrain_panel() -> None:
         st.progress(job.fraction, text=job.message)
         return
     if st.session_state.get("retrain_job_shown") is not job:
-        # The job just finished: rerun the whole page once so the versions list shows the challenger.
-        st.session_state["retrain_job_shown"] = job
+        # The job has finished but the page around this panel has not shown it: rerun the whole page, so the
+        # versions list shows the challenger. Asked again each second until a whole-page run has happened
+        # (a request made while the machine is busy can be overtaken by this fragment's own next run).
         st.rerun(scope="app")
     if job.error:
         st.error(f"Retrain failed: {md_text(job.error)}")
