@@ -265,6 +265,11 @@ def held_item_ids(ws: Workspace, annotator: str, now: datetime | None = None) ->
     return repository.held_ids(ws.engine, annotator, now or utcnow())
 
 
+def release_items(ws: Workspace, annotator: str, now: datetime | None = None) -> None:
+    """Give back every item ``annotator`` holds, so other experts may take them (a change of name)."""
+    repository.release_all_leases(ws.engine, annotator, now or utcnow())
+
+
 def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share: float = 0.0,
               lease_seconds: float = 600.0, now: datetime | None = None) -> bool:
     """Lease one item to ``annotator`` (after an undo); False when others hold it."""

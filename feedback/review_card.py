@@ -18,7 +18,7 @@ import streamlit as st
 from feedback.answers import record_answers
 from feedback.exceptions import FeedbackError
 from feedback.labels import AMBIGUOUS_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
-from feedback.queue import ReviewItem, claim_review_items, held_item_ids, item_details
+from feedback.queue import ReviewItem, claim_review_items, held_item_ids, item_details, release_items
 from feedback.workspace import Workspace
 
 __all__ = ["BATCH", "CARD_KEY", "card_payload", "process_outbox", "review_card"]
@@ -95,6 +95,10 @@ def _item_payload(ws: Workspace, item: ReviewItem) -> dict:
 def card_payload(ws: Workspace, annotator: str, settings: dict, *, blind: bool, task) -> dict:
     """What the card shows: the items leased to ``annotator``, keys, and the answers to acknowledge."""
     server = _card_state()
+    if server.get("annotator") not in (None, annotator):
+        release_items(ws, server["annotator"])  # a new name: the old one's items go back to the queue
+        server["details"].clear()
+    server["annotator"] = annotator
     cache = server["details"]
     held = held_item_ids(ws, annotator)
     if len(held) < _REFILL_BELOW or any(item_id not in cache for item_id in held):

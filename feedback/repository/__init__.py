@@ -19,7 +19,8 @@ from feedback.repository.items import (
 )
 from feedback.repository.review import (
     QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
-    held_ids, holds_lease, event_with_client_id, has_active_answer, release_lease, latest_active_event, review_progress,
+    held_ids, holds_lease, event_with_client_id, release_all_leases, has_active_answer, release_lease,
+    latest_active_event, review_progress,
 )
 from feedback.repository.gold_sets import (
     seed_training_set, label_events_frame, gold_label_series, expert_label_ids, expert_training_set,
@@ -48,7 +49,7 @@ __all__ = [
     "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
     "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
     "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
-    "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",
+    "relook_candidates", "release_all_leases", "replace_suspect_labels", "review_progress", "running_experiment",
     "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
     "update_alert", "version_with_alias", "add_web_session", "web_session_user", "delete_web_sessions",
 ]

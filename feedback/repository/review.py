@@ -254,6 +254,14 @@ def _held(session: Session, annotator: str, now: datetime) -> list[str]:
     return list(dict.fromkeys(session.exec(statement).all()))
 
 
+def release_all_leases(engine: Engine, annotator: str, now: datetime) -> None:
+    """Release every lease ``annotator`` holds (the items go back to the queue)."""
+    with _CLAIM_LOCK, Session(engine) as session:
+        session.execute(update(Lease).where(Lease.annotator == annotator, Lease.released_at.is_(None))
+                        .values(released_at=now))
+        session.commit()
+
+
 def held_ids(engine: Engine, annotator: str, now: datetime) -> list[str]:
     """Ids of the items ``annotator`` holds now, oldest claim first."""
     with Session(engine) as session:

@@ -327,6 +327,7 @@ export default function (args) {
     window.addEventListener("keydown", onKey, true);
     document.addEventListener("focusin", onFocus, true);
     document.addEventListener("focusout", () => setTimeout(onFocus, 0), true);
+    onFocus();  // a field may have had the focus before the card was first drawn
     setInterval(() => {
       const s = state();
       // A send the server never answered (a lost connection, a rerun with nothing new to show) goes again.

@@ -168,3 +168,19 @@ def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
         webapp.review_settings()
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "90")
     assert webapp.review_settings()["lease_seconds"] == 90.0
+
+
+def test_a_change_of_name_gives_the_old_names_items_back(digits_home, page):
+    from feedback.queue import held_item_ids
+
+    at = page("app_pages/review.py", digits_home).run()
+    first_batch = [item["id"] for item in _card(at)["items"]]
+    at.session_state["annotator"] = "ana"
+    at.run()
+    assert not at.exception
+    ws = open_workspace(digits_home)
+    try:
+        assert held_item_ids(ws, "expert") == [], "the items the default name held are free again"
+        assert held_item_ids(ws, "ana")[0] == first_batch[0], "and the new name takes the best of them"
+    finally:
+        ws.close()

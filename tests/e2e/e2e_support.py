@@ -280,12 +280,15 @@ class FetchTrap:
         self.close()
 
 
-def markup_probe(trap: FetchTrap, tag: str) -> str:
+def markup_probe(trap: FetchTrap, tag: str, *, name: bool = False) -> str:
     """A string holding markdown, HTML and a ``javascript:`` link, with ``tag`` to tell fields apart.
 
     Rendered as markup it would fetch ``trap`` (an image in markdown and one in HTML), make a
-    ``javascript:`` link and bold text; shown as text, it reads exactly as written.
+    ``javascript:`` link and bold text; shown as text, it reads exactly as written. With ``name``,
+    a shorter probe (both images and bold) that fits the 100 characters a person's name may have.
     """
+    if name:
+        return f"{tag} ![a]({trap.url('n.png')}) <img src={trap.url('h.png')}> **bold**"
     return (f"{tag} ![a]({trap.url(tag + '-md.png')}) <img src={trap.url(tag + '-html.png')}> "
             f"[link](javascript:alert(1)) **bold** $x^2$ :material/home: :red[red]")
 

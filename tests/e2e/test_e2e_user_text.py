@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from e2e_support import FetchTrap, assert_shown_as_text, markup_probe
+from e2e_support import FetchTrap, assert_shown_as_text, markup_probe, wait_for_annotator
 from playwright.sync_api import expect
 
 from feedback import repository
@@ -78,10 +78,15 @@ def build_store(folder: Path, probes: dict[str, str]) -> Path:
 
 
 FIELDS = ("label", "item", "annotator", "other annotator", "reason", "comment", "stop reason", "alert")
+NAMES = ("annotator", "other annotator", "reviewer")  # people's names: at most 100 characters
+
+
+def _probes(trap) -> dict[str, str]:
+    return {field: markup_probe(trap, field.replace(" ", "-"), name=field in NAMES) for field in FIELDS + NAMES[2:]}
 
 
 def test_user_text_renders_literally_and_fetches_nothing(tmp_path, serve, page, trap):
-    probes = {field: markup_probe(trap, field.replace(" ", "-")) for field in FIELDS}
+    probes = _probes(trap)
     app = serve(build_store(tmp_path, probes))
     opened = []
     page.on("request", lambda request: opened.append(request.url))
@@ -139,14 +144,15 @@ def _class_mix_tooltip(page, label: str):
 
 
 def test_the_review_card_shows_user_text_literally(tmp_path, serve, page, trap):
-    probes = {field: markup_probe(trap, field.replace(" ", "-")) for field in FIELDS}
+    probes = _probes(trap)
     app = serve(build_store(tmp_path, probes))
     page.goto(app.url + "/")
-    name = page.get_by_role("textbox", name="Your name", exact=True)
-    name.fill(probes["other annotator"] + " reviewer")
-    name.press("Enter")
     heading = page.get_by_role("heading", name=re.compile(r"^Item "))
-    expect(heading).to_be_visible()
+    expect(heading).to_be_visible()  # the card is up, so Enter in the name field hands the keys back to it
+    name = page.get_by_role("textbox", name="Your name", exact=True)
+    name.fill(probes["reviewer"])
+    name.press("Enter")
+    wait_for_annotator(page, probes["reviewer"])  # the card serves the new name before keys are pressed
     for _ in range(12):  # skip until the item with conflicting labels (a re-look) is on the card
         if heading.inner_text() == f"Item {probes['item']}":
             break
@@ -155,4 +161,4 @@ def test_the_review_card_shows_user_text_literally(tmp_path, serve, page, trap):
         expect(heading).not_to_have_text(shown)
     expect(heading).to_have_text(f"Item {probes['item']}")
     assert_shown_as_text(page, trap, [probes["item"], probes["label"], f"{probes['annotator']}: ",
-                                      f"{probes['other annotator']} reviewer: "])
+                                      f"{probes['other annotator']}: ", f"{probes['reviewer']}: "])

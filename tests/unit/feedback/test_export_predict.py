@@ -227,7 +227,7 @@ def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numb
     _record_formulas(ws, logged)
     before = row_counts(ws)
 
-    frame = _text(export_labels(ws, tmp_path / "labels.csv", "csv"), "csv")
+    frame = _text(export_labels(ws, tmp_path / "labels.csv", "csv", actor=ADMIN), "csv")
 
     assert row_counts(ws) == before
 
@@ -242,7 +242,7 @@ def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numb
 def test_parquet_and_jsonl_exports_keep_the_raw_text(ws, ingested, logged, tmp_path, fmt):
     _record_formulas(ws, logged)
 
-    frame = _text(export_labels(ws, tmp_path / f"labels.{fmt}", fmt), fmt)
+    frame = _text(export_labels(ws, tmp_path / f"labels.{fmt}", fmt, actor=ADMIN), fmt)
 
     for row, written in ((0, FORMULAS), (1, MORE_FORMULAS)):
         assert frame.loc[row, list(written)].tolist() == list(written.values())
@@ -262,7 +262,7 @@ def test_training_set_export_neutralises_formula_like_labels_and_features_in_csv
     seed.to_csv(tmp_path / "seed.csv", index=False)
     init_task(empty_ws, tmp_path / "seed.csv", "label", audit_share=0.1)
 
-    frame = _read(export_training_set(empty_ws, 1, tmp_path / f"v1.{fmt}", fmt), fmt).set_index("id")
+    frame = _read(export_training_set(empty_ws, 1, tmp_path / f"v1.{fmt}", fmt, actor=ADMIN), fmt).set_index("id")
 
     prefix = "'" if fmt == "csv" else ""
     assert frame.loc["s-0", ["label", "note"]].tolist() == [prefix + "-down", prefix + "=cmd|' /C calc'!A0"]
