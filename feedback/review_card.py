@@ -17,7 +17,7 @@ import streamlit as st
 
 from feedback.answers import record_answers
 from feedback.exceptions import FeedbackError
-from feedback.labels import AMBIGUOUS_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
+from feedback.labels import AMBIGUOUS_KEY, CONFIRM_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
 from feedback.queue import ReviewItem, claim_review_items, held_item_ids, item_details, release_items
 from feedback.workspace import Workspace
 
@@ -116,7 +116,7 @@ def card_payload(ws: Workspace, annotator: str, settings: dict, *, blind: bool, 
     data = {
         "annotator": annotator, "blind": blind, "items": payload_items,
         "classes": [[label, key] for label, key in class_shortcuts(task.labels).items()],
-        "keys": {"skip": SKIP_KEY, "ambiguous": AMBIGUOUS_KEY, "undo": UNDO_KEY},
+        "keys": {"skip": SKIP_KEY, "ambiguous": AMBIGUOUS_KEY, "undo": UNDO_KEY, "confirm": CONFIRM_KEY},
         "reasons": list(REASON_CODES), "acked": server["acked"][-100:], "refused": server["refused"][-20:],
         "notice": server["notice"], "pinned": pinned,
         "empty_message": "The queue is empty for you: every item is answered or held by another expert. "

@@ -120,7 +120,7 @@ function keyAction(S, key) {
   const lower = key.length === 1 ? key.toLowerCase() : key;
   if (lower === data.keys.undo) return { op: "undo" };
   if (!item) return null;
-  if (key === "Enter" && !data.blind) return { op: "answer", item: item.id, action: "confirm" };
+  if (key === data.keys.confirm && !data.blind) return { op: "answer", item: item.id, action: "confirm" };
   if (lower === data.keys.skip) return { op: "answer", item: item.id, action: "skip", label: null };
   if (lower === data.keys.ambiguous) return { op: "answer", item: item.id, action: "ambiguous", label: null };
   for (const [label, k] of data.classes) {
@@ -279,7 +279,7 @@ function renderBody(S) {
     right.appendChild(p);
   }
   const legend = data.classes.filter(([, k]) => k).map(([label, k]) => (k === label ? label : `${k.toUpperCase()} ${label}`)).join(" · ");
-  right.appendChild(el("p", `Keys: ${legend}${data.blind ? "" : " · Enter confirm the model"} · `
+  right.appendChild(el("p", `Keys: ${legend}${data.blind ? "" : ` · ${data.keys.confirm} confirm the model`} · `
     + `${data.keys.skip.toUpperCase()} skip · ${data.keys.ambiguous.toUpperCase()} ambiguous · `
     + `${data.keys.undo.toUpperCase()} undo your last answer`, "legend"));
   const classes = el("div", null, "row");

@@ -85,7 +85,7 @@ def test_every_answer_has_a_keyboard_shortcut(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
     data = _card(at)
     assert dict(data["classes"]) == {d: d for d in "0123456789"}, "digits are their own keys"
-    assert data["keys"] == {"skip": "s", "ambiguous": "a", "undo": "u"}
+    assert data["keys"] == {"skip": "s", "ambiguous": "a", "undo": "u", "confirm": "Enter"}
 
 
 def test_reason_and_comment_travel_with_the_answer(digits_home, page):
