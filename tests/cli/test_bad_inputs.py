@@ -155,7 +155,8 @@ def test_the_row_counter_sees_every_table(home):
 
 
 def test_a_label_without_skip_is_still_recorded(run, home, ingested):
-    ok(run("label", "d-0100", "3", "--action", "correct", "--annotator", "ana", "--home", home))
+    result = ok(run("label", "d-0100", "3", "--action", "correct", "--annotator", "ana", "--home", home))
+    assert "Recorded correct of d-0100 as 3" in result.stdout
 
 
 # --- beyond the list: what an attacker (or a hurried user) tries next ------------------------------
