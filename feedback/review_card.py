@@ -60,12 +60,11 @@ def process_outbox(ws: Workspace, annotator: str, settings: dict) -> None:
     done = set(server["acked"]) | {r["cid"] for r in server["refused"]}
     fresh = [op for op in ops if not (isinstance(op, dict) and op.get("cid") in done)]
     for outcome in record_answers(ws, fresh, annotator=annotator, **settings):
-        if outcome.acknowledged:
-            server["acked"].append(outcome.client_id)
-        else:
+        if not outcome.acknowledged:  # the card shows each refusal once, with the answer it gave up
             server["refused"].append({"cid": outcome.client_id, "message": outcome.message})
-        server["notice"] = {"id": uuid.uuid4().hex, "kind": "ok" if outcome.acknowledged else "error",
-                            "text": outcome.message}
+            continue
+        server["acked"].append(outcome.client_id)
+        server["notice"] = {"id": uuid.uuid4().hex, "kind": "ok", "text": outcome.message}
         if outcome.status == "recorded" and outcome.event is not None and outcome.event.action == "undo":
             server["pinned"] = outcome.external_id
             server["details"].pop(outcome.external_id, None)

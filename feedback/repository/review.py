@@ -270,10 +270,7 @@ def held_ids(engine: Engine, annotator: str, now: datetime) -> list[str]:
 
 def holds_lease(session: Session, external_id: str, annotator: str, now: datetime) -> bool:
     """Whether ``annotator`` holds an unexpired, unreleased lease on the item."""
-    statement = (select(Lease.external_id)
-                 .where(Lease.external_id == external_id, Lease.annotator == annotator,
-                        Lease.released_at.is_(None), Lease.expires_at > now))
-    return session.exec(statement).first() is not None
+    return external_id in _held(session, annotator, now)
 
 
 def event_with_client_id(session: Session, client_id: str) -> LabelEvent | None:

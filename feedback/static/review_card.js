@@ -72,10 +72,12 @@ function isTextEntry(node) {
 }
 
 function onData(S, data) {
+  const pending = new Set(S.outbox.map((o) => o.cid));
+  // A refusal is told once: when it comes back for an answer this card still holds.
+  for (const r of data.refused || []) if (pending.has(r.cid)) S.notices.push({ kind: "error", text: r.message });
   const done = new Set((data.acked || []).concat((data.refused || []).map((r) => r.cid)));
   S.outbox = S.outbox.filter((o) => !done.has(o.cid));
   save(S);
-  for (const r of data.refused || []) S.notices.push({ kind: "error", text: r.message });
   if (data.notice && data.notice.id !== S.lastNotice) {
     S.lastNotice = data.notice.id;
     S.notices.push({ kind: data.notice.kind, text: data.notice.text });

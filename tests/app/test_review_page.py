@@ -184,3 +184,13 @@ def test_a_change_of_name_gives_the_old_names_items_back(digits_home, page):
         assert held_item_ids(ws, "ana")[0] == first_batch[0], "and the new name takes the best of them"
     finally:
         ws.close()
+
+
+def test_a_refused_answer_comes_back_to_the_card_with_its_reason(digits_home, page):
+    at = page("app_pages/review.py", digits_home).run()
+    item = _shown(at)
+    data = _send(at, {"op": "answer", "item": item["id"], "label": "3", "annotator": "someone else"})
+    [refused] = data["refused"]
+    assert "made as someone else" in refused["message"]
+    assert data["acked"] == [] and data["notice"] is None, "a refusal is not reported as saved"
+    assert _events(digits_home, item["id"]) == []
