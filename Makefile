@@ -24,7 +24,7 @@ demo: $(STAMP)
 	@test -f $(FEEDBACK_HOME)/feedback.duckdb || FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m feedback demo
 
 run: demo
-	FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m streamlit run feedback/server.py --server.port $(PORT) --server.headless true
+	FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m streamlit run feedback/web/server.py --server.port $(PORT) --server.headless true
 
 test: $(STAMP) browser
 	$(PY) -m pytest --e2e

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback import review_card as card
-from feedback.queue import review_progress
-from feedback.queue_policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
-from feedback.suspects import find_suspect_labels
-from feedback.tasks import load_task
-from feedback.web_text import md_text
-from feedback.webapp import allowed, current_actor, get_workspace, jobs, review_settings, signed_in_user, start_job
+from feedback.web import review_card as card
+from feedback.review.queue import review_progress
+from feedback.review.policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
+from feedback.review.suspects import find_suspect_labels
+from feedback.lifecycle.tasks import load_task
+from feedback.web.text import md_text
+from feedback.web.shared import allowed, current_actor, get_workspace, jobs, review_settings, signed_in_user, start_job
 
 ws = get_workspace()
 settings = review_settings()

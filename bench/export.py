@@ -1,6 +1,6 @@
 """Export of 1,000,000 label events against DuckDB's own COPY of the same rows.
 
-Measured: ``feedback.export.export_labels(ws, out, fmt)`` for csv and parquet,
+Measured: ``feedback.intake.export.export_labels(ws, out, fmt)`` for csv and parquet,
 which writes every event with its provenance (what was served is copied onto
 the event when it is recorded, so no join is needed) via a temporary file.
 
@@ -19,10 +19,10 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, runs_str, scratch_dir, timed
-from feedback import db, repository
-from feedback.export import export_labels
-from feedback.permissions import Actor
-from feedback.tasks import init_task
+from feedback.store import db, repository
+from feedback.intake.export import export_labels
+from feedback.access.permissions import Actor
+from feedback.lifecycle.tasks import init_task
 from feedback.workspace import Workspace, open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

@@ -1,6 +1,6 @@
 """Ingest of 1,000,000 logged predictions against DuckDB inserting the same rows natively.
 
-Measured: ``feedback.ingest.ingest_predictions(ws, file)`` on a Parquet file of
+Measured: ``feedback.intake.ingest.ingest_predictions(ws, file)`` on a Parquet file of
 production inputs (20 numeric features, 10 classes): read, validate, look up
 known ids, score with the champion, uncertainty, audit flags, write.
 
@@ -27,8 +27,9 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, Stages, runs_str, scratch_dir, timed
-from feedback import db, ingest, repository
-from feedback.tasks import init_task, load_task
+from feedback.store import db, repository
+from feedback.intake import ingest
+from feedback.lifecycle.tasks import init_task, load_task
 from feedback.workspace import open_workspace
 
 NAME = "ingest"

@@ -1,6 +1,6 @@
 """Retrain plus comparison on 50,000 expert labels with the default model.
 
-Measured: ``feedback.retraining.retrain(ws, actor=ADMIN)`` on a store holding a 500-row seed
+Measured: ``feedback.lifecycle.retraining.retrain(ws, actor=ADMIN)`` on a store holding a 500-row seed
 and 50,000 logged predictions (20 numeric features, 10 classes), all labelled:
 read the labels, fit a fresh clone of the pipeline, write the snapshot, score
 champion and challenger on the labelled audit items, McNemar and the paired
@@ -19,12 +19,12 @@ from sklearn.datasets import make_classification
 
 from active_learning.training import build_estimator
 from bench._harness import Result, runs_str, scratch_dir, timed
-from feedback import repository
-from feedback.ingest import ingest_predictions
-from feedback.labels import import_labels
-from feedback.permissions import Actor
-from feedback.retraining import retrain
-from feedback.tasks import init_task, load_task
+from feedback.store import repository
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.labels import import_labels
+from feedback.access.permissions import Actor
+from feedback.lifecycle.retraining import retrain
+from feedback.lifecycle.tasks import init_task, load_task
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

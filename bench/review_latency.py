@@ -2,7 +2,7 @@
 
 Setup: a store with 10,000,000 logged predictions (20 features, 10 classes; the
 same files as the ingest benchmark), served by ``streamlit run
-feedback/server.py`` as ``make run`` serves it, driven by Debian's chromium
+feedback/web/server.py`` as ``make run`` serves it, driven by Debian's chromium
 through Playwright. The expert answers at 4 keys a second (Enter, confirm the
 suggestion), without waiting for the page.
 
@@ -13,7 +13,7 @@ server has acknowledged every answer (the card's ``data-pending`` back to 0)
 after the last key.
 
 Baseline, for scale: the same review queue computed straight from DuckDB
-(``feedback.queue.build_review_queue`` called in-process on the same store,
+(``feedback.review.queue.build_review_queue`` called in-process on the same store,
 no browser, no Streamlit).
 
 Goal: p50 under 50 ms and p95 under 100 ms.
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from bench._harness import Result, scratch_dir, timed
 from bench.ingest import make_files
-from feedback.ingest import ingest_predictions
-from feedback.queue import build_review_queue
-from feedback.tasks import init_task
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.queue import build_review_queue
+from feedback.lifecycle.tasks import init_task
 from feedback.workspace import open_workspace
 
 NAME = "review"

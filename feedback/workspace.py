@@ -58,9 +58,9 @@ class Workspace:
 
     @property
     def engine(self) -> Engine:
-        """The engine, created on first use; see :func:`feedback.db.make_engine`."""
+        """The engine, created on first use; see :func:`feedback.store.db.make_engine`."""
         if self._engine is None:
-            from feedback.db import make_engine
+            from feedback.store.db import make_engine
 
             self._engine = make_engine(self.database_url)
         return self._engine

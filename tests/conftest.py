@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
-from feedback import db, repository
-from feedback.permissions import Actor
-from feedback.tasks import init_task
+from feedback.store import db, repository
+from feedback.access.permissions import Actor
+from feedback.lifecycle.tasks import init_task
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -120,7 +120,7 @@ def template_home(tmp_path_factory, write_seed) -> Path:
 @pytest.fixture(scope="session")
 def ingested_template(tmp_path_factory, template_home, digits_frame):
     """The template store plus 60 logged production rows (digits 100..159); returns (home, IngestResult)."""
-    from feedback.ingest import ingest_predictions
+    from feedback.intake.ingest import ingest_predictions
 
     folder = tmp_path_factory.mktemp("ingested-template")
     shutil.copytree(template_home, folder / "home")
@@ -143,9 +143,9 @@ def challenger_template(tmp_path_factory, template_home, digits_frame):
 
     Returns (home, retrain result).
     """
-    from feedback.ingest import ingest_predictions
-    from feedback.labels import import_labels
-    from feedback.retraining import retrain
+    from feedback.intake.ingest import ingest_predictions
+    from feedback.review.labels import import_labels
+    from feedback.lifecycle.retraining import retrain
 
     folder = tmp_path_factory.mktemp("challenger-template")
     shutil.copytree(template_home, folder / "home")

@@ -10,7 +10,7 @@ import sys
 import click
 
 from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
-from feedback.permissions import Actor
+from feedback.access.permissions import Actor
 from feedback.settings import load_settings
 from feedback.workspace import Workspace, open_workspace
 
@@ -56,7 +56,7 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
                 if not creates_store and new_store:
                     raise NotInitializedError(f"{ws.home} (no {ws.database_path.name} there)")
                 if needs_store and not new_store:
-                    from feedback.db import ensure_available
+                    from feedback.store.db import ensure_available
 
                     ensure_available(ws.engine)
                 fn(ws, **kwargs)

@@ -18,7 +18,7 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 
     Example: python -m feedback queue --limit 10 --json
     """
-    from feedback.queue import build_review_queue
+    from feedback.review.queue import build_review_queue
 
     items = [i.to_dict() for i in build_review_queue(ws, limit, audit_share=audit_share)]
     lines = [f"{i['id']}\t{i['predicted']}\t{i['confidence']:.2f}\t{i['priority']:.2f}\t{'; '.join(i['reasons'])}"
@@ -46,7 +46,7 @@ def queue_policy_cmd(ws: Workspace, as_json, **changes):
     """
     from dataclasses import asdict
 
-    from feedback.queue_policy import save_queue_policy
+    from feedback.review.policy import save_queue_policy
 
     policy = asdict(save_queue_policy(ws, actor=cli_actor(), **changes))
     emit(policy, as_json, "\n".join(f"{k}: {v}" for k, v in policy.items()))
@@ -59,7 +59,7 @@ def suspects_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback suspects --json
     """
-    from feedback.suspects import find_suspect_labels
+    from feedback.review.suspects import find_suspect_labels
 
     report = find_suspect_labels(ws, actor=cli_actor())
     emit(report, as_json, report.get("reason") or

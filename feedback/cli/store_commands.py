@@ -25,7 +25,7 @@ def init_cmd(ws: Workspace, data, label_col, id_col, model_name, audit_share, im
 
     Example: python -m feedback init --data seed.csv --label-col label
     """
-    from feedback.tasks import init_task
+    from feedback.lifecycle.tasks import init_task
 
     shape = None
     if image_shape:
@@ -65,7 +65,7 @@ def ingest_feedback_cmd(ws: Workspace, file, inbox, as_json):
 
 
 def _hand_to_inbox(ws: Workspace, file, kind: str, as_json: bool, annotator: str | None = None) -> None:
-    from feedback.inbox import drop_into_inbox
+    from feedback.intake.inbox import drop_into_inbox
 
     target = drop_into_inbox(ws, Path(file), kind, annotator=annotator)
     emit({"inbox": str(target)}, as_json, f"Handed to the app: {target}")
@@ -75,8 +75,8 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
     if inbox:
         _hand_to_inbox(ws, file, kind, as_json)
         return
-    from feedback.db import ensure_available
-    from feedback.ingest import ingest_feedback, ingest_predictions
+    from feedback.store.db import ensure_available
+    from feedback.intake.ingest import ingest_feedback, ingest_predictions
 
     ensure_available(ws.engine)
     if kind == "predictions":
@@ -102,7 +102,7 @@ def label_cmd(ws: Workspace, item_id, label, annotator, action, reason_code, com
 
     Example: python -m feedback label d-1042 7 --annotator ana
     """
-    from feedback.labels import record_label
+    from feedback.review.labels import record_label
 
     event = record_label(ws, item_id, label, annotator=annotator, action=action, reason_code=reason_code,
                          comment=comment)
@@ -123,8 +123,8 @@ def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
     if inbox:
         _hand_to_inbox(ws, file, "labels", as_json, annotator=annotator)
         return
-    from feedback.db import ensure_available
-    from feedback.labels import import_labels
+    from feedback.store.db import ensure_available
+    from feedback.review.labels import import_labels
 
     ensure_available(ws.engine)
     n = import_labels(ws, file, annotator=annotator)
@@ -140,7 +140,7 @@ def predict_cmd(ws: Workspace, file, out, version):
 
     Example: python -m feedback predict new.csv --out scored.csv
     """
-    from feedback.batch import predict_file
+    from feedback.intake.batch import predict_file
 
     click.echo(f"Wrote {predict_file(ws, file, out, version=version)}")
 
@@ -155,7 +155,7 @@ def export_cmd(ws: Workspace, fmt, out, version):
 
     Example: python -m feedback export --format parquet --out labels.parquet
     """
-    from feedback.export import export_labels, export_training_set
+    from feedback.intake.export import export_labels, export_training_set
 
     actor = cli_actor()
     written = (export_labels(ws, out, fmt, actor=actor) if version is None
@@ -170,7 +170,7 @@ def status_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback status --json
     """
-    from feedback.status import store_status
+    from feedback.monitor.status import store_status
 
     status = store_status(ws)
     champion = status["champion"]["version"] if status["champion"] else None

@@ -2,9 +2,9 @@
 
 import time
 
-from feedback import webapp
-from feedback.labels import import_labels
-from feedback.status import store_status
+from feedback.web import shared as webapp
+from feedback.review.labels import import_labels
+from feedback.monitor.status import store_status
 from feedback.workspace import open_workspace
 
 
@@ -63,7 +63,7 @@ def test_router_opens_review_page_with_the_name_field(digits_home, page):
 
 
 def test_trigger_form_saves_the_policy(digits_home, page):
-    from feedback.triggers import RetrainPolicy, load_policy
+    from feedback.lifecycle.triggers import RetrainPolicy, load_policy
 
     at = page("app_pages/models.py", digits_home).run()
     assert not at.exception

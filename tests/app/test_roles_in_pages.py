@@ -5,11 +5,12 @@ from contextlib import closing
 
 import pytest
 
-from feedback import repository, webapp
-from feedback.alerts import list_alerts
-from feedback.auth import User, hash_password
-from feedback.labels import import_labels
-from feedback.models import Alert
+from feedback.store import repository
+from feedback.web import shared as webapp
+from feedback.alerts.triage import list_alerts
+from feedback.access.auth import User, hash_password
+from feedback.review.labels import import_labels
+from feedback.store.models import Alert
 from feedback.workspace import open_workspace
 
 

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from feedback import server
+from feedback.web import server
 
 PAGES = ["app_pages/review.py", "app_pages/models.py", "app_pages/monitor.py", "app_pages/team.py",
          "app_pages/ab.py", "app_pages/export.py"]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from feedback import webapp
-from feedback.auth import SignInThrottle, hash_password
-from feedback.webapp import _sign_in_throttle
+from feedback.web import shared as webapp
+from feedback.access.auth import SignInThrottle, hash_password
+from feedback.web.shared import _sign_in_throttle
 
 PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}
 
@@ -69,7 +69,7 @@ def test_only_admins_see_retrain_promote_and_save_policy(digits_home, page, user
 def test_open_mode_says_how_to_turn_sign_in_on(digits_home, page):
     at = page("app.py", digits_home).run()
     assert not at.exception
-    assert any("Sign-in is off" in c.value and "python -m feedback.auth hash" in c.value for c in at.sidebar.caption)
+    assert any("Sign-in is off" in c.value and "python -m feedback.access.auth hash" in c.value for c in at.sidebar.caption)
     at.switch_page("app_pages/models.py").run()
     assert "Retrain" in {b.label for b in at.button}, "in open mode everyone may retrain"
 

@@ -3,9 +3,9 @@
 import pytest
 from sqlmodel import Session
 
-from feedback.auth import User, hash_password
-from feedback.labels import record_label
-from feedback.repository import label_history
+from feedback.access.auth import User, hash_password
+from feedback.review.labels import record_label
+from feedback.store.repository import label_history
 from feedback.workspace import open_workspace
 
 # d40..d45 labelled by ana and bo; they disagree on d40 and d41, and cy adds a third label to d40.

@@ -9,14 +9,14 @@ from contextlib import closing
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback import repository
-from feedback.alerts import set_alert_state
-from feedback.permissions import Actor
-from feedback.auth import User, hash_password
-from feedback.ingest import ingest_predictions
-from feedback.labels import record_label
-from feedback.models import Alert
-from feedback.web_text import md_text
+from feedback.store import repository
+from feedback.alerts.triage import set_alert_state
+from feedback.access.permissions import Actor
+from feedback.access.auth import User, hash_password
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.labels import record_label
+from feedback.store.models import Alert
+from feedback.web.text import md_text
 from feedback.workspace import open_workspace
 
 IMAGE = "![a](http://127.0.0.1:9/x.png)"

@@ -63,7 +63,7 @@ def _free_port() -> int:
 
 
 class AppServer:
-    """One ``streamlit run feedback/server.py`` process (as ``make run`` starts it) serving ``home`` on 127.0.0.1."""
+    """One ``streamlit run feedback/web/server.py`` process (as ``make run`` starts it) serving ``home`` on 127.0.0.1."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None):
         self.home = Path(home)
@@ -75,7 +75,7 @@ class AppServer:
 
     def start(self) -> AppServer:
         command = [
-            sys.executable, "-m", "streamlit", "run", "feedback/server.py",
+            sys.executable, "-m", "streamlit", "run", "feedback/web/server.py",
             "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
             "--browser.gatherUsageStats", "false",
             # Other people edit the sources while the suite runs: no file watcher, no reruns on save.
@@ -221,7 +221,7 @@ def label_events(home: Path) -> list:
     from sqlmodel import Session, select
 
     from feedback.demo import AUDITOR
-    from feedback.models import LabelEvent
+    from feedback.store.models import LabelEvent
     from feedback.workspace import open_workspace
 
     ws = open_workspace(home)

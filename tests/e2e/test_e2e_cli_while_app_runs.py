@@ -11,7 +11,7 @@ import pytest
 from e2e_support import new_prediction_rows, open_review, read_json, run_feedback, wait_for
 from sqlmodel import Session, func, select
 
-from feedback.models import FeedbackSignal, LabelEvent, Prediction
+from feedback.store.models import FeedbackSignal, LabelEvent, Prediction
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from e2e_support import run_feedback
 from playwright.sync_api import expect
 from sqlmodel import Session, select
 
-from feedback.models import ModelVersion
+from feedback.store.models import ModelVersion
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

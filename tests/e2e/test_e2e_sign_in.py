@@ -8,7 +8,7 @@ from e2e_support import (answer_with_key, confirm_button, label_events, open_rev
                           wait_for_annotator)
 from playwright.sync_api import expect
 
-from feedback.auth import hash_password
+from feedback.access.auth import hash_password
 
 pytestmark = pytest.mark.e2e
 

@@ -11,18 +11,18 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from feedback import db
-from feedback.ab import latest_experiment, running_experiment, start_experiment, stop_experiment
-from feedback.ab_evidence import experiment_status
-from feedback.ab_stats import msprt_p_value, two_proportion_ztest
+from feedback.store import db
+from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
+from feedback.experiments.evidence import experiment_status
+from feedback.experiments.stats import msprt_p_value, two_proportion_ztest
 from feedback.exceptions import ExperimentError, InputError
-from feedback.ingest import ingest_feedback, ingest_predictions
-from feedback.labels import import_labels
-from feedback.permissions import Actor
-from feedback.quality import estimate_proportion
-from feedback.routing import assign_arm, srm_check
-from feedback.tasks import load_task
-from feedback.versions import champion_and_challenger, load_version, promote
+from feedback.intake.ingest import ingest_feedback, ingest_predictions
+from feedback.review.labels import import_labels
+from feedback.access.permissions import Actor
+from feedback.monitor.quality import estimate_proportion
+from feedback.experiments.routing import assign_arm, srm_check
+from feedback.lifecycle.tasks import load_task
+from feedback.lifecycle.versions import champion_and_challenger, load_version, promote
 from feedback.workspace import open_workspace
 
 USERS = 12
@@ -380,7 +380,7 @@ def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(w
 
 
 def test_without_audit_labels_the_recommendation_waits_unless_the_split_is_broken():
-    from feedback.ab_recommendation import recommend
+    from feedback.experiments.recommendation import recommend
 
     waiting = recommend(None, None, srm_check(510, 490, 0.5))
     assert waiting.action == "keep collecting"

@@ -9,14 +9,14 @@ counts are cumulative along the looks. Run with ``-s`` to see the measured rates
 import numpy as np
 import pytest
 
-from feedback.ab_recommendation import recommend
-from feedback.ab_stats import (
+from feedback.experiments.recommendation import recommend
+from feedback.experiments.stats import (
     SequentialTest,
     msprt_likelihood_ratio,
     msprt_p_value,
     two_proportion_ztest,
 )
-from feedback.routing import srm_check
+from feedback.experiments.routing import srm_check
 
 ALPHA = 0.05
 N_BATCHES = 20

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from feedback.ab_recommendation import ACTIONS, Recommendation, recommend
-from feedback.ab_stats import (
+from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
+from feedback.experiments.stats import (
     DEFAULT_TAU2,
     SequentialState,
     SequentialTest,
@@ -16,7 +16,7 @@ from feedback.ab_stats import (
     msprt_p_value,
     two_proportion_ztest,
 )
-from feedback.routing import srm_check
+from feedback.experiments.routing import srm_check
 
 # ------------------------------------------------------------------ z-test
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from feedback.agreement import (
+from feedback.review.agreement import (
     AgreementFigure,
     active_events,
     PairAgreement,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.alert_rules import (
+from feedback.alerts.rules import (
     AlertDecision,
     MetricRule,
     default_rules,
@@ -14,7 +14,7 @@ from feedback.alert_rules import (
     evaluate_rule,
     evaluate_rules,
 )
-from feedback.drift import dataset_drift
+from feedback.monitor.drift import dataset_drift
 
 STEADY = [0.90, 0.92, 0.91, 0.89, 0.90]  # mean 0.904, sample std 0.0114: band [0.870, 0.938]
 

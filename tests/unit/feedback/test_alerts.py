@@ -5,15 +5,15 @@ import time
 
 import pytest
 
-from feedback.alert_checks import LabelAlertWatcher, check_alerts, evaluate_windows
-from feedback.alert_policy import AlertPolicy, load_alert_policy, save_alert_policy
-from feedback.alerts import list_alerts, set_alert_state
+from feedback.alerts.checks import LabelAlertWatcher, check_alerts, evaluate_windows
+from feedback.alerts.policy import AlertPolicy, load_alert_policy, save_alert_policy
+from feedback.alerts.triage import list_alerts, set_alert_state
 from feedback.exceptions import InputError
-from feedback.ingest import ingest_predictions
-from feedback.labels import import_labels, record_label
-from feedback.permissions import Actor
-from feedback.status import store_status
-from feedback.triggers import RetrainPolicy, retrain_due, save_policy
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.labels import import_labels, record_label
+from feedback.access.permissions import Actor
+from feedback.monitor.status import store_status
+from feedback.lifecycle.triggers import RetrainPolicy, retrain_due, save_policy
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
@@ -118,13 +118,13 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
     def broken_check(*args, **kwargs):
         raise RuntimeError("the check broke")
 
-    monkeypatch.setattr("feedback.alert_checks.check_alerts", broken_check)
-    with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
+    monkeypatch.setattr("feedback.alerts.checks.check_alerts", broken_check)
+    with caplog.at_level(logging.WARNING, logger="feedback.alerts.checks"):
         result = ingest_predictions(ws, write_drifted(100))
     assert result.n_new == 100 and len(logged(ws)) == 100
     assert "the write itself is stored" in caplog.text
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="feedback.alert_checks"):
+    with caplog.at_level(logging.WARNING, logger="feedback.alerts.checks"):
         assert import_labels(ws, write_truth(logged(ws).index[:10]), annotator="oracle") == 10
     assert "the write itself is stored" in caplog.text
     assert store_status(ws)["label_events"] == 10

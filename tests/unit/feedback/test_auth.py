@@ -5,7 +5,7 @@ import io
 import pytest
 from streamlit.runtime.secrets import AttrDict
 
-from feedback.auth import (
+from feedback.access.auth import (
     PERMISSIONS,
     ROLES,
     SignInThrottle,
@@ -109,9 +109,9 @@ def test_users_load_from_a_toml_file(tmp_path, encoded):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"role": "annotator"}, r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.auth hash"),
+        ({"role": "annotator"}, r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.access.auth hash"),
         ({"password_hash": "", "role": "lead"}, "has no password_hash"),
-        ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback.auth hash"),
+        ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback.access.auth hash"),
         ({"password_hash": "HASH", "role": "boss"}, "User 'ana' .*role 'boss'; set role to one of annotator, lead"),
         ({"password_hash": "HASH"}, "User 'ana' .*has no role; set role to one of annotator, lead, admin"),
         ({"password": "hunter2", "role": "lead"}, "plaintext password. Remove it"),

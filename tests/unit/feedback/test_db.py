@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from feedback import db
-from feedback.labels import record_label
-from feedback.models import Alert, utcnow
+from feedback.store import db
+from feedback.review.labels import record_label
+from feedback.store.models import Alert, utcnow
 from feedback.workspace import open_workspace
 
 

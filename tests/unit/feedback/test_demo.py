@@ -1,7 +1,7 @@
 """The digits demo: its drifting stream raises the drift and quality alerts where the drift begins."""
 
 from feedback.demo import DRIFT_STARTS_AT, N_BATCHES, build_demo
-from feedback.monitoring import monitor
+from feedback.monitor.windows import monitor
 from feedback.workspace import open_workspace
 
 

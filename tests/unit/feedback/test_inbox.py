@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from feedback.exceptions import InputError
-from feedback.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
-from feedback.models import LabelEvent
+from feedback.intake.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
+from feedback.store.models import LabelEvent
 
 
 def _wait_for(condition, timeout=10.0, interval=0.2):

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from feedback import db, repository
+from feedback.store import db, repository
 from feedback.exceptions import InputError
-from feedback.labels import import_labels, record_label
+from feedback.review.labels import import_labels, record_label
 
 
 def _events(ws) -> pd.DataFrame:

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.ingest import ingest_feedback, ingest_predictions
-from feedback.labels import import_labels, record_label
-from feedback.monitoring import monitor, monitor_windows
-from feedback.permissions import Actor
-from feedback.versions import promote
+from feedback.intake.ingest import ingest_feedback, ingest_predictions
+from feedback.review.labels import import_labels, record_label
+from feedback.monitor.windows import monitor, monitor_windows
+from feedback.access.permissions import Actor
+from feedback.lifecycle.versions import promote
 
 WINDOW_KEYS = {"window", "start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci",
                "dispute_rate", "mean_confidence", "drift", "macro_f1", "per_class", "class_mix", "calibration"}
@@ -34,7 +34,7 @@ def test_windows_are_ingest_calls_utc_days_or_iso_weeks(ws, monkeypatch, write_p
              datetime(2026, 3, 10, 8, tzinfo=UTC)]  # Tuesday of the next week
     sizes, start, batch_ids = [40, 30, 20, 10], 0, []
     for i, (when, n) in enumerate(zip(times, sizes)):
-        monkeypatch.setattr("feedback.ingest.utcnow", lambda when=when: when)
+        monkeypatch.setattr("feedback.intake.ingest.utcnow", lambda when=when: when)
         batch_ids.append(ingest_predictions(ws, write_production(n, start=start, name=f"p{i}.csv")).batch_id)
         start += n
 

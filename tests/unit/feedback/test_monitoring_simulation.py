@@ -23,9 +23,9 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from feedback.alert_rules import default_rules, evaluate_drift, evaluate_rule
-from feedback.drift import dataset_drift
-from feedback.quality import estimate_accuracy, wilson_interval
+from feedback.alerts.rules import default_rules, evaluate_drift, evaluate_rule
+from feedback.monitor.drift import dataset_drift
+from feedback.monitor.quality import estimate_accuracy, wilson_interval
 
 N_FEATURES = 6
 FEATURES = [f"f{i}" for i in range(N_FEATURES)]
@@ -174,7 +174,7 @@ def test_null_streams_raise_drift_alarms_in_at_most_5_percent_of_windows():
     assert rate <= 0.05, summary
     assert max(rates.values()) <= 0.05, summary
     # The p-value tests hold their nominal 5% per column; Evidently's normalised Wasserstein at 0.1
-    # is not a calibrated test, and on 300-row windows flags far more null columns (see feedback.drift).
+    # is not a calibrated test, and on 300-row windows flags far more null columns (see feedback.monitor.drift).
     assert per_test["ks"] <= 0.06 and per_test["chisquare"] <= 0.06, summary
 
 

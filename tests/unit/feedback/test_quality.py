@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from feedback.quality import (
+from feedback.monitor.quality import (
     Estimate,
     calibration_table,
     class_mix,

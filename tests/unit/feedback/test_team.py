@@ -1,11 +1,11 @@
-"""feedback.team.team_overview: agreement and conflicts from the stored events."""
+"""feedback.review.team.team_overview: agreement and conflicts from the stored events."""
 
 import pytest
 
 from feedback.exceptions import FeedbackError
-from feedback.labels import adjudicate, record_label
-from feedback.permissions import Actor
-from feedback.team import team_overview
+from feedback.review.labels import adjudicate, record_label
+from feedback.access.permissions import Actor
+from feedback.review.team import team_overview
 
 
 def test_no_labels_yet_gives_empty_figures_and_no_conflicts(ws, ingested):

@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import Session
 
-from feedback import repository
-from feedback.batch import predict_file
+from feedback.store import repository
+from feedback.intake.batch import predict_file
 from feedback.exceptions import InputError, ModelIntegrityError
-from feedback.ingest import ingest_predictions
-from feedback.permissions import Actor
-from feedback.versions import champion_and_challenger, promote, rollback
+from feedback.intake.ingest import ingest_predictions
+from feedback.access.permissions import Actor
+from feedback.lifecycle.versions import champion_and_challenger, promote, rollback
 
 
 def _decisions(ws):

@@ -1,0 +1,1 @@
+"""Alerts on the monitored figures: the rules, the policy, the checks that raise them, their triage and the webhook."""

@@ -1,0 +1,159 @@
+"""Raising alerts: the alert policy's rules over the monitoring windows, each alert stored once and posted.
+
+:func:`check_alerts` runs after every ingest of predictions or end-user
+feedback (and on demand). It re-evaluates the latest ``lookback_windows``
+windows, each against the windows before it, so an alert can still fire when
+audit labels or disputes for a batch arrive later; an alert is stored at most
+once per metric and window. New alerts go to the webhook on a background
+thread. When the retrain policy's ``on_alert`` switch is on, the app's retrain
+scheduler (:class:`feedback.lifecycle.triggers.RetrainScheduler`) starts a retrain for a
+new open alert at its next check.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import partial
+from typing import Any
+
+from feedback.store import repository
+from feedback.alerts.policy import AlertPolicy, load_alert_policy
+from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
+from feedback.alerts.triage import alert_to_dict
+from feedback.web.jobs import PeriodicCheck
+from feedback.store.models import Alert
+from feedback.monitor.windows import monitor_windows
+from feedback.alerts.webhook import send_in_background
+from feedback.workspace import Workspace
+
+__all__ = ["LabelAlertWatcher", "check_alerts", "check_alerts_after_write", "evaluate_windows"]
+
+_log = logging.getLogger(__name__)
+_CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
+
+
+def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
+    """Evaluate the alert rules, store the alerts that are new, and post them to the webhook.
+
+    Parameters
+    ----------
+    ws : Workspace
+    drift : bool, default=True
+        Test the newest window for feature drift (when the policy's ``drift``
+        is on). Checks after a feedback ingest pass False: inputs did not change.
+
+    Returns
+    -------
+    list of dict
+        The alerts stored by this call (see :func:`feedback.alerts.triage.alert_to_dict`);
+        empty when nothing new fired. With a webhook configured their
+        ``delivery_status`` is ``"pending"`` until the background delivery
+        records ``"delivered"`` or ``"failed"``.
+    """
+    policy = load_alert_policy(ws)
+    with _CHECK_LOCK:
+        windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0,
+                                  details=False)
+        seen = repository.alert_window_keys(ws.engine, policy.window)
+        fresh = [_alert(policy, window, decision) for window, decision in evaluate_windows(windows, policy)
+                 if (decision.metric, window["window"]) not in seen]
+        new = [alert_to_dict(a) for a in repository.insert_alerts(ws.engine, fresh)] if fresh else []
+    if new and policy.webhook_url:
+        send_in_background(policy.webhook_url, [_payload(ws, a) for a in new], partial(_record_delivery, ws),
+                           timeout=policy.webhook_timeout, retries=policy.webhook_retries,
+                           backoff=policy.webhook_backoff)
+    return new
+
+
+def check_alerts_after_write(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
+    """:func:`check_alerts`, except that it never raises: the ingest or import it follows is already stored.
+
+    A failure is logged and gives no alerts; the next write checks again.
+    """
+    try:
+        return check_alerts(ws, drift=drift)
+    except Exception:  # noqa: BLE001 - an alert check must never fail a write that was committed
+        _log.warning("Checking alerts after a write failed; the write itself is stored.", exc_info=True)
+        return []
+
+
+class LabelAlertWatcher(PeriodicCheck):
+    """In the app process: check the alerts again once label events arrived since the last look.
+
+    Experts label audit items one at a time in the browser; running the whole
+    check on each keypress would cost the card its speed, so this thread looks
+    every ``interval`` seconds at the newest label event and checks (without
+    drift: no input changed) only when it moved. An accuracy alert thus waits
+    at most one interval after the label that tips it, not for the next ingest.
+    """
+
+    def __init__(self, ws: Workspace, interval: float = 30.0):
+        super().__init__("label-alerts", interval)
+        self.ws = ws
+        self.checked_through: int | None = None  # the newest label event id the last check saw
+
+    def check(self) -> list[dict[str, Any]]:
+        """Check the alerts if the newest label event moved; return the alerts stored."""
+        newest = repository.newest_label_event_id(self.ws.engine)
+        if newest is None or newest == self.checked_through:
+            return []
+        alerts = check_alerts(self.ws, drift=False)
+        self.checked_through = newest
+        return alerts
+
+
+def evaluate_windows(windows: list[dict], policy: AlertPolicy) -> list[tuple[dict, AlertDecision]]:
+    """The rules that fire on the latest ``policy.lookback_windows`` windows.
+
+    Each window is judged against the windows before it. A window enters a
+    metric's band history only when it rests on enough items and did not fire
+    itself, so a run of bad windows cannot widen the band that should catch them.
+
+    Parameters
+    ----------
+    windows : list of dict
+        Monitoring windows, oldest first, as :func:`feedback.monitor.windows.monitor_windows`
+        gives them (``drift`` may be None where it was not tested).
+    policy : AlertPolicy
+
+    Returns
+    -------
+    list of (window, AlertDecision)
+        In window order; per window the metric rules first, then drift.
+    """
+    rules = policy.rules()
+    history: dict[str, list[float]] = {metric: [] for metric in rules}
+    first = max(0, len(windows) - policy.lookback_windows)
+    fired = []
+    for i, window in enumerate(windows):
+        for metric, rule in rules.items():
+            n = window["n_audit_labels"] if metric == "accuracy" else window["n_predictions"]
+            decision = evaluate_rule(rule, history[metric], window[metric], n)
+            if decision is not None:
+                if i >= first:
+                    fired.append((window, decision))
+            elif window[metric] is not None and n >= rule.min_n:
+                history[metric].append(window[metric])
+        if policy.drift and i >= first and window.get("drift"):
+            decision = evaluate_drift(window["drift"], n=window["n_predictions"], min_n=policy.min_predictions)
+            if decision is not None:
+                fired.append((window, decision))
+    return fired
+
+
+def _alert(policy: AlertPolicy, window: dict, decision: AlertDecision) -> Alert:
+    details = {**decision.to_dict(), "window_start": window["start"], "window_end": window["end"],
+               "n_predictions": window["n_predictions"], "n_audit_labels": window["n_audit_labels"]}
+    return Alert(kind=decision.kind, metric=decision.metric, window_kind=policy.window, window_id=window["window"],
+                 message=f"{policy.window} {window['window']}: {decision.message}", details=details,
+                 delivery_status="pending" if policy.webhook_url else None)
+
+
+def _payload(ws: Workspace, alert: dict) -> dict[str, Any]:
+    """What the webhook receives: the alert, a ``text`` line chat tools show as is, and the store."""
+    return {**alert, "text": f"Feedback loop alert {alert['id']}: {alert['message']}", "store": str(ws.home)}
+
+
+def _record_delivery(ws: Workspace, payload: dict, outcome: dict) -> None:
+    repository.update_alert(ws.engine, payload["id"], {"delivery_status": outcome["status"], "delivery": outcome})

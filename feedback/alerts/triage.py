@@ -1,0 +1,110 @@
+"""Stored monitoring alerts: list them, and move them from open to acknowledged to resolved.
+
+Alerts are raised by :func:`feedback.alerts.checks.check_alerts`. Their state only
+moves forward: open -> acknowledged -> resolved, or open -> resolved. Each step
+records who took it and when.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from feedback.store import repository
+from feedback.exceptions import InputError
+from feedback.store.models import Alert, utcnow
+from feedback.access.permissions import Actor, require
+from feedback.lifecycle.tasks import load_task
+from feedback.workspace import Workspace
+
+__all__ = ["ALERT_STATES", "alert_to_dict", "list_alerts", "set_alert_state"]
+
+ALERT_STATES = ("open", "acknowledged", "resolved")
+_ALLOWED_FROM = {"acknowledged": ("open",), "resolved": ("open", "acknowledged")}
+
+
+def alert_to_dict(alert: Alert) -> dict[str, Any]:
+    """An alert as plain JSON-ready values (times as ISO 8601 strings).
+
+    Examples
+    --------
+    >>> alert_to_dict(Alert(id=1, kind="floor", message="accuracy fell"))["state"]
+    'open'
+    """
+    row = {name: getattr(alert, name) for name in Alert.model_fields}
+    return {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()}
+
+
+def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Stored alerts, newest first.
+
+    Parameters
+    ----------
+    ws : Workspace
+    states : iterable of {"open", "acknowledged", "resolved"}, default=None
+        Only alerts in these states; None lists every alert.
+
+    Returns
+    -------
+    list of dict
+        See :func:`alert_to_dict`: ``id``, ``kind``, ``metric``, ``window_kind``,
+        ``window_id``, ``message``, ``state``, ``created_at``, who acknowledged or
+        resolved it and when, ``delivery_status``, ``delivery`` and ``details``.
+
+    Raises
+    ------
+    InputError
+        If a state is not one of the three.
+    """
+    load_task(ws)
+    wanted = None if states is None else [_checked_state(s, ALERT_STATES) for s in states]
+    return [alert_to_dict(a) for a in repository.alert_rows(ws.engine, wanted)]
+
+
+def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> dict[str, Any]:
+    """Acknowledge or resolve an alert, recording who did it and when.
+
+    Parameters
+    ----------
+    ws : Workspace
+    alert_id : int
+    state : {"acknowledged", "resolved"}
+        An open alert can be acknowledged or resolved; an acknowledged one resolved.
+    actor : Actor
+        Who acknowledges or resolves it: a lead or an admin.
+
+    Returns
+    -------
+    dict
+        The alert after the change (see :func:`alert_to_dict`).
+
+    Raises
+    ------
+    PermissionDenied
+        The actor's role may not acknowledge or resolve alerts.
+    InputError
+        Unknown alert, unknown state, no actor name, or a step the alert's state
+        does not allow (an alert resolved already, acknowledged twice).
+    """
+    load_task(ws)
+    state = _checked_state(state, tuple(_ALLOWED_FROM))
+    require(actor, "acknowledge_alert" if state == "acknowledged" else "resolve_alert")
+    if not actor.name.strip():
+        raise InputError("Say who is changing the alert (--by NAME).")
+    prefix = "acknowledged" if state == "acknowledged" else "resolved"
+    values = {"state": state, f"{prefix}_at": utcnow(), f"{prefix}_by": actor.name.strip()}
+    changed = repository.update_alert(ws.engine, int(alert_id), values, from_states=_ALLOWED_FROM[state])
+    if changed is not None:
+        return alert_to_dict(changed)
+    current = repository.get_alert(ws.engine, int(alert_id))
+    if current is None:
+        raise InputError(f"There is no alert {alert_id}; `python -m feedback alerts` lists them.")
+    if current.state == state:
+        raise InputError(f"Alert {alert_id} is already {state}.")
+    raise InputError(f"Alert {alert_id} is {current.state}; it can no longer be {state}.")
+
+
+def _checked_state(state: str, allowed: tuple[str, ...]) -> str:
+    if state not in allowed:
+        raise InputError(f"Unknown alert state {state!r}; use one of {', '.join(allowed)}.")
+    return state

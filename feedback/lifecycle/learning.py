@@ -1,0 +1,108 @@
+"""How the model learns from expert labels: the curve so far, a stopping hint, and a simulation.
+
+The curve comes from the versions already trained (each challenger's audit
+accuracy and the labels it rests on); the stopping hint compares successive
+versions' predictions on the same audit items (small-text's KappaAverage idea);
+the simulation replays the task's labelled data with an oracle to show whether
+more labels would still help.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from sqlmodel import Session
+
+from active_learning.simulate import labels_to_reach, mean_curve, simulate
+from active_learning.stopping import KappaAverage, suggest_stop
+from feedback.store import repository
+from feedback.exceptions import InputError
+from feedback.files import atomic_write
+from feedback.access.permissions import Actor, require
+from feedback.lifecycle.tasks import load_task
+from feedback.lifecycle.versions import load_version
+from feedback.workspace import Workspace
+
+
+def comparison_report_path(ws: Workspace, version: int):
+    """Where the full comparison of a challenger against the champion of its day is kept."""
+    return ws.home / "reports" / f"v{version}.json"
+
+
+def save_comparison_report(ws: Workspace, version: int, result: dict) -> None:
+    """Keep a retrain's full result (figures, decision, reasons) beside the model files."""
+    path = comparison_report_path(ws, version)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as partial:
+        partial.write_text(json.dumps(result, default=str))
+
+
+def load_comparison_report(ws: Workspace, version: int) -> dict | None:
+    """The saved comparison of a challenger, or None."""
+    path = comparison_report_path(ws, version)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def learning_curve(ws: Workspace) -> pd.DataFrame:
+    """One row per trained challenger: labels it rests on and its audit accuracy (with n)."""
+    with Session(ws.engine) as session:
+        versions = sorted(repository.list_versions(session), key=lambda v: v.version)
+    rows = [
+        {"version": v.version, "labels": v.n_seed + v.n_labels, "expert_labels": v.n_labels,
+         "accuracy": v.metrics["accuracy"], "n_audit_items": v.metrics["n"], "alias": v.alias}
+        for v in versions if v.metrics
+    ]
+    return pd.DataFrame(rows, columns=["version", "labels", "expert_labels", "accuracy", "n_audit_items", "alias"])
+
+
+def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -> str:
+    """Whether successive versions still change their predictions on the labelled audit items."""
+    task = load_task(ws)
+    audit = repository.audit_evaluation_set(ws.engine)
+    with Session(ws.engine) as session:
+        versions = sorted(repository.list_versions(session), key=lambda v: v.version)[-(window_size + 1):]
+    criterion = KappaAverage(window_size=window_size, kappa=kappa)
+    if audit.empty:
+        return "No audit item has an expert label yet; label some to see whether the model has settled."
+    names = [f["name"] for f in task.features]
+    for version in versions:
+        criterion.stop(load_version(ws, version).predict(audit[names]).astype(str))
+    latest = versions[-1]
+    return suggest_stop(criterion, latest.n_seed + latest.n_labels) + f" (on {len(audit)} audit items)"
+
+
+def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", "margin", "default"),
+                          budget: int | None = None, batch: int | None = None, initial: int | None = None,
+                          seeds: int = 3) -> dict:
+    """Replay the task's labelled data (seed plus expert labels) with an oracle.
+
+    CPU-heavy, so ``actor`` must be a lead or an admin (else ``PermissionDenied``).
+
+    Returns
+    -------
+    dict
+        ``curves`` (the simulator's output), ``labels_to_98`` per strategy, and
+        ``n_pool`` the labelled rows it rests on.
+    """
+    require(actor, "simulate")
+    task = load_task(ws)
+    names = [f["name"] for f in task.features]
+    labelled = pd.concat([repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine),
+                          repository.audit_evaluation_set(ws.engine)], ignore_index=True)
+    if len(labelled) < 40 or labelled["__label__"].nunique() < 2:
+        raise InputError(f"The simulation needs at least 40 labelled items of two classes; there are {len(labelled)}.")
+    pool_size = int(len(labelled) * 0.7)
+    budget = min(budget or 200, pool_size)
+    batch = batch or max(5, budget // 20)  # about 20 rounds per curve keeps the page responsive
+    initial = initial or max(2 * labelled["__label__"].nunique(), 10)
+    curves = simulate(labelled[names], labelled["__label__"].to_numpy(dtype=object), strategies, budget=budget,
+                      batch=batch, initial=min(initial, budget - batch), seeds=seeds, test_size=0.3,
+                      model_name=task.model_name)
+    return {
+        "curves": curves,
+        "labels_to_98": {s: labels_to_reach(curves[s], 0.98) for s in strategies},
+        "final_accuracy": {s: float(mean_curve(curves[s]["curves"])[-1, 1]) for s in strategies},
+        "n_pool": len(labelled),
+        "budget": budget,
+    }

@@ -1,0 +1,146 @@
+"""Retrain a challenger on the current labels and gate it against the champion."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from active_learning.comparison import GateDecision, GatePolicy, compare_models, decide
+from active_learning.training import build_estimator, fit_clone
+from feedback.store import db, repository, snapshots
+from feedback.exceptions import InputError
+from feedback.lifecycle.learning import save_comparison_report
+from feedback.access.permissions import Actor, require
+from feedback.lifecycle.tasks import load_task
+from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
+from feedback.workspace import Workspace
+
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    """Default progress sink: say nothing."""
+
+
+def _scores(report_side) -> dict:
+    return {"accuracy": report_side.accuracy, "macro_f1": report_side.macro_f1, "n": report_side.n}
+
+
+def retrain(
+    ws: Workspace,
+    *,
+    actor: Actor,
+    policy: GatePolicy | None = None,
+    auto_promote: bool = False,
+    progress: Progress = _no_progress,
+    random_state: int = 0,
+) -> dict:
+    """Train a challenger on seed plus expert labels (audit items excluded) and compare it.
+
+    Both models are scored on the expert-labelled audit items, which neither
+    trained on. The gate proposes; the challenger is promoted here only when
+    ``auto_promote`` is on and the gate says promote.
+
+    Parameters
+    ----------
+    ws : Workspace
+    actor : Actor
+        Who starts the retrain: an admin, or the app acting on an admin's retrain policy
+        (recorded on an automatic promotion). Anyone else gets ``PermissionDenied``.
+    policy : GatePolicy, default=None
+        Gate thresholds; ``GatePolicy()`` when None.
+    auto_promote : bool, default=False
+    progress : callable(fraction, message), optional
+    random_state : int, default=0
+
+    Returns
+    -------
+    dict
+        ``champion`` and ``challenger`` (``version``, ``metrics``), ``decision``,
+        ``p_value``, ``n_eval``, plus ``reasons``, ``labels_needed``,
+        ``new_labels``, ``n_train`` and the full ``report``.
+    """
+    require(actor, "retrain")
+    policy = policy or GatePolicy()
+    task = load_task(ws)
+    names = [f["name"] for f in task.features]
+    progress(0.05, "Reading the seed and expert labels")
+    seed, expert = repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine)
+    training = pd.concat([seed, expert], ignore_index=True)
+    champion_row, _ = champion_and_challenger(ws)
+    trained_before = snapshots.snapshot_ids(ws, champion_row.snapshot_id)
+    new_labels = int((~training["external_id"].isin(trained_before)).sum())
+
+    if new_labels == 0:
+        progress(1.0, "Nothing new to learn from")
+        return {
+            "champion": {"version": champion_row.version, "metrics": {}},
+            "challenger": {"version": None, "metrics": {}},
+            "decision": "keep", "p_value": None, "n_eval": 0,
+            "reasons": [f"No expert label has arrived since champion v{champion_row.version} was trained, "
+                        "so no challenger was trained. Label items in the review queue first."],
+            "labels_needed": None, "new_labels": 0, "n_train": len(training), "training_seconds": 0.0,
+            "promoted": False, "report": None,
+        }
+
+    progress(0.2, f"Training the challenger on {len(training)} labels")
+    started = time.perf_counter()
+    try:
+        model = fit_clone(build_estimator(task.features, task.model_name, random_state=random_state),
+                          training[names], training["__label__"].to_numpy(dtype=object))
+    except ValueError as exc:
+        raise InputError(f"Cannot train a challenger: {exc}") from None
+    elapsed = time.perf_counter() - started
+    snapshot_id = snapshots.write_snapshot(ws, training[["external_id", *names, "__label__"]])
+
+    progress(0.7, "Scoring both models on the audit items")
+    audit = repository.audit_evaluation_set(ws.engine)
+    champion_model = load_version(ws, champion_row)
+    report = None
+    if len(audit):
+        y_true = audit["__label__"].to_numpy(dtype=object)
+        report = compare_models(
+            y_true, champion_model.predict(audit[names]).astype(str), model.predict(audit[names]).astype(str),
+            task.labels, random_state=random_state,
+        )
+        gate = decide(report, policy, new_labels=new_labels)
+    else:
+        gate = GateDecision(
+            decision="keep" if new_labels == 0 else "insufficient-evidence",
+            reasons=["No audit item has an expert label yet, so the two models cannot be compared honestly. "
+                     "Label the random audit items in the review queue."],
+            labels_needed=policy.min_eval,
+        )
+
+    progress(0.9, "Registering the challenger")
+    with db.unit_of_work(ws.engine) as (session, _raw):
+        row = register_version(
+            session, ws, model, model_name=task.model_name, snapshot_id=snapshot_id,
+            n_labels=len(expert), n_seed=len(seed), training_seconds=elapsed, alias=CHALLENGER,
+            metrics=report.to_dict()["challenger"] if report else None,
+        )
+        challenger_version = row.version
+    promoted = False
+    if auto_promote and gate.decision == "promote":
+        promote(ws, challenger_version, reason="automatic promotion: " + "; ".join(gate.reasons), actor=actor)
+        promoted = True
+    result = {
+        "champion": {"version": champion_row.version, "metrics": _scores(report.champion) if report else {}},
+        "challenger": {"version": challenger_version, "metrics": _scores(report.challenger) if report else {}},
+        "decision": gate.decision,
+        "p_value": report.mcnemar.p_value if report else None,
+        "n_eval": report.n_eval if report else 0,
+        "reasons": gate.reasons,
+        "labels_needed": gate.labels_needed,
+        "new_labels": new_labels,
+        "n_train": len(training),
+        "training_seconds": round(elapsed, 3),
+        "promoted": promoted,
+        "report": report.to_dict() if report else None,
+    }
+    save_comparison_report(ws, challenger_version, result)
+    progress(1.0, "Done")
+    return result
+

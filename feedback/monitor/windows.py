@@ -1,0 +1,282 @@
+"""The live model over time: per-window quality, disputes, confidence, class mix, calibration and drift.
+
+A window is one ingest call (``batch``), a UTC calendar day (``day``) or an ISO
+week starting on Monday (``week``). For each window:
+
+- **quality** comes only from the expert-labelled items of the uniformly random
+  audit slice, scored against the answer that was served to the end user
+  (``Prediction.predicted``); queue items are biased by design and never count.
+  The gold label follows :mod:`feedback.review.gold`. Accuracy, per-class precision and
+  recall carry Wilson intervals, macro-F1 a bootstrap interval, each with its n;
+  figures are None while the window has no audit label. During an A/B experiment
+  the served answers come from both arms: the window measures what users got.
+- **dispute rate** is the share of the window's predictions with at least one
+  end-user dispute (disputes count in the window of the prediction they dispute,
+  so a window's rate can still rise as late disputes arrive);
+- **feature drift** compares the window's inputs with the champion's training
+  data (see :func:`champion_reference`) using :func:`feedback.monitor.drift.dataset_drift`.
+
+The statistics are the tested libraries :mod:`feedback.monitor.quality`,
+:mod:`feedback.monitor.drift`; this module only reads the store (a handful of DuckDB
+queries for all windows at once) and assembles them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import warnings
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
+
+from feedback.store import repository, snapshots
+from feedback.alerts.triage import list_alerts
+from feedback.monitor.drift import dataset_drift
+from feedback.store.models import Task
+from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_proportion, estimate_quality
+from feedback.store.repository import MONITOR_WINDOWS
+from feedback.lifecycle.tasks import load_task
+from feedback.lifecycle.versions import champion_and_challenger
+from feedback.workspace import Workspace
+
+__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "champion_reference", "monitor",
+           "monitor_windows"]
+
+MAX_DRIFT_ROWS = 5_000  # rows per window tested for drift; larger windows are sampled
+MAX_REFERENCE_ROWS = 20_000  # reference rows kept for drift; a larger training set is sampled
+_SAMPLE_SALT = "monitoring-drift-sample"
+_CALIBRATION_BINS = 10
+_DRIFT_CACHE: OrderedDict[tuple, dict] = OrderedDict()  # drift reports of windows already tested
+_DRIFT_CACHE_SIZE = 4096
+_DRIFT_CACHE_LOCK = threading.Lock()
+
+
+def monitor(ws: Workspace, window: str = "batch", *, max_drift_rows: int = MAX_DRIFT_ROWS,
+            random_state: int = 0) -> dict[str, list]:
+    """Every monitoring window of the store, oldest first, and the stored alerts.
+
+    Parameters
+    ----------
+    ws : Workspace
+    window : {"batch", "day", "week"}, default="batch"
+        ``batch`` is one ingest call; ``day`` and ``week`` are UTC calendar
+        days and ISO weeks.
+    max_drift_rows : int, default=5000
+        Rows of a window tested for drift. A larger window is tested on a
+        fixed sample of this many rows (the same rows every time).
+    random_state : int, default=0
+        Seeds the macro-F1 bootstrap and the sampling of a large reference.
+
+    Returns
+    -------
+    dict
+        ``{"windows": [window, ...], "alerts": [alert, ...]}``. Each window is
+        ``{"window", "start", "end", "n_predictions", "n_audit_labels",
+        "accuracy", "accuracy_ci", "n_disputed", "dispute_rate",
+        "dispute_rate_ci", "mean_confidence", "drift", "macro_f1",
+        "per_class", "class_mix", "calibration"}``; ``drift`` is
+        ``{"share_drifted", "dataset_drifted", "columns": {name: {"test",
+        "statistic", "drifted", ...}}, "n_reference", "n_current", "sampled",
+        "reference_version"}``. Alerts are those of
+        :func:`feedback.alerts.triage.list_alerts`, newest first.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not one of the three kinds.
+
+    See Also
+    --------
+    monitor_windows : the windows alone, with cheaper options for alerting.
+
+    Notes
+    -----
+    The drift reference is the data the current champion trained on: its label
+    snapshot, i.e. the seed rows plus the expert-labelled items outside the
+    audit slice that its retrain used (see :func:`champion_reference`); the
+    training class mix comes from the same rows. A window of more than
+    ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
+    the smallest md5 of id and a fixed salt), a reference of more than
+    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
+    are append-only, so each window's drift report is remembered in this
+    process and only new or grown windows are tested again.
+    """
+    return {
+        "windows": monitor_windows(ws, window, max_drift_rows=max_drift_rows, random_state=random_state),
+        "alerts": list_alerts(ws),
+    }
+
+
+def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int | None = None,
+                    details: bool = True, max_drift_rows: int = MAX_DRIFT_ROWS,
+                    random_state: int = 0) -> list[dict[str, Any]]:
+    """The figures of every window, oldest first (see :func:`monitor` for the keys).
+
+    Parameters
+    ----------
+    ws : Workspace
+    window : {"batch", "day", "week"}, default="batch"
+    drift_windows : int or None, default=None
+        Test drift on the last this many windows only (the others get
+        ``"drift": None``); None tests every window. Alert checks use 1: past
+        windows' inputs and reference do not change between two ingests.
+    details : bool, default=True
+        Also compute macro-F1, per-class precision and recall, class mix and
+        calibration; without them only the figures the alert rules read.
+    max_drift_rows : int, default=5000
+        Rows per window tested for drift (a fixed sample beyond that).
+    random_state : int, default=0
+        Seeds the bootstrap and the sampling of a large reference.
+
+    Returns
+    -------
+    list of dict
+        One dict per window; empty when nothing has been ingested.
+    """
+    if window not in MONITOR_WINDOWS:
+        raise ValueError(f"window must be one of {', '.join(MONITOR_WINDOWS)}, got {window!r}")
+    if max_drift_rows < 1:
+        raise ValueError(f"max_drift_rows must be at least 1, got {max_drift_rows}")
+    task = load_task(ws)
+    summary = repository.monitoring_windows(ws.engine, window)
+    if summary.empty:
+        return []
+    audit = repository.monitoring_audit_items(ws.engine, window)
+    audit_by_window = dict(tuple(audit.groupby("window_id", sort=False)))
+    sizes = dict(zip(summary["window_id"].astype(str), summary["n_predictions"].astype(int)))
+    tested = list(sizes)
+    if drift_windows is not None:
+        tested = tested[len(tested) - drift_windows:] if drift_windows > 0 else []
+    reference, version = champion_reference(ws, random_state) if tested or details else (None, None)
+    drift = _drift_by_window(ws, task, window, reference, version, {w: sizes[w] for w in tested}, max_drift_rows)
+    counts = repository.monitoring_class_counts(ws.engine, window) if details else None
+    rows = []
+    for record in summary.to_dict("records"):
+        wid = str(record["window_id"])
+        items = audit_by_window.get(wid, audit.iloc[:0])
+        row = _window_figures(record, items, task, details, random_state)
+        row["drift"] = drift.get(wid)
+        if details:
+            row["class_mix"] = _class_mix(counts[counts["window_id"] == wid], reference, task.labels)
+        rows.append(row)
+    return rows
+
+
+def champion_reference(ws: Workspace, random_state: int = 0) -> tuple[pd.DataFrame, int]:
+    """The champion's training data: the reference for drift and for the training class mix.
+
+    It is the label snapshot the champion was trained on (the seed file plus the
+    expert labels of its retrain, audit items never included), read from
+    ``<home>/snapshots``; should that file be gone, the seed rows stored in the
+    database. More than ``MAX_REFERENCE_ROWS`` rows are sampled down to that
+    many with ``random_state``.
+
+    Returns
+    -------
+    reference : pandas.DataFrame
+        Feature columns and ``__label__``.
+    version : int
+        The champion's version number.
+    """
+    champion, _ = champion_and_challenger(ws)
+    frame = snapshots.read_snapshot(ws, champion.snapshot_id)
+    if frame is None:
+        frame = repository.seed_training_set(ws.engine)
+    if len(frame) > MAX_REFERENCE_ROWS:
+        keep = check_random_state(random_state).choice(len(frame), MAX_REFERENCE_ROWS, replace=False)
+        frame = frame.iloc[np.sort(keep)]
+    return frame.reset_index(drop=True), champion.version
+
+
+# --- private helpers ----------------------------------------------------------------------------
+
+
+def _window_figures(record: dict, items: pd.DataFrame, task: Task, details: bool, random_state: int) -> dict:
+    """Counts, audit quality, dispute rate and confidence of one window."""
+    y_true = items["label"].astype(str).to_numpy(dtype=object)
+    y_pred = items["predicted"].astype(str).to_numpy(dtype=object)
+    n_predictions, n_disputed = int(record["n_predictions"]), int(record["n_disputed"])
+    disputes = estimate_proportion(n_disputed, n_predictions)
+    row: dict[str, Any] = {
+        "window": str(record["window_id"]),
+        "start": _iso(record["start"]),
+        "end": _iso(record["end"]),
+        "n_predictions": n_predictions,
+        "n_audit_labels": len(items),
+    }
+    if details:
+        quality = estimate_quality(y_true, y_pred, task.labels, random_state=random_state)
+        accuracy = quality["accuracy"]
+    else:
+        quality, accuracy = None, estimate_accuracy(y_true, y_pred).to_dict()
+    row.update({
+        "accuracy": accuracy["estimate"],
+        "accuracy_ci": None if accuracy["n"] == 0 else [accuracy["ci_low"], accuracy["ci_high"]],
+        "n_disputed": n_disputed,
+        "dispute_rate": disputes.estimate,
+        "dispute_rate_ci": [disputes.ci_low, disputes.ci_high],
+        "mean_confidence": float(record["mean_confidence"]),
+    })
+    if details:
+        correct = y_true == y_pred
+        table = calibration_table(items["confidence"].to_numpy(dtype=float), correct, n_bins=_CALIBRATION_BINS)
+        row.update({"macro_f1": quality["macro_f1"], "per_class": quality["per_class"],
+                    "calibration": _records(table)})
+    return row
+
+
+def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataFrame | None,
+                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, dict]:
+    """Drift of each window in ``sizes`` (window id -> predictions) against the reference.
+
+    Text features are not tested. Reports are remembered per window, size and
+    reference (inputs are append-only, so a window with as many rows as before
+    holds the same rows), and only windows not seen before are read and tested.
+    """
+    kinds = {f["name"]: f["kind"] for f in task.features if f["kind"] in ("numeric", "categorical")}
+    if not sizes or not kinds or reference is None:
+        return {}
+    columns = list(kinds)
+    store = (ws.database_url, task.audit_salt)  # the salt is drawn afresh for every new store
+    keys = {wid: (*store, window, wid, n, reference_version, len(reference), max_rows) for wid, n in sizes.items()}
+    with _DRIFT_CACHE_LOCK:
+        out = {wid: _DRIFT_CACHE[key] for wid, key in keys.items() if key in _DRIFT_CACHE}
+    missing = [wid for wid in sizes if wid not in out]
+    if missing:
+        inputs = repository.monitoring_inputs(ws.engine, window, missing, max_rows, _SAMPLE_SALT)
+        for wid, current in inputs.groupby("window_id", sort=False):
+            wid = str(wid)
+            with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so
+                warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
+                report = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns).to_dict()
+            report.update({"n_reference": len(reference), "n_current": len(current),
+                           "sampled": sizes[wid] > len(current), "reference_version": reference_version})
+            out[wid] = report
+            with _DRIFT_CACHE_LOCK:
+                _DRIFT_CACHE[keys[wid]] = report
+                while len(_DRIFT_CACHE) > _DRIFT_CACHE_SIZE:
+                    _DRIFT_CACHE.popitem(last=False)
+    return {wid: copy.deepcopy(report) for wid, report in out.items()}
+
+
+def _class_mix(counts: pd.DataFrame, reference: pd.DataFrame, labels: list[str]) -> list[dict]:
+    """Predicted class mix of one window beside the champion's training mix."""
+    predicted = np.repeat(counts["predicted"].astype(str).to_numpy(dtype=object), counts["n"].to_numpy(dtype=int))
+    training = reference["__label__"].astype(str).to_numpy(dtype=object)
+    return _records(class_mix(predicted, training, labels))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain Python values, NaN as None (JSON ``null``)."""
+    return json.loads(frame.to_json(orient="records"))
+
+
+def _iso(value) -> str:
+    """A naive UTC timestamp from the store as an ISO 8601 string with its offset."""
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).isoformat()

@@ -1,0 +1,1 @@
+"""Expert review: the queue and its policy, labels and answers, gold labels, agreement, the team's adjudication, suspect labels."""

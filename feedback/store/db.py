@@ -1,0 +1,275 @@
+"""The engine, the schema (DDL and migrations) and DuckDB's native bulk path.
+
+Together with the repository package this is the only code that speaks SQL. The bulk
+helpers use DuckDB's own DataFrame and COPY paths, about 400 times faster than
+row-by-row ORM inserts; everything else goes through portable SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import Column, Double, MetaData, String, Table, create_engine, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel, select
+
+from feedback.store import models
+from feedback.exceptions import DatabaseBusyError
+from feedback.files import FORMULA_PREFIXES
+
+PREDICTION_INPUT = "prediction_input"
+SEED_INPUT = "seed_input"
+_LOCK_PATTERN = re.compile(r"Could not set lock on file \"(?P<file>[^\"]+)\".*?PID (?P<pid>\d+)", re.S)
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine for a database URL (DuckDB file, or PostgreSQL later).
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL, e.g. ``duckdb:///data/feedback.duckdb``.
+
+    Returns
+    -------
+    Engine
+    """
+    if url.startswith("duckdb:///"):
+        Path(url.split(":///", 1)[1].split("?", 1)[0]).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url)
+
+
+def ensure_available(engine: Engine) -> None:
+    """Open the database once, turning DuckDB's lock error into a clear one.
+
+    Raises
+    ------
+    DatabaseBusyError
+        If another process holds the DuckDB file.
+    """
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        match = _LOCK_PATTERN.search(str(exc))
+        if not match:
+            raise
+        raise DatabaseBusyError(match["file"], int(match["pid"])) from None
+
+
+_SCHEMA_READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+
+
+def create_db_and_tables(engine: Engine) -> None:
+    """Create the fixed tables if missing and apply pending migrations (once per engine).
+
+    Every library call starts here, so the work is remembered per engine: one
+    check per process and database, not one per click.
+    """
+    if engine in _SCHEMA_READY:
+        return
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        applied = set(session.exec(select(models.AppliedMigration.name)).all())
+        for name, migrate in MIGRATIONS:
+            if name in applied:
+                continue
+            with engine.begin() as conn:
+                migrate(conn)
+            session.add(models.AppliedMigration(name=name))
+            session.commit()
+    _SCHEMA_READY.add(engine)
+
+
+def _add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:
+    # Portable to DuckDB and PostgreSQL; SQLAlchemy's column reflection fails on duckdb-engine.
+    conn.execute(text(f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(column)} {ddl_type}"))
+
+
+def _migration_0001_initial(conn: Connection) -> None:
+    """The first schema is created by ``create_all``: nothing to alter."""
+
+
+def _migration_0002_label_suggestion_hidden(conn: Connection) -> None:
+    """Stores from before blind-first review lack ``label_event.suggestion_hidden``."""
+    _add_column_if_missing(conn, "labelevent", "suggestion_hidden", "BOOLEAN DEFAULT FALSE")
+
+
+def _migration_0003_label_event_provenance(conn: Connection) -> None:
+    """Label events carry what was served (prediction, confidence, audit flag, batch)."""
+    for column, ddl_type in (("served_prediction", "VARCHAR"), ("served_confidence", "DOUBLE"),
+                             ("is_audit", "BOOLEAN"), ("batch_id", "VARCHAR")):
+        _add_column_if_missing(conn, "labelevent", column, ddl_type)
+    conn.execute(text(
+        "UPDATE labelevent SET served_prediction = p.predicted, served_confidence = p.confidence, "
+        "is_audit = p.is_audit, batch_id = p.batch_id FROM prediction p "
+        "WHERE p.external_id = labelevent.external_id AND labelevent.batch_id IS NULL"
+    ))
+
+
+def _migration_0004_label_event_undo(conn: Connection) -> None:
+    """Undo events name the event they void (``label_event.voids_event_id``)."""
+    _add_column_if_missing(conn, "labelevent", "voids_event_id", "INTEGER")
+
+
+def _migration_0005_ab_experiments(conn: Connection) -> None:
+    """Predictions carry their A/B experiment, arm and unit id.
+
+    The ``experiment`` table itself is new, so ``create_all`` makes it on old stores.
+    """
+    for column, ddl_type in (("arm", "VARCHAR"), ("unit_id", "VARCHAR"), ("experiment_id", "INTEGER")):
+        _add_column_if_missing(conn, "prediction", column, ddl_type)
+
+
+def _migration_0006_alert_monitoring(conn: Connection) -> None:
+    """Alerts name their metric and window, who acknowledged or resolved them, and the webhook outcome."""
+    for column, ddl_type in (("metric", "VARCHAR"), ("window_kind", "VARCHAR"), ("window_id", "VARCHAR"),
+                             ("acknowledged_at", "TIMESTAMP WITH TIME ZONE"), ("acknowledged_by", "VARCHAR"),
+                             ("resolved_at", "TIMESTAMP WITH TIME ZONE"), ("resolved_by", "VARCHAR"),
+                             ("delivery_status", "VARCHAR"), ("delivery", "JSON")):
+        _add_column_if_missing(conn, "alert", column, ddl_type)
+
+
+def _migration_0007_label_event_client_id(conn: Connection) -> None:
+    """Answers from the review card carry the id the browser made for them, unique, so a resend lands once."""
+    _add_column_if_missing(conn, "labelevent", "client_id", "VARCHAR")
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_labelevent_client_id ON labelevent (client_id)"))
+
+
+def _migration_0008_web_sessions(conn: Connection) -> None:
+    """Sign-in sessions that survive a reload live in the new ``websession`` table, which ``create_all``
+    makes on old stores: nothing to alter."""
+
+
+MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
+    ("0001_initial", _migration_0001_initial),
+    ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
+    ("0003_label_event_provenance", _migration_0003_label_event_provenance),
+    ("0004_label_event_undo", _migration_0004_label_event_undo),
+    ("0005_ab_experiments", _migration_0005_ab_experiments),
+    ("0006_alert_monitoring", _migration_0006_alert_monitoring),
+    ("0007_label_event_client_id", _migration_0007_label_event_client_id),
+    ("0008_web_sessions", _migration_0008_web_sessions),
+]
+
+
+def input_table(name: str, features: list[dict]) -> Table:
+    """The wide table of input features for a task: ``external_id`` plus one column each."""
+    columns = [Column("external_id", String, primary_key=True)]
+    for feature in features:
+        column_type = Double if feature["kind"] == "numeric" else String
+        columns.append(Column(feature["name"], column_type))
+    return Table(name, MetaData(), *columns)
+
+
+def create_input_tables(engine: Engine, features: list[dict]) -> None:
+    """Create the prediction and seed input tables for the task's feature schema."""
+    for name in (PREDICTION_INPUT, SEED_INPUT):
+        input_table(name, features).create(engine, checkfirst=True)
+
+
+def quote(identifier: str) -> str:
+    """Quote a column or table name for DuckDB SQL."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+@contextmanager
+def native_transaction(engine: Engine) -> Iterator[Any]:
+    """DuckDB's own connection inside one SQLAlchemy transaction: all or nothing."""
+    with engine.begin() as conn:
+        yield conn.connection.driver_connection
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[tuple[Session, Any]]:
+    """One transaction holding both an ORM session and DuckDB's native connection.
+
+    Rows added to the session are flushed at the end and committed with the
+    bulk inserts, or neither is: nothing is ever half-written.
+    """
+    with engine.begin() as conn:
+        with Session(bind=conn) as session:
+            yield session, conn.connection.driver_connection
+            session.flush()
+
+
+def scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """What to register with DuckDB for a bulk insert: the frame as an Arrow table where Arrow can type it.
+
+    DuckDB scans Arrow much faster than pandas (1M logged predictions: 2.4 s against 3.8 s). A
+    column of mixed Python objects, which Arrow refuses, sends the frame through pandas as before.
+    """
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return frame
+
+
+def insert_frame(raw: Any, table: str, frame: pd.DataFrame) -> int:
+    """Append a DataFrame to a table through DuckDB's native path, matching columns by name.
+
+    Parameters
+    ----------
+    raw : duckdb connection
+        From :func:`native_transaction`.
+    table : str
+        Target table; columns missing from ``frame`` take their defaults.
+    frame : DataFrame
+
+    Returns
+    -------
+    int
+        Rows inserted.
+    """
+    if frame.empty:
+        return 0
+    view = f"_frame_{table}"
+    raw.register(view, scannable(frame))
+    try:
+        cols = ", ".join(quote(c) for c in frame.columns)
+        raw.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        raw.unregister(view)
+    return len(frame)
+
+
+def read_frame(engine: Engine, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run a read query through DuckDB's native path and return a DataFrame."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        return raw.execute(sql, params or []).df()
+
+
+def copy_query_to_file(engine: Engine, sql: str, path: Path, fmt: str) -> None:
+    """Write a query's result with DuckDB's COPY (csv, parquet or jsonl).
+
+    In CSV, a text cell a spreadsheet would run as a formula (see :data:`feedback.files.FORMULA_PREFIXES`)
+    gets a leading ``'``; numbers, Parquet and JSONL are written as they are.
+    """
+    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet", "jsonl": "FORMAT json"}[fmt]
+    target = str(path).replace("'", "''")
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if fmt == "csv":
+            sql = _formulas_neutralised(raw, sql)
+        raw.execute(f"COPY ({sql}) TO '{target}' ({options})")
+
+
+def _formulas_neutralised(raw: Any, sql: str) -> str:
+    """``sql`` with each text column's formula-like cells prefixed by ``'`` (its columns read with DESCRIBE)."""
+    text_columns = [row[0] for row in raw.execute(f"DESCRIBE ({sql})").fetchall() if row[1] == "VARCHAR"]
+    if not text_columns:
+        return sql
+    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
+    replaced = ", ".join(
+        f"CASE WHEN left({quote(c)}, 1) IN ({prefixes}) THEN chr(39) || {quote(c)} ELSE {quote(c)} END AS {quote(c)}"
+        for c in text_columns)
+    return f"SELECT * REPLACE ({replaced}) FROM ({sql})"

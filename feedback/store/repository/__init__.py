@@ -1,0 +1,55 @@
+"""Every query of the label store: ORM for single rows, DuckDB's native path for bulk.
+
+With db.py, the only place that speaks SQL. Callers pass and receive model
+objects and DataFrames, and call these functions as ``repository.<name>``; the
+modules split them by concept:
+
+- ``items``: the task, logged predictions, label events and signals (bulk writes, look-ups, counts, export);
+- ``review``: the review queue's ranked candidates, leases, undo and progress;
+- ``gold_sets``: seed, training and audit sets from the gold labels, suspect labels;
+- ``model_versions``: versions and promotion decisions;
+- ``experiments``: A/B and shadow experiments;
+- ``monitoring``: per-window figures and stored alerts.
+"""
+
+from feedback.store.repository.items import (
+    get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
+    get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
+    newest_label_event_id, seed_ids, count_rows, EXPORT_SQL,
+)
+from feedback.store.repository.review import (
+    QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
+    held_ids, holds_lease, event_with_client_id, release_all_leases, has_active_answer, release_lease,
+    latest_active_event, review_progress,
+)
+from feedback.store.repository.gold_sets import (
+    seed_training_set, label_events_frame, gold_label_series, expert_label_ids, expert_training_set,
+    audit_evaluation_set, replace_suspect_labels, suspect_labels,
+)
+from feedback.store.repository.model_versions import (
+    list_versions, get_version, version_with_alias, next_version_number, decisions,
+)
+from feedback.store.repository.experiments import (
+    running_experiment, latest_experiment, get_experiment, stop_running_experiment, experiment_batch_counts,
+    experiment_unit_counts, experiment_disputes, experiment_audit_labels,
+)
+from feedback.store.repository.monitoring import (
+    MONITOR_WINDOWS, monitoring_windows, monitoring_class_counts, monitoring_audit_items, monitoring_inputs,
+    open_alerts, insert_alerts, alert_rows, alert_window_keys, update_alert, get_alert,
+)
+from feedback.store.repository.sessions import add_web_session, web_session_user, delete_web_sessions
+
+__all__ = [
+    "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",
+    "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "decisions", "experiment_audit_labels",
+    "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "expert_label_ids",
+    "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
+    "get_version", "gold_label_series", "has_task", "insert_alerts", "insert_feedback_signals",
+    "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",
+    "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
+    "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
+    "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
+    "relook_candidates", "release_all_leases", "replace_suspect_labels", "review_progress", "running_experiment",
+    "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
+    "update_alert", "version_with_alias", "add_web_session", "web_session_user", "delete_web_sessions",
+]

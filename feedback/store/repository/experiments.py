@@ -1,0 +1,95 @@
+"""A/B and shadow experiments: the running experiment and per-arm counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from feedback.store import db
+from feedback.review.gold import gold_labels
+from feedback.store.models import Experiment
+from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
+from feedback.store.repository.gold_sets import label_events_frame
+
+
+def running_experiment(session: Session) -> Experiment | None:
+    """The experiment not yet stopped, or None."""
+    return session.exec(select(Experiment).where(Experiment.stopped_at.is_(None))
+                        .order_by(Experiment.id.desc())).first()
+
+
+def latest_experiment(session: Session) -> Experiment | None:
+    """The experiment started last (running or not), or None."""
+    return session.exec(select(Experiment).order_by(Experiment.id.desc())).first()
+
+
+def get_experiment(session: Session, experiment_id: int) -> Experiment | None:
+    """One experiment, or None."""
+    return session.get(Experiment, experiment_id)
+
+
+def stop_running_experiment(session: Session, *, actor: str, reason: str | None,
+                            now: datetime) -> Experiment | None:
+    """Mark the running experiment stopped, in the caller's transaction; None when none runs."""
+    experiment = running_experiment(session)
+    if experiment is not None:
+        experiment.stopped_at, experiment.stopped_by, experiment.stop_reason = now, actor, reason
+        session.add(experiment)
+    return experiment
+
+
+def experiment_batch_counts(engine: Engine, experiment_id: int) -> pd.DataFrame:
+    """Predictions per ingest time and arm of an experiment: received_at, arm, n_predictions."""
+    return db.read_frame(
+        engine,
+        "SELECT received_at, arm, count(*) AS n_predictions FROM prediction WHERE experiment_id = ? "
+        "GROUP BY ALL ORDER BY received_at, arm",
+        [experiment_id],
+    )
+
+
+def experiment_unit_counts(engine: Engine, experiment_id: int) -> pd.DataFrame:
+    """Predictions and distinct units per arm (a prediction is its own unit without a unit column)."""
+    return db.read_frame(
+        engine,
+        "SELECT arm, count(*) AS n_predictions, count(DISTINCT coalesce(unit_id, external_id)) AS n_units "
+        "FROM prediction WHERE experiment_id = ? GROUP BY arm",
+        [experiment_id],
+    )
+
+
+def experiment_disputes(engine: Engine, experiment_id: int) -> pd.DataFrame:
+    """The experiment's predictions an end user disputed: external_id, arm, disputed_at (the first dispute)."""
+    return db.read_frame(
+        engine,
+        """SELECT p.external_id, p.arm, min(f.received_at) AS disputed_at
+           FROM prediction p JOIN feedbacksignal f ON f.external_id = p.external_id AND f.signal = 'disputed'
+           WHERE p.experiment_id = ? GROUP BY ALL""",
+        [experiment_id],
+    )
+
+
+def experiment_audit_labels(engine: Engine, experiment_id: int) -> pd.DataFrame:
+    """The experiment's audit items with a gold label (feedback.review.gold's rules; conflicts left out).
+
+    Columns external_id, arm, predicted (served), other_predicted (the model logged on the
+    side), gold, and labelled_at: when the item's first answer that still counts arrived.
+    """
+    rows = db.read_frame(
+        engine,
+        f"""SELECT p.external_id, p.arm, p.predicted, p.challenger_predicted AS other_predicted,
+                  min(g.created_at) AS labelled_at
+           FROM prediction p JOIN labelevent g ON g.external_id = p.external_id
+           WHERE p.experiment_id = ? AND p.is_audit AND g.action IN ('confirm', 'correct', 'adjudicate')
+             AND {ACTIVE_EVENT_SQL.format(e="g")}
+           GROUP BY ALL ORDER BY labelled_at, p.external_id""",
+        [experiment_id],
+    )
+    if rows.empty:
+        return rows.assign(gold=pd.Series(dtype=object))
+    gold = gold_labels(label_events_frame(engine))["label"]
+    rows["gold"] = gold.reindex(rows["external_id"].astype(str)).to_numpy(dtype=object)
+    return rows[rows["gold"].notna()].reset_index(drop=True)
