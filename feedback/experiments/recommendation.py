@@ -90,6 +90,7 @@ def recommend(
     Examples
     --------
     >>> from feedback.experiments.routing import srm_check
+    >>> from feedback.experiments.stats import two_proportion_ztest
     >>> acc = two_proportion_ztest(1600, 2000, 1700, 2000)
     >>> recommend(acc, None, srm_check(2000, 2000, 0.5)).action
     'promote challenger'
