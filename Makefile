@@ -6,12 +6,14 @@ STAMP := $(VENV)/.installed
 FEEDBACK_HOME ?= data
 PORT ?= 8501
 
-.PHONY: run test test-fast bench browser demo clean
+.PHONY: run test test-fast lint bench browser demo clean
 
-$(STAMP): requirements.txt
+# The pinned set first, then this checkout as an editable package: the `feedback` command works from any folder.
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -e .
 	touch $(STAMP)
 
 # Debian's chromium for the end-to-end tests; Playwright drives /usr/bin/chromium (no browser download).
@@ -26,7 +28,14 @@ demo: $(STAMP)
 run: demo
 	FEEDBACK_HOME=$(FEEDBACK_HOME) $(PY) -m streamlit run feedback/web/server.py --server.port $(PORT) --server.headless true
 
-test: $(STAMP) browser
+# The conventions: ruff's lint and format check, then the import contracts of pyproject.toml.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+
+# Lint first (fails fast), then every test: unit, app, CLI, doctests and the browser tests.
+test: lint browser
 	$(PY) -m pytest --e2e
 
 test-fast: $(STAMP)

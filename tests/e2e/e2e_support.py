@@ -251,7 +251,7 @@ class FetchTrap:
         requests = self.requests = []
 
         class _Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the name http.server calls
+            def do_GET(self):  # the name http.server calls
                 requests.append(self.path)
                 self.send_response(404)
                 self.end_headers()
