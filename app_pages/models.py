@@ -5,15 +5,25 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 from feedback.exceptions import FeedbackError
 from feedback.lifecycle.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
-from feedback.monitor.status import store_status
 from feedback.lifecycle.triggers import RetrainPolicy, load_policy, save_policy
-from feedback.web.text import md_text
 from feedback.lifecycle.versions import promote, rollback
-from feedback.web.shared import (allowed, current_actor, get_workspace, jobs, load_or_stop, retrain_scheduler,
-                             signed_in_user, start_job, start_retrain, who_may)
+from feedback.monitor.status import store_status
+from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
+from feedback.web.shared import (
+    allowed,
+    current_actor,
+    get_workspace,
+    jobs,
+    load_or_stop,
+    retrain_scheduler,
+    signed_in_user,
+    start_job,
+    start_retrain,
+    who_may,
+)
+from feedback.web.text import md_text
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

@@ -6,11 +6,11 @@ import streamlit as st
 
 from feedback.alerts.checks import check_alerts
 from feedback.alerts.triage import set_alert_state
-from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.exceptions import FeedbackError
 from feedback.monitor.windows import MONITOR_WINDOWS, monitor
-from feedback.web.text import md_text
+from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.web.shared import current_actor, get_workspace, load_or_stop
+from feedback.web.text import md_text
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
 

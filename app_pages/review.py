@@ -3,13 +3,13 @@
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback.web import review_card as card
-from feedback.review.queue import review_progress
-from feedback.review.policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
-from feedback.review.suspects import find_suspect_labels
 from feedback.lifecycle.tasks import load_task
-from feedback.web.text import md_text
+from feedback.review.policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
+from feedback.review.queue import review_progress
+from feedback.review.suspects import find_suspect_labels
+from feedback.web import review_card as card
 from feedback.web.shared import allowed, current_actor, get_workspace, jobs, review_settings, signed_in_user, start_job
+from feedback.web.text import md_text
 
 ws = get_workspace()
 settings = review_settings()

@@ -6,8 +6,8 @@ import streamlit as st
 from feedback.exceptions import FeedbackError
 from feedback.review.labels import adjudicate
 from feedback.review.team import team_overview
-from feedback.web.text import md_text
 from feedback.web.shared import allowed, current_actor, get_workspace, load_or_stop, signed_in_user, who_may
+from feedback.web.text import md_text
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

@@ -27,9 +27,9 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, Stages, runs_str, scratch_dir, timed
-from feedback.store import db, repository
 from feedback.intake import ingest
 from feedback.lifecycle.tasks import init_task, load_task
+from feedback.store import db, repository
 from feedback.workspace import open_workspace
 
 NAME = "ingest"

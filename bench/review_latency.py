@@ -29,8 +29,8 @@ from pathlib import Path
 from bench._harness import Result, scratch_dir, timed
 from bench.ingest import make_files
 from feedback.intake.ingest import ingest_predictions
-from feedback.review.queue import build_review_queue
 from feedback.lifecycle.tasks import init_task
+from feedback.review.queue import build_review_queue
 from feedback.workspace import open_workspace
 
 NAME = "review"

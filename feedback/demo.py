@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.store import repository
 from feedback.draws import key_for
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.lifecycle.tasks import init_task
+from feedback.review.labels import import_labels
+from feedback.store import repository
 from feedback.workspace import Workspace
 
 N_BATCHES = 6

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
-from feedback.store import db, repository
 from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task
+from feedback.store import db, repository
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -144,8 +144,8 @@ def challenger_template(tmp_path_factory, template_home, digits_frame):
     Returns (home, retrain result).
     """
     from feedback.intake.ingest import ingest_predictions
-    from feedback.review.labels import import_labels
     from feedback.lifecycle.retraining import retrain
+    from feedback.review.labels import import_labels
 
     folder = tmp_path_factory.mktemp("challenger-template")
     shutil.copytree(template_home, folder / "home")

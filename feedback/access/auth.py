@@ -33,8 +33,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feedback.exceptions import InputError
 from feedback.access.permissions import PERMISSIONS, ROLES, Actor, can
+from feedback.exceptions import InputError
 
 __all__ = [
     "PERMISSIONS", "ROLES", "Actor", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users",

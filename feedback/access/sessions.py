@@ -13,8 +13,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from feedback.store import repository
 from feedback.exceptions import InputError
+from feedback.store import repository
 from feedback.store.models import WebSession, utcnow
 from feedback.workspace import Workspace
 

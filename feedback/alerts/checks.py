@@ -17,14 +17,14 @@ import threading
 from functools import partial
 from typing import Any
 
-from feedback.store import repository
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import alert_to_dict
-from feedback.web.jobs import PeriodicCheck
-from feedback.store.models import Alert
-from feedback.monitor.windows import monitor_windows
 from feedback.alerts.webhook import send_in_background
+from feedback.monitor.windows import monitor_windows
+from feedback.store import repository
+from feedback.store.models import Alert
+from feedback.web.jobs import PeriodicCheck
 from feedback.workspace import Workspace
 
 __all__ = ["LabelAlertWatcher", "check_alerts", "check_alerts_after_write", "evaluate_windows"]

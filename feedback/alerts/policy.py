@@ -10,11 +10,11 @@ import math
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlparse
 
+from feedback.access.permissions import Actor, require
 from feedback.alerts.rules import MetricRule, default_rules
 from feedback.exceptions import InputError
-from feedback.access.permissions import Actor, require
-from feedback.store.repository import MONITOR_WINDOWS
 from feedback.settings_files import read_settings, write_settings
+from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
 __all__ = ["POLICY_FILE", "AlertPolicy", "load_alert_policy", "save_alert_policy"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from feedback.store import repository
-from feedback.exceptions import InputError
-from feedback.store.models import Alert, utcnow
 from feedback.access.permissions import Actor, require
+from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task
+from feedback.store import repository
+from feedback.store.models import Alert, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["ALERT_STATES", "alert_to_dict", "list_alerts", "set_alert_state"]

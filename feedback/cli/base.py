@@ -9,8 +9,8 @@ import sys
 
 import click
 
-from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
 from feedback.access.permissions import Actor
+from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
 from feedback.settings import load_settings
 from feedback.workspace import Workspace, open_workspace
 

@@ -75,8 +75,8 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
     if inbox:
         _hand_to_inbox(ws, file, kind, as_json)
         return
-    from feedback.store.db import ensure_available
     from feedback.intake.ingest import ingest_feedback, ingest_predictions
+    from feedback.store.db import ensure_available
 
     ensure_available(ws.engine)
     if kind == "predictions":
@@ -123,8 +123,8 @@ def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
     if inbox:
         _hand_to_inbox(ws, file, "labels", as_json, annotator=annotator)
         return
-    from feedback.store.db import ensure_available
     from feedback.review.labels import import_labels
+    from feedback.store.db import ensure_available
 
     ensure_available(ws.engine)
     n = import_labels(ws, file, annotator=annotator)

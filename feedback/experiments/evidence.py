@@ -22,14 +22,14 @@ from sklearn.metrics import accuracy_score
 from sqlmodel import Session
 
 from active_learning.comparison import mcnemar_midp, paired_bootstrap_diff
-from feedback.store import repository
-from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
-from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.exceptions import ExperimentError
-from feedback.store.models import Experiment, utcnow
-from feedback.monitor.quality import estimate_proportion
+from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
+from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.lifecycle.tasks import load_task
+from feedback.monitor.quality import estimate_proportion
+from feedback.store import repository
+from feedback.store.models import Experiment, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["ALPHA", "experiment_status"]

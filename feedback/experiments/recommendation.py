@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from feedback.experiments.stats import SequentialState, ZTestResult
 from feedback.experiments.routing import SRMResult
+from feedback.experiments.stats import SequentialState, ZTestResult
 
 __all__ = ["ACTIONS", "Recommendation", "recommend"]
 

@@ -26,14 +26,14 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session
 
-from feedback.store import repository
-from feedback.exceptions import ExperimentError, InputError
-from feedback.store.models import Experiment, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
+from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.routing import CHALLENGER, CHAMPION, assign_arm
 from feedback.lifecycle.tasks import load_task
-from feedback.validation import describe_rows
 from feedback.lifecycle.versions import load_version
+from feedback.store import repository
+from feedback.store.models import Experiment, ModelVersion, utcnow
+from feedback.validation import describe_rows
 from feedback.workspace import Workspace
 
 __all__ = [

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-
 __all__ = [
     "DEFAULT_TAU2",
     "SequentialState",

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, read_table
 from feedback.intake.scoring import score_frame
 from feedback.lifecycle.tasks import load_task
-from feedback.validation import validate_features, validate_ids
 from feedback.lifecycle.versions import champion_and_challenger, load_version
+from feedback.store import repository
+from feedback.validation import validate_features, validate_ids
 from feedback.workspace import Workspace
 
 

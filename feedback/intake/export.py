@@ -7,12 +7,12 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from feedback.store import db, repository, snapshots
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, write_table
-from feedback.access.permissions import Actor, require
-from feedback.monitor.status import version_list
 from feedback.lifecycle.tasks import load_task
+from feedback.monitor.status import version_list
+from feedback.store import db, repository, snapshots
 from feedback.workspace import Workspace
 
 FORMATS = ("csv", "parquet", "jsonl")

@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from feedback.store import db, repository
 from feedback.alerts.checks import check_alerts_after_write
 from feedback.alerts.policy import load_alert_policy
-from feedback.experiments.runs import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
+from feedback.experiments.runs import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.files import read_table
-from feedback.store.models import IngestBatch, Task, utcnow
 from feedback.intake.scoring import score_frame
 from feedback.lifecycle.tasks import load_task
-from feedback.validation import describe_rows, validate_features, validate_ids
 from feedback.lifecycle.versions import champion_and_challenger, load_version
+from feedback.store import db, repository
+from feedback.store.models import IngestBatch, Task, utcnow
+from feedback.validation import describe_rows, validate_features, validate_ids
 from feedback.workspace import Workspace
 
 SIGNALS = ("disputed", "accepted")

@@ -16,12 +16,12 @@ from sqlmodel import Session
 
 from active_learning.simulate import labels_to_reach, mean_curve, simulate
 from active_learning.stopping import KappaAverage, suggest_stop
-from feedback.store import repository
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
-from feedback.access.permissions import Actor, require
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import load_version
+from feedback.store import repository
 from feedback.workspace import Workspace
 
 

@@ -9,12 +9,12 @@ import pandas as pd
 
 from active_learning.comparison import GateDecision, GatePolicy, compare_models, decide
 from active_learning.training import build_estimator, fit_clone
-from feedback.store import db, repository, snapshots
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.lifecycle.learning import save_comparison_report
-from feedback.access.permissions import Actor, require
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
+from feedback.store import db, repository, snapshots
 from feedback.workspace import Workspace
 
 Progress = Callable[[float, str], None]

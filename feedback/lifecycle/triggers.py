@@ -15,13 +15,12 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from active_learning.comparison import GatePolicy
-
-from feedback.store import repository, snapshots
-from feedback.exceptions import InputError
-from feedback.web.jobs import PeriodicCheck
-from feedback.store.models import utcnow
 from feedback.access.permissions import Actor, require
+from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
+from feedback.store import repository, snapshots
+from feedback.store.models import utcnow
+from feedback.web.jobs import PeriodicCheck
 from feedback.workspace import Workspace
 
 POLICY_FILE = "retrain_policy.json"

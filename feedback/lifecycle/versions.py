@@ -10,10 +10,10 @@ from sklearn.base import BaseEstimator
 from sqlmodel import Session
 
 from active_learning import registry
-from feedback.store import db, repository
-from feedback.exceptions import InputError
-from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
+from feedback.exceptions import InputError
+from feedback.store import db, repository
+from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.workspace import Workspace
 
 CHAMPION, CHALLENGER, ARCHIVED = "champion", "challenger", "archived"

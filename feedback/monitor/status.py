@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from feedback.store import repository
-from feedback.monitor.live_quality import live_accuracy
 from feedback.lifecycle.tasks import load_task
+from feedback.monitor.live_quality import live_accuracy
+from feedback.store import repository
 from feedback.workspace import Workspace
 
 

@@ -34,14 +34,20 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from feedback.store import repository, snapshots
 from feedback.alerts.triage import list_alerts
-from feedback.monitor.drift import dataset_drift
-from feedback.store.models import Task
-from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_proportion, estimate_quality
-from feedback.store.repository import MONITOR_WINDOWS
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
+from feedback.monitor.drift import dataset_drift
+from feedback.monitor.quality import (
+    calibration_table,
+    class_mix,
+    estimate_accuracy,
+    estimate_proportion,
+    estimate_quality,
+)
+from feedback.store import repository, snapshots
+from feedback.store.models import Task
+from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
 __all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "champion_reference", "monitor",

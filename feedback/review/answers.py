@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from feedback.store import repository
 from feedback.exceptions import FeedbackError, InputError
 from feedback.review.labels import ACTIONS, REASON_CODES, record_label, undo_last_answer
-from feedback.store.models import LabelEvent, utcnow
 from feedback.review.queue import hold_item
+from feedback.store import repository
+from feedback.store.models import LabelEvent, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["Answer", "AnswerOutcome", "parse_answer", "record_answers"]

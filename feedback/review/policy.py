@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from feedback.exceptions import InputError
 from feedback.access.permissions import Actor, require
+from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 

@@ -17,10 +17,10 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from active_learning.training import build_estimator
-from feedback.store import repository
-from feedback.store.models import utcnow
 from feedback.access.permissions import Actor, require
 from feedback.lifecycle.tasks import load_task
+from feedback.store import repository
+from feedback.store.models import utcnow
 from feedback.workspace import Workspace
 
 MAX_FOLDS = 5

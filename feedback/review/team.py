@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedback.store import repository
+from feedback.lifecycle.tasks import load_task
 from feedback.review.agreement import agreement_summary
 from feedback.review.gold import conflicting_items
-from feedback.lifecycle.tasks import load_task
+from feedback.store import repository
 from feedback.workspace import Workspace
 
 __all__ = ["team_overview"]

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, select
 
-from feedback.store import models
 from feedback.exceptions import DatabaseBusyError
 from feedback.files import FORMULA_PREFIXES
+from feedback.store import models
 
 PREDICTION_INPUT = "prediction_input"
 SEED_INPUT = "seed_input"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback.review.answers import record_answers
 from feedback.exceptions import FeedbackError
+from feedback.review.answers import record_answers
 from feedback.review.labels import AMBIGUOUS_KEY, CONFIRM_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
 from feedback.review.queue import ReviewItem, claim_review_items, held_item_ids, item_details, release_items
 from feedback.workspace import Workspace

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback.web import shared as webapp
 from feedback.exceptions import DatabaseBusyError, FeedbackError
+from feedback.web import shared as webapp
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 

@@ -2,9 +2,9 @@
 
 import time
 
-from feedback.web import shared as webapp
-from feedback.review.labels import import_labels
 from feedback.monitor.status import store_status
+from feedback.review.labels import import_labels
+from feedback.web import shared as webapp
 from feedback.workspace import open_workspace
 
 

@@ -6,14 +6,14 @@ from contextlib import closing
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.store import repository
-from feedback.web import shared as webapp
+from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import import_labels, record_label
+from feedback.store import repository
 from feedback.store.models import Alert
-from feedback.access.permissions import Actor
+from feedback.web import shared as webapp
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

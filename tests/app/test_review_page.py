@@ -4,12 +4,12 @@ import json
 import uuid
 
 import pytest
+from sqlmodel import Session
 
-from feedback.web import shared as webapp
 from feedback.exceptions import InputError
 from feedback.store.repository import label_history
+from feedback.web import shared as webapp
 from feedback.workspace import open_workspace
-from sqlmodel import Session
 
 
 def _events(home, item_id):

@@ -5,12 +5,12 @@ from contextlib import closing
 
 import pytest
 
-from feedback.store import repository
-from feedback.web import shared as webapp
-from feedback.alerts.triage import list_alerts
 from feedback.access.auth import User, hash_password
+from feedback.alerts.triage import list_alerts
 from feedback.review.labels import import_labels
+from feedback.store import repository
 from feedback.store.models import Alert
+from feedback.web import shared as webapp
 from feedback.workspace import open_workspace
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from feedback.web import shared as webapp
 from feedback.access.auth import SignInThrottle, hash_password
+from feedback.web import shared as webapp
 from feedback.web.shared import _sign_in_throttle
 
 PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}

@@ -9,12 +9,12 @@ from contextlib import closing
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.store import repository
-from feedback.alerts.triage import set_alert_state
-from feedback.access.permissions import Actor
 from feedback.access.auth import User, hash_password
+from feedback.access.permissions import Actor
+from feedback.alerts.triage import set_alert_state
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import record_label
+from feedback.store import repository
 from feedback.store.models import Alert
 from feedback.web.text import md_text
 from feedback.workspace import open_workspace

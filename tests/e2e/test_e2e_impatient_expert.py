@@ -12,7 +12,13 @@ import time
 import pandas as pd
 import pytest
 from e2e_support import (
-    confirm_button, item_id, label_events, open_review, wait_for_annotator, wait_next_item, wait_saved,
+    confirm_button,
+    item_id,
+    label_events,
+    open_review,
+    wait_for_annotator,
+    wait_next_item,
+    wait_saved,
 )
 from playwright.sync_api import expect
 

@@ -4,8 +4,7 @@ answer carries the signed-in name, the role hides what it may not do, and signin
 from __future__ import annotations
 
 import pytest
-from e2e_support import (answer_with_key, confirm_button, label_events, open_review, set_annotator,
-                          wait_for_annotator)
+from e2e_support import answer_with_key, confirm_button, label_events, open_review, set_annotator, wait_for_annotator
 from playwright.sync_api import expect
 
 from feedback.access.auth import hash_password

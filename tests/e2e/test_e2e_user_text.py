@@ -19,15 +19,15 @@ import pytest
 from e2e_support import FetchTrap, assert_shown_as_text, markup_probe, wait_for_annotator
 from playwright.sync_api import expect
 
-from feedback.store import repository
-from feedback.experiments.runs import start_experiment, stop_experiment
-from feedback.alerts.triage import set_alert_state
 from feedback.access.permissions import Actor
+from feedback.alerts.triage import set_alert_state
+from feedback.experiments.runs import start_experiment, stop_experiment
 from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import record_label
-from feedback.store.models import Alert
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.tasks import init_task
+from feedback.review.labels import record_label
+from feedback.store import repository
+from feedback.store.models import Alert
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

@@ -12,32 +12,83 @@ modules split them by concept:
 - ``monitoring``: per-window figures and stored alerts.
 """
 
-from feedback.store.repository.items import (
-    get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
-    get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
-    newest_label_event_id, seed_ids, count_rows, EXPORT_SQL,
-)
-from feedback.store.repository.review import (
-    QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
-    held_ids, holds_lease, event_with_client_id, release_all_leases, has_active_answer, release_lease,
-    latest_active_event, review_progress,
+from feedback.store.repository.experiments import (
+    experiment_audit_labels,
+    experiment_batch_counts,
+    experiment_disputes,
+    experiment_unit_counts,
+    get_experiment,
+    latest_experiment,
+    running_experiment,
+    stop_running_experiment,
 )
 from feedback.store.repository.gold_sets import (
-    seed_training_set, label_events_frame, gold_label_series, expert_label_ids, expert_training_set,
-    audit_evaluation_set, replace_suspect_labels, suspect_labels,
+    audit_evaluation_set,
+    expert_label_ids,
+    expert_training_set,
+    gold_label_series,
+    label_events_frame,
+    replace_suspect_labels,
+    seed_training_set,
+    suspect_labels,
+)
+from feedback.store.repository.items import (
+    EXPORT_SQL,
+    add,
+    count_rows,
+    feedback_for,
+    get_prediction,
+    get_task,
+    has_task,
+    insert_feedback_signals,
+    insert_label_events,
+    insert_predictions,
+    insert_seed,
+    known_ids,
+    label_history,
+    logged_signals,
+    newest_label_event_id,
+    predictions_frame,
+    read_inputs,
+    seed_ids,
 )
 from feedback.store.repository.model_versions import (
-    list_versions, get_version, version_with_alias, next_version_number, decisions,
-)
-from feedback.store.repository.experiments import (
-    running_experiment, latest_experiment, get_experiment, stop_running_experiment, experiment_batch_counts,
-    experiment_unit_counts, experiment_disputes, experiment_audit_labels,
+    decisions,
+    get_version,
+    list_versions,
+    next_version_number,
+    version_with_alias,
 )
 from feedback.store.repository.monitoring import (
-    MONITOR_WINDOWS, monitoring_windows, monitoring_class_counts, monitoring_audit_items, monitoring_inputs,
-    open_alerts, insert_alerts, alert_rows, alert_window_keys, update_alert, get_alert,
+    MONITOR_WINDOWS,
+    alert_rows,
+    alert_window_keys,
+    get_alert,
+    insert_alerts,
+    monitoring_audit_items,
+    monitoring_class_counts,
+    monitoring_inputs,
+    monitoring_windows,
+    open_alerts,
+    update_alert,
 )
-from feedback.store.repository.sessions import add_web_session, web_session_user, delete_web_sessions
+from feedback.store.repository.review import (
+    QUEUE_SIGNALS,
+    audit_unlabelled,
+    claim_leases,
+    event_with_client_id,
+    has_active_answer,
+    held_ids,
+    holds_lease,
+    latest_active_event,
+    ranked_unlabelled,
+    release_all_leases,
+    release_lease,
+    relook_candidates,
+    review_progress,
+    second_opinion_candidates,
+)
+from feedback.store.repository.sessions import add_web_session, delete_web_sessions, web_session_user
 
 __all__ = [
     "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",

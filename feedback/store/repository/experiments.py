@@ -8,8 +8,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from feedback.store import db
 from feedback.review.gold import gold_labels
+from feedback.store import db
 from feedback.store.models import Experiment
 from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
 from feedback.store.repository.gold_sets import label_events_frame

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from feedback.store import db
 from feedback.review.gold import gold_labels
+from feedback.store import db
 from feedback.store.repository.fragments import ids_in
 from feedback.store.repository.items import read_inputs
 

@@ -9,8 +9,8 @@ from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from feedback.store import db
 from feedback.exceptions import NotInitializedError
+from feedback.store import db
 from feedback.store.models import FeedbackSignal, IngestBatch, LabelEvent, Prediction, Task
 from feedback.store.repository.fragments import LABELLED_ITEMS_SQL, ids_in
 

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from feedback.experiments.recommendation import recommend
+from feedback.experiments.routing import srm_check
 from feedback.experiments.stats import (
     SequentialTest,
     msprt_likelihood_ratio,
     msprt_p_value,
     two_proportion_ztest,
 )
-from feedback.experiments.routing import srm_check
 
 ALPHA = 0.05
 N_BATCHES = 20

@@ -7,6 +7,7 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
+from feedback.experiments.routing import srm_check
 from feedback.experiments.stats import (
     DEFAULT_TAU2,
     SequentialState,
@@ -16,7 +17,6 @@ from feedback.experiments.stats import (
     msprt_p_value,
     two_proportion_ztest,
 )
-from feedback.experiments.routing import srm_check
 
 # ------------------------------------------------------------------ z-test
 

@@ -8,8 +8,8 @@ from sklearn.metrics import cohen_kappa_score
 
 from feedback.review.agreement import (
     AgreementFigure,
-    active_events,
     PairAgreement,
+    active_events,
     agreement_summary,
     fleiss_kappa,
     krippendorff_alpha,

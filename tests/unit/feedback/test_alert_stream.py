@@ -23,13 +23,13 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.store import repository
+from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels
-from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task
+from feedback.review.labels import import_labels
+from feedback.store import repository
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from feedback.review.answers import parse_answer, record_answers
 from feedback.exceptions import InputError
-from feedback.store.models import LabelEvent, utcnow
+from feedback.review.answers import parse_answer, record_answers
 from feedback.review.queue import claim_review_items
+from feedback.store.models import LabelEvent, utcnow
 
 SETTINGS = {"overlap_share": 0.0, "lease_seconds": 600.0}
 

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
-from feedback.store import db
 from feedback.review.labels import record_label
+from feedback.store import db
 from feedback.store.models import Alert, utcnow
 from feedback.workspace import open_workspace
 

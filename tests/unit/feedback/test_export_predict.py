@@ -6,14 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.intake.batch import predict_file
-from feedback.exceptions import InputError
-from feedback.intake.export import export_bytes, export_file_name, export_labels, export_overview, export_training_set
-from feedback.files import atomic_write
-from feedback.review.labels import record_label
 from feedback.access.permissions import Actor
+from feedback.exceptions import InputError
+from feedback.files import atomic_write
+from feedback.intake.batch import predict_file
+from feedback.intake.export import export_bytes, export_file_name, export_labels, export_overview, export_training_set
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.versions import champion_and_challenger
+from feedback.review.labels import record_label
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from feedback.store import repository
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import adjudicate, record_label, undo_last_answer
-from feedback.access.permissions import Actor
+from feedback.store import repository
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.store import db, repository
 from feedback.exceptions import InputError
 from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
-from feedback.store.models import Task
 from feedback.lifecycle.tasks import load_task
+from feedback.store import db, repository
+from feedback.store.models import Task
 
 
 def _batches(ws) -> pd.DataFrame:

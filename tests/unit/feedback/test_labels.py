@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from feedback.store import db, repository
 from feedback.exceptions import InputError
 from feedback.review.labels import import_labels, record_label
+from feedback.store import db, repository
 
 
 def _events(ws) -> pd.DataFrame:

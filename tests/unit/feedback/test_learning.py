@@ -2,13 +2,13 @@
 
 import pytest
 
-from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.lifecycle.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
-from feedback.access.permissions import Actor
 from feedback.lifecycle.retraining import retrain
+from feedback.review.labels import import_labels
+from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from feedback.store import db, repository
 from feedback.exceptions import InputError
-from feedback.review.labels import record_label, undo_last_answer
-from feedback.store.models import utcnow
-from feedback.review.queue import build_review_queue, claim_review_items, hold_item, is_overlap_item, review_progress
 from feedback.lifecycle.tasks import load_task
+from feedback.review.labels import record_label, undo_last_answer
+from feedback.review.queue import build_review_queue, claim_review_items, hold_item, is_overlap_item, review_progress
+from feedback.store import db, repository
+from feedback.store.models import utcnow
 
 
 def _claim_concurrently(ws, annotators, rounds, n=3, overlap_share=0.0):

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from feedback.store import repository
 from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.monitor.live_quality import live_accuracy
 from feedback.monitor.status import store_status
+from feedback.review.labels import import_labels
+from feedback.store import repository
 
 
 def test_no_audit_labels_gives_nulls(ws):

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels, record_label
-from feedback.monitor.windows import monitor, monitor_windows
 from feedback.access.permissions import Actor
+from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.lifecycle.versions import promote
+from feedback.monitor.windows import monitor, monitor_windows
+from feedback.review.labels import import_labels, record_label
 
 WINDOW_KEYS = {"window", "start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci",
                "dispute_rate", "mean_confidence", "drift", "macro_f1", "per_class", "class_mix", "calibration"}

@@ -10,8 +10,8 @@ import pytest
 
 from feedback.intake.ingest import ingest_feedback
 from feedback.review.labels import record_label
-from feedback.review.queue import build_review_queue
 from feedback.review.policy import QueuePolicy
+from feedback.review.queue import build_review_queue
 
 PLAIN = QueuePolicy(diversity=0.0)  # no spreading: the page is in priority order
 

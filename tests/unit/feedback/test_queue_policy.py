@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.store import db
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels, record_label
-from feedback.access.permissions import Actor
-from feedback.review.queue import build_review_queue, claim_review_items
 from feedback.review.policy import QueuePolicy, load_queue_policy, save_queue_policy
+from feedback.review.queue import build_review_queue, claim_review_items
 from feedback.review.suspects import confident_joint_suspects, find_suspect_labels
+from feedback.store import db
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

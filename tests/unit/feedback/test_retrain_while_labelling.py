@@ -4,12 +4,12 @@ import threading
 
 from sqlmodel import Session
 
-from feedback.store import repository
-from feedback.intake.ingest import ingest_predictions
-from feedback.web.jobs import BackgroundJob
-from feedback.review.labels import import_labels, record_label
 from feedback.access.permissions import Actor
+from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
+from feedback.review.labels import import_labels, record_label
+from feedback.store import repository
+from feedback.web.jobs import BackgroundJob
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

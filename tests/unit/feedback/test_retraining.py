@@ -4,11 +4,11 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from feedback.store import repository
-from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
+from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
+from feedback.review.labels import import_labels
+from feedback.store import repository
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from feedback.store import db
-from feedback.exceptions import InputError
-from feedback.store.models import utcnow
 from feedback.access.sessions import end_session, session_hours, session_user, start_session
+from feedback.exceptions import InputError
+from feedback.store import db
+from feedback.store.models import utcnow
 
 
 def test_a_token_signs_its_user_in_until_it_expires(ws):

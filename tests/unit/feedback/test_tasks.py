@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from sqlmodel import Session
 
-from feedback.store import db, repository
 from feedback.exceptions import InputError, NotInitializedError
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
+from feedback.store import db, repository
 from feedback.workspace import open_workspace
 
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from feedback.access.permissions import Actor
 from feedback.exceptions import FeedbackError
 from feedback.review.labels import adjudicate, record_label
-from feedback.access.permissions import Actor
 from feedback.review.team import team_overview
 
 

@@ -6,14 +6,14 @@ import time
 import pytest
 from sqlmodel import Session
 
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
+from feedback.lifecycle.retraining import retrain
+from feedback.lifecycle.triggers import RetrainPolicy, RetrainScheduler, load_policy, retrain_due, save_policy
+from feedback.monitor.status import store_status
 from feedback.review.labels import import_labels
 from feedback.store.models import Alert
-from feedback.access.permissions import Actor
-from feedback.lifecycle.retraining import retrain
-from feedback.monitor.status import store_status
-from feedback.lifecycle.triggers import RetrainPolicy, RetrainScheduler, load_policy, retrain_due, save_policy
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

@@ -3,12 +3,12 @@
 import pytest
 from sqlmodel import Session
 
-from feedback.store import repository
-from feedback.intake.batch import predict_file
-from feedback.exceptions import InputError, ModelIntegrityError
-from feedback.intake.ingest import ingest_predictions
 from feedback.access.permissions import Actor
+from feedback.exceptions import InputError, ModelIntegrityError
+from feedback.intake.batch import predict_file
+from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.versions import champion_and_challenger, promote, rollback
+from feedback.store import repository
 
 
 def _decisions(ws):

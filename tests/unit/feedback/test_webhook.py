@@ -7,11 +7,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
-from feedback.intake.ingest import ingest_predictions
-from feedback.access.permissions import Actor
 from feedback.alerts.webhook import post_json, wait_for_deliveries
+from feedback.intake.ingest import ingest_predictions
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
