@@ -213,7 +213,7 @@ def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, conf
 def _scores(y, pred, labels) -> ModelScores:
     prec, rec, f1, sup = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
     per_class = {lab: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-                 for lab, p, r, f, s in zip(labels, prec, rec, f1, sup)}
+                 for lab, p, r, f, s in zip(labels, prec, rec, f1, sup, strict=True)}
     return ModelScores(
         accuracy=float(accuracy_score(y, pred)),
         macro_f1=_MacroF1(labels)(y, pred),

@@ -23,6 +23,7 @@ import json
 import struct
 import sys
 import zlib
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,10 @@ def _run_curve(strategy, estimator, X_pool, y_pool, X_test, y_test, start, budge
     curve = []
     while True:
         model = _fit_or_none(estimator, X_pool.iloc[labeled], y_pool[labeled])
-        accuracy = _accuracy(model, X_test, y_test) if model is not None else _constant_accuracy(y_pool[labeled], y_test)
+        if model is not None:
+            accuracy = _accuracy(model, X_test, y_test)
+        else:
+            accuracy = _constant_accuracy(y_pool[labeled], y_test)
         curve.append([len(labeled), accuracy])
         n = min(batch, budget - len(labeled), len(unlabeled))
         if n <= 0:
@@ -194,7 +198,7 @@ _GLYPHS = dict(zip(
     .###...#...###. ###.#..#..#..#. #.##.##.##.#### #.##.##.##.#.#. #.##.########.# #.##.#.#.#.##.#
     #.##.#.#..#..#. ###..#.#.#..### ####.##.##.#### .#.##..#..#.### ##...#.#.#..### ##...#.#...###.
     #.##.####..#..# ####..##...###. .###..####.#### ###..#.#..#..#. ####.#####.#### ####.####..###.
-    .............#. ......###...... #.#..#.#.#..#.#""".split()))
+    .............#. ......###...... #.#..#.#.#..#.#""".split(), strict=True))
 _COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (0, 0, 0),
             (140, 86, 75), (227, 119, 194)]
 
@@ -239,7 +243,7 @@ def write_curves_png(result: dict, path, *, width: int = 720, height: int = 440)
 
 
 def _line(canvas, points, colour, *, dashed=False):
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in pairwise(points):
         steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 2) + 1
         for t in np.linspace(0.0, 1.0, steps):
             if dashed and int(t * steps / 8) % 2:
@@ -292,7 +296,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, type=Path, help="labelled .csv, .parquet or .jsonl file (the oracle)")
     parser.add_argument("--label-col", required=True, help="column holding the true label")
     parser.add_argument("--drop", default="", help="comma-separated columns that are not features (e.g. an id)")
-    parser.add_argument("--strategies", default="random,margin,default", help=f"comma-separated: {', '.join(STRATEGIES)}")
+    parser.add_argument("--strategies", default="random,margin,default",
+                        help=f"comma-separated: {', '.join(STRATEGIES)}")
     parser.add_argument("--budget", type=int, default=100, help="total labels per run, initial ones included")
     parser.add_argument("--batch", type=int, default=1, help="items queried per round")
     parser.add_argument("--initial", type=int, default=10, help="random labels before the first query")
@@ -311,7 +316,8 @@ def main(argv=None) -> int:
     try:
         frame = _read_table(args.data)
         if args.label_col not in frame.columns:
-            raise ValueError(f"No column {args.label_col!r} in {args.data.name}; columns are: {', '.join(map(str, frame.columns))}.")
+            columns = ", ".join(map(str, frame.columns))
+            raise ValueError(f"No column {args.label_col!r} in {args.data.name}; columns are: {columns}.")
         drop = [c.strip() for c in args.drop.split(",") if c.strip()]
         missing = [c for c in drop if c not in frame.columns]
         if missing:

@@ -77,7 +77,8 @@ class KappaAverage:
         if previous is not None:
             if len(previous) != len(current):
                 raise ValueError(
-                    f"Predictions must be on the same stopping set every round: got {len(current)} rows after {len(previous)}.")
+                    f"Predictions must be on the same stopping set every round: "
+                    f"got {len(current)} rows after {len(previous)}.")
             self.kappa_history_.append(agreement_kappa(previous, current))
         self.last_predictions_ = current
         return self.average_kappa() is not None and self.average_kappa() >= self.kappa
@@ -89,7 +90,7 @@ class KappaAverage:
             return None
         return float(np.mean(history[-self.window_size:]))
 
-    def reset(self) -> "KappaAverage":
+    def reset(self) -> KappaAverage:
         """Forget all rounds (e.g. after the stopping set changes)."""
         for name in ("kappa_history_", "last_predictions_"):
             self.__dict__.pop(name, None)

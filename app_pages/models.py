@@ -96,7 +96,8 @@ def retrain_panel() -> None:
     running = job is not None and job.running
     if allowed("retrain"):
         st.button("Retrain", type="primary", disabled=running, on_click=_start_retrain,
-                  help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.")
+                  help="Train a challenger on all expert labels (audit items excluded) "
+                       "and compare it with the champion.")
     else:
         st.caption(f"Only {who_may('retrain')} retrain.")
     if job is None:

@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=sorted([*BENCHMARKS, CURVES]), metavar="NAME",
                         help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES])}")
-    parser.add_argument("--rows", type=int, default=None, help="rows per benchmark (default: each one's own, 1,000,000)")
+    parser.add_argument("--rows", type=int, default=None,
+                        help="rows per benchmark (default: each one's own, 1,000,000)")
     parser.add_argument("--repeat", type=int, default=None,
                         help="runs of each timing, the best counts (default: each one's own, ingest 2, export 3)")
     args = parser.parse_args(argv)

@@ -47,7 +47,8 @@ def run(argv=None) -> int:
     """Print the table and the goal checks; returns 0 (the goals are reported, not enforced)."""
     parser = argparse.ArgumentParser(prog="bench active_learning_curves", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated subset of " + ", ".join(DATASETS))
+    parser.add_argument("--datasets", default=",".join(DATASETS),
+                        help="comma-separated subset of " + ", ".join(DATASETS))
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in DATASETS]

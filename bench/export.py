@@ -12,6 +12,7 @@ Goal: export within 1.5x of the baseline, per format.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -102,12 +103,12 @@ def run(rows: int | None = None, repeat: int = 3) -> list[Result]:
                 runs, baseline_runs, query_runs = [], [], []
                 for _ in range(max(1, repeat)):
                     out.unlink(missing_ok=True)
-                    runs.append(timed(lambda: export_labels(ws, out, fmt, actor=ADMIN)))
+                    runs.append(timed(partial(export_labels, ws, out, fmt, actor=ADMIN)))
                     raw_out.unlink(missing_ok=True)
-                    baseline_runs.append(timed(lambda: _copy(ws, "labelevent", raw_out, fmt)))
+                    baseline_runs.append(timed(partial(_copy, ws, "labelevent", raw_out, fmt)))
                     # Reference only: the export's own query through COPY, without export_labels around it.
                     query_out.unlink(missing_ok=True)
-                    query_runs.append(timed(lambda: _copy(ws, f"({repository.EXPORT_SQL})", query_out, fmt)))
+                    query_runs.append(timed(partial(_copy, ws, f"({repository.EXPORT_SQL})", query_out, fmt)))
                 _check(out, fmt, rows)
                 _check(raw_out, fmt, rows)
                 result = Result(f"{NAME} {fmt}", rows, min(runs), min(baseline_runs), GOAL,
@@ -116,7 +117,8 @@ def run(rows: int | None = None, repeat: int = 3) -> list[Result]:
                 print(f"export_labels {fmt}, {rows:,} label events with provenance")
                 print(f"  export runs (s):        {runs_str(result.runs)}  best {result.seconds:.2f} s"
                       f"  ({out.stat().st_size / 1e6:,.0f} MB)")
-                print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s"
+                print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}"
+                      f"  best {result.baseline_seconds:.2f} s"
                       f"  (COPY labelevent TO ... {fmt}, {raw_out.stat().st_size / 1e6:,.0f} MB)")
                 print(f"  reference (s):          {runs_str(tuple(query_runs))}  best {min(query_runs):.2f} s"
                       f"  (COPY of repository.EXPORT_SQL itself, ORDER BY event_id,"

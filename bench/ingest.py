@@ -80,7 +80,8 @@ def _instrumented(stages: Stages):
         mock.patch.object(ingest, "load_version", stages.wrap("load model", ingest.load_version)),
         mock.patch.object(ingest, "score_frame", stages.wrap("score (proba, uncertainty)", ingest.score_frame)),
         mock.patch.object(ingest, "audit_mask", stages.wrap("audit flags", ingest.audit_mask)),
-        mock.patch.object(repository, "insert_predictions", stages.wrap("write: insert", repository.insert_predictions)),
+        mock.patch.object(repository, "insert_predictions",
+                          stages.wrap("write: insert", repository.insert_predictions)),
         mock.patch.object(db, "native_transaction", transaction),
     ]
 

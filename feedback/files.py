@@ -43,7 +43,8 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
     try:
         if kind == "csv":
             # pyarrow directly: pandas' pyarrow engine with dtype= fails on empty cells of integer columns.
-            options = pacsv.ConvertOptions(column_types={c: pa.string() for c in string_columns}, strings_can_be_null=True)
+            options = pacsv.ConvertOptions(column_types={c: pa.string() for c in string_columns},
+                                           strings_can_be_null=True)
             frame = pacsv.read_csv(path, convert_options=options).to_pandas()
         elif kind == "parquet":
             frame = pd.read_parquet(path)

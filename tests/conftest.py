@@ -202,7 +202,7 @@ def store_state(ws) -> dict:
         f"(SELECT count(*) FROM {db.quote(t)}) AS {db.quote(t)}" for t in tables))
     state.update({t: int(counts[t].iloc[0]) for t in tables})
     aliases = db.read_frame(ws.engine, "SELECT version, alias FROM modelversion ORDER BY version")
-    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"]))
+    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"], strict=True))
     return state
 
 

@@ -149,7 +149,7 @@ class _Evidence:
         self.looks = np.unique(np.append(batch_times, latest.max() if len(latest) else _utc([now])[0]))
 
     @classmethod
-    def read(cls, ws: Workspace, experiment: Experiment) -> "_Evidence":
+    def read(cls, ws: Workspace, experiment: Experiment) -> _Evidence:
         engine, eid = ws.engine, experiment.id
         return cls(experiment, repository.experiment_batch_counts(engine, eid),
                    repository.experiment_unit_counts(engine, eid), repository.experiment_disputes(engine, eid),
@@ -272,7 +272,7 @@ def _two_arm_tests(x1, n1, x2, n2) -> tuple[dict[str, Any], list[float | None]]:
     both arms have data).
     """
     sequential, state, p_values, previous = SequentialTest(alpha=ALPHA), None, [], None
-    for counts in zip(x1, n1, x2, n2):
+    for counts in zip(x1, n1, x2, n2, strict=True):
         if counts[1] > 0 and counts[3] > 0 and counts != previous:
             state, previous = sequential.update(*(int(c) for c in counts)), counts
         p_values.append(None if state is None else state.p_value)

@@ -390,7 +390,7 @@ def _check_counts(x1, n1, x2, n2, *, scalar: bool = False) -> tuple[np.ndarray, 
     """Validated, broadcast float arrays of the four counts, or a ValueError naming the problem."""
     names = ("x1", "n1", "x2", "n2")
     arrays = []
-    for name, value in zip(names, (x1, n1, x2, n2)):
+    for name, value in zip(names, (x1, n1, x2, n2), strict=True):
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
@@ -403,7 +403,7 @@ def _check_counts(x1, n1, x2, n2, *, scalar: bool = False) -> tuple[np.ndarray, 
     try:
         x1, n1, x2, n2 = np.broadcast_arrays(*arrays)
     except ValueError:
-        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays))
+        shapes = ", ".join(f"{n}{a.shape}" for n, a in zip(names, arrays, strict=True))
         raise ValueError(f"The counts have shapes that do not broadcast: {shapes}.") from None
     for arm, x, n in (("champion (x1, n1)", x1, n1), ("challenger (x2, n2)", x2, n2)):
         if np.any(n <= 0):

@@ -1,1 +1,4 @@
-"""What comes in and goes out: production predictions and end-user disputes, batch prediction, the inbox, label exports."""
+"""What comes in and goes out.
+
+Production predictions and end-user disputes, batch prediction, the inbox, label exports.
+"""

@@ -63,7 +63,7 @@ def _check_seed(labels: pd.Series, feature_frame: pd.DataFrame, label_col: str, 
 
 
 # A task never changes once created, so it is read once per engine (every click starts with it).
-_TASKS: "weakref.WeakKeyDictionary[object, Task]" = weakref.WeakKeyDictionary()
+_TASKS: weakref.WeakKeyDictionary[object, Task] = weakref.WeakKeyDictionary()
 
 
 def load_task(ws: Workspace) -> Task:
@@ -145,7 +145,7 @@ def init_task(
         raise InputError(f"{source}: rename column(s) {', '.join(clash)}; the store uses that name itself.")
     lowered = pd.Series([c.lower() for c in feature_frame.columns])
     if lowered.duplicated().any():
-        same = [c for c, low in zip(feature_frame.columns, lowered) if (lowered == low).sum() > 1]
+        same = [c for c, low in zip(feature_frame.columns, lowered, strict=True) if (lowered == low).sum() > 1]
         raise InputError(f"{source}: rename column(s) {', '.join(same)}; the store ignores case in column names.")
     _check_seed(frame[label_col], feature_frame, label_col, source)
     features = infer_feature_schema(feature_frame)

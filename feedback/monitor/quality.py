@@ -408,7 +408,7 @@ def _codes(values: np.ndarray, labels: list, name: str) -> np.ndarray:
     index = {label: i for i, label in enumerate(labels)}
     codes = np.fromiter((index.get(v, -1) for v in values), dtype=np.int64, count=len(values))
     if np.any(codes < 0):
-        unknown = sorted({repr(v) for v, c in zip(values, codes) if c < 0})
+        unknown = sorted({repr(v) for v, c in zip(values, codes, strict=True) if c < 0})
         raise ValueError(f"{name} has values outside labels: {', '.join(unknown[:5])}")
     return codes
 

@@ -154,7 +154,7 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
         return []
     audit = repository.monitoring_audit_items(ws.engine, window)
     audit_by_window = dict(tuple(audit.groupby("window_id", sort=False)))
-    sizes = dict(zip(summary["window_id"].astype(str), summary["n_predictions"].astype(int)))
+    sizes = dict(zip(summary["window_id"].astype(str), summary["n_predictions"].astype(int), strict=True))
     tested = list(sizes)
     if drift_windows is not None:
         tested = tested[len(tested) - drift_windows:] if drift_windows > 0 else []

@@ -1,1 +1,4 @@
-"""Expert review: the queue and its policy, labels and answers, gold labels, agreement, the team's adjudication, suspect labels."""
+"""Expert review.
+
+The queue and its policy, labels and answers, gold labels, agreement, the team's adjudication, suspect labels.
+"""

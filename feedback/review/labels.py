@@ -235,7 +235,7 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         "annotator": annotator.strip(),
         "created_at": utcnow(),
         "label": labels.astype(str).to_numpy(),
-        "action": ["confirm" if a == b else "correct" for a, b in zip(labels.astype(str), predicted)],
+        "action": ["confirm" if a == b else "correct" for a, b in zip(labels.astype(str), predicted, strict=True)],
         "reason_code": frame["reason_code"].astype(object).to_numpy() if "reason_code" in frame else None,
         "comment": frame["comment"].astype(object).to_numpy() if "comment" in frame else None,
         "shown_prediction": predicted,

@@ -207,7 +207,7 @@ def _add_probabilities(ws: Workspace, task, items: list[ReviewItem]) -> None:
     if items:
         frame = repository.predictions_frame(ws.engine, [item.id for item in items])
         for item in items:
-            item.probabilities = dict(zip(task.labels, json.loads(frame.loc[item.id, "probabilities"])))
+            item.probabilities = dict(zip(task.labels, json.loads(frame.loc[item.id, "probabilities"]), strict=True))
 
 
 def is_overlap_item(external_id: str, overlap_share: float, salt: str) -> bool:

@@ -65,7 +65,7 @@ def ensure_available(engine: Engine) -> None:
         raise DatabaseBusyError(match["file"], int(match["pid"])) from None
 
 
-_SCHEMA_READY: "weakref.WeakSet[Engine]" = weakref.WeakSet()
+_SCHEMA_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def create_db_and_tables(engine: Engine) -> None:
@@ -195,10 +195,9 @@ def unit_of_work(engine: Engine) -> Iterator[tuple[Session, Any]]:
     Rows added to the session are flushed at the end and committed with the
     bulk inserts, or neither is: nothing is ever half-written.
     """
-    with engine.begin() as conn:
-        with Session(bind=conn) as session:
-            yield session, conn.connection.driver_connection
-            session.flush()
+    with engine.begin() as conn, Session(bind=conn) as session:
+        yield session, conn.connection.driver_connection
+        session.flush()
 
 
 def scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:

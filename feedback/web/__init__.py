@@ -1,1 +1,4 @@
-"""The web layer: the only library code that imports Streamlit (pages' shared state, sign-in, the review card, jobs, server)."""
+"""The web layer: the only library code that imports Streamlit.
+
+Pages' shared state, sign-in, the review card, jobs, the server.
+"""

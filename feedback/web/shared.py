@@ -220,7 +220,7 @@ SIGN_IN_HELP = ("Sign-in is off: anyone who opens this app may label, adjudicate
 
 def _secrets_section(name: str):
     try:
-        return st.secrets[name] if name in st.secrets else None
+        return st.secrets.get(name)
     except Exception:  # noqa: BLE001 - no secrets file is the normal case
         return None
 

@@ -93,7 +93,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     ws = webapp.get_workspace_quietly()  # the app's own store: the page run holds the file
     served = repository.predictions_frame(ws.engine, [f"d{i}" for i in range(40, 340)])
     audit = served[served["is_audit"].astype(bool)]
-    for external_id, predicted in zip(audit.index, audit["predicted"]):  # the model was wrong on each one
+    for external_id, predicted in zip(audit.index, audit["predicted"], strict=True):  # the model was wrong on each one
         record_label(ws, external_id, str((int(predicted) + 1) % 10), annotator="ana")
     deadline = time.monotonic() + 30
     while not list_alerts(ws) and time.monotonic() < deadline:

@@ -35,7 +35,7 @@ def _shown(at) -> dict:
 
 def _send(at, *ops) -> dict:
     """Do what the card does when keys are pressed: add answers to its outbox and send all of it."""
-    sent = at.session_state["review_card"] if "review_card" in at.session_state else {}
+    sent = at.session_state.get("review_card", {})
     outbox = (sent.get("outbox") or {}).get("ops", [])
     outbox = [*outbox, *({"cid": f"cid-{uuid.uuid4().hex}", "annotator": _card(at)["annotator"], **op}
                          for op in ops)]

@@ -14,7 +14,7 @@ def test_monitor_json_and_text(run, home, write_production, write_drifted):
 
     result = json_of(run("monitor", "--home", home, "--window", "batch", "--json"))
     steady, drifted = result["windows"]
-    assert MONITOR_KEYS <= set(steady)
+    assert set(steady) >= MONITOR_KEYS
     assert {"share_drifted", "dataset_drifted", "columns"} <= set(drifted["drift"])
     assert drifted["drift"]["dataset_drifted"] and not steady["drift"]["dataset_drifted"]
     assert [a["metric"] for a in result["alerts"]] == ["drift_share"], "the ingest raised the drift alert"
@@ -40,7 +40,8 @@ def test_alerts_list_ack_resolve_and_errors(run, home, write_drifted):
     assert json_of(run("alerts", "--home", home, "--state", "open", "--json")) == []
     again = failed(run("alerts", "ack", alert["id"], "--home", home), exit_code=1)
     assert f"Error: Alert {alert['id']} is already acknowledged." in again.stderr
-    assert ok(run("alerts", "resolve", alert["id"], "--home", home)).stdout.strip() == f"Alert {alert['id']} is resolved."
+    resolved = ok(run("alerts", "resolve", alert["id"], "--home", home))
+    assert resolved.stdout.strip() == f"Alert {alert['id']} is resolved."
     [resolved] = json_of(run("alerts", "list", "--state", "resolved", "--home", home, "--json"))
     assert resolved["resolved_by"] == "cli"
     assert "There is no alert 42" in failed(run("alerts", "resolve", "42", "--home", home), exit_code=1).stderr

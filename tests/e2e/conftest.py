@@ -9,6 +9,7 @@ Run with ``python -m pytest tests/e2e --e2e``; without ``--e2e`` the root confte
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -112,8 +113,6 @@ def page(browser, request):
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-        try:
+        with contextlib.suppress(Exception):  # a screenshot must not hide the real failure
             page.screenshot(path=str(SCREENSHOT_DIR / f"e2e-failure-{name}.png"), full_page=True)
-        except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
-            pass
     context.close()

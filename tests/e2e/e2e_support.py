@@ -63,7 +63,7 @@ def _free_port() -> int:
 
 
 class AppServer:
-    """One ``streamlit run feedback/web/server.py`` process (as ``make run`` starts it) serving ``home`` on 127.0.0.1."""
+    """One ``streamlit run feedback/web/server.py`` process serving ``home`` on 127.0.0.1, as ``make run`` starts it."""
 
     def __init__(self, home: Path, env: dict[str, str] | None = None):
         self.home = Path(home)

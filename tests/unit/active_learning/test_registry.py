@@ -49,7 +49,8 @@ def _empty_dict() -> dict:
 def _call(function: str, *args) -> dict:
     """A node that, when built, calls ``function(*args)`` (skops' loader for objects rebuilt from ``__reduce__``)."""
     module, name = function.rsplit(".", 1)
-    return {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode", "content": _tuple(*args)}
+    return {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode",
+            "content": _tuple(*args)}
 
 
 def _payload(kind: str, marker) -> dict:

@@ -113,7 +113,7 @@ def test_likelihood_ratio_matches_the_formula():
 def test_p_value_is_the_minimum_over_looks():
     x1, n1 = [85, 160, 240], [100, 200, 300]
     x2, n2 = [95, 172, 252], [100, 200, 300]
-    per_look = [min(1.0, 1.0 / msprt_likelihood_ratio(a, b, c, d)) for a, b, c, d in zip(x1, n1, x2, n2)]
+    per_look = [min(1.0, 1.0 / msprt_likelihood_ratio(a, b, c, d)) for a, b, c, d in zip(x1, n1, x2, n2, strict=True)]
     assert msprt_p_value(x1, n1, x2, n2) == pytest.approx(min(per_look))
     # the first look is the strongest here, and later weaker looks do not undo it
     assert per_look[0] < per_look[-1]

@@ -28,7 +28,7 @@ def test_floor_fires_without_history_and_names_metric_value_n_and_threshold():
 
 def test_ceiling_fires_for_an_upper_metric():
     decision = evaluate_rule(MetricRule("dispute_rate", ceiling=0.1, direction="upper"), [], 0.15, n=400)
-    assert decision.kind == "ceiling" and "dispute_rate 0.150 (n=400) is above the ceiling 0.100" == decision.message
+    assert decision.kind == "ceiling" and decision.message == "dispute_rate 0.150 (n=400) is above the ceiling 0.100"
 
 
 def test_nothing_fires_below_the_minimum_sample_size():

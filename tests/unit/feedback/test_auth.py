@@ -109,7 +109,8 @@ def test_users_load_from_a_toml_file(tmp_path, encoded):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"role": "annotator"}, r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.access.auth hash"),
+        ({"role": "annotator"},
+         r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.access.auth hash"),
         ({"password_hash": "", "role": "lead"}, "has no password_hash"),
         ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback.access.auth hash"),
         ({"password_hash": "HASH", "role": "boss"}, "User 'ana' .*role 'boss'; set role to one of annotator, lead"),

@@ -96,14 +96,13 @@ def ingested_home_events(ws, ingested):
 
 def test_unit_of_work_writes_all_or_nothing(ws, state):
     before = state(ws)
-    with pytest.raises(RuntimeError):
-        with db.unit_of_work(ws.engine) as (session, raw):
-            session.add(Alert(kind="test", message="half-written?"))
-            db.insert_frame(raw, "feedbacksignal", pd.DataFrame({
-                "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
-                "received_at": [pd.Timestamp.now(tz="UTC")]}))
-            session.flush()
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), db.unit_of_work(ws.engine) as (session, raw):
+        session.add(Alert(kind="test", message="half-written?"))
+        db.insert_frame(raw, "feedbacksignal", pd.DataFrame({
+            "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
+            "received_at": [pd.Timestamp.now(tz="UTC")]}))
+        session.flush()
+        raise RuntimeError("crash in the middle")
     assert state(ws) == before
     assert db.read_frame(ws.engine, "SELECT count(*) AS n FROM alert")["n"].iloc[0] == 0
 

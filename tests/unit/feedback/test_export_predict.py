@@ -188,10 +188,9 @@ def test_export_lists_events_in_the_order_they_were_recorded(ws, ingested, tmp_p
 
 def test_a_write_that_fails_midway_leaves_neither_the_file_nor_its_temporary(tmp_path):
     target = tmp_path / "labels.csv"
-    with pytest.raises(RuntimeError, match="disk full"):
-        with atomic_write(target) as partial:
-            partial.write_text("id,label\nd-1,")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError, match="disk full"), atomic_write(target) as partial:
+        partial.write_text("id,label\nd-1,")
+        raise RuntimeError("disk full")
     assert list(tmp_path.iterdir()) == []
     with atomic_write(target) as partial:
         partial.write_text("id,label\n")

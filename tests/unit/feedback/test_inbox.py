@@ -120,7 +120,8 @@ def test_one_bad_file_does_not_block_the_good_ones(ws, production_frame, write_p
 @pytest.mark.parametrize(
     ("name", "kind", "expected"),
     [("prod.csv", "alerts", "Unknown inbox kind 'alerts'"), ("prod.csv", "labels", "Say who labelled the file"),
-     ("missing.csv", "predictions", "File not found"), ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file")],
+     ("missing.csv", "predictions", "File not found"),
+     ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file")],
 )
 def test_drop_refuses_what_the_inbox_cannot_take(ws, tmp_path, name, kind, expected):
     if name != "missing.csv":

@@ -33,13 +33,13 @@ def test_windows_are_ingest_calls_utc_days_or_iso_weeks(ws, monkeypatch, write_p
              datetime(2026, 3, 4, 12, tzinfo=UTC),  # Wednesday of the same ISO week
              datetime(2026, 3, 10, 8, tzinfo=UTC)]  # Tuesday of the next week
     sizes, start, batch_ids = [40, 30, 20, 10], 0, []
-    for i, (when, n) in enumerate(zip(times, sizes)):
+    for i, (when, n) in enumerate(zip(times, sizes, strict=True)):
         monkeypatch.setattr("feedback.intake.ingest.utcnow", lambda when=when: when)
         batch_ids.append(ingest_predictions(ws, write_production(n, start=start, name=f"p{i}.csv")).batch_id)
         start += n
 
     batches = monitor_windows(ws, "batch", details=False, drift_windows=0)
-    assert [(w["window"], w["n_predictions"]) for w in batches] == list(zip(batch_ids, sizes))
+    assert [(w["window"], w["n_predictions"]) for w in batches] == list(zip(batch_ids, sizes, strict=True))
     assert batches[1]["start"] == batches[1]["end"] == "2026-03-02T17:00:00+00:00"
     assert all(w["drift"] is None for w in batches), "drift_windows=0 tests no window"
 
@@ -131,7 +131,7 @@ def test_the_json_shape_disputes_class_mix_and_calibration(ws, ingested, tmp_pat
     assert set(result) == {"windows", "alerts"}
     json.dumps(result, allow_nan=False)  # nulls, never NaN
     [window] = result["windows"]
-    assert WINDOW_KEYS <= set(window)
+    assert set(window) >= WINDOW_KEYS
     assert {"share_drifted", "dataset_drifted", "columns"} <= set(window["drift"])
     assert (window["n_disputed"], window["dispute_rate"]) == (3, pytest.approx(3 / 60)), "one item disputed twice"
     assert window["dispute_rate_ci"][0] < 3 / 60 < window["dispute_rate_ci"][1]

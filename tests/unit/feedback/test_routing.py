@@ -38,7 +38,7 @@ def test_one_unit_id_always_lands_in_one_arm():
     batch = np.concatenate([IDS[:500], IDS[:500][::-1], IDS[250:750]])
     arms = assign_arm(batch, 0.5, salt="exp-1")
     by_id = {}
-    for unit, arm in zip(batch, arms):
+    for unit, arm in zip(batch, arms, strict=True):
         assert by_id.setdefault(unit, arm) == arm
     alone = assign_arm(IDS[:1000], 0.5, salt="exp-1")
     later = assign_arm(IDS[500:1000], 0.5, salt="exp-1")

@@ -67,7 +67,7 @@ def test_elements_carry_the_escaped_text():
     assert not at.exception
     for elements in (at.markdown, at.caption, at.error):
         assert len(elements) == len(NASTY)
-    for text, markdown, caption, error in zip(NASTY, at.markdown, at.caption, at.error):
+    for text, markdown, caption, error in zip(NASTY, at.markdown, at.caption, at.error, strict=True):
         assert markdown.value == f"**Item {md_text(text)}**"
         assert caption.value == error.value == md_text(text)
         assert _unescaped(caption.value) == re.sub(r"\n", " ", text)
