@@ -1,1 +1,11 @@
-"""The label store: the only code that speaks SQL. Tables, the engine and migrations, the repository of queries, label snapshots."""
+"""The label store: the only code that speaks SQL. Tables, the engine and migrations, the repository of queries,
+label snapshots.
+
+One calling convention: open a unit of work with ``with store.session(ws) as session:`` and pass
+``session`` as the first argument of every ``repository`` function. The block commits when it ends
+normally and rolls back when it raises; the engine and DuckDB's native connection stay inside the store.
+"""
+
+from feedback.store.db import create_db_and_tables, ensure_available, session
+
+__all__ = ["create_db_and_tables", "ensure_available", "session"]

@@ -1,12 +1,13 @@
 """Every query of the label store: ORM for single rows, DuckDB's native path for bulk.
 
-With db.py, the only place that speaks SQL. Callers pass and receive model
-objects and DataFrames, and call these functions as ``repository.<name>``; the
-modules split them by concept:
+With db.py and native.py, the only place that speaks SQL. Every function takes the
+caller's ``Session`` first (``with store.session(ws) as session:``); callers pass and
+receive model objects and DataFrames, and call these functions as ``repository.<name>``;
+the modules split them by concept:
 
 - ``items``: the task, logged predictions, label events and signals (bulk writes, look-ups, counts, export);
 - ``review``: the review queue's ranked candidates, leases, undo and progress;
-- ``gold_sets``: seed, training and audit sets from the gold labels, suspect labels;
+- ``gold_sets``: seed, training and audit sets from the gold labels the caller derives, suspect labels;
 - ``model_versions``: versions and promotion decisions;
 - ``experiments``: A/B and shadow experiments;
 - ``monitoring``: per-window figures and stored alerts.
@@ -23,7 +24,7 @@ from feedback.store.repository.review import (
     latest_active_event, review_progress,
 )
 from feedback.store.repository.gold_sets import (
-    seed_training_set, label_events_frame, gold_label_series, expert_label_ids, expert_training_set,
+    seed_training_set, label_events_frame, expert_label_ids, expert_training_set,
     audit_evaluation_set, replace_suspect_labels, suspect_labels,
 )
 from feedback.store.repository.model_versions import (
@@ -44,7 +45,7 @@ __all__ = [
     "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "decisions", "experiment_audit_labels",
     "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "expert_label_ids",
     "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
-    "get_version", "gold_label_series", "has_task", "insert_alerts", "insert_feedback_signals",
+    "get_version", "has_task", "insert_alerts", "insert_feedback_signals",
     "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",
     "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
     "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
