@@ -22,7 +22,7 @@ import streamlit as st
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
 from feedback.alerts.checks import LabelAlertWatcher
 from feedback.access.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
-from feedback.store.db import create_db_and_tables, ensure_available
+from feedback import store
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError, PermissionDenied
 from feedback.intake.inbox import InboxWatcher
 from feedback.web.jobs import BackgroundJob, PeriodicCheck
@@ -51,8 +51,8 @@ def _setting(name: str) -> str | None:
 @st.cache_resource(show_spinner=False)
 def _workspace(home: str | None, url: str | None) -> Workspace:
     ws = open_workspace(home, url)
-    ensure_available(ws.engine)
-    create_db_and_tables(ws.engine)
+    store.ensure_available(ws)
+    store.create_db_and_tables(ws)
     return ws
 
 

@@ -13,10 +13,11 @@ the modules split them by concept:
 - ``monitoring``: per-window figures and stored alerts.
 """
 
+from feedback.store.db import create_input_tables
 from feedback.store.repository.items import (
     get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
     get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
-    newest_label_event_id, seed_ids, count_rows, EXPORT_SQL,
+    newest_label_event_id, seed_ids, count_rows, export_label_events, EXPORT_SQL,
 )
 from feedback.store.repository.review import (
     QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
@@ -42,8 +43,8 @@ from feedback.store.repository.sessions import add_web_session, web_session_user
 
 __all__ = [
     "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",
-    "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "decisions", "experiment_audit_labels",
-    "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "expert_label_ids",
+    "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "create_input_tables", "decisions", "experiment_audit_labels",
+    "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "export_label_events", "expert_label_ids",
     "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
     "get_version", "has_task", "insert_alerts", "insert_feedback_signals",
     "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",

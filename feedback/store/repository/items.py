@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import weakref
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
@@ -155,6 +155,11 @@ def count_rows(session: Session) -> dict[str, int]:
             (SELECT count(*) FROM seedlabel) AS seed_labels""",
     )
     return {k: int(v) for k, v in frame.iloc[0].items()}
+
+
+def export_label_events(session: Session, path: Path, fmt: str) -> None:
+    """Write every label event with its provenance (:data:`EXPORT_SQL`) to ``path`` as csv, parquet or jsonl."""
+    native.copy_query_to_file(session, EXPORT_SQL, path, fmt)
 
 
 EXPORT_SQL = """
