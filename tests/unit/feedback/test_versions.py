@@ -1,8 +1,8 @@
 """Promotion, rollback and the integrity check of model files."""
 
 import pytest
-from sqlmodel import Session
 
+from feedback import store
 from feedback.store import repository
 from feedback.intake.batch import predict_file
 from feedback.exceptions import InputError, ModelIntegrityError
@@ -12,7 +12,7 @@ from feedback.lifecycle.versions import champion_and_challenger, promote, rollba
 
 
 def _decisions(ws):
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return [(d.action, d.version, d.previous_version, d.actor, d.reason) for d in repository.decisions(session)]
 
 
