@@ -5,7 +5,6 @@ import pytest
 from sklearn.datasets import load_digits
 
 from store_sql import read_sql
-from feedback.store import db
 from feedback.experiments.runs import latest_experiment, start_experiment
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels

@@ -42,16 +42,17 @@ from feedback.store.repository.monitoring import (
 from feedback.store.repository.sessions import add_web_session, web_session_user, delete_web_sessions
 
 __all__ = [
-    "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",
-    "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "create_input_tables", "decisions", "experiment_audit_labels",
-    "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "export_label_events", "expert_label_ids",
-    "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
-    "get_version", "has_task", "insert_alerts", "insert_feedback_signals",
-    "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",
-    "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event", "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
-    "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
-    "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
-    "relook_candidates", "release_all_leases", "replace_suspect_labels", "review_progress", "running_experiment",
+    "add", "add_web_session", "alert_rows", "alert_window_keys", "audit_evaluation_set", "audit_unlabelled",
+    "claim_leases", "count_rows", "create_input_tables", "decisions", "delete_web_sessions", "event_with_client_id",
+    "experiment_audit_labels", "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts",
+    "expert_label_ids", "expert_training_set", "export_label_events", "EXPORT_SQL", "feedback_for", "get_alert",
+    "get_experiment", "get_prediction", "get_task", "get_version", "has_active_answer", "has_task", "held_ids",
+    "holds_lease", "insert_alerts", "insert_feedback_signals", "insert_label_events", "insert_predictions",
+    "insert_seed", "known_ids", "label_events_frame", "label_history", "latest_active_event", "latest_experiment",
+    "list_versions", "logged_signals", "MONITOR_WINDOWS", "monitoring_audit_items", "monitoring_class_counts",
+    "monitoring_inputs", "monitoring_windows", "newest_label_event_id", "next_version_number", "open_alerts",
+    "predictions_frame", "QUEUE_SIGNALS", "ranked_unlabelled", "read_inputs", "release_all_leases", "release_lease",
+    "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",
     "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
-    "update_alert", "version_with_alias", "add_web_session", "web_session_user", "delete_web_sessions",
+    "update_alert", "version_with_alias", "web_session_user",
 ]

@@ -59,7 +59,9 @@ def monitoring_class_counts(session: Session, window: str) -> pd.DataFrame:
 
 
 def monitoring_audit_items(session: Session, window: str, gold: pd.Series) -> pd.DataFrame:
-    """Audit items with a gold label (``gold``: each item's label, by external_id), with what was served and their window.
+    """Audit items with a gold label, with what was served and their window.
+
+    ``gold`` holds each item's gold label, indexed by external_id (see :mod:`feedback.store.repository.gold_sets`).
 
     Columns ``external_id``, ``window_id``, ``predicted`` (the served answer), ``confidence`` and
     ``label`` (the gold label).

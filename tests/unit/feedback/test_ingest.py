@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from store_sql import read_sql, in_session
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
 from feedback.store.models import Task

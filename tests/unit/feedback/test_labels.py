@@ -5,7 +5,7 @@ import pytest
 
 from store_sql import read_sql, gold_set
 from feedback import store
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.review.labels import import_labels, record_label
 

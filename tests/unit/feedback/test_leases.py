@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from store_sql import read_sql, in_session
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.review.labels import record_label, undo_last_answer
 from feedback.store.models import utcnow

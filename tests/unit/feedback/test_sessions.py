@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 
 from store_sql import read_sql
-from feedback.store import db
 from feedback.exceptions import InputError
 from feedback.store.models import utcnow
 from feedback.access.sessions import end_session, session_hours, session_user, start_session
