@@ -250,7 +250,8 @@ def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataF
         return {}
     columns = list(kinds)
     store_key = (ws.database_url, task.audit_salt)  # the salt is drawn afresh for every new store
-    keys = {wid: (*store_key, window, wid, n, reference_version, len(reference), max_rows) for wid, n in sizes.items()}
+    keys = {wid: (*store_key, window, wid, n, reference_version, len(reference), max_rows)
+            for wid, n in sizes.items()}
     with _DRIFT_CACHE_LOCK:
         out = {wid: _DRIFT_CACHE[key] for wid, key in keys.items() if key in _DRIFT_CACHE}
     missing = [wid for wid in sizes if wid not in out]
