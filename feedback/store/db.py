@@ -95,23 +95,20 @@ def create_db_and_tables(ws: Workspace) -> None:
     Every library call starts here, so the work is remembered per engine: one
     check per process and database, not one per click.
     """
-    _create_db_and_tables(engine(ws))
-
-
-def _create_db_and_tables(engine: Engine) -> None:
-    if engine in _SCHEMA_READY:
+    bound = engine(ws)
+    if bound in _SCHEMA_READY:
         return
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
+    SQLModel.metadata.create_all(bound)
+    with Session(bound) as session:
         applied = set(session.exec(select(models.AppliedMigration.name)).all())
         for name, migrate in MIGRATIONS:
             if name in applied:
                 continue
-            with engine.begin() as conn:
+            with bound.begin() as conn:
                 migrate(conn)
             session.add(models.AppliedMigration(name=name))
             session.commit()
-    _SCHEMA_READY.add(engine)
+    _SCHEMA_READY.add(bound)
 
 
 def _add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:
