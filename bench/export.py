@@ -20,6 +20,9 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, runs_str, scratch_dir, timed
+from feedback import store
+from feedback.store import native, repository
+from feedback.intake.export import export_labels
 from feedback.access.permissions import Actor
 from feedback.intake.export import export_labels
 from feedback.lifecycle.tasks import init_task
@@ -70,18 +73,20 @@ def make_store(folder: Path, rows: int) -> Workspace:
     seed.to_parquet(folder / "seed.parquet", index=False)
     ws = open_workspace(folder / "home")
     init_task(ws, folder / "seed.parquet", "label")
-    with db.native_transaction(ws.engine) as raw:
+    with store.session(ws) as session:
+        raw = native.connection(session)
         raw.execute(_FILL_PREDICTIONS, [rows])
         raw.execute(_FILL_EVENTS, [rows, rows])
-    n = db.read_frame(ws.engine, "SELECT count(*) AS n FROM labelevent")["n"].iloc[0]
+    with store.session(ws) as session:
+        n = native.read_frame(session, "SELECT count(*) AS n FROM labelevent")["n"].iloc[0]
     assert n == rows, f"filled {n} of {rows} label events"
     return ws
 
 
 def _copy(ws: Workspace, source: str, path: Path, fmt: str) -> None:
     """DuckDB's own COPY of a table or a parenthesised query, on the store's connection."""
-    with ws.engine.connect() as conn:
-        conn.connection.driver_connection.execute(f"COPY {source} TO '{path}' ({_COPY_OPTIONS[fmt]})")
+    with store.session(ws) as session:
+        native.connection(session).execute(f"COPY {source} TO '{path}' ({_COPY_OPTIONS[fmt]})")
 
 
 def _check(path: Path, fmt: str, rows: int) -> None:

@@ -27,6 +27,9 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, Stages, runs_str, scratch_dir, timed
+from feedback import store
+from feedback.store import native, repository
+from feedback.store.db import PREDICTION_INPUT
 from feedback.intake import ingest
 from feedback.lifecycle.tasks import init_task, load_task
 from feedback.store import db, repository
@@ -38,7 +41,7 @@ ROWS = 1_000_000
 N_FEATURES = 20
 N_CLASSES = 10
 N_SEED = 2000
-TABLES = ("ingestbatch", "prediction", db.PREDICTION_INPUT)
+TABLES = ("ingestbatch", "prediction", PREDICTION_INPUT)
 
 
 def make_files(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -62,12 +65,12 @@ def make_files(folder: Path, rows: int) -> tuple[Path, Path]:
 def _instrumented(stages: Stages):
     """Patches that time each step of ``ingest_predictions`` into ``stages``."""
 
-    original_transaction = db.native_transaction
+    original_session = store.session
 
     @contextmanager
-    def transaction(engine) -> Iterator:
-        with original_transaction(engine) as raw:
-            yield raw
+    def session(ws) -> Iterator:
+        with original_session(ws) as unit:
+            yield unit
             committing = time.perf_counter()
         stages.add("write: commit", time.perf_counter() - committing)
 
@@ -80,9 +83,8 @@ def _instrumented(stages: Stages):
         mock.patch.object(ingest, "load_version", stages.wrap("load model", ingest.load_version)),
         mock.patch.object(ingest, "score_frame", stages.wrap("score (proba, uncertainty)", ingest.score_frame)),
         mock.patch.object(ingest, "audit_mask", stages.wrap("audit flags", ingest.audit_mask)),
-        mock.patch.object(repository, "insert_predictions",
-                          stages.wrap("write: insert", repository.insert_predictions)),
-        mock.patch.object(db, "native_transaction", transaction),
+        mock.patch.object(repository, "insert_predictions", stages.wrap("write: insert", repository.insert_predictions)),
+        mock.patch.object(store, "session", session),
     ]
 
 
@@ -110,7 +112,7 @@ def _export_written_rows(home: Path, folder: Path) -> dict[str, Path]:
     with duckdb.connect(str(home / "feedback.duckdb"), read_only=True) as con:
         for table in TABLES:
             paths[table] = folder / f"{table}.parquet"
-            con.execute(f"COPY {db.quote(table)} TO '{paths[table]}' (FORMAT parquet)")
+            con.execute(f"COPY {native.quote(table)} TO '{paths[table]}' (FORMAT parquet)")
     return paths
 
 
@@ -118,16 +120,19 @@ def _baseline_once(home: Path, features: list[dict], written: dict[str, Path]) -
     """DuckDB inserting the written rows natively into a fresh store with the same schema."""
     ws = open_workspace(home)
     try:
-        db.create_db_and_tables(ws.engine)
-        db.create_input_tables(ws.engine, features)
+        store.create_db_and_tables(ws)
+        with store.session(ws) as session:
+            repository.create_input_tables(session, features)
 
         def insert() -> None:
-            with db.native_transaction(ws.engine) as raw:
+            with store.session(ws) as session:
+                raw = native.connection(session)
                 for table, path in written.items():
-                    raw.execute(f"INSERT INTO {db.quote(table)} BY NAME SELECT * FROM read_parquet('{path}')")
+                    raw.execute(f"INSERT INTO {native.quote(table)} BY NAME SELECT * FROM read_parquet('{path}')")
 
         seconds = timed(insert)
-        n = db.read_frame(ws.engine, "SELECT count(*) AS n FROM prediction")["n"].iloc[0]
+        with store.session(ws) as session:
+            n = native.read_frame(session, "SELECT count(*) AS n FROM prediction")["n"].iloc[0]
     finally:
         ws.close()
     return seconds, int(n)

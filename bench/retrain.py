@@ -19,6 +19,11 @@ from sklearn.datasets import make_classification
 
 from active_learning.training import build_estimator
 from bench._harness import Result, runs_str, scratch_dir, timed
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
@@ -58,7 +63,9 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
         try:
             task = load_task(ws)
             names = [f["name"] for f in task.features]
-            training = pd.concat([repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine)])
+            with store.session(ws) as session:
+                training = pd.concat([repository.seed_training_set(session),
+                                      repository.expert_training_set(session, gold_label_series(session))])
             X, y = training[names], training["__label__"].to_numpy(dtype=object)
             runs, baseline_runs, results = [], [], []
             for _ in range(max(1, repeat)):

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
 
+from feedback import store
+from feedback.store import repository
 from feedback.draws import key_for
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
@@ -90,7 +92,9 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
     dict
         Counts: predictions, batches, disputes, audit items and audit labels.
     """
-    if repository.has_task(ws.engine):
+    with store.session(ws) as session:
+        exists = repository.has_task(session)
+    if exists:
         raise InputError(f"{ws.home} already holds a task; build the demo in another folder (--home).")
     if not 0 <= batches_to_ingest <= N_BATCHES:
         raise InputError(f"The demo has {N_BATCHES} batches; ingest between 0 and {N_BATCHES} of them.")
@@ -107,7 +111,8 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
         if k >= batches_to_ingest:
             continue
         n_audit += ingest_predictions(ws, folder / f"batch_{k}.csv").n_audit
-        served = repository.predictions_frame(ws.engine, batch["id"].tolist())
+        with store.session(ws) as session:
+            served = repository.predictions_frame(session, batch["id"].tolist())
         if k < N_BATCHES - 1:
             audited = batch[served["is_audit"].to_numpy(dtype=bool)][["id", "label"]]
             audited.to_csv(folder / f"audit_labels_{k}.csv", index=False)

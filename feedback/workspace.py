@@ -1,12 +1,13 @@
-"""Where a feedback store lives: its home folder, database URL and engine."""
+"""Where a feedback store lives: its home folder and database URL (the engine is the store's, see feedback.store)."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from feedback.exceptions import InputError
@@ -30,7 +31,7 @@ class Workspace:
 
     home: Path
     database_url: str
-    _engine: Engine | None = field(default=None, repr=False)
+    _engine: Any = field(default=None, repr=False)  # set by feedback.store.db.engine, released by close
 
     @property
     def models_dir(self) -> Path:
@@ -55,15 +56,6 @@ class Workspace:
             return None
         path = self.database_url.split(":///", 1)[-1].split("?", 1)[0]
         return None if path in ("", ":memory:") else Path(path)
-
-    @property
-    def engine(self) -> Engine:
-        """The engine, created on first use; see :func:`feedback.store.db.make_engine`."""
-        if self._engine is None:
-            from feedback.store.db import make_engine
-
-            self._engine = make_engine(self.database_url)
-        return self._engine
 
     def close(self) -> None:
         """Release the database (and so DuckDB's file lock)."""

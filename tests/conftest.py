@@ -15,6 +15,10 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
+from store_sql import read_sql, in_session
+from feedback.store import repository
+from feedback.store.db import PREDICTION_INPUT, SEED_INPUT
+from feedback.store.native import quote
 from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task
 from feedback.store import db, repository
@@ -196,22 +200,22 @@ def empty_ws(tmp_path):
 
 def store_state(ws) -> dict:
     """Everything a refused input must leave unchanged: row counts of every table and the model aliases."""
-    state = dict(repository.count_rows(ws.engine))
-    tables = ("ingestbatch", "feedbacksignal", "modelversion", "decision", db.PREDICTION_INPUT, db.SEED_INPUT)
-    counts = db.read_frame(ws.engine, "SELECT " + ", ".join(
-        f"(SELECT count(*) FROM {db.quote(t)}) AS {db.quote(t)}" for t in tables))
+    state = dict(in_session(ws, repository.count_rows))
+    tables = ("ingestbatch", "feedbacksignal", "modelversion", "decision", PREDICTION_INPUT, SEED_INPUT)
+    counts = read_sql(ws, "SELECT " + ", ".join(
+        f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
     state.update({t: int(counts[t].iloc[0]) for t in tables})
-    aliases = db.read_frame(ws.engine, "SELECT version, alias FROM modelversion ORDER BY version")
-    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"], strict=True))
+    aliases = read_sql(ws, "SELECT version, alias FROM modelversion ORDER BY version")
+    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"]))
     return state
 
 
 def table_row_counts(ws) -> dict[str, int]:
     """Rows in every table of the store, the tables read from DuckDB's catalogue (a new table is counted too)."""
-    tables = db.read_frame(ws.engine, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+    tables = read_sql(ws, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
                                       "AND table_type = 'BASE TABLE' ORDER BY table_name")["table_name"]
-    counts = db.read_frame(ws.engine, "SELECT " + ", ".join(
-        f"(SELECT count(*) FROM {db.quote(t)}) AS {db.quote(t)}" for t in tables))
+    counts = read_sql(ws, "SELECT " + ", ".join(
+        f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
     return {t: int(counts[t].iloc[0]) for t in tables}
 
 
@@ -244,7 +248,7 @@ def challenger(ws, challenger_template):
 
 def predictions(ws) -> pd.DataFrame:
     """All logged predictions, indexed by id."""
-    return db.read_frame(ws.engine, "SELECT * FROM prediction ORDER BY external_id").set_index("external_id")
+    return read_sql(ws, "SELECT * FROM prediction ORDER BY external_id").set_index("external_id")
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from feedback import store
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.store import repository
 from feedback.store.models import WebSession, utcnow
@@ -51,9 +53,10 @@ def start_session(ws: Workspace, user_name: str, *, hours: float, now: datetime 
     """
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    repository.delete_web_sessions(ws.engine, expired_before=now)
-    repository.add_web_session(ws.engine, WebSession(token_hash=_hash(token), user_name=user_name, created_at=now,
-                                                     expires_at=now + timedelta(hours=hours)))
+    with store.session(ws) as session:
+        repository.delete_web_sessions(session, expired_before=now)
+        repository.add_web_session(session, WebSession(token_hash=_hash(token), user_name=user_name, created_at=now,
+                                                       expires_at=now + timedelta(hours=hours)))
     return token
 
 
@@ -61,13 +64,15 @@ def session_user(ws: Workspace, token: str | None, *, now: datetime | None = Non
     """The user name a cookie's token signs in, or None (no token, unknown, signed out or expired)."""
     if not token or len(token) > 200:
         return None
-    return repository.web_session_user(ws.engine, _hash(token), now or utcnow())
+    with store.session(ws) as session:
+        return repository.web_session_user(session, _hash(token), now or utcnow())
 
 
 def end_session(ws: Workspace, token: str | None) -> None:
     """Sign a browser out for good: its token no longer signs anyone in."""
     if token:
-        repository.delete_web_sessions(ws.engine, token_hash=_hash(token))
+        with store.session(ws) as session:
+            repository.delete_web_sessions(session, token_hash=_hash(token))
 
 
 def _hash(token: str) -> str:

@@ -17,6 +17,8 @@ import threading
 from functools import partial
 from typing import Any
 
+from feedback import store
+from feedback.store import repository
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import alert_to_dict
@@ -55,10 +57,11 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
     with _CHECK_LOCK:
         windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0,
                                   details=False)
-        seen = repository.alert_window_keys(ws.engine, policy.window)
-        fresh = [_alert(policy, window, decision) for window, decision in evaluate_windows(windows, policy)
-                 if (decision.metric, window["window"]) not in seen]
-        new = [alert_to_dict(a) for a in repository.insert_alerts(ws.engine, fresh)] if fresh else []
+        with store.session(ws) as session:
+            seen = repository.alert_window_keys(session, policy.window)
+            fresh = [_alert(policy, window, decision) for window, decision in evaluate_windows(windows, policy)
+                     if (decision.metric, window["window"]) not in seen]
+            new = [alert_to_dict(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
     if new and policy.webhook_url:
         send_in_background(policy.webhook_url, [_payload(ws, a) for a in new], partial(_record_delivery, ws),
                            timeout=policy.webhook_timeout, retries=policy.webhook_retries,
@@ -95,7 +98,8 @@ class LabelAlertWatcher(PeriodicCheck):
 
     def check(self) -> list[dict[str, Any]]:
         """Check the alerts if the newest label event moved; return the alerts stored."""
-        newest = repository.newest_label_event_id(self.ws.engine)
+        with store.session(self.ws) as session:
+            newest = repository.newest_label_event_id(session)
         if newest is None or newest == self.checked_through:
             return []
         alerts = check_alerts(self.ws, drift=False)
@@ -156,4 +160,5 @@ def _payload(ws: Workspace, alert: dict) -> dict[str, Any]:
 
 
 def _record_delivery(ws: Workspace, payload: dict, outcome: dict) -> None:
-    repository.update_alert(ws.engine, payload["id"], {"delivery_status": outcome["status"], "delivery": outcome})
+    with store.session(ws) as session:
+        repository.update_alert(session, payload["id"], {"delivery_status": outcome["status"], "delivery": outcome})

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from feedback import store
+from feedback.store import repository
+from feedback.exceptions import InputError
+from feedback.store.models import Alert, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task
@@ -58,7 +62,8 @@ def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict
     """
     load_task(ws)
     wanted = None if states is None else [_checked_state(s, ALERT_STATES) for s in states]
-    return [alert_to_dict(a) for a in repository.alert_rows(ws.engine, wanted)]
+    with store.session(ws) as session:
+        return [alert_to_dict(a) for a in repository.alert_rows(session, wanted)]
 
 
 def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> dict[str, Any]:
@@ -93,10 +98,12 @@ def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> d
         raise InputError("Say who is changing the alert (--by NAME).")
     prefix = "acknowledged" if state == "acknowledged" else "resolved"
     values = {"state": state, f"{prefix}_at": utcnow(), f"{prefix}_by": actor.name.strip()}
-    changed = repository.update_alert(ws.engine, int(alert_id), values, from_states=_ALLOWED_FROM[state])
+    with store.session(ws) as session:
+        changed = repository.update_alert(session, int(alert_id), values, from_states=_ALLOWED_FROM[state])
     if changed is not None:
         return alert_to_dict(changed)
-    current = repository.get_alert(ws.engine, int(alert_id))
+    with store.session(ws) as session:
+        current = repository.get_alert(session, int(alert_id))
     if current is None:
         raise InputError(f"There is no alert {alert_id}; `python -m feedback alerts` lists them.")
     if current.state == state:

@@ -56,9 +56,9 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
                 if not creates_store and new_store:
                     raise NotInitializedError(f"{ws.home} (no {ws.database_path.name} there)")
                 if needs_store and not new_store:
-                    from feedback.store.db import ensure_available
+                    from feedback import store
 
-                    ensure_available(ws.engine)
+                    store.ensure_available(ws)
                 fn(ws, **kwargs)
             except (FeedbackError, ModelIntegrityError) as exc:
                 if ws is not None and creates_store and new_store:

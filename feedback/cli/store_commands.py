@@ -75,10 +75,11 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
     if inbox:
         _hand_to_inbox(ws, file, kind, as_json)
         return
+    from feedback import store
     from feedback.intake.ingest import ingest_feedback, ingest_predictions
     from feedback.store.db import ensure_available
 
-    ensure_available(ws.engine)
+    store.ensure_available(ws)
     if kind == "predictions":
         result = ingest_predictions(ws, file).to_dict()
         emit(result, as_json, f"Logged {result['n_new']} new predictions ({result['n_audit']} audit items); "
@@ -123,10 +124,11 @@ def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
     if inbox:
         _hand_to_inbox(ws, file, "labels", as_json, annotator=annotator)
         return
+    from feedback import store
     from feedback.review.labels import import_labels
     from feedback.store.db import ensure_available
 
-    ensure_available(ws.engine)
+    store.ensure_available(ws)
     n = import_labels(ws, file, annotator=annotator)
     emit({"label_events": n}, as_json, f"Recorded {n} label events.")
 

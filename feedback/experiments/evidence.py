@@ -19,9 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score
-from sqlmodel import Session
 
 from active_learning.comparison import mcnemar_midp, paired_bootstrap_diff
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository
+from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
+from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.exceptions import ExperimentError
 from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
@@ -82,7 +86,7 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> dict[s
         No experiment was ever started, or there is none with that id.
     """
     load_task(ws)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         if experiment_id is None:
             experiment = repository.latest_experiment(session)
         else:
@@ -149,11 +153,12 @@ class _Evidence:
         self.looks = np.unique(np.append(batch_times, latest.max() if len(latest) else _utc([now])[0]))
 
     @classmethod
-    def read(cls, ws: Workspace, experiment: Experiment) -> _Evidence:
-        engine, eid = ws.engine, experiment.id
-        return cls(experiment, repository.experiment_batch_counts(engine, eid),
-                   repository.experiment_unit_counts(engine, eid), repository.experiment_disputes(engine, eid),
-                   repository.experiment_audit_labels(engine, eid), utcnow())
+    def read(cls, ws: Workspace, experiment: Experiment) -> "_Evidence":
+        eid = experiment.id
+        with store.session(ws) as session:
+            return cls(experiment, repository.experiment_batch_counts(session, eid),
+                       repository.experiment_unit_counts(session, eid), repository.experiment_disputes(session, eid),
+                       repository.experiment_audit_labels(session, eid, gold_label_series(session)), utcnow())
 
     def _count(self, arm: str, column: str) -> int:
         return int(self.units.loc[arm, column]) if arm in self.units.index else 0

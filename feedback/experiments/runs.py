@@ -24,8 +24,11 @@ import secrets
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
 
+from feedback import store
+from feedback.store import repository
+from feedback.exceptions import ExperimentError, InputError
+from feedback.store.models import Experiment, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.routing import CHALLENGER, CHAMPION, assign_arm
@@ -55,7 +58,7 @@ _SERVED = ("predicted", "confidence", "margin", "entropy")
 def running_experiment(ws: Workspace) -> Experiment | None:
     """The experiment running now, or None."""
     load_task(ws)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return repository.running_experiment(session)
 
 
@@ -65,14 +68,14 @@ def experiment_challenger(ws: Workspace, experiment: Experiment) -> ModelVersion
     A retrain moves the alias to its new model; the running experiment keeps
     testing the version it was started with.
     """
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return repository.get_version(session, experiment.challenger_version)
 
 
 def latest_experiment(ws: Workspace) -> Experiment | None:
     """The running experiment, else the one stopped last; None when none was ever started."""
     load_task(ws)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return repository.latest_experiment(session)
 
 
@@ -127,7 +130,7 @@ def start_experiment(
     unit_col = (unit_col or "").strip() or None
     if unit_col == task.id_col:
         unit_col = None  # the prediction id is the default unit anyway
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         running = repository.running_experiment(session)
         if running is not None:
             raise ExperimentError(
@@ -181,7 +184,7 @@ def stop_experiment(ws: Workspace, *, actor: Actor, reason: str = "") -> Experim
     """
     actor = require(actor, "stop_experiment").name
     load_task(ws)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         stopped = repository.stop_running_experiment(session, actor=actor, reason=reason.strip() or None,
                                                      now=utcnow())
         if stopped is None:
@@ -189,8 +192,6 @@ def stop_experiment(ws: Workspace, *, actor: Actor, reason: str = "") -> Experim
                 "No A/B experiment is running, so there is nothing to stop. "
                 "`python -m feedback ab status` shows the last one."
             )
-        session.commit()
-        session.refresh(stopped)
         return stopped
 
 

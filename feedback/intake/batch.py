@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlmodel import Session
 
+from feedback import store
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, read_table
 from feedback.intake.scoring import score_frame
@@ -37,7 +38,7 @@ def predict_file(ws: Workspace, path: str | Path, out: str | Path, *, version: i
     if version is None:
         row, _ = champion_and_challenger(ws)
     else:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             row = repository.get_version(session, version)
         if row is None:
             raise InputError(f"There is no model version {version}; `python -m feedback status` lists them.")

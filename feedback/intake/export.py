@@ -5,9 +5,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from sqlmodel import Session
-
-from feedback.access.permissions import Actor, require
+from feedback import store
+from feedback.store import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, write_table
 from feedback.lifecycle.tasks import load_task
@@ -37,8 +36,8 @@ def export_labels(ws: Workspace, out: str | Path, fmt: str = "csv", *, actor: Ac
     _check_format(fmt)
     load_task(ws)
     out = check_output_path(out, fmt, protected=ws.database_path)
-    with atomic_write(out) as partial:
-        db.copy_query_to_file(ws.engine, repository.EXPORT_SQL, partial, fmt)
+    with atomic_write(out) as partial, store.session(ws) as session:
+        repository.export_label_events(session, partial, fmt)
     return out
 
 
@@ -61,16 +60,16 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     _check_format(fmt)
     load_task(ws)
     out = check_output_path(out, fmt, protected=ws.database_path)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         row = repository.get_version(session, int(version))
         if row is None:
             known = sorted(v["version"] for v in version_list(session))
             raise InputError(f"There is no model version {version}; the versions are {', '.join(map(str, known))}.")
+        seed = repository.seed_ids(session)
     training = snapshots.read_snapshot(ws, row.snapshot_id)
     if training is None:
         raise InputError(f"The training snapshot {row.snapshot_id} of version {version} is missing from "
                          f"{ws.snapshots_dir}; restore it from a backup of the home to export it.")
-    seed = repository.seed_ids(ws.engine)
     ids = training["external_id"].astype(str)
     frame = training.drop(columns=["external_id", "__label__"])
     frame.insert(0, "id", ids.to_numpy())
@@ -86,8 +85,8 @@ def export_overview(ws: Workspace) -> dict:
     (see :func:`feedback.monitor.status.version_list`) with what it trained on. Cheaper than ``store_status``,
     which also re-scores the audit slice."""
     load_task(ws)
-    counts = repository.count_rows(ws.engine)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
+        counts = repository.count_rows(session)
         versions = version_list(session)
     return {"label_events": counts["label_events"], "labelled_items": counts["labelled_items"], "versions": versions}
 

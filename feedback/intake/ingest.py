@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback import store
+from feedback.store import repository
 from feedback.alerts.checks import check_alerts_after_write
 from feedback.alerts.policy import load_alert_policy
 from feedback.draws import uniform_draws
@@ -86,7 +88,8 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     ids = validate_ids(frame, task.id_col, source)
     X = validate_features(frame, task.features, task.id_col, source, allowed_extra=unit_col)
     units = unit_ids(frame, experiment, ids, source) if experiment is not None else None
-    known = repository.known_ids(ws.engine, "prediction", ids)
+    with store.session(ws) as session:
+        known = repository.known_ids(session, "prediction", ids)
     fresh = ~ids.isin(known).to_numpy()
     ids, X = ids[fresh].reset_index(drop=True), X[fresh].reset_index(drop=True)
     units = units[fresh].reset_index(drop=True) if units is not None else None
@@ -122,8 +125,8 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     batch = IngestBatch(batch_id=batch_id, source=source, received_at=now, n_rows=len(ids),
                         n_skipped_existing=result.n_skipped_existing, model_version=champion.version)
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
-    with db.native_transaction(ws.engine) as raw:
-        repository.insert_predictions(raw, batch, predictions, inputs)
+    with store.session(ws) as session:
+        repository.insert_predictions(session, batch, predictions, inputs)
     check_alerts_after_write(ws)
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 
@@ -165,7 +168,8 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
             f"{source}: user_label {user_labels[bad_label].iloc[0]!r} on {describe_rows(bad_label)} is not one of "
             f"the task's labels ({', '.join(task.labels)})."
         )
-    known = repository.known_ids(ws.engine, "prediction", ids.astype(str))
+    with store.session(ws) as session:
+        known = repository.known_ids(session, "prediction", ids.astype(str))
     unknown = ~ids.isin(known)
     if unknown.any():
         raise InputError(
@@ -177,14 +181,15 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
         "user_label": user_labels.astype(object).where(user_labels.notna(), None).to_numpy(),
     })
     # The same signal twice (a re-sent file) is one signal, not two disputes.
-    logged = repository.logged_signals(ws.engine, rows["external_id"])
+    with store.session(ws) as session:
+        logged = repository.logged_signals(session, rows["external_id"])
     key = ["external_id", "signal", "user_label"]
     rows = rows.drop_duplicates(key)
     if len(logged):
         seen = rows[key].fillna("").merge(logged[key].fillna(""), on=key, how="left", indicator=True)
         rows = rows[(seen["_merge"] == "left_only").to_numpy()]
     rows = rows.assign(received_at=utcnow())
-    with db.native_transaction(ws.engine) as raw:
-        stored = repository.insert_feedback_signals(raw, rows)
+    with store.session(ws) as session:
+        stored = repository.insert_feedback_signals(session, rows)
     check_alerts_after_write(ws, drift=False)
     return stored

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-from sqlmodel import Session
 
 from active_learning.simulate import labels_to_reach, mean_curve, simulate
 from active_learning.stopping import KappaAverage, suggest_stop
-from feedback.access.permissions import Actor, require
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
 from feedback.lifecycle.tasks import load_task
@@ -46,7 +47,7 @@ def load_comparison_report(ws: Workspace, version: int) -> dict | None:
 
 def learning_curve(ws: Workspace) -> pd.DataFrame:
     """One row per trained challenger: labels it rests on and its audit accuracy (with n)."""
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         versions = sorted(repository.list_versions(session), key=lambda v: v.version)
     rows = [
         {"version": v.version, "labels": v.n_seed + v.n_labels, "expert_labels": v.n_labels,
@@ -59,8 +60,8 @@ def learning_curve(ws: Workspace) -> pd.DataFrame:
 def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -> str:
     """Whether successive versions still change their predictions on the labelled audit items."""
     task = load_task(ws)
-    audit = repository.audit_evaluation_set(ws.engine)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
+        audit = repository.audit_evaluation_set(session, gold_label_series(session))
         versions = sorted(repository.list_versions(session), key=lambda v: v.version)[-(window_size + 1):]
     criterion = KappaAverage(window_size=window_size, kappa=kappa)
     if audit.empty:
@@ -88,8 +89,10 @@ def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", 
     require(actor, "simulate")
     task = load_task(ws)
     names = [f["name"] for f in task.features]
-    labelled = pd.concat([repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine),
-                          repository.audit_evaluation_set(ws.engine)], ignore_index=True)
+    with store.session(ws) as session:
+        gold = gold_label_series(session)
+        labelled = pd.concat([repository.seed_training_set(session), repository.expert_training_set(session, gold),
+                              repository.audit_evaluation_set(session, gold)], ignore_index=True)
     if len(labelled) < 40 or labelled["__label__"].nunique() < 2:
         raise InputError(f"The simulation needs at least 40 labelled items of two classes; there are {len(labelled)}.")
     pool_size = int(len(labelled) * 0.7)

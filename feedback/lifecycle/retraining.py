@@ -9,7 +9,9 @@ import pandas as pd
 
 from active_learning.comparison import GateDecision, GatePolicy, compare_models, decide
 from active_learning.training import build_estimator, fit_clone
-from feedback.access.permissions import Actor, require
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.lifecycle.learning import save_comparison_report
 from feedback.lifecycle.tasks import load_task
@@ -67,7 +69,9 @@ def retrain(
     task = load_task(ws)
     names = [f["name"] for f in task.features]
     progress(0.05, "Reading the seed and expert labels")
-    seed, expert = repository.seed_training_set(ws.engine), repository.expert_training_set(ws.engine)
+    with store.session(ws) as session:
+        seed = repository.seed_training_set(session)
+        expert = repository.expert_training_set(session, gold_label_series(session))
     training = pd.concat([seed, expert], ignore_index=True)
     champion_row, _ = champion_and_challenger(ws)
     trained_before = snapshots.snapshot_ids(ws, champion_row.snapshot_id)
@@ -96,7 +100,8 @@ def retrain(
     snapshot_id = snapshots.write_snapshot(ws, training[["external_id", *names, "__label__"]])
 
     progress(0.7, "Scoring both models on the audit items")
-    audit = repository.audit_evaluation_set(ws.engine)
+    with store.session(ws) as session:  # read now: audit labels given during the training count
+        audit = repository.audit_evaluation_set(session, gold_label_series(session))
     champion_model = load_version(ws, champion_row)
     report = None
     if len(audit):
@@ -115,7 +120,7 @@ def retrain(
         )
 
     progress(0.9, "Registering the challenger")
-    with db.unit_of_work(ws.engine) as (session, _raw):
+    with store.session(ws) as session:
         row = register_version(
             session, ws, model, model_name=task.model_name, snapshot_id=snapshot_id,
             n_labels=len(expert), n_seed=len(seed), training_seconds=elapsed, alias=CHALLENGER,

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlmodel import Session
 
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
+from feedback import store
+from feedback.store import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.lifecycle.versions import CHAMPION, register_version
@@ -62,20 +63,11 @@ def _check_seed(labels: pd.Series, feature_frame: pd.DataFrame, label_col: str, 
                          "cannot learn from them; fill them in or remove them from the file.")
 
 
-# A task never changes once created, so it is read once per engine (every click starts with it).
-_TASKS: weakref.WeakKeyDictionary[object, Task] = weakref.WeakKeyDictionary()
-
-
 def load_task(ws: Workspace) -> Task:
     """The workspace's task (raises NotInitializedError when there is none)."""
-    cached = _TASKS.get(ws.engine)
-    if cached is not None:
-        return cached
-    db.create_db_and_tables(ws.engine)
-    with Session(ws.engine) as session:
-        task = repository.get_task(session)
-    _TASKS[ws.engine] = task
-    return task
+    store.create_db_and_tables(ws)
+    with store.session(ws) as session:
+        return repository.get_task(session)
 
 
 def init_task(
@@ -125,8 +117,10 @@ def init_task(
         raise InputError(f"audit_salt must be 16 characters, got {len(audit_salt)}; "
                          "feedback.draws.key_for(text) makes one from any text.")
     if ws.database_path is None or ws.database_path.exists():  # a new file is not made before the seed is checked
-        db.create_db_and_tables(ws.engine)
-        if repository.has_task(ws.engine):
+        store.create_db_and_tables(ws)
+        with store.session(ws) as session:
+            exists = repository.has_task(session)
+        if exists:
             raise InputError(
                 f"{ws.home} already holds a task. Use another FEEDBACK_HOME (or --home) for a new task."
             )
@@ -166,11 +160,11 @@ def init_task(
 
     training = X.assign(external_id=ids.to_numpy(), __label__=y)
     snapshot_id = snapshots.write_snapshot(ws, training)
-    db.create_db_and_tables(ws.engine)
-    db.create_input_tables(ws.engine, features)
+    store.create_db_and_tables(ws)
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
-    with db.unit_of_work(ws.engine) as (session, raw):
-        repository.insert_seed(raw, inputs, pd.DataFrame({"external_id": ids.to_numpy(), "label": y}))
+    with store.session(ws) as session:
+        repository.create_input_tables(session, features)
+        repository.insert_seed(session, inputs, pd.DataFrame({"external_id": ids.to_numpy(), "label": y}))
         session.add(Task(
             name=name, labels=labels, features=features, id_col=id_col, label_col=label_col,
             model_name=model_name, image_shape=list(image_shape) if image_shape else None,

@@ -12,9 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlmodel import Session
 
 from active_learning.comparison import GatePolicy
+
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository, snapshots
+from feedback.exceptions import InputError
+from feedback.web.jobs import PeriodicCheck
+from feedback.store.models import utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
@@ -87,13 +93,14 @@ def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
     """Why a retrain is due now under ``policy``, or None."""
     if policy.every_n_labels is None and policy.every_minutes is None and not policy.on_alert:
         return None
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         versions = repository.list_versions(session)
         alerts = repository.open_alerts(session)
+        expert = (repository.expert_label_ids(session, gold_label_series(session))
+                  if policy.every_n_labels is not None else None)
     newest = versions[0]
     if policy.every_n_labels is not None:
         trained_on = snapshots.snapshot_ids(ws, newest.snapshot_id)
-        expert = repository.expert_label_ids(ws.engine)
         new = int((~expert.isin(trained_on)).sum())
         if new >= policy.every_n_labels:
             return f"{new} new expert labels since v{newest.version} (trigger: every {policy.every_n_labels})"

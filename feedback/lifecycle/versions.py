@@ -7,9 +7,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from sklearn.base import BaseEstimator
-from sqlmodel import Session
 
 from active_learning import registry
+from feedback import store
+from feedback.store import Session, repository
+from feedback.exceptions import InputError
+from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.store import db, repository
@@ -77,8 +80,8 @@ def promote(ws: Workspace, version: int, *, reason: str, actor: Actor) -> Decisi
     actor = require(actor, "promote").name
     if not reason.strip():
         raise InputError("Give a reason for the promotion (--reason); it is kept with the decision.")
-    db.create_db_and_tables(ws.engine)  # an older store gains the experiment table first
-    with Session(ws.engine) as session:
+    store.create_db_and_tables(ws)  # an older store gains the experiment table first
+    with store.session(ws) as session:
         target = repository.get_version(session, version)
         if target is None:
             raise InputError(f"There is no model version {version}; `python -m feedback status` lists them.")
@@ -93,12 +96,10 @@ def promote(ws: Workspace, version: int, *, reason: str, actor: Actor) -> Decisi
         session.add(target)
         decision = Decision(action="promote", version=version, previous_version=current and current.version,
                             actor=actor, reason=reason)
-        session.add(decision)
+        repository.add(session, decision)
         # A running A/B experiment compared the old champion: its arms would mean something else now.
         repository.stop_running_experiment(session, actor=actor, reason=f"version {version} was promoted",
                                            now=utcnow())
-        session.commit()
-        session.refresh(decision)
         return decision
 
 
@@ -110,8 +111,8 @@ def rollback(ws: Workspace, *, reason: str, actor: Actor) -> Decision:
     actor = require(actor, "rollback").name
     if not reason.strip():
         raise InputError("Give a reason for the rollback (--reason); it is kept with the decision.")
-    db.create_db_and_tables(ws.engine)
-    with Session(ws.engine) as session:
+    store.create_db_and_tables(ws)
+    with store.session(ws) as session:
         current = repository.version_with_alias(session, CHAMPION)
         history = [d for d in repository.decisions(session) if current and d.version == current.version]
         previous = next((d.previous_version for d in history if d.previous_version is not None), None)
@@ -125,15 +126,13 @@ def rollback(ws: Workspace, *, reason: str, actor: Actor) -> Decision:
         session.add(target)
         decision = Decision(action="rollback", version=previous, previous_version=current.version,
                             actor=actor, reason=reason)
-        session.add(decision)
+        repository.add(session, decision)
         repository.stop_running_experiment(session, actor=actor, reason=f"rolled back to version {previous}",
                                            now=utcnow())
-        session.commit()
-        session.refresh(decision)
         return decision
 
 
 def champion_and_challenger(ws: Workspace) -> tuple[ModelVersion | None, ModelVersion | None]:
     """The version rows holding the two aliases (either may be None)."""
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return (repository.version_with_alias(session, CHAMPION), repository.version_with_alias(session, CHALLENGER))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository
+from feedback.monitor.quality import estimate_accuracy
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version
 from feedback.monitor.quality import estimate_accuracy
@@ -23,7 +27,8 @@ def live_accuracy(ws: Workspace) -> dict:
         audit item has an expert label.
     """
     task = load_task(ws)
-    audit = repository.audit_evaluation_set(ws.engine)
+    with store.session(ws) as session:
+        audit = repository.audit_evaluation_set(session, gold_label_series(session))
     if audit.empty:
         return estimate_accuracy([], []).to_dict()
     champion, _ = champion_and_challenger(ws)

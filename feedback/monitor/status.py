@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
 
+from feedback import store
+from feedback.store import Session, repository
+from feedback.monitor.live_quality import live_accuracy
 from feedback.lifecycle.tasks import load_task
 from feedback.monitor.live_quality import live_accuracy
 from feedback.store import repository
@@ -30,8 +32,8 @@ def store_status(ws: Workspace) -> dict:
     interval and the number of items: ``{"estimate", "ci_low", "ci_high", "n"}`` (nulls without audit labels).
     """
     task = load_task(ws)
-    counts = repository.count_rows(ws.engine)
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
+        counts = repository.count_rows(session)
         champion = repository.version_with_alias(session, "champion")
         challenger = repository.version_with_alias(session, "challenger")
         versions = version_list(session)

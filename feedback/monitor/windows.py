@@ -34,6 +34,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository, snapshots
 from feedback.alerts.triage import list_alerts
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
@@ -149,10 +152,11 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
     if max_drift_rows < 1:
         raise ValueError(f"max_drift_rows must be at least 1, got {max_drift_rows}")
     task = load_task(ws)
-    summary = repository.monitoring_windows(ws.engine, window)
-    if summary.empty:
-        return []
-    audit = repository.monitoring_audit_items(ws.engine, window)
+    with store.session(ws) as session:
+        summary = repository.monitoring_windows(session, window)
+        if summary.empty:
+            return []
+        audit = repository.monitoring_audit_items(session, window, gold_label_series(session))
     audit_by_window = dict(tuple(audit.groupby("window_id", sort=False)))
     sizes = dict(zip(summary["window_id"].astype(str), summary["n_predictions"].astype(int), strict=True))
     tested = list(sizes)
@@ -160,7 +164,10 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
         tested = tested[len(tested) - drift_windows:] if drift_windows > 0 else []
     reference, version = champion_reference(ws, random_state) if tested or details else (None, None)
     drift = _drift_by_window(ws, task, window, reference, version, {w: sizes[w] for w in tested}, max_drift_rows)
-    counts = repository.monitoring_class_counts(ws.engine, window) if details else None
+    counts = None
+    if details:
+        with store.session(ws) as session:
+            counts = repository.monitoring_class_counts(session, window)
     rows = []
     for record in summary.to_dict("records"):
         wid = str(record["window_id"])
@@ -192,7 +199,8 @@ def champion_reference(ws: Workspace, random_state: int = 0) -> tuple[pd.DataFra
     champion, _ = champion_and_challenger(ws)
     frame = snapshots.read_snapshot(ws, champion.snapshot_id)
     if frame is None:
-        frame = repository.seed_training_set(ws.engine)
+        with store.session(ws) as session:
+            frame = repository.seed_training_set(session)
     if len(frame) > MAX_REFERENCE_ROWS:
         keep = check_random_state(random_state).choice(len(frame), MAX_REFERENCE_ROWS, replace=False)
         frame = frame.iloc[np.sort(keep)]
@@ -248,13 +256,15 @@ def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataF
     if not sizes or not kinds or reference is None:
         return {}
     columns = list(kinds)
-    store = (ws.database_url, task.audit_salt)  # the salt is drawn afresh for every new store
-    keys = {wid: (*store, window, wid, n, reference_version, len(reference), max_rows) for wid, n in sizes.items()}
+    store_key = (ws.database_url, task.audit_salt)  # the salt is drawn afresh for every new store
+    keys = {wid: (*store_key, window, wid, n, reference_version, len(reference), max_rows)
+            for wid, n in sizes.items()}
     with _DRIFT_CACHE_LOCK:
         out = {wid: _DRIFT_CACHE[key] for wid, key in keys.items() if key in _DRIFT_CACHE}
     missing = [wid for wid in sizes if wid not in out]
     if missing:
-        inputs = repository.monitoring_inputs(ws.engine, window, missing, max_rows, _SAMPLE_SALT)
+        with store.session(ws) as session:
+            inputs = repository.monitoring_inputs(session, window, missing, max_rows, _SAMPLE_SALT)
         for wid, current in inputs.groupby("window_id", sort=False):
             wid = str(wid)
             with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so

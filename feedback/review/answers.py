@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
 
+from feedback import store
+from feedback.store import repository
 from feedback.exceptions import FeedbackError, InputError
 from feedback.review.labels import ACTIONS, REASON_CODES, record_label, undo_last_answer
 from feedback.review.queue import hold_item
@@ -155,7 +156,7 @@ def _record(ws: Workspace, answer: Answer, annotator: str, overlap_share: float,
     if answer.annotator != annotator:
         return outcome("refused", f"This answer was made as {answer.annotator}, but this page now records "
                                   f"answers as {annotator}; it was not recorded. Answer the item again.")
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         stored = repository.event_with_client_id(session, answer.client_id)
         if stored is not None:
             return outcome("duplicate", f"Already saved: {stored.action} {stored.external_id}", stored)

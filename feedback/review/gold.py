@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from feedback.review.agreement import active_events, latest_labels
+from feedback.store import Session, repository
 
-__all__ = ["ADJUDICATE", "GOLD_SOURCES", "conflicting_items", "gold_labels"]
+__all__ = ["ADJUDICATE", "GOLD_SOURCES", "conflicting_items", "gold_label_series", "gold_labels"]
 
 ADJUDICATE = "adjudicate"
 GOLD_SOURCES = ("adjudication", "majority", "single", "conflict")
@@ -89,6 +90,15 @@ def gold_labels(events: pd.DataFrame) -> pd.DataFrame:
         "n_annotators": people.reindex(tally.index).fillna(0).astype(int),
         "agreement": pd.Series(agreement, index=tally.index, dtype=float),
     })
+
+
+def gold_label_series(session: Session) -> pd.Series:
+    """The stored items' gold labels by these rules, indexed by external_id; conflicts are left out.
+
+    The training, audit and monitoring queries of :mod:`feedback.store.repository` take this Series.
+    """
+    gold = gold_labels(repository.label_events_frame(session))
+    return gold.loc[gold["label"].notna(), "label"].astype(str)
 
 
 def conflicting_items(events: pd.DataFrame) -> pd.DataFrame:

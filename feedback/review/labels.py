@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from sqlmodel import Session
 
-from feedback.access.permissions import Actor, require
+from feedback import store
+from feedback.store import repository
 from feedback.alerts.checks import check_alerts_after_write
 from feedback.alerts.policy import load_alert_policy
 from feedback.exceptions import InputError
@@ -106,7 +106,7 @@ def record_label(
     label = None if label is None or str(label).strip() == "" else str(label).strip()
     if label is not None and label not in task.labels:
         raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         prediction = repository.get_prediction(session, str(external_id))
         if prediction is None:
             raise InputError(f"No logged prediction has id {external_id!r}. Check the id, or ingest it first.")
@@ -142,7 +142,7 @@ def undo_last_answer(ws: Workspace, *, annotator: str, client_id: str | None = N
     """
     if not annotator or not annotator.strip():
         raise InputError("Say who is undoing (--annotator NAME).")
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         last = repository.latest_active_event(session, annotator.strip())
         if last is None:
             raise InputError(f"{annotator.strip()} has no answer to undo.")
@@ -173,7 +173,7 @@ def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
     task = load_task(ws)
     if label not in task.labels:
         raise InputError(f"Label {label!r} is not in the task's label set: {', '.join(task.labels)}.")
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         prediction = repository.get_prediction(session, str(external_id))
         if prediction is None:
             raise InputError(f"No logged prediction has id {external_id!r}.")
@@ -223,7 +223,8 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
             f"{source}: label {labels[outside].iloc[0]!r} on {describe_rows(outside)} is not in the task's "
             f"label set ({', '.join(task.labels)})."
         )
-    shown = repository.predictions_frame(ws.engine, ids.astype(str).tolist())
+    with store.session(ws) as session:
+        shown = repository.predictions_frame(session, ids.astype(str).tolist())
     unknown = shown["predicted"].isna().to_numpy()
     if unknown.any():
         raise InputError(
@@ -246,7 +247,7 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
         "is_audit": shown["is_audit"].astype(bool).to_numpy(),
         "batch_id": shown["batch_id"].astype(str).to_numpy(),
     })
-    with db.native_transaction(ws.engine) as raw:
-        stored = repository.insert_label_events(raw, events)
+    with store.session(ws) as session:
+        stored = repository.insert_label_events(session, events)
     check_alerts_after_write(ws, drift=False)  # audit labels may tip an accuracy alert
     return stored

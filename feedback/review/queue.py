@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
 
 from active_learning.strategies import feature_embedding
+from feedback import store
+from feedback.store import repository
 from feedback.draws import key_for, uniform_draws
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version
@@ -97,13 +98,14 @@ def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int
     if w["expert_disagreement"] <= 0 and w["suspect_label"] <= 0:
         return []
     conflicts = []
-    if w["expert_disagreement"] > 0:
-        events = repository.label_events_frame(ws.engine, split_items_only=True)
-        if len(events):
-            gold = gold_labels(events)
-            conflicts = gold.index[gold["source"] == "conflict"].astype(str).tolist()
-    frame = repository.relook_candidates(ws.engine, conflicts, limit, w, policy.uncertainty_measure, n_classes,
-                                         **who)
+    with store.session(ws) as session:
+        if w["expert_disagreement"] > 0:
+            events = repository.label_events_frame(session, split_items_only=True)
+            if len(events):
+                gold = gold_labels(events)
+                conflicts = gold.index[gold["source"] == "conflict"].astype(str).tolist()
+        frame = repository.relook_candidates(session, conflicts, limit, w, policy.uncertainty_measure, n_classes,
+                                             **who)
     return [_ranked_item(r, policy.uncertainty_measure, n_classes, relook=True)
             for r in frame.itertuples(index=False)]
 
@@ -119,7 +121,8 @@ def _spread(ws: Workspace, task, items: list[ReviewItem], limit: int, weight: fl
     if weight <= 0 or len(items) <= 1:
         return items[:limit]
     names = [f["name"] for f in task.features]
-    inputs = repository.read_inputs(ws.engine, db.PREDICTION_INPUT, [item.id for item in items])[names]
+    with store.session(ws) as session:
+        inputs = repository.read_inputs(session, [item.id for item in items])[names]
     points = feature_embedding(_champion_model(ws), inputs)
     distances = np.sqrt(np.maximum(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2), 0.0))
     scale = np.median(distances[np.triu_indices(len(items), k=1)]) or 1.0
@@ -188,16 +191,16 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | N
     n_classes = len(task.labels)
     who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
     shortlist = 3 * limit if policy.diversity > 0 else limit
-    ranked = [_ranked_item(r, policy.uncertainty_measure, n_classes) for r in repository.ranked_unlabelled(
-        ws.engine, shortlist, policy.weights(), policy.uncertainty_measure, n_classes, **who).itertuples(index=False)]
+    with store.session(ws) as session:
+        frame = repository.ranked_unlabelled(session, shortlist, policy.weights(), policy.uncertainty_measure,
+                                             n_classes, **who)
+    ranked = [_ranked_item(r, policy.uncertainty_measure, n_classes) for r in frame.itertuples(index=False)]
     relook = _relook_items(ws, policy, n_classes, shortlist, **who)
     primary = _spread(ws, task, ranked + relook, limit, policy.diversity)
     seen = {item.id for item in primary}
-    audit = [
-        item for item in _items(repository.audit_unlabelled(ws.engine, limit + len(seen), **who),
-                                lambda r: ["random audit item"])
-        if item.id not in seen
-    ]
+    with store.session(ws) as session:
+        unlabelled_audit = repository.audit_unlabelled(session, limit + len(seen), **who)
+    audit = [item for item in _items(unlabelled_audit, lambda r: ["random audit item"]) if item.id not in seen]
     queue = _interleave(primary, audit, limit, audit_share)
     _add_probabilities(ws, task, queue)
     return queue
@@ -205,7 +208,8 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | N
 
 def _add_probabilities(ws: Workspace, task, items: list[ReviewItem]) -> None:
     if items:
-        frame = repository.predictions_frame(ws.engine, [item.id for item in items])
+        with store.session(ws) as session:
+            frame = repository.predictions_frame(session, [item.id for item in items])
         for item in items:
             item.probabilities = dict(zip(task.labels, json.loads(frame.loc[item.id, "probabilities"]), strict=True))
 
@@ -238,19 +242,23 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
     limit = 2 * n + 8  # spare candidates: other sessions may lease some between the read and the claim
     for _attempt in range(3):
         # Second opinions exist only for overlap items: with no overlap share there is nothing to look up.
-        second = [] if overlap_share <= 0 else _items(
-            repository.second_opinion_candidates(ws.engine, n, annotator, now),
-            lambda r: ["second opinion: an overlap item another expert has answered"])
+        second = []
+        if overlap_share > 0:
+            with store.session(ws) as session:
+                answered_once = repository.second_opinion_candidates(session, n, annotator, now)
+            second = _items(answered_once, lambda r: ["second opinion: an overlap item another expert has answered"])
         ranked = second + build_review_queue(ws, limit=limit, audit_share=audit_share, annotator=annotator, now=now)
         candidates = [(item.id, is_overlap_item(item.id, overlap_share, task.audit_salt)) for item in ranked]
         relook = frozenset(item.id for item in ranked if item.relook)
-        held = repository.claim_leases(ws.engine, annotator, candidates, n, now, expires_at, relook)
+        with store.session(ws) as session:
+            held = repository.claim_leases(session, annotator, candidates, n, now, expires_at, relook)
         if len(held) >= n or len(ranked) < limit:
             break
     by_id = {item.id: item for item in ranked}
     missing = [external_id for external_id in held if external_id not in by_id]
     if missing:
-        frame = repository.predictions_frame(ws.engine, missing)
+        with store.session(ws) as session:
+            frame = repository.predictions_frame(session, missing)
         for external_id in missing:
             row = frame.loc[external_id]
             by_id[external_id] = ReviewItem(
@@ -262,12 +270,14 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
 
 def held_item_ids(ws: Workspace, annotator: str, now: datetime | None = None) -> list[str]:
     """Ids of the items ``annotator`` holds now (a cheap read: no queue is built)."""
-    return repository.held_ids(ws.engine, annotator, now or utcnow())
+    with store.session(ws) as session:
+        return repository.held_ids(session, annotator, now or utcnow())
 
 
 def release_items(ws: Workspace, annotator: str, now: datetime | None = None) -> None:
     """Give back every item ``annotator`` holds, so other experts may take them (a change of name)."""
-    repository.release_all_leases(ws.engine, annotator, now or utcnow())
+    with store.session(ws) as session:
+        repository.release_all_leases(session, annotator, now or utcnow())
 
 
 def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share: float = 0.0,
@@ -276,22 +286,25 @@ def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share:
     task = load_task(ws)
     now = now or utcnow()
     candidates = [(external_id, is_overlap_item(external_id, overlap_share, task.audit_salt))]
-    held = repository.claim_leases(ws.engine, annotator, candidates, 10**9, now,
-                                   now + timedelta(seconds=lease_seconds))
+    with store.session(ws) as session:
+        held = repository.claim_leases(session, annotator, candidates, 10**9, now,
+                                       now + timedelta(seconds=lease_seconds))
     return external_id in held
 
 
 def review_progress(ws: Workspace, annotator: str, now: datetime | None = None) -> dict[str, int]:
     """Answers by ``annotator`` since midnight UTC, and the items still unlabelled in the store."""
     now = now or utcnow()
-    return repository.review_progress(ws.engine, annotator, now.replace(hour=0, minute=0, second=0, microsecond=0))
+    with store.session(ws) as session:
+        return repository.review_progress(session, annotator,
+                                          now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 def item_details(ws: Workspace, external_id: str) -> dict:
     """Everything the review card shows about one item: input, prediction, signals, label history."""
     task = load_task(ws)
-    inputs = repository.read_inputs(ws.engine, db.PREDICTION_INPUT, [external_id])
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
+        inputs = repository.read_inputs(session, [external_id])
         prediction = repository.get_prediction(session, external_id)
         history = repository.label_history(session, external_id)
         signals = repository.feedback_for(session, external_id)

@@ -17,6 +17,10 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from active_learning.training import build_estimator
+from feedback import store
+from feedback.review.gold import gold_label_series
+from feedback.store import repository
+from feedback.store.models import utcnow
 from feedback.access.permissions import Actor, require
 from feedback.lifecycle.tasks import load_task
 from feedback.store import repository
@@ -78,9 +82,11 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
     require(actor, "find_suspects")
     task = load_task(ws)
     names = [f["name"] for f in task.features]
-    seed = repository.seed_training_set(ws.engine)
-    expert = pd.concat([repository.expert_training_set(ws.engine), repository.audit_evaluation_set(ws.engine)],
-                       ignore_index=True)
+    with store.session(ws) as session:
+        gold = gold_label_series(session)
+        seed = repository.seed_training_set(session)
+        expert = pd.concat([repository.expert_training_set(session, gold),
+                            repository.audit_evaluation_set(session, gold)], ignore_index=True)
     frame = pd.concat([seed.assign(__reviewable__=False), expert.assign(__reviewable__=True)], ignore_index=True)
     labels = frame["__label__"].astype(str).to_numpy(dtype=object)
     counts = pd.Series(labels).value_counts()
@@ -96,5 +102,6 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
     table = table[frame["__reviewable__"].to_numpy()[table.index]]
     stored = table.assign(external_id=frame["external_id"].to_numpy()[table.index], computed_at=utcnow(),
                           n_labels=len(frame))
-    repository.replace_suspect_labels(ws.engine, stored.reset_index(drop=True))
+    with store.session(ws) as session:
+        repository.replace_suspect_labels(session, stored.reset_index(drop=True))
     return {**result, "n_suspect": len(stored)}

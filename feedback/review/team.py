@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from feedback.lifecycle.tasks import load_task
+from feedback import store
+from feedback.store import repository
 from feedback.review.agreement import agreement_summary
 from feedback.review.gold import conflicting_items
 from feedback.store import repository
@@ -38,5 +39,6 @@ def team_overview(ws: Workspace) -> dict[str, Any]:
         The store has no task yet.
     """
     labels = list(load_task(ws).labels)
-    events = repository.label_events_frame(ws.engine)
+    with store.session(ws) as session:
+        events = repository.label_events_frame(session)
     return {"agreement": agreement_summary(events), "conflicts": conflicting_items(events), "labels": labels}

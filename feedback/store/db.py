@@ -1,8 +1,7 @@
-"""The engine, the schema (DDL and migrations) and DuckDB's native bulk path.
+"""The engine of a workspace, its units of work (sessions), the schema (DDL and migrations).
 
-Together with the repository package this is the only code that speaks SQL. The bulk
-helpers use DuckDB's own DataFrame and COPY paths, about 400 times faster than
-row-by-row ORM inserts; everything else goes through portable SQLAlchemy.
+The rest of the code reaches the database only through :func:`session`: one ``Session``
+per unit of work, handed to the repository functions. The engine stays inside the store.
 """
 
 from __future__ import annotations
@@ -12,18 +11,16 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
-import pyarrow as pa
 from sqlalchemy import Column, Double, MetaData, String, Table, create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, select
 
 from feedback.exceptions import DatabaseBusyError
-from feedback.files import FORMULA_PREFIXES
 from feedback.store import models
+from feedback.store.native import quote
+from feedback.workspace import Workspace
 
 PREDICTION_INPUT = "prediction_input"
 SEED_INPUT = "seed_input"
@@ -47,7 +44,31 @@ def make_engine(url: str) -> Engine:
     return create_engine(url)
 
 
-def ensure_available(engine: Engine) -> None:
+def engine(ws: Workspace) -> Engine:
+    """The workspace's engine, made on first use; :meth:`feedback.workspace.Workspace.close` releases it."""
+    if ws._engine is None:  # the workspace keeps the store's engine so that closing it releases the file
+        ws._engine = make_engine(ws.database_url)
+    return ws._engine
+
+
+@contextmanager
+def session(ws: Workspace) -> Iterator[Session]:
+    """One unit of work on the workspace's store: ``with store.session(ws) as session: ...``.
+
+    Every repository call in the block runs in the session's one transaction, the bulk ones
+    included. It commits when the block ends normally and rolls back when it raises. Rows
+    read in the block stay readable after it (they are not expired on commit).
+
+    Yields
+    ------
+    Session
+    """
+    with Session(engine(ws), expire_on_commit=False) as unit:
+        yield unit
+        unit.commit()
+
+
+def ensure_available(ws: Workspace) -> None:
     """Open the database once, turning DuckDB's lock error into a clear one.
 
     Raises
@@ -56,7 +77,7 @@ def ensure_available(engine: Engine) -> None:
         If another process holds the DuckDB file.
     """
     try:
-        with engine.connect():
+        with engine(ws).connect():
             pass
     except OperationalError as exc:
         match = _LOCK_PATTERN.search(str(exc))
@@ -68,25 +89,26 @@ def ensure_available(engine: Engine) -> None:
 _SCHEMA_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def create_db_and_tables(engine: Engine) -> None:
+def create_db_and_tables(ws: Workspace) -> None:
     """Create the fixed tables if missing and apply pending migrations (once per engine).
 
     Every library call starts here, so the work is remembered per engine: one
     check per process and database, not one per click.
     """
-    if engine in _SCHEMA_READY:
+    bound = engine(ws)
+    if bound in _SCHEMA_READY:
         return
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
+    SQLModel.metadata.create_all(bound)
+    with Session(bound) as session:
         applied = set(session.exec(select(models.AppliedMigration.name)).all())
         for name, migrate in MIGRATIONS:
             if name in applied:
                 continue
-            with engine.begin() as conn:
+            with bound.begin() as conn:
                 migrate(conn)
             session.add(models.AppliedMigration(name=name))
             session.commit()
-    _SCHEMA_READY.add(engine)
+    _SCHEMA_READY.add(bound)
 
 
 def _add_column_if_missing(conn: Connection, table: str, column: str, ddl_type: str) -> None:
@@ -170,105 +192,7 @@ def input_table(name: str, features: list[dict]) -> Table:
     return Table(name, MetaData(), *columns)
 
 
-def create_input_tables(engine: Engine, features: list[dict]) -> None:
-    """Create the prediction and seed input tables for the task's feature schema."""
+def create_input_tables(session: Session, features: list[dict]) -> None:
+    """Create the prediction and seed input tables for the task's feature schema, in the session's transaction."""
     for name in (PREDICTION_INPUT, SEED_INPUT):
-        input_table(name, features).create(engine, checkfirst=True)
-
-
-def quote(identifier: str) -> str:
-    """Quote a column or table name for DuckDB SQL."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-@contextmanager
-def native_transaction(engine: Engine) -> Iterator[Any]:
-    """DuckDB's own connection inside one SQLAlchemy transaction: all or nothing."""
-    with engine.begin() as conn:
-        yield conn.connection.driver_connection
-
-
-@contextmanager
-def unit_of_work(engine: Engine) -> Iterator[tuple[Session, Any]]:
-    """One transaction holding both an ORM session and DuckDB's native connection.
-
-    Rows added to the session are flushed at the end and committed with the
-    bulk inserts, or neither is: nothing is ever half-written.
-    """
-    with engine.begin() as conn, Session(bind=conn) as session:
-        yield session, conn.connection.driver_connection
-        session.flush()
-
-
-def scannable(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
-    """What to register with DuckDB for a bulk insert: the frame as an Arrow table where Arrow can type it.
-
-    DuckDB scans Arrow much faster than pandas (1M logged predictions: 2.4 s against 3.8 s). A
-    column of mixed Python objects, which Arrow refuses, sends the frame through pandas as before.
-    """
-    try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return frame
-
-
-def insert_frame(raw: Any, table: str, frame: pd.DataFrame) -> int:
-    """Append a DataFrame to a table through DuckDB's native path, matching columns by name.
-
-    Parameters
-    ----------
-    raw : duckdb connection
-        From :func:`native_transaction`.
-    table : str
-        Target table; columns missing from ``frame`` take their defaults.
-    frame : DataFrame
-
-    Returns
-    -------
-    int
-        Rows inserted.
-    """
-    if frame.empty:
-        return 0
-    view = f"_frame_{table}"
-    raw.register(view, scannable(frame))
-    try:
-        cols = ", ".join(quote(c) for c in frame.columns)
-        raw.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {cols} FROM {view}")
-    finally:
-        raw.unregister(view)
-    return len(frame)
-
-
-def read_frame(engine: Engine, sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run a read query through DuckDB's native path and return a DataFrame."""
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        return raw.execute(sql, params or []).df()
-
-
-def copy_query_to_file(engine: Engine, sql: str, path: Path, fmt: str) -> None:
-    """Write a query's result with DuckDB's COPY (csv, parquet or jsonl).
-
-    In CSV, a text cell a spreadsheet would run as a formula (see :data:`feedback.files.FORMULA_PREFIXES`)
-    gets a leading ``'``; numbers, Parquet and JSONL are written as they are.
-    """
-    options = {"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet", "jsonl": "FORMAT json"}[fmt]
-    target = str(path).replace("'", "''")
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if fmt == "csv":
-            sql = _formulas_neutralised(raw, sql)
-        raw.execute(f"COPY ({sql}) TO '{target}' ({options})")
-
-
-def _formulas_neutralised(raw: Any, sql: str) -> str:
-    """``sql`` with each text column's formula-like cells prefixed by ``'`` (its columns read with DESCRIBE)."""
-    text_columns = [row[0] for row in raw.execute(f"DESCRIBE ({sql})").fetchall() if row[1] == "VARCHAR"]
-    if not text_columns:
-        return sql
-    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
-    replaced = ", ".join(
-        f"CASE WHEN left({quote(c)}, 1) IN ({prefixes}) THEN chr(39) || {quote(c)} ELSE {quote(c)} END AS {quote(c)}"
-        for c in text_columns)
-    return f"SELECT * REPLACE ({replaced}) FROM ({sql})"
+        input_table(name, features).create(session.connection(), checkfirst=True)

@@ -21,13 +21,7 @@ import streamlit as st
 # importing thread: a first import of scikit-learn in two threads at once can fail with "partially
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
 from feedback.access.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
-from feedback.access.permissions import (  # noqa: F401 - who_may is re-exported: pages caption who may use a control
-    Actor,
-    require,
-    who_may,
-)
-from feedback.access.sessions import session_hours
-from feedback.alerts.checks import LabelAlertWatcher
+from feedback import store
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError, PermissionDenied
 from feedback.intake.inbox import InboxWatcher
 from feedback.lifecycle.retraining import retrain
@@ -55,8 +49,8 @@ def _setting(name: str) -> str | None:
 @st.cache_resource(show_spinner=False)
 def _workspace(home: str | None, url: str | None) -> Workspace:
     ws = open_workspace(home, url)
-    ensure_available(ws.engine)
-    create_db_and_tables(ws.engine)
+    store.ensure_available(ws)
+    store.create_db_and_tables(ws)
     return ws
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
-from feedback.access.permissions import Actor
+from store_sql import read_sql
 from feedback.experiments.runs import latest_experiment, start_experiment
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.lifecycle.retraining import retrain
@@ -38,7 +38,7 @@ def running_home(ab_home, tmp_path):
     try:
         start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
         ingest_predictions(ws, tmp_path / "ab.csv")
-        ids = list(db.read_frame(ws.engine, "SELECT external_id FROM prediction "
+        ids = list(read_sql(ws, "SELECT external_id FROM prediction "
                                             "WHERE experiment_id IS NOT NULL AND is_audit")["external_id"])
         truth = pd.DataFrame({"id": ids, "label": [str(y[int(i[1:])]) for i in ids]})
         truth.to_csv(tmp_path / "ab-truth.csv", index=False)

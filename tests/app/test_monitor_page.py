@@ -6,7 +6,9 @@ from contextlib import closing
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.access.permissions import Actor
+from store_sql import in_session
+from feedback.store import repository
+from feedback.web import shared as webapp
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions
@@ -91,7 +93,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     assert any(c.value == "No open alerts." for c in at.caption)
 
     ws = webapp.get_workspace_quietly()  # the app's own store: the page run holds the file
-    served = repository.predictions_frame(ws.engine, [f"d{i}" for i in range(40, 340)])
+    served = in_session(ws, repository.predictions_frame, [f"d{i}" for i in range(40, 340)])
     audit = served[served["is_audit"].astype(bool)]
     for external_id, predicted in zip(audit.index, audit["predicted"], strict=True):  # the model was wrong on each one
         record_label(ws, external_id, str((int(predicted) + 1) % 10), annotator="ana")
@@ -108,7 +110,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
 
 def test_the_five_newest_alerts_show_and_older_ones_wait_in_an_expander(digits_home, page):
     with closing(open_workspace(digits_home)) as ws:
-        stored = repository.insert_alerts(ws.engine, [
+        stored = in_session(ws, repository.insert_alerts, [
             Alert(kind="floor", metric="accuracy", window_kind="batch", window_id=f"w{i}",
                   message=f"batch w{i}: accuracy below the floor") for i in range(7)])
     newest_first = sorted((a.id for a in stored), reverse=True)

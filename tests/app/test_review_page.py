@@ -6,6 +6,8 @@ import uuid
 import pytest
 from sqlmodel import Session
 
+from feedback import store
+from feedback.web import shared as webapp
 from feedback.exceptions import InputError
 from feedback.store.repository import label_history
 from feedback.web import shared as webapp
@@ -15,7 +17,7 @@ from feedback.workspace import open_workspace
 def _events(home, item_id):
     ws = open_workspace(home)
     try:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             return label_history(session, item_id)
     finally:
         ws.close()

@@ -5,6 +5,10 @@ from contextlib import closing
 
 import pytest
 
+from store_sql import in_session
+from feedback.store import repository
+from feedback.web import shared as webapp
+from feedback.alerts.triage import list_alerts
 from feedback.access.auth import User, hash_password
 from feedback.alerts.triage import list_alerts
 from feedback.review.labels import import_labels
@@ -16,7 +20,7 @@ from feedback.workspace import open_workspace
 
 def _alert(home) -> int:
     with closing(open_workspace(home)) as ws:
-        [stored] = repository.insert_alerts(ws.engine, [Alert(kind="floor", metric="accuracy", window_kind="batch",
+        [stored] = in_session(ws, repository.insert_alerts, [Alert(kind="floor", metric="accuracy", window_kind="batch",
                                                               window_id="w1", message="accuracy below the floor")])
     return stored.id
 
@@ -97,7 +101,7 @@ def test_a_lead_demoted_after_the_page_was_drawn_cannot_adjudicate(digits_home, 
     with closing(open_workspace(digits_home)) as ws:
         import_labels(ws, tmp_path / "ana.csv", annotator="ana")
         import_labels(ws, tmp_path / "bo.csv", annotator="bo")
-        before = repository.count_rows(ws.engine)["label_events"]
+        before = in_session(ws, repository.count_rows)["label_events"]
     roles_file(lee="lead")
     at = _signed_in(page, digits_home, "app_pages/team.py", User("lee", "lead", ""))
     resolve = at.button(key="resolve_d40")
@@ -108,7 +112,7 @@ def test_a_lead_demoted_after_the_page_was_drawn_cannot_adjudicate(digits_home, 
     assert outcome == "error" and message.startswith("lee is an annotator and may not adjudicate")
     assert any("Only leads and admins adjudicate" in c.value for c in at.caption)
     with closing(open_workspace(digits_home)) as ws:
-        assert repository.count_rows(ws.engine)["label_events"] == before
+        assert in_session(ws, repository.count_rows)["label_events"] == before
 
 
 def test_an_admin_removed_after_the_page_was_drawn_cannot_retrain(digits_home, page, roles_file):

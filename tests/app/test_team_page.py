@@ -1,8 +1,8 @@
 """AppTest of app_pages/team.py: agreement figures with their n, and a lead's adjudication."""
 
 import pytest
-from sqlmodel import Session
 
+from feedback import store
 from feedback.access.auth import User, hash_password
 from feedback.review.labels import record_label
 from feedback.store.repository import label_history
@@ -77,7 +77,7 @@ def test_lead_resolves_the_most_disputed_item_and_it_leaves_the_list(team_home, 
     assert not any(m.value.startswith("**Item d40**") for m in at.markdown)
     ws = open_workspace(team_home)
     try:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             [event] = [e for e in label_history(session, "d40") if e.action == "adjudicate"]
     finally:
         ws.close()

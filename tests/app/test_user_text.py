@@ -9,6 +9,10 @@ from contextlib import closing
 import pandas as pd
 from sklearn.datasets import load_digits
 
+from store_sql import in_session
+from feedback.store import repository
+from feedback.alerts.triage import set_alert_state
+from feedback.access.permissions import Actor
 from feedback.access.auth import User, hash_password
 from feedback.access.permissions import Actor
 from feedback.alerts.triage import set_alert_state
@@ -46,7 +50,7 @@ def _nasty_store(home):
         ingest_predictions(ws, home.parent / "nasty.csv")
         record_label(ws, ITEM, "1", annotator=ANA, reason_code=IMAGE, comment=IMAGE)
         record_label(ws, ITEM, "2", annotator=BO)
-        [alert] = repository.insert_alerts(ws.engine, [Alert(kind="dataset_drift", message=MESSAGE)])
+        [alert] = in_session(ws, repository.insert_alerts, [Alert(kind="dataset_drift", message=MESSAGE)])
         set_alert_state(ws, alert.id, "acknowledged", Actor(BO, "admin"))
     return home
 

@@ -218,15 +218,16 @@ def label_events(home: Path) -> list:
 
     Stop the app first: one process per file.
     """
-    from sqlmodel import Session, select
+    from sqlmodel import select
 
+    from feedback import store
     from feedback.demo import AUDITOR
     from feedback.store.models import LabelEvent
     from feedback.workspace import open_workspace
 
     ws = open_workspace(home)
     try:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             return list(session.exec(
                 select(LabelEvent).where(LabelEvent.annotator != AUDITOR).order_by(LabelEvent.id)).all())
     finally:

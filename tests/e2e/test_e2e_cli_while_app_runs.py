@@ -9,8 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from e2e_support import new_prediction_rows, open_review, read_json, run_feedback, wait_for
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
+from feedback import store
 from feedback.store.models import FeedbackSignal, LabelEvent, Prediction
 from feedback.workspace import open_workspace
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def _store_counts(home, ids: list[str]) -> dict:
     ws = open_workspace(home)
     try:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             return {
                 "predictions": session.exec(select(func.count()).select_from(Prediction)).one(),
                 "signals": session.exec(select(func.count()).select_from(FeedbackSignal)).one(),

@@ -7,8 +7,9 @@ import re
 import pytest
 from e2e_support import run_feedback
 from playwright.sync_api import expect
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from feedback import store
 from feedback.store.models import ModelVersion
 from feedback.workspace import open_workspace
 
@@ -63,7 +64,7 @@ def test_retrain_from_models_page(labelled_app, page):
     app.stop()
     ws = open_workspace(app.home)
     try:
-        with Session(ws.engine) as session:
+        with store.session(ws) as session:
             versions = {v.version: v.alias for v in session.exec(select(ModelVersion)).all()}
     finally:
         ws.close()

@@ -19,6 +19,10 @@ import pytest
 from e2e_support import FetchTrap, assert_shown_as_text, markup_probe, wait_for_annotator
 from playwright.sync_api import expect
 
+from store_sql import in_session
+from feedback.store import repository
+from feedback.experiments.runs import start_experiment, stop_experiment
+from feedback.alerts.triage import set_alert_state
 from feedback.access.permissions import Actor
 from feedback.alerts.triage import set_alert_state
 from feedback.experiments.runs import start_experiment, stop_experiment
@@ -71,7 +75,7 @@ def build_store(folder: Path, probes: dict[str, str]) -> Path:
         challenger = retrain(ws, actor=Actor(probes["annotator"], "admin"))["challenger"]["version"]
         start_experiment(ws, challenger, 0.5, actor=Actor(probes["annotator"], "admin"))
         stop_experiment(ws, actor=Actor(probes["other annotator"], "admin"), reason=probes["stop reason"])
-        [alert] = repository.insert_alerts(ws.engine, [Alert(
+        [alert] = in_session(ws, repository.insert_alerts, [Alert(
             kind="dataset_drift", message=f"feature drift in 1 of 2 columns: {probes['alert']}")])
         set_alert_state(ws, alert.id, "acknowledged", Actor(probes["annotator"], "admin"))
     return home

@@ -1,56 +1,32 @@
 """Every query of the label store: ORM for single rows, DuckDB's native path for bulk.
 
-With db.py, the only place that speaks SQL. Callers pass and receive model
-objects and DataFrames, and call these functions as ``repository.<name>``; the
-modules split them by concept:
+With db.py and native.py, the only place that speaks SQL. Every function takes the
+caller's ``Session`` first (``with store.session(ws) as session:``); callers pass and
+receive model objects and DataFrames, and call these functions as ``repository.<name>``;
+the modules split them by concept:
 
 - ``items``: the task, logged predictions, label events and signals (bulk writes, look-ups, counts, export);
 - ``review``: the review queue's ranked candidates, leases, undo and progress;
-- ``gold_sets``: seed, training and audit sets from the gold labels, suspect labels;
+- ``gold_sets``: seed, training and audit sets from the gold labels the caller derives, suspect labels;
 - ``model_versions``: versions and promotion decisions;
 - ``experiments``: A/B and shadow experiments;
 - ``monitoring``: per-window figures and stored alerts.
 """
 
-from feedback.store.repository.experiments import (
-    experiment_audit_labels,
-    experiment_batch_counts,
-    experiment_disputes,
-    experiment_unit_counts,
-    get_experiment,
-    latest_experiment,
-    running_experiment,
-    stop_running_experiment,
+from feedback.store.db import create_input_tables
+from feedback.store.repository.items import (
+    get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
+    get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
+    newest_label_event_id, seed_ids, count_rows, export_label_events, EXPORT_SQL,
+)
+from feedback.store.repository.review import (
+    QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
+    held_ids, holds_lease, event_with_client_id, release_all_leases, has_active_answer, release_lease,
+    latest_active_event, review_progress,
 )
 from feedback.store.repository.gold_sets import (
-    audit_evaluation_set,
-    expert_label_ids,
-    expert_training_set,
-    gold_label_series,
-    label_events_frame,
-    replace_suspect_labels,
-    seed_training_set,
-    suspect_labels,
-)
-from feedback.store.repository.items import (
-    EXPORT_SQL,
-    add,
-    count_rows,
-    feedback_for,
-    get_prediction,
-    get_task,
-    has_task,
-    insert_feedback_signals,
-    insert_label_events,
-    insert_predictions,
-    insert_seed,
-    known_ids,
-    label_history,
-    logged_signals,
-    newest_label_event_id,
-    predictions_frame,
-    read_inputs,
-    seed_ids,
+    seed_training_set, label_events_frame, expert_label_ids, expert_training_set,
+    audit_evaluation_set, replace_suspect_labels, suspect_labels,
 )
 from feedback.store.repository.model_versions import (
     decisions,
@@ -91,17 +67,17 @@ from feedback.store.repository.review import (
 from feedback.store.repository.sessions import add_web_session, delete_web_sessions, web_session_user
 
 __all__ = [
-    "EXPORT_SQL", "MONITOR_WINDOWS", "QUEUE_SIGNALS", "add", "alert_rows", "alert_window_keys",
-    "audit_evaluation_set", "audit_unlabelled", "claim_leases", "count_rows", "decisions", "experiment_audit_labels",
-    "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts", "expert_label_ids",
-    "expert_training_set", "feedback_for", "get_alert", "get_experiment", "get_prediction", "get_task",
-    "get_version", "gold_label_series", "has_task", "insert_alerts", "insert_feedback_signals",
-    "insert_label_events", "insert_predictions", "insert_seed", "known_ids", "label_events_frame", "label_history",
-    "event_with_client_id", "has_active_answer", "held_ids", "holds_lease", "latest_active_event",
-    "latest_experiment", "list_versions", "logged_signals", "monitoring_audit_items",
-    "monitoring_class_counts", "monitoring_inputs", "monitoring_windows", "newest_label_event_id",
-    "next_version_number", "open_alerts", "predictions_frame", "ranked_unlabelled", "read_inputs", "release_lease",
-    "relook_candidates", "release_all_leases", "replace_suspect_labels", "review_progress", "running_experiment",
+    "add", "add_web_session", "alert_rows", "alert_window_keys", "audit_evaluation_set", "audit_unlabelled",
+    "claim_leases", "count_rows", "create_input_tables", "decisions", "delete_web_sessions", "event_with_client_id",
+    "experiment_audit_labels", "experiment_batch_counts", "experiment_disputes", "experiment_unit_counts",
+    "expert_label_ids", "expert_training_set", "export_label_events", "EXPORT_SQL", "feedback_for", "get_alert",
+    "get_experiment", "get_prediction", "get_task", "get_version", "has_active_answer", "has_task", "held_ids",
+    "holds_lease", "insert_alerts", "insert_feedback_signals", "insert_label_events", "insert_predictions",
+    "insert_seed", "known_ids", "label_events_frame", "label_history", "latest_active_event", "latest_experiment",
+    "list_versions", "logged_signals", "MONITOR_WINDOWS", "monitoring_audit_items", "monitoring_class_counts",
+    "monitoring_inputs", "monitoring_windows", "newest_label_event_id", "next_version_number", "open_alerts",
+    "predictions_frame", "QUEUE_SIGNALS", "ranked_unlabelled", "read_inputs", "release_all_leases", "release_lease",
+    "relook_candidates", "replace_suspect_labels", "review_progress", "running_experiment",
     "second_opinion_candidates", "seed_ids", "seed_training_set", "stop_running_experiment", "suspect_labels",
-    "update_alert", "version_with_alias", "add_web_session", "web_session_user", "delete_web_sessions",
+    "update_alert", "version_with_alias", "web_session_user",
 ]

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from feedback.review.gold import gold_labels
-from feedback.store import db
+from feedback.store import native
 from feedback.store.models import Experiment
 from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
-from feedback.store.repository.gold_sets import label_events_frame
 
 
 def running_experiment(session: Session) -> Experiment | None:
@@ -41,30 +38,30 @@ def stop_running_experiment(session: Session, *, actor: str, reason: str | None,
     return experiment
 
 
-def experiment_batch_counts(engine: Engine, experiment_id: int) -> pd.DataFrame:
+def experiment_batch_counts(session: Session, experiment_id: int) -> pd.DataFrame:
     """Predictions per ingest time and arm of an experiment: received_at, arm, n_predictions."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         "SELECT received_at, arm, count(*) AS n_predictions FROM prediction WHERE experiment_id = ? "
         "GROUP BY ALL ORDER BY received_at, arm",
         [experiment_id],
     )
 
 
-def experiment_unit_counts(engine: Engine, experiment_id: int) -> pd.DataFrame:
+def experiment_unit_counts(session: Session, experiment_id: int) -> pd.DataFrame:
     """Predictions and distinct units per arm (a prediction is its own unit without a unit column)."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         "SELECT arm, count(*) AS n_predictions, count(DISTINCT coalesce(unit_id, external_id)) AS n_units "
         "FROM prediction WHERE experiment_id = ? GROUP BY arm",
         [experiment_id],
     )
 
 
-def experiment_disputes(engine: Engine, experiment_id: int) -> pd.DataFrame:
+def experiment_disputes(session: Session, experiment_id: int) -> pd.DataFrame:
     """The experiment's predictions an end user disputed: external_id, arm, disputed_at (the first dispute)."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         """SELECT p.external_id, p.arm, min(f.received_at) AS disputed_at
            FROM prediction p JOIN feedbacksignal f ON f.external_id = p.external_id AND f.signal = 'disputed'
            WHERE p.experiment_id = ? GROUP BY ALL""",
@@ -72,14 +69,14 @@ def experiment_disputes(engine: Engine, experiment_id: int) -> pd.DataFrame:
     )
 
 
-def experiment_audit_labels(engine: Engine, experiment_id: int) -> pd.DataFrame:
-    """The experiment's audit items with a gold label (feedback.review.gold's rules; conflicts left out).
+def experiment_audit_labels(session: Session, experiment_id: int, gold: pd.Series) -> pd.DataFrame:
+    """The experiment's audit items with a gold label (``gold``: each item's label, indexed by external_id).
 
     Columns external_id, arm, predicted (served), other_predicted (the model logged on the
     side), gold, and labelled_at: when the item's first answer that still counts arrived.
     """
-    rows = db.read_frame(
-        engine,
+    rows = native.read_frame(
+        session,
         f"""SELECT p.external_id, p.arm, p.predicted, p.challenger_predicted AS other_predicted,
                   min(g.created_at) AS labelled_at
            FROM prediction p JOIN labelevent g ON g.external_id = p.external_id
@@ -90,6 +87,5 @@ def experiment_audit_labels(engine: Engine, experiment_id: int) -> pd.DataFrame:
     )
     if rows.empty:
         return rows.assign(gold=pd.Series(dtype=object))
-    gold = gold_labels(label_events_frame(engine))["label"]
     rows["gold"] = gold.reindex(rows["external_id"].astype(str)).to_numpy(dtype=object)
     return rows[rows["gold"].notna()].reset_index(drop=True)

@@ -2,77 +2,84 @@
 
 from __future__ import annotations
 
+import weakref
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import func
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from feedback.exceptions import NotInitializedError
-from feedback.store import db
+from feedback.store import native
+from feedback.store.db import PREDICTION_INPUT, SEED_INPUT
 from feedback.store.models import FeedbackSignal, IngestBatch, LabelEvent, Prediction, Task
 from feedback.store.repository.fragments import LABELLED_ITEMS_SQL, ids_in
 
+# A task never changes once created, so it is read once per engine (every click starts with it).
+_TASKS: "weakref.WeakKeyDictionary[object, Task]" = weakref.WeakKeyDictionary()
+
 
 def get_task(session: Session) -> Task:
-    """The store's task; raises NotInitializedError when there is none."""
-    task = session.exec(select(Task)).first()
+    """The store's task (read once per engine); raises NotInitializedError when there is none."""
+    engine = session.get_bind()
+    task = _TASKS.get(engine)
     if task is None:
-        raise NotInitializedError()
+        task = session.exec(select(Task)).first()
+        if task is None:
+            raise NotInitializedError()
+        _TASKS[engine] = task
     return task
 
 
-def has_task(engine: Engine) -> bool:
+def has_task(session: Session) -> bool:
     """Whether a task exists (False on a database with no tables yet)."""
     try:
-        with Session(engine) as session:
-            return session.exec(select(Task)).first() is not None
+        return session.exec(select(Task)).first() is not None
     except Exception:  # noqa: BLE001 - a fresh file has no task table: that is "no task"
+        session.rollback()
         return False
 
 
-def insert_seed(raw: Any, inputs: pd.DataFrame, labels: pd.DataFrame) -> None:
-    """Store the seed file's features and labels (inside a native transaction)."""
-    db.insert_frame(raw, db.SEED_INPUT, inputs)
-    db.insert_frame(raw, "seedlabel", labels)
+def insert_seed(session: Session, inputs: pd.DataFrame, labels: pd.DataFrame) -> None:
+    """Store the seed file's features and labels (bulk, in the session's transaction)."""
+    native.insert_frame(session, SEED_INPUT, inputs)
+    native.insert_frame(session, "seedlabel", labels)
 
 
-def insert_predictions(raw: Any, batch: IngestBatch, predictions: pd.DataFrame, inputs: pd.DataFrame) -> None:
-    """Store one ingest call: its batch row, prediction rows and input rows, all or nothing.
+def insert_predictions(session: Session, batch: IngestBatch, predictions: pd.DataFrame,
+                       inputs: pd.DataFrame) -> None:
+    """Store one ingest call: its batch row, prediction rows and input rows (bulk, in the session's transaction).
 
     ``predictions`` carries the class probabilities as ``proba_0 .. proba_k``
     columns (task label order); they are packed into the JSON column here.
     """
-    db.insert_frame(raw, "ingestbatch", pd.DataFrame([batch.model_dump()]))
+    native.insert_frame(session, "ingestbatch", pd.DataFrame([batch.model_dump()]))
     proba_cols = sorted((c for c in predictions.columns if c.startswith("proba_")), key=lambda c: int(c[6:]))
     plain = [c for c in predictions.columns if not c.startswith("proba_")]
-    raw.register("_incoming_predictions", db.scannable(predictions))
-    try:
-        cols = ", ".join(db.quote(c) for c in plain)
+    with native.registered(session, "_incoming_predictions", predictions) as raw:
+        cols = ", ".join(native.quote(c) for c in plain)
         packed = "to_json([" + ", ".join(proba_cols) + "])"
         raw.execute(
             f"INSERT INTO prediction ({cols}, probabilities) SELECT {cols}, {packed} FROM _incoming_predictions"
         )
-    finally:
-        raw.unregister("_incoming_predictions")
-    db.insert_frame(raw, db.PREDICTION_INPUT, inputs)
+    native.insert_frame(session, PREDICTION_INPUT, inputs)
 
 
-def insert_feedback_signals(raw: Any, signals: pd.DataFrame) -> int:
+def insert_feedback_signals(session: Session, signals: pd.DataFrame) -> int:
     """Append end-user signals (external_id, signal, user_label, received_at)."""
-    return db.insert_frame(raw, "feedbacksignal", signals)
+    return native.insert_frame(session, "feedbacksignal", signals)
 
 
-def insert_label_events(raw: Any, events: pd.DataFrame) -> int:
+def insert_label_events(session: Session, events: pd.DataFrame) -> int:
     """Append many label events at once (ids come from the sequence)."""
-    return db.insert_frame(raw, "labelevent", events)
+    return native.insert_frame(session, "labelevent", events)
 
 
 def add(session: Session, row: Any) -> Any:
-    """Insert one row, commit, and return it refreshed (with its generated id)."""
+    """Insert one row and return it refreshed (with its generated id); the session commits it."""
     session.add(row)
-    session.commit()
+    session.flush()
     session.refresh(row)
     return row
 
@@ -94,56 +101,51 @@ def feedback_for(session: Session, external_id: str) -> list[FeedbackSignal]:
     return list(session.exec(statement).all())
 
 
-def known_ids(engine: Engine, table: str, ids: pd.Series) -> set[str]:
+def known_ids(session: Session, table: str, ids: pd.Series) -> set[str]:
     """Which of ``ids`` already exist in ``table`` (prediction or seedlabel)."""
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        raw.register("_lookup_ids", pd.DataFrame({"external_id": ids.astype(str)}))
-        try:
-            rows = raw.execute(
-                f"SELECT t.external_id FROM {db.quote(table)} t JOIN _lookup_ids USING (external_id)"
-            ).fetchall()
-        finally:
-            raw.unregister("_lookup_ids")
+    with native.registered(session, "_lookup_ids", pd.DataFrame({"external_id": ids.astype(str)})) as raw:
+        rows = raw.execute(
+            f"SELECT t.external_id FROM {native.quote(table)} t JOIN _lookup_ids USING (external_id)"
+        ).fetchall()
     return {r[0] for r in rows}
 
 
-def logged_signals(engine: Engine, ids: pd.Series) -> pd.DataFrame:
+def logged_signals(session: Session, ids: pd.Series) -> pd.DataFrame:
     """End-user signals already stored for any of ``ids``: external_id, signal, user_label."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         f"SELECT external_id, signal, user_label FROM feedbacksignal WHERE {ids_in('external_id', len(ids))}",
         [ids.astype(str).unique().tolist()],
     )
 
 
-def read_inputs(engine: Engine, table: str, ids: list[str]) -> pd.DataFrame:
-    """Input features of the given items, in the order of ``ids``, indexed by external_id."""
-    frame = db.read_frame(engine, f"SELECT * FROM {db.quote(table)} WHERE {ids_in('external_id', len(ids))}", [ids])
+def read_inputs(session: Session, ids: list[str]) -> pd.DataFrame:
+    """Input features of the given logged predictions, in the order of ``ids``, indexed by external_id."""
+    frame = native.read_frame(
+        session, f"SELECT * FROM {PREDICTION_INPUT} WHERE {ids_in('external_id', len(ids))}", [ids])
     return frame.set_index("external_id").reindex(ids)
 
 
-def predictions_frame(engine: Engine, ids: list[str]) -> pd.DataFrame:
+def predictions_frame(session: Session, ids: list[str]) -> pd.DataFrame:
     """Logged predictions of the given items, indexed by external_id."""
-    frame = db.read_frame(engine, f"SELECT * FROM prediction WHERE {ids_in('external_id', len(ids))}", [ids])
+    frame = native.read_frame(session, f"SELECT * FROM prediction WHERE {ids_in('external_id', len(ids))}", [ids])
     return frame.set_index("external_id").reindex(ids)
 
 
-def seed_ids(engine: Engine) -> set[str]:
+def seed_ids(session: Session) -> set[str]:
     """Ids of the seed file's rows."""
-    return set(db.read_frame(engine, "SELECT external_id FROM seedlabel")["external_id"].astype(str))
+    return set(native.read_frame(session, "SELECT external_id FROM seedlabel")["external_id"].astype(str))
 
 
-def newest_label_event_id(engine: Engine) -> int | None:
+def newest_label_event_id(session: Session) -> int | None:
     """Id of the newest label event (None before the first): it moves with every answer, undo or adjudication."""
-    with Session(engine) as session:
-        return session.exec(select(func.max(LabelEvent.id))).one()
+    return session.exec(select(func.max(LabelEvent.id))).one()
 
 
-def count_rows(engine: Engine) -> dict[str, int]:
+def count_rows(session: Session) -> dict[str, int]:
     """Row counts behind ``status``."""
-    frame = db.read_frame(
-        engine,
+    frame = native.read_frame(
+        session,
         f"""SELECT
             (SELECT count(*) FROM prediction) AS predictions,
             (SELECT count(*) FROM prediction WHERE is_audit) AS audit_items,
@@ -153,6 +155,11 @@ def count_rows(engine: Engine) -> dict[str, int]:
             (SELECT count(*) FROM seedlabel) AS seed_labels""",
     )
     return {k: int(v) for k, v in frame.iloc[0].items()}
+
+
+def export_label_events(session: Session, path: Path, fmt: str) -> None:
+    """Write every label event with its provenance (:data:`EXPORT_SQL`) to ``path`` as csv, parquet or jsonl."""
+    native.copy_query_to_file(session, EXPORT_SQL, path, fmt)
 
 
 EXPORT_SQL = """

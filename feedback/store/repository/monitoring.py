@@ -10,12 +10,12 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from feedback.store import db
+from feedback.store import native
+from feedback.store.db import PREDICTION_INPUT
 from feedback.store.models import Alert
-from feedback.store.repository.gold_sets import gold_label_series
+from feedback.store.repository.gold_sets import gold_of
 
 MONITOR_WINDOWS = ("batch", "day", "week")
 
@@ -34,11 +34,11 @@ def _windowed_predictions(window: str) -> str:
                FROM prediction p JOIN ingestbatch b ON b.batch_id = p.batch_id"""
 
 
-def monitoring_windows(engine: Engine, window: str) -> pd.DataFrame:
+def monitoring_windows(session: Session, window: str) -> pd.DataFrame:
     """One row per window, oldest first: ``window_id``, ``start``, ``end``, ``n_predictions``,
     ``n_disputed`` (predictions with at least one end-user dispute) and ``mean_confidence``."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         f"""WITH w AS ({_windowed_predictions(window)}),
                  disputed AS (SELECT DISTINCT external_id FROM feedbacksignal WHERE signal = 'disputed')
             SELECT __window__ AS window_id, min(window_start) AS start, max(window_end) AS "end",
@@ -49,24 +49,26 @@ def monitoring_windows(engine: Engine, window: str) -> pd.DataFrame:
     )
 
 
-def monitoring_class_counts(engine: Engine, window: str) -> pd.DataFrame:
+def monitoring_class_counts(session: Session, window: str) -> pd.DataFrame:
     """Served predictions per window and class: ``window_id``, ``predicted``, ``n``."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         f"""SELECT __window__ AS window_id, predicted, count(*) AS n FROM ({_windowed_predictions(window)})
             GROUP BY ALL ORDER BY window_id, predicted""",
     )
 
 
-def monitoring_audit_items(engine: Engine, window: str) -> pd.DataFrame:
-    """Audit items with a gold label (feedback.review.gold's rules), with what was served and their window.
+def monitoring_audit_items(session: Session, window: str, gold: pd.Series) -> pd.DataFrame:
+    """Audit items with a gold label, with what was served and their window.
+
+    ``gold`` holds each item's gold label, indexed by external_id (see :mod:`feedback.store.repository.gold_sets`).
 
     Columns ``external_id``, ``window_id``, ``predicted`` (the served answer), ``confidence`` and
     ``label`` (the gold label).
     """
-    gold = gold_label_series(engine, audit=True)
-    frame = db.read_frame(
-        engine,
+    gold = gold_of(session, gold, audit=True)
+    frame = native.read_frame(
+        session,
         f"""SELECT external_id, __window__ AS window_id, predicted, confidence
             FROM ({_windowed_predictions(window)}) WHERE external_id IN (SELECT unnest(?)) ORDER BY external_id""",
         [gold.index.astype(str).tolist()],
@@ -74,19 +76,19 @@ def monitoring_audit_items(engine: Engine, window: str) -> pd.DataFrame:
     return frame.assign(label=gold.reindex(frame["external_id"]).to_numpy(dtype=object))
 
 
-def monitoring_inputs(engine: Engine, window: str, window_ids: list[str], max_rows: int, salt: str) -> pd.DataFrame:
+def monitoring_inputs(session: Session, window: str, window_ids: list[str], max_rows: int, salt: str) -> pd.DataFrame:
     """Input features of the given windows, at most ``max_rows`` per window, with a ``window_id`` column.
 
     A window with more rows gives a fixed sample: the rows with the smallest md5 of id and ``salt``.
     """
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         # Rank ids alone, then read the features of the chosen rows only (1M-row window: 3x faster).
         f"""WITH chosen AS (
                 SELECT w.__window__ AS window_id, w.external_id FROM ({_windowed_predictions(window)}) w
                 WHERE list_contains(?::VARCHAR[], w.__window__)
                 QUALIFY row_number() OVER (PARTITION BY w.__window__ ORDER BY md5(w.external_id || ?)) <= ?)
-            SELECT c.window_id, i.* FROM chosen c JOIN {db.PREDICTION_INPUT} i USING (external_id)
+            SELECT c.window_id, i.* FROM chosen c JOIN {PREDICTION_INPUT} i USING (external_id)
             ORDER BY c.window_id, i.external_id""",
         [[str(w) for w in window_ids], salt, int(max_rows)],
     )
@@ -97,33 +99,30 @@ def open_alerts(session: Session) -> list[Alert]:
     return list(session.exec(select(Alert).where(Alert.state != "resolved").order_by(Alert.id.desc())).all())
 
 
-def insert_alerts(engine: Engine, alerts: list[Alert]) -> list[Alert]:
-    """Store new alerts in one transaction and return them with their ids."""
-    with Session(engine, expire_on_commit=False) as session:
-        session.add_all(alerts)
-        session.commit()
-        for alert in alerts:
-            session.refresh(alert)
+def insert_alerts(session: Session, alerts: list[Alert]) -> list[Alert]:
+    """Store new alerts and return them with their ids; the session commits them together."""
+    session.add_all(alerts)
+    session.flush()
+    for alert in alerts:
+        session.refresh(alert)
     return alerts
 
 
-def alert_rows(engine: Engine, states: list[str] | None = None) -> list[Alert]:
+def alert_rows(session: Session, states: list[str] | None = None) -> list[Alert]:
     """Stored alerts, newest first; only those in ``states`` when given."""
     statement = select(Alert).order_by(Alert.id.desc())
     if states is not None:
         statement = statement.where(Alert.state.in_(list(states)))
-    with Session(engine, expire_on_commit=False) as session:
-        return list(session.exec(statement).all())
+    return list(session.exec(statement).all())
 
 
-def alert_window_keys(engine: Engine, window_kind: str) -> set[tuple[str, str]]:
+def alert_window_keys(session: Session, window_kind: str) -> set[tuple[str, str]]:
     """(metric, window_id) of every alert already stored for this kind of window."""
     statement = select(Alert.metric, Alert.window_id).where(Alert.window_kind == window_kind)
-    with Session(engine) as session:
-        return {(metric, window_id) for metric, window_id in session.exec(statement).all()}
+    return {(metric, window_id) for metric, window_id in session.exec(statement).all()}
 
 
-def update_alert(engine: Engine, alert_id: int, values: dict[str, Any],
+def update_alert(session: Session, alert_id: int, values: dict[str, Any],
                  from_states: tuple[str, ...] | None = None) -> Alert | None:
     """Set ``values`` on one alert, only while its state is one of ``from_states`` (any when None).
 
@@ -133,13 +132,10 @@ def update_alert(engine: Engine, alert_id: int, values: dict[str, Any],
     statement = update(Alert).where(Alert.id == alert_id).values(**values)
     if from_states is not None:
         statement = statement.where(Alert.state.in_(list(from_states)))
-    with Session(engine, expire_on_commit=False) as session:
-        changed = session.execute(statement).rowcount
-        session.commit()
-        return session.get(Alert, alert_id) if changed == 1 else None
+    changed = session.execute(statement).rowcount
+    return session.get(Alert, alert_id, populate_existing=True) if changed == 1 else None
 
 
-def get_alert(engine: Engine, alert_id: int) -> Alert | None:
+def get_alert(session: Session, alert_id: int) -> Alert | None:
     """One stored alert, or None."""
-    with Session(engine, expire_on_commit=False) as session:
-        return session.get(Alert, alert_id)
+    return session.get(Alert, alert_id)

@@ -7,10 +7,9 @@ from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import or_, text, update
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from feedback.store import db
+from feedback.store import native
 from feedback.store.models import LabelEvent, Lease
 from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
 
@@ -72,14 +71,14 @@ def _priority_sql(weights: dict[str, float], uncertainty_measure: str, n_classes
                       " + ".join(added.values()) + " AS priority"])
 
 
-def _candidates(engine: Engine, sql: str, limit: int, annotator: str | None, now: datetime | None) -> pd.DataFrame:
+def _candidates(session: Session, sql: str, limit: int, annotator: str | None, now: datetime | None) -> pd.DataFrame:
     available = _AVAILABLE_TO if annotator else "TRUE"
     params = [annotator, now, limit] if annotator else [limit]
     sql = sql.format(available=available, limit="$3" if annotator else "$1")
-    return db.read_frame(engine, sql, params)
+    return native.read_frame(session, sql, params)
 
 
-def ranked_unlabelled(engine: Engine, limit: int, weights: dict[str, float], uncertainty_measure: str,
+def ranked_unlabelled(session: Session, limit: int, weights: dict[str, float], uncertainty_measure: str,
                       n_classes: int, annotator: str | None = None, now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled items by priority: the weighted sum of uncertainty, dispute and challenger disagreement.
 
@@ -104,32 +103,32 @@ def ranked_unlabelled(engine: Engine, limit: int, weights: dict[str, float], unc
         FROM prediction p LEFT JOIN ({_DISPUTES_SQL}) d USING (external_id)
         WHERE NOT p.is_audit OR d.n_disputes IS NOT NULL"""
     order = "priority DESC, disputed_at DESC NULLS LAST, external_id"
-    return _candidates(engine, _first_eligible(engine, scored, columns, order, limit), limit, annotator, now)
+    return _candidates(session, _first_eligible(session, scored, columns, order, limit), limit, annotator, now)
 
 
-def audit_unlabelled(engine: Engine, limit: int, annotator: str | None = None,
+def audit_unlabelled(session: Session, limit: int, annotator: str | None = None,
                      now: datetime | None = None) -> pd.DataFrame:
     """Unlabelled audit items, oldest first so the audit slice is labelled evenly over time."""
     columns = _CANDIDATE_COLS.replace("p.", "")
     return _candidates(
-        engine,
-        _first_eligible(engine, "SELECT * FROM prediction p WHERE p.is_audit", columns, "received_at, external_id",
+        session,
+        _first_eligible(session, "SELECT * FROM prediction p WHERE p.is_audit", columns, "received_at, external_id",
                         limit),
         limit, annotator, now,
     )
 
 
-def _first_eligible(engine: Engine, scored: str, columns: str, order: str, limit: int) -> str:
+def _first_eligible(session: Session, scored: str, columns: str, order: str, limit: int) -> str:
     # The anti-joins run on a pre-cut: each label event or lease excludes at most one item, so the
     # first `limit` eligible items are among the first `limit + events + leases` in this order.
-    excluded = int(db.read_frame(
-        engine, "SELECT (SELECT count(*) FROM labelevent) + (SELECT count(*) FROM lease) AS n").iloc[0, 0])
+    excluded = int(native.read_frame(
+        session, "SELECT (SELECT count(*) FROM labelevent) + (SELECT count(*) FROM lease) AS n").iloc[0, 0])
     return f"""SELECT {columns} FROM ({scored} ORDER BY {order} LIMIT {int(limit) + excluded}) p
                WHERE {_UNLABELLED} AND {{available}}
                ORDER BY {order} LIMIT {{limit}}"""
 
 
-def relook_candidates(engine: Engine, conflict_ids: list[str], limit: int, weights: dict[str, float],
+def relook_candidates(session: Session, conflict_ids: list[str], limit: int, weights: dict[str, float],
                       uncertainty_measure: str, n_classes: int, annotator: str | None = None,
                       now: datetime | None = None) -> pd.DataFrame:
     """Labelled items that want another look, by priority: expert ties and suspect gold labels.
@@ -165,13 +164,13 @@ def relook_candidates(engine: Engine, conflict_ids: list[str], limit: int, weigh
         WHERE (list_contains($4::VARCHAR[], p.external_id) OR s.external_id IS NOT NULL)
           AND ({conflict_ok} OR {suspect_ok}) AND {_LEASE_FREE_TO}
         ORDER BY priority DESC, p.external_id LIMIT $3"""
-    return db.read_frame(engine, sql, [annotator, now, limit, list(conflict_ids)])
+    return native.read_frame(session, sql, [annotator, now, limit, list(conflict_ids)])
 
 
-def second_opinion_candidates(engine: Engine, limit: int, annotator: str, now: datetime) -> pd.DataFrame:
+def second_opinion_candidates(session: Session, limit: int, annotator: str, now: datetime) -> pd.DataFrame:
     """Overlap items one other expert has answered, which this annotator may label too."""
-    return db.read_frame(
-        engine,
+    return native.read_frame(
+        session,
         f"""SELECT {_CANDIDATE_COLS} FROM prediction p
             WHERE p.external_id IN (SELECT external_id FROM lease WHERE overlap AND slot = 0)
               AND (SELECT count(DISTINCT l.annotator) FROM labelevent l WHERE l.external_id = p.external_id
@@ -186,7 +185,7 @@ def second_opinion_candidates(engine: Engine, limit: int, annotator: str, now: d
 _CLAIM_LOCK = threading.Lock()
 
 
-def claim_leases(engine: Engine, annotator: str, candidates: list[tuple[str, bool]], n: int,
+def claim_leases(session: Session, annotator: str, candidates: list[tuple[str, bool]], n: int,
                  now: datetime, expires_at: datetime, relook: frozenset[str] = frozenset()) -> list[str]:
     """Hold up to ``n`` items for ``annotator``: the ones already held, then free candidates in order.
 
@@ -203,8 +202,15 @@ def claim_leases(engine: Engine, annotator: str, candidates: list[tuple[str, boo
     -------
     list of str
         Ids this annotator holds, oldest claim first.
+
+    Notes
+    -----
+    The claim is a transaction of its own, taken under the claim lock: the session's earlier work
+    is committed first, so the claim reads the leases as they are now, and the claim is committed
+    before the lock is let go.
     """
-    with _CLAIM_LOCK, Session(engine) as session:
+    with _CLAIM_LOCK:
+        session.commit()
         held = _held(session, annotator, now)
         for external_id, overlap_if_new in candidates:
             if len(held) >= n:
@@ -254,18 +260,18 @@ def _held(session: Session, annotator: str, now: datetime) -> list[str]:
     return list(dict.fromkeys(session.exec(statement).all()))
 
 
-def release_all_leases(engine: Engine, annotator: str, now: datetime) -> None:
-    """Release every lease ``annotator`` holds (the items go back to the queue)."""
-    with _CLAIM_LOCK, Session(engine) as session:
+def release_all_leases(session: Session, annotator: str, now: datetime) -> None:
+    """Release every lease ``annotator`` holds (the items go back to the queue), committed under the claim lock."""
+    with _CLAIM_LOCK:
+        session.commit()
         session.execute(update(Lease).where(Lease.annotator == annotator, Lease.released_at.is_(None))
                         .values(released_at=now))
         session.commit()
 
 
-def held_ids(engine: Engine, annotator: str, now: datetime) -> list[str]:
+def held_ids(session: Session, annotator: str, now: datetime) -> list[str]:
     """Ids of the items ``annotator`` holds now, oldest claim first."""
-    with Session(engine) as session:
-        return _held(session, annotator, now)
+    return _held(session, annotator, now)
 
 
 def holds_lease(session: Session, external_id: str, annotator: str, now: datetime) -> bool:
@@ -305,10 +311,10 @@ def latest_active_event(session: Session, annotator: str) -> LabelEvent | None:
     return session.exec(statement).first()
 
 
-def review_progress(engine: Engine, annotator: str, since: datetime) -> dict[str, int]:
+def review_progress(session: Session, annotator: str, since: datetime) -> dict[str, int]:
     """This annotator's active answers since ``since``, and the items still unlabelled."""
-    frame = db.read_frame(
-        engine,
+    frame = native.read_frame(
+        session,
         f"""SELECT
             (SELECT count(*) FROM labelevent e WHERE e.annotator = $1 AND e.created_at >= $2
              AND {ACTIVE_EVENT_SQL.format(e='e')}) AS answered,

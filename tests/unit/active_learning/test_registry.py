@@ -20,11 +20,12 @@ import pandas as pd
 import pytest
 import skops
 import skops.io as sio
-from sqlmodel import Session
 
 from active_learning.exceptions import ModelIntegrityError
 from active_learning.registry import allowed_types, file_sha256, load_model
 from active_learning.training import FEATURE_KINDS, MODEL_NAMES, build_estimator, fit_clone
+from feedback import store
+from feedback.store import repository
 from feedback.intake.ingest import ingest_predictions
 from feedback.store import repository
 
@@ -118,7 +119,7 @@ def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_record
     marker = tmp_path / "ran"
     live = ws.models_dir / "v1.skops"
     live.write_bytes(_with_payload(live, _payload(kind, marker)))
-    with Session(ws.engine) as session:  # the attacker also updated the recorded hash: only the type check is left
+    with store.session(ws) as session:  # the attacker also updated the recorded hash: only the type check is left
         row = repository.get_version(session, 1)
         row.sha256 = file_sha256(live)
         session.add(row)

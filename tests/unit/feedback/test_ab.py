@@ -11,6 +11,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from store_sql import read_sql
+from feedback import store
+from feedback.store.db import PREDICTION_INPUT
+from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
+from feedback.experiments.evidence import experiment_status
+from feedback.experiments.stats import msprt_p_value, two_proportion_ztest
+from feedback.exceptions import ExperimentError, InputError
+from feedback.intake.ingest import ingest_feedback, ingest_predictions
+from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
 from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.evidence import experiment_status
@@ -43,8 +52,8 @@ def _scores(ws, ids, version_alias):
     """What the champion (or challenger) predicts for the logged inputs of ``ids``."""
     champion, challenger = champion_and_challenger(ws)
     row = champion if version_alias == "champion" else challenger
-    inputs = db.read_frame(ws.engine, f"SELECT * FROM {db.PREDICTION_INPUT} WHERE external_id IN (SELECT unnest(?))",
-                           [list(ids)]).set_index("external_id").loc[list(ids)]
+    inputs = read_sql(ws, f"SELECT * FROM {PREDICTION_INPUT} WHERE external_id IN (SELECT unnest(?))",
+                      [list(ids)]).set_index("external_id").loc[list(ids)]
     names = [f["name"] for f in load_task(ws).features]
     return pd.Series(load_version(ws, row).predict(inputs[names]).astype(str), index=list(ids))
 
@@ -56,26 +65,26 @@ def test_an_old_store_gains_the_experiment_table_and_columns(home, ingested):
     ws = open_workspace(home=home)
     try:
         # The store as it was before A/B experiments: no experiment table, no arm columns, 0005 not applied.
-        with ws.engine.begin() as conn:
-            conn.execute(text("DROP TABLE experiment"))
-            conn.execute(text("DROP SEQUENCE experiment_id_seq"))
-            conn.execute(text("DROP INDEX ix_prediction_batch_id"))
+        with store.session(ws) as session:
+            session.execute(text("DROP TABLE experiment"))
+            session.execute(text("DROP SEQUENCE experiment_id_seq"))
+            session.execute(text("DROP INDEX ix_prediction_batch_id"))
             for column in ("arm", "unit_id", "experiment_id"):
-                conn.execute(text(f"ALTER TABLE prediction DROP COLUMN {column}"))
-            conn.execute(text("CREATE INDEX ix_prediction_batch_id ON prediction (batch_id)"))
-            conn.execute(text("DELETE FROM appliedmigration WHERE name = '0005_ab_experiments'"))
+                session.execute(text(f"ALTER TABLE prediction DROP COLUMN {column}"))
+            session.execute(text("CREATE INDEX ix_prediction_batch_id ON prediction (batch_id)"))
+            session.execute(text("DELETE FROM appliedmigration WHERE name = '0005_ab_experiments'"))
     finally:
         ws.close()
 
     ws = open_workspace(home=home)
     try:
-        db.create_db_and_tables(ws.engine)
-        columns = set(db.read_frame(ws.engine, "SELECT column_name FROM information_schema.columns "
-                                               "WHERE table_name = 'prediction'")["column_name"])
+        store.create_db_and_tables(ws)
+        columns = set(read_sql(ws, "SELECT column_name FROM information_schema.columns "
+                                   "WHERE table_name = 'prediction'")["column_name"])
         assert {"arm", "unit_id", "experiment_id"} <= columns
-        applied = set(db.read_frame(ws.engine, "SELECT name FROM appliedmigration")["name"])
+        applied = set(read_sql(ws, "SELECT name FROM appliedmigration")["name"])
         assert "0005_ab_experiments" in applied
-        old = db.read_frame(ws.engine, "SELECT arm, unit_id, experiment_id FROM prediction")
+        old = read_sql(ws, "SELECT arm, unit_id, experiment_id FROM prediction")
         assert len(old) == 60 and old.isna().all().all()
         assert running_experiment(ws) is None  # the new table answers
     finally:

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
 
-from feedback.access.permissions import Actor
+from store_sql import in_session
+from feedback.store import repository
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions
@@ -62,7 +63,7 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
             frame.to_csv(folder / f"batch_{b}.csv", index=False)
             batches.append(ingest_predictions(ws, folder / f"batch_{b}.csv").batch_id)
 
-            served = repository.predictions_frame(ws.engine, frame["id"].tolist())
+            served = in_session(ws, repository.predictions_frame, frame["id"].tolist())
             true_accuracy.append(float(np.mean(served["predicted"].astype(int).to_numpy() == y[rows])))
             audit = served["is_audit"].astype(bool).to_numpy()
             pd.DataFrame({"id": frame["id"][audit], "label": y[rows][audit]}).to_csv(folder / f"audit_{b}.csv",

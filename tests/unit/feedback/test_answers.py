@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from feedback import store
+from feedback.review.answers import parse_answer, record_answers
 from feedback.exceptions import InputError
 from feedback.review.answers import parse_answer, record_answers
 from feedback.review.queue import claim_review_items
@@ -18,7 +20,7 @@ def _op(item, label=None, *, cid, annotator="ana", **extra):
 
 
 def _events(ws, annotator=None):
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         statement = select(LabelEvent).order_by(LabelEvent.id)
         if annotator:
             statement = statement.where(LabelEvent.annotator == annotator)

@@ -4,6 +4,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from store_sql import read_sql
+from feedback import store
+from feedback.store import db, native
 from feedback.review.labels import record_label
 from feedback.store import db
 from feedback.store.models import Alert, utcnow
@@ -11,24 +14,24 @@ from feedback.workspace import open_workspace
 
 
 def _columns(ws, table):
-    frame = db.read_frame(ws.engine, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                                     "ORDER BY ordinal_position", [table])
+    frame = read_sql(ws, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                         "ORDER BY ordinal_position", [table])
     return list(frame["column_name"])
 
 
 def _migrations(ws):
-    return sorted(db.read_frame(ws.engine, "SELECT name FROM appliedmigration")["name"])
+    return sorted(read_sql(ws, "SELECT name FROM appliedmigration")["name"])
 
 
 def _tables(ws):
-    return sorted(db.read_frame(ws.engine, "SELECT table_name FROM duckdb_tables()")["table_name"])
+    return sorted(read_sql(ws, "SELECT table_name FROM duckdb_tables()")["table_name"])
 
 
 def test_create_db_and_tables_is_idempotent(ws, ingested, state):
     before = (state(ws), _tables(ws), _migrations(ws), _columns(ws, "labelevent"))
 
-    db.create_db_and_tables(ws.engine)
-    db.create_db_and_tables(ws.engine)
+    store.create_db_and_tables(ws)
+    store.create_db_and_tables(ws)
 
     assert (state(ws), _tables(ws), _migrations(ws), _columns(ws, "labelevent")) == before
     assert _migrations(ws) == [name for name, _ in db.MIGRATIONS]
@@ -37,7 +40,7 @@ def test_create_db_and_tables_is_idempotent(ws, ingested, state):
 def test_fresh_database_gets_every_table_and_migration(tmp_path):
     ws = open_workspace(home=tmp_path / "fresh")
     try:
-        db.create_db_and_tables(ws.engine)
+        store.create_db_and_tables(ws)
         assert {"task", "prediction", "labelevent", "modelversion", "decision", "appliedmigration"} <= set(_tables(ws))
         assert _migrations(ws) == [name for name, _ in db.MIGRATIONS]
         assert "suggestion_hidden" in _columns(ws, "labelevent")
@@ -53,15 +56,15 @@ def _make_older_store(home, column: str, migration: str) -> None:
     """
     ws = open_workspace(home=home)
     try:
-        with ws.engine.begin() as conn:
-            conn.execute(text("DROP INDEX ix_labelevent_external_id"))
-            conn.execute(text("DROP INDEX ux_labelevent_client_id"))
-        with ws.engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE labelevent DROP COLUMN {column}"))
-            conn.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
+        with store.session(ws) as session:
+            session.execute(text("DROP INDEX ix_labelevent_external_id"))
+            session.execute(text("DROP INDEX ux_labelevent_client_id"))
+        with store.session(ws) as session:
+            session.execute(text(f"ALTER TABLE labelevent DROP COLUMN {column}"))
+            session.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
             if column != "client_id":
-                conn.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
-            conn.execute(text("DELETE FROM appliedmigration WHERE name = :name"), {"name": migration})
+                session.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
+            session.execute(text("DELETE FROM appliedmigration WHERE name = :name"), {"name": migration})
         assert column not in _columns(ws, "labelevent")
     finally:
         ws.close()
@@ -72,11 +75,11 @@ def test_older_database_without_suggestion_hidden_is_migrated(home, ingested_hom
 
     ws = open_workspace(home=home)
     try:
-        db.create_db_and_tables(ws.engine)
+        store.create_db_and_tables(ws)
 
         assert "suggestion_hidden" in _columns(ws, "labelevent")
         assert "0002_label_suggestion_hidden" in _migrations(ws)
-        old = db.read_frame(ws.engine, "SELECT external_id, suggestion_hidden FROM labelevent ORDER BY id")
+        old = read_sql(ws, "SELECT external_id, suggestion_hidden FROM labelevent ORDER BY id")
         assert list(old["external_id"]) == ingested_home_events
         assert not old["suggestion_hidden"].any()
         event = record_label(ws, "d-0105", None, annotator="ana", action="skip", suggestion_hidden=True)
@@ -96,15 +99,16 @@ def ingested_home_events(ws, ingested):
 
 def test_unit_of_work_writes_all_or_nothing(ws, state):
     before = state(ws)
-    with pytest.raises(RuntimeError), db.unit_of_work(ws.engine) as (session, raw):
-        session.add(Alert(kind="test", message="half-written?"))
-        db.insert_frame(raw, "feedbacksignal", pd.DataFrame({
-            "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
-            "received_at": [pd.Timestamp.now(tz="UTC")]}))
-        session.flush()
-        raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError):
+        with store.session(ws) as session:
+            session.add(Alert(kind="test", message="half-written?"))
+            native.insert_frame(session, "feedbacksignal", pd.DataFrame({
+                "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
+                "received_at": [pd.Timestamp.now(tz="UTC")]}))
+            session.flush()
+            raise RuntimeError("crash in the middle")
     assert state(ws) == before
-    assert db.read_frame(ws.engine, "SELECT count(*) AS n FROM alert")["n"].iloc[0] == 0
+    assert read_sql(ws, "SELECT count(*) AS n FROM alert")["n"].iloc[0] == 0
 
 
 def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objects(ws, ingested, logged):
@@ -112,12 +116,12 @@ def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objec
     typed = pd.DataFrame({"external_id": ids, "annotator": "ana", "action": "skip", "created_at": utcnow(),
                           "suggestion_hidden": False, "comment": [None, "x", "y"]})
     mixed = typed.assign(comment=pd.Series([None, "x", 7], dtype=object))  # as pd.read_json can give
-    assert not isinstance(db.scannable(typed), pd.DataFrame), "a typed frame goes in as Arrow"
-    assert isinstance(db.scannable(mixed), pd.DataFrame), "Arrow refuses a column of str and int: pandas it is"
-    with db.native_transaction(ws.engine) as raw:
-        assert db.insert_frame(raw, "labelevent", typed) == 3
-        assert db.insert_frame(raw, "labelevent", mixed) == 3
-    stored = db.read_frame(ws.engine, "SELECT comment FROM labelevent ORDER BY id")["comment"]
+    assert not isinstance(native.scannable(typed), pd.DataFrame), "a typed frame goes in as Arrow"
+    assert isinstance(native.scannable(mixed), pd.DataFrame), "Arrow refuses a column of str and int: pandas it is"
+    with store.session(ws) as session:
+        assert native.insert_frame(session, "labelevent", typed) == 3
+        assert native.insert_frame(session, "labelevent", mixed) == 3
+    stored = read_sql(ws, "SELECT comment FROM labelevent ORDER BY id")["comment"]
     assert stored.isna().tolist() == [True, False, False, True, False, False]
     assert stored.dropna().tolist() == ["x", "y", "x", "7"]
 
@@ -127,7 +131,7 @@ def test_a_store_from_before_client_ids_gets_the_column_and_its_unique_index(hom
 
     ws = open_workspace(home=home)
     try:
-        db.create_db_and_tables(ws.engine)
+        store.create_db_and_tables(ws)
         assert "client_id" in _columns(ws, "labelevent")
         record_label(ws, "d-0105", None, annotator="ana", action="skip", client_id="cid-once-0001")
         with pytest.raises(Exception, match="(?i)duplicate|unique|constraint"):

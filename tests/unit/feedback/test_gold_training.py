@@ -2,7 +2,8 @@
 
 import pytest
 
-from feedback.access.permissions import Actor
+from store_sql import in_session, gold_set
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import adjudicate, record_label, undo_last_answer
@@ -13,12 +14,12 @@ from feedback.store import repository
 def item(ws, write_production, production_frame):
     """One logged non-audit item and one audit item (ids), with every label valid."""
     ingest_predictions(ws, write_production(60, start=200))
-    frame = repository.predictions_frame(ws.engine, list(production_frame(60, start=200)["id"]))
+    frame = in_session(ws, repository.predictions_frame, list(production_frame(60, start=200)["id"]))
     return frame.index[~frame["is_audit"].astype(bool)][0], frame.index[frame["is_audit"].astype(bool)][0]
 
 
 def _gold(ws, external_id, audit=False):
-    frame = repository.audit_evaluation_set(ws.engine) if audit else repository.expert_training_set(ws.engine)
+    frame = gold_set(ws, audit=True) if audit else gold_set(ws)
     rows = frame[frame["external_id"] == external_id]
     return None if rows.empty else rows["__label__"].iloc[0]
 
@@ -50,9 +51,9 @@ def test_undone_label_is_not_gold(ws, item):
 
 def test_only_leads_and_admins_adjudicate(ws, item):
     plain, _ = item
-    before = repository.count_rows(ws.engine)["label_events"]
+    before = in_session(ws, repository.count_rows)["label_events"]
     with pytest.raises(InputError, match="may not adjudicate; only leads and admins may"):
         adjudicate(ws, plain, "2", actor=Actor("ana", "annotator"))
     with pytest.raises(InputError, match="not in the task's label set"):
         adjudicate(ws, plain, "eleven", actor=Actor("lee", "lead"))
-    assert repository.count_rows(ws.engine)["label_events"] == before
+    assert in_session(ws, repository.count_rows)["label_events"] == before

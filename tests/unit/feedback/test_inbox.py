@@ -5,8 +5,9 @@ import time
 
 import pandas as pd
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
+from feedback import store
 from feedback.exceptions import InputError
 from feedback.intake.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
 from feedback.store.models import LabelEvent
@@ -60,7 +61,7 @@ def test_label_file_goes_through_the_inbox_under_its_annotators_name(ws, ingeste
     outcomes = process_inbox(ws)
 
     assert outcomes[0]["ok"] is True and outcomes[0]["label_events"] == 3
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         assert {e.annotator for e in session.exec(select(LabelEvent)).all()} == {"Ana Lee/QA"}
     assert state(ws)["label_events"] == 3
     assert json.loads((ws.inbox_dir / "done" / f"{target.name}.result.json").read_text()) == {
@@ -82,7 +83,7 @@ def test_an_annotator_named_dot_dot_stays_in_its_own_folder(ws, ingested, write_
     assert target.parent.parent == ws.inbox_dir / "labels"
     [outcome] = process_inbox(ws)
     assert outcome["ok"] is True
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         assert [e.annotator for e in session.exec(select(LabelEvent)).all()] == [".."]
 
 

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from store_sql import read_sql, in_session
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
 from feedback.lifecycle.tasks import load_task
@@ -14,7 +16,7 @@ from feedback.store.models import Task
 
 
 def _batches(ws) -> pd.DataFrame:
-    return db.read_frame(ws.engine, "SELECT * FROM ingestbatch ORDER BY received_at")
+    return read_sql(ws, "SELECT * FROM ingestbatch ORDER BY received_at")
 
 
 # --- accepted input -------------------------------------------------------------------------------
@@ -56,7 +58,7 @@ def test_ingest_stores_the_inputs_as_given(ws, production_frame, tmp_path):
 
     ingest_predictions(ws, tmp_path / "prod.csv")
 
-    stored = repository.read_inputs(ws.engine, db.PREDICTION_INPUT, list(frame["id"]))
+    stored = in_session(ws, repository.read_inputs, list(frame["id"]))
     assert list(stored.index) == list(frame["id"])
     np.testing.assert_allclose(stored[frame.columns[1:]].to_numpy(), frame.iloc[:, 1:].to_numpy())
 
@@ -69,7 +71,7 @@ def test_missing_value_in_an_integer_column_is_accepted(ws, production_frame, tm
     result = ingest_predictions(ws, tmp_path / "prod.csv")
 
     assert result.n_new == 10
-    stored = repository.read_inputs(ws.engine, db.PREDICTION_INPUT, [frame.loc[4, "id"]])
+    stored = in_session(ws, repository.read_inputs, [frame.loc[4, "id"]])
     assert pd.isna(stored["px_20"].iloc[0])
 
 
@@ -257,7 +259,7 @@ def test_ingest_marks_the_audit_items_the_task_mask_selects(ws, write_production
 
 
 def _signals(ws) -> pd.DataFrame:
-    return db.read_frame(ws.engine, "SELECT * FROM feedbacksignal ORDER BY id")
+    return read_sql(ws, "SELECT * FROM feedbacksignal ORDER BY id")
 
 
 def test_feedback_signals_are_logged(ws, ingested, tmp_path, state):

@@ -2,15 +2,17 @@
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
 
+from store_sql import read_sql, gold_set
+from feedback import store
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.review.labels import import_labels, record_label
 from feedback.store import db, repository
 
 
 def _events(ws) -> pd.DataFrame:
-    return db.read_frame(ws.engine, "SELECT * FROM labelevent ORDER BY id")
+    return read_sql(ws, "SELECT * FROM labelevent ORDER BY id")
 
 
 def _predicted(logged, ws, item: str) -> str:
@@ -76,12 +78,12 @@ def test_labels_are_append_only_and_each_expert_counts_once_in_the_gold_label(ws
     record_label(ws, "d-0104", _other_label(shown), annotator="ben")
 
     def gold():
-        frame = pd.concat([repository.expert_training_set(ws.engine), repository.audit_evaluation_set(ws.engine)])
+        frame = pd.concat([gold_set(ws), gold_set(ws, audit=True)])
         return list(frame.loc[frame["external_id"] == "d-0104", "__label__"])
 
     assert gold() == [], "one expert against another is a conflict: no gold label until a lead adjudicates"
     record_label(ws, "d-0104", _other_label(shown), annotator="ana")  # ana changes her mind
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         history = repository.label_history(session, "d-0104")
     assert [(e.annotator, e.action) for e in history] == [("ana", "confirm"), ("ben", "correct"),
                                                           ("ana", "correct")]

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from store_sql import read_sql, in_session
+from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task
 from feedback.review.labels import record_label, undo_last_answer
@@ -47,7 +49,7 @@ def test_two_annotators_claiming_from_threads_never_hold_the_same_item(ws, inges
     # And at no moment did both hold one: every claim of one is disjoint from the other's answers and holds.
     all_ana = {i for batch in held["ana"] for i in batch}
     all_ben = {i for batch in held["ben"] for i in batch}
-    leases = db.read_frame(ws.engine, "SELECT external_id, count(*) AS n FROM lease GROUP BY 1")
+    leases = read_sql(ws, "SELECT external_id, count(*) AS n FROM lease GROUP BY 1")
     assert (leases["n"] == 1).all(), "overlap off: one slot per item"
     assert all_ana and all_ben
 
@@ -105,12 +107,12 @@ def test_undo_is_a_new_event_and_puts_the_item_back(ws, ingested):
     [first] = claim_review_items(ws, "ana", 1)
     answer = record_label(ws, first.id, first.predicted, annotator="ana")
     assert first.id not in {i.id for i in build_review_queue(ws, 60)}
-    before = repository.count_rows(ws.engine)
+    before = in_session(ws, repository.count_rows)
 
     undo = undo_last_answer(ws, annotator="ana")
 
     assert (undo.action, undo.voids_event_id, undo.external_id) == ("undo", answer.id, first.id)
-    after = repository.count_rows(ws.engine)
+    after = in_session(ws, repository.count_rows)
     assert after["label_events"] == before["label_events"] + 1, "appended, never overwritten"
     assert after["labelled_items"] == before["labelled_items"] - 1, "the voided answer is no gold label"
     assert first.id in {i.id for i in build_review_queue(ws, 60)}

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from store_sql import in_session
+from feedback.store import repository
 from feedback.intake.ingest import ingest_predictions
 from feedback.monitor.live_quality import live_accuracy
 from feedback.monitor.status import store_status
@@ -17,7 +19,7 @@ def test_no_audit_labels_gives_nulls(ws):
 
 def test_only_audit_items_count(ws, write_production, production_frame, write_truth):
     ingest_predictions(ws, write_production(300, start=200))
-    frame = repository.predictions_frame(ws.engine, list(production_frame(300, start=200)["id"]))
+    frame = in_session(ws, repository.predictions_frame, list(production_frame(300, start=200)["id"]))
     audit_ids = list(frame.index[frame["is_audit"].astype(bool)])
     queue_ids = list(frame.sort_values("margin").index[~frame.sort_values("margin")["is_audit"].astype(bool)][:100])
     import_labels(ws, write_truth(queue_ids, name="queue.csv"), annotator="oracle")

@@ -3,8 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
-from feedback.access.permissions import Actor
+from store_sql import read_sql
+from feedback import store
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels, record_label
@@ -32,7 +34,7 @@ def only(**weights) -> QueuePolicy:
 
 
 def _predictions(ws) -> pd.DataFrame:
-    return db.read_frame(ws.engine, "SELECT * FROM prediction ORDER BY external_id").set_index("external_id")
+    return read_sql(ws, "SELECT * FROM prediction ORDER BY external_id").set_index("external_id")
 
 
 # --- the policy file ---------------------------------------------------------------
@@ -142,7 +144,7 @@ def _label_with_flips(ws, digits_frame, tmp_path, n=200, flips=12):
 def test_suspect_labels_find_most_flipped_labels_and_few_others(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
     report = find_suspect_labels(ws, actor=ADMIN)
-    suspects = set(db.read_frame(ws.engine, "SELECT external_id FROM suspectlabel")["external_id"])
+    suspects = set(read_sql(ws, "SELECT external_id FROM suspectlabel")["external_id"])
     assert report["n_suspect"] == len(suspects) and report["folds"] == 5
     assert len(suspects & flipped) >= 0.75 * len(flipped)
     assert len(suspects - flipped) <= len(flipped)
@@ -178,8 +180,8 @@ def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_fram
     copies = pd.concat([base] * 10, ignore_index=True).assign(id=[f"copy-{i}" for i in range(10)])
     ingest_predictions(ws, write_frame(pd.concat([copies, others], ignore_index=True), tmp_path / "p.csv"))
     # The copies are the most uncertain rows: squeeze their margin to the top on purpose.
-    with db.native_transaction(ws.engine) as raw:
-        raw.execute("UPDATE prediction SET margin = 0.0, is_audit = false WHERE external_id LIKE 'copy-%'")
+    with store.session(ws) as session:
+        session.execute(text("UPDATE prediction SET margin = 0.0, is_audit = false WHERE external_id LIKE 'copy-%'"))
 
     plain = build_review_queue(ws, 10, audit_share=0.0, policy=only(uncertainty=1.0))
     spread = build_review_queue(ws, 10, audit_share=0.0, policy=only(uncertainty=1.0, diversity=1.0))

@@ -2,8 +2,13 @@
 
 import threading
 
-from sqlmodel import Session
 
+from store_sql import gold_set
+from feedback import store
+from feedback.store import repository
+from feedback.intake.ingest import ingest_predictions
+from feedback.web.jobs import BackgroundJob
+from feedback.review.labels import import_labels, record_label
 from feedback.access.permissions import Actor
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
@@ -38,17 +43,17 @@ def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, wr
     labeller.join(120)
     assert stop.is_set() and job.error is None, job.error
 
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         recorded = {item: repository.label_history(session, item) for item in during}
     assert all(len(events) == 1 and events[0].annotator == "during" for events in recorded.values())
 
     second = retrain(ws, actor=ADMIN)
-    expert_ids = set(repository.expert_training_set(ws.engine)["external_id"])
+    expert_ids = set(gold_set(ws)["external_id"])
     assert {i for i in during if not _is_audit(ws, i)} <= expert_ids
     assert second["n_train"] > job.result["n_train"]
     assert second["new_labels"] > 0, "labels that arrived during the first retrain feed the next one"
 
 
 def _is_audit(ws, item):
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return repository.get_prediction(session, item).is_audit

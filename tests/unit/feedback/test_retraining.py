@@ -2,8 +2,12 @@
 
 import pandas as pd
 import pytest
-from sqlmodel import Session
 
+from store_sql import gold_set
+from feedback import store
+from feedback.store import repository
+from feedback.intake.ingest import ingest_predictions
+from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
@@ -74,8 +78,8 @@ def test_challenger_never_trains_on_audit_items(ws, ingested, logged, write_trut
     assert result["n_eval"] == n_audit
     assert result["n_train"] == 30 + len(rows) - n_audit
     assert result["new_labels"] == len(rows) - n_audit
-    training = set(repository.expert_training_set(ws.engine)["external_id"])
-    evaluation = set(repository.audit_evaluation_set(ws.engine)["external_id"])
+    training = set(gold_set(ws)["external_id"])
+    evaluation = set(gold_set(ws, audit=True)["external_id"])
     assert training.isdisjoint(evaluation)
     assert evaluation == set(rows.index[rows["is_audit"]])
 
@@ -100,7 +104,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
 
     assert again["decision"] == "promote" and again["promoted"] is True
     assert state(ws)["aliases"] == {1: "archived", 2: "archived", 3: "champion"}
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         last = repository.decisions(session)[0]
     assert (last.action, last.version, last.previous_version, last.actor) == ("promote", 3, 1, "nightly")
     assert last.reason.startswith("automatic promotion")
@@ -108,7 +112,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
 
 def test_a_new_challenger_archives_the_previous_one(ws, challenger, ingested_rows_labelled):
     assert retrain(ws, actor=ADMIN)["challenger"]["version"] == 3
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         aliases = {v.version: v.alias for v in repository.list_versions(session)}
     assert aliases == {1: "champion", 2: "archived", 3: "challenger"}
 

@@ -4,6 +4,9 @@ from datetime import timedelta
 
 import pytest
 
+from store_sql import read_sql
+from feedback.exceptions import InputError
+from feedback.store.models import utcnow
 from feedback.access.sessions import end_session, session_hours, session_user, start_session
 from feedback.exceptions import InputError
 from feedback.store import db
@@ -30,7 +33,7 @@ def test_only_a_hash_of_the_token_is_stored_and_expired_rows_are_swept(ws):
     now = utcnow()
     old = start_session(ws, "bo", hours=1, now=now - timedelta(hours=2))
     token = start_session(ws, "ana", hours=12, now=now)
-    rows = db.read_frame(ws.engine, "SELECT token_hash, user_name FROM websession")
+    rows = read_sql(ws, "SELECT token_hash, user_name FROM websession")
     assert list(rows["user_name"]) == ["ana"], "bo's expired session was deleted when ana's started"
     assert token not in rows["token_hash"].iloc[0] and old not in rows["token_hash"].iloc[0]
 

@@ -3,8 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from sqlmodel import Session
 
+from store_sql import read_sql, in_session
+from feedback import store
+from feedback.store import repository
 from feedback.exceptions import InputError, NotInitializedError
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
 from feedback.store import db, repository
@@ -17,13 +19,13 @@ def _files(folder) -> list[str]:
 
 def _nothing_created(ws) -> None:
     """A refused init leaves no task, no seed rows, no model file and no snapshot."""
-    assert not repository.has_task(ws.engine)
+    assert not in_session(ws, repository.has_task)
     assert _files(ws.models_dir) == []
     assert _files(ws.snapshots_dir) == []
-    tables = set(db.read_frame(ws.engine, "SELECT table_name FROM duckdb_tables()")["table_name"])
+    tables = set(read_sql(ws, "SELECT table_name FROM duckdb_tables()")["table_name"])
     if "seedlabel" not in tables:  # refused before the schema was even created
         return
-    counts = db.read_frame(ws.engine, "SELECT (SELECT count(*) FROM seedlabel) AS seed, "
+    counts = read_sql(ws, "SELECT (SELECT count(*) FROM seedlabel) AS seed, "
                                       "(SELECT count(*) FROM modelversion) AS versions, "
                                       "(SELECT count(*) FROM decision) AS decisions")
     assert counts.iloc[0].tolist() == [0, 0, 0]
@@ -41,7 +43,7 @@ def test_init_creates_the_task_the_seed_and_a_champion(empty_ws, seed_csv, state
     counts = state(empty_ws)
     assert (counts["seed_labels"], counts["seed_input"], counts["predictions"]) == (30, 30, 0)
     assert counts["aliases"] == {1: "champion"}
-    with Session(empty_ws.engine) as session:
+    with store.session(empty_ws) as session:
         version = repository.get_version(session, 1)
         decisions = repository.decisions(session)
     assert (empty_ws.home / version.artifact_path).is_file()
@@ -49,7 +51,7 @@ def test_init_creates_the_task_the_seed_and_a_champion(empty_ws, seed_csv, state
     assert (empty_ws.snapshots_dir / f"{version.snapshot_id}.parquet").is_file()
     assert (version.n_seed, version.n_labels) == (30, 0)
     assert [(d.action, d.version, d.actor) for d in decisions] == [("promote", 1, "init")]
-    seed = repository.seed_training_set(empty_ws.engine)
+    seed = in_session(empty_ws, repository.seed_training_set)
     expected = digits_frame.iloc[:30].set_index("id")
     assert list(seed["external_id"]) == sorted(expected.index)
     assert list(seed["__label__"]) == [str(expected.loc[i, "label"]) for i in seed["external_id"]]
@@ -58,7 +60,7 @@ def test_init_creates_the_task_the_seed_and_a_champion(empty_ws, seed_csv, state
 def test_init_makes_ids_when_the_seed_has_none(empty_ws, tmp_path, digits_frame):
     digits_frame.iloc[:20].drop(columns="id").to_csv(tmp_path / "noid.csv", index=False)
     init_task(empty_ws, tmp_path / "noid.csv", "label")
-    seed = repository.seed_training_set(empty_ws.engine)
+    seed = in_session(empty_ws, repository.seed_training_set)
     assert sorted(seed["external_id"]) == sorted(f"seed-{i}" for i in range(20))
 
 

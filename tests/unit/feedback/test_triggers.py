@@ -4,9 +4,8 @@ import json
 import time
 
 import pytest
-from sqlmodel import Session
 
-from feedback.access.permissions import Actor
+from feedback import store
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
@@ -46,7 +45,7 @@ def test_schedule_and_alert_triggers(ws, labelled):
     assert "older than" in retrain_due(ws, RetrainPolicy(every_minutes=1e-6))
     assert retrain_due(ws, RetrainPolicy(every_minutes=60)) is None
     assert retrain_due(ws, RetrainPolicy(on_alert=True)) is None
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         session.add(Alert(kind="accuracy", message="audit accuracy fell below 0.8"))
         session.commit()
     assert "audit accuracy fell" in retrain_due(ws, RetrainPolicy(on_alert=True))

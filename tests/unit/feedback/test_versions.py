@@ -1,8 +1,12 @@
 """Promotion, rollback and the integrity check of model files."""
 
 import pytest
-from sqlmodel import Session
 
+from feedback import store
+from feedback.store import repository
+from feedback.intake.batch import predict_file
+from feedback.exceptions import InputError, ModelIntegrityError
+from feedback.intake.ingest import ingest_predictions
 from feedback.access.permissions import Actor
 from feedback.exceptions import InputError, ModelIntegrityError
 from feedback.intake.batch import predict_file
@@ -12,7 +16,7 @@ from feedback.store import repository
 
 
 def _decisions(ws):
-    with Session(ws.engine) as session:
+    with store.session(ws) as session:
         return [(d.action, d.version, d.previous_version, d.actor, d.reason) for d in repository.decisions(session)]
 
 
