@@ -21,12 +21,10 @@ from sklearn.datasets import make_classification
 
 from bench._harness import Result, runs_str, scratch_dir, timed
 from feedback import store
-from feedback.store import native, repository
-from feedback.intake.export import export_labels
 from feedback.access.permissions import Actor
 from feedback.intake.export import export_labels
 from feedback.lifecycle.tasks import init_task
-from feedback.store import db, repository
+from feedback.store import native, repository
 from feedback.workspace import Workspace, open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

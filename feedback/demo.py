@@ -7,7 +7,6 @@ import pandas as pd
 from sklearn.datasets import load_digits
 
 from feedback import store
-from feedback.store import repository
 from feedback.draws import key_for
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions

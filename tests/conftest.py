@@ -14,14 +14,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
+from store_sql import in_session, read_sql
 
-from store_sql import read_sql, in_session
+from feedback.access.permissions import Actor
+from feedback.lifecycle.tasks import init_task
 from feedback.store import repository
 from feedback.store.db import PREDICTION_INPUT, SEED_INPUT
 from feedback.store.native import quote
-from feedback.access.permissions import Actor
-from feedback.lifecycle.tasks import init_task
-from feedback.store import db, repository
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -206,7 +205,7 @@ def store_state(ws) -> dict:
         f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
     state.update({t: int(counts[t].iloc[0]) for t in tables})
     aliases = read_sql(ws, "SELECT version, alias FROM modelversion ORDER BY version")
-    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"]))
+    state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"], strict=True))
     return state
 
 

@@ -14,7 +14,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from feedback import store
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.store import repository
 from feedback.store.models import WebSession, utcnow

@@ -18,7 +18,6 @@ from functools import partial
 from typing import Any
 
 from feedback import store
-from feedback.store import repository
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import alert_to_dict

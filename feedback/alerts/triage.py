@@ -11,9 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from feedback import store
-from feedback.store import repository
-from feedback.exceptions import InputError
-from feedback.store.models import Alert, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task

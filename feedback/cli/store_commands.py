@@ -77,7 +77,6 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
         return
     from feedback import store
     from feedback.intake.ingest import ingest_feedback, ingest_predictions
-    from feedback.store.db import ensure_available
 
     store.ensure_available(ws)
     if kind == "predictions":
@@ -126,7 +125,6 @@ def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
         return
     from feedback import store
     from feedback.review.labels import import_labels
-    from feedback.store.db import ensure_available
 
     store.ensure_available(ws)
     n = import_labels(ws, file, annotator=annotator)

@@ -22,16 +22,13 @@ from sklearn.metrics import accuracy_score
 
 from active_learning.comparison import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
-from feedback.review.gold import gold_label_series
-from feedback.store import repository
-from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
-from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.exceptions import ExperimentError
 from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.lifecycle.tasks import load_task
 from feedback.monitor.quality import estimate_proportion
+from feedback.review.gold import gold_label_series
 from feedback.store import repository
 from feedback.store.models import Experiment, utcnow
 from feedback.workspace import Workspace
@@ -153,7 +150,7 @@ class _Evidence:
         self.looks = np.unique(np.append(batch_times, latest.max() if len(latest) else _utc([now])[0]))
 
     @classmethod
-    def read(cls, ws: Workspace, experiment: Experiment) -> "_Evidence":
+    def read(cls, ws: Workspace, experiment: Experiment) -> _Evidence:
         eid = experiment.id
         with store.session(ws) as session:
             return cls(experiment, repository.experiment_batch_counts(session, eid),

@@ -26,9 +26,6 @@ import numpy as np
 import pandas as pd
 
 from feedback import store
-from feedback.store import repository
-from feedback.exceptions import ExperimentError, InputError
-from feedback.store.models import Experiment, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.routing import CHALLENGER, CHAMPION, assign_arm

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from feedback import store
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, read_table
 from feedback.intake.scoring import score_frame

@@ -6,12 +6,12 @@ import tempfile
 from pathlib import Path
 
 from feedback import store
-from feedback.store import repository, snapshots
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, write_table
 from feedback.lifecycle.tasks import load_task
 from feedback.monitor.status import version_list
-from feedback.store import db, repository, snapshots
+from feedback.store import repository, snapshots
 from feedback.workspace import Workspace
 
 FORMATS = ("csv", "parquet", "jsonl")

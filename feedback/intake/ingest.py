@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from feedback import store
-from feedback.store import repository
 from feedback.alerts.checks import check_alerts_after_write
 from feedback.alerts.policy import load_alert_policy
 from feedback.draws import uniform_draws
@@ -20,7 +19,7 @@ from feedback.files import read_table
 from feedback.intake.scoring import score_frame
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.store.models import IngestBatch, Task, utcnow
 from feedback.validation import describe_rows, validate_features, validate_ids
 from feedback.workspace import Workspace

@@ -16,12 +16,12 @@ import pandas as pd
 from active_learning.simulate import labels_to_reach, mean_curve, simulate
 from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import store
-from feedback.review.gold import gold_label_series
-from feedback.store import repository
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import load_version
+from feedback.review.gold import gold_label_series
 from feedback.store import repository
 from feedback.workspace import Workspace
 

@@ -10,13 +10,13 @@ import pandas as pd
 from active_learning.comparison import GateDecision, GatePolicy, compare_models, decide
 from active_learning.training import build_estimator, fit_clone
 from feedback import store
-from feedback.review.gold import gold_label_series
-from feedback.store import repository, snapshots
+from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.lifecycle.learning import save_comparison_report
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
-from feedback.store import db, repository, snapshots
+from feedback.review.gold import gold_label_series
+from feedback.store import repository, snapshots
 from feedback.workspace import Workspace
 
 Progress = Callable[[float, str], None]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +11,10 @@ import pandas as pd
 
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 from feedback import store
-from feedback.store import repository, snapshots
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.lifecycle.versions import CHAMPION, register_version
-from feedback.store import db, repository, snapshots
+from feedback.store import repository, snapshots
 from feedback.store.models import Decision, Task
 from feedback.validation import validate_features, validate_ids
 from feedback.workspace import Workspace

@@ -12,17 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-
 from active_learning.comparison import GatePolicy
-
 from feedback import store
-from feedback.review.gold import gold_label_series
-from feedback.store import repository, snapshots
-from feedback.exceptions import InputError
-from feedback.web.jobs import PeriodicCheck
-from feedback.store.models import utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
+from feedback.review.gold import gold_label_series
 from feedback.settings_files import read_settings, write_settings
 from feedback.store import repository, snapshots
 from feedback.store.models import utcnow

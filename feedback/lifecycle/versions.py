@@ -10,12 +10,9 @@ from sklearn.base import BaseEstimator
 
 from active_learning import registry
 from feedback import store
-from feedback.store import Session, repository
-from feedback.exceptions import InputError
-from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
-from feedback.store import db, repository
+from feedback.store import Session, repository
 from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.workspace import Workspace
 

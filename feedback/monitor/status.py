@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-
 from feedback import store
-from feedback.store import Session, repository
-from feedback.monitor.live_quality import live_accuracy
 from feedback.lifecycle.tasks import load_task
 from feedback.monitor.live_quality import live_accuracy
-from feedback.store import repository
+from feedback.store import Session, repository
 from feedback.workspace import Workspace
 
 

@@ -35,8 +35,6 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback import store
-from feedback.review.gold import gold_label_series
-from feedback.store import repository, snapshots
 from feedback.alerts.triage import list_alerts
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
@@ -48,6 +46,7 @@ from feedback.monitor.quality import (
     estimate_proportion,
     estimate_quality,
 )
+from feedback.review.gold import gold_label_series
 from feedback.store import repository, snapshots
 from feedback.store.models import Task
 from feedback.store.repository import MONITOR_WINDOWS

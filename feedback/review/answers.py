@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-
 from feedback import store
-from feedback.store import repository
 from feedback.exceptions import FeedbackError, InputError
 from feedback.review.labels import ACTIONS, REASON_CODES, record_label, undo_last_answer
 from feedback.review.queue import hold_item

@@ -7,13 +7,13 @@ from pathlib import Path
 import pandas as pd
 
 from feedback import store
-from feedback.store import repository
+from feedback.access.permissions import Actor, require
 from feedback.alerts.checks import check_alerts_after_write
 from feedback.alerts.policy import load_alert_policy
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.lifecycle.tasks import load_task
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.store.models import LabelEvent, utcnow
 from feedback.validation import describe_rows, validate_name
 from feedback.workspace import Workspace

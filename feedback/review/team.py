@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from feedback import store
-from feedback.store import repository
+from feedback.lifecycle.tasks import load_task
 from feedback.review.agreement import agreement_summary
 from feedback.review.gold import conflicting_items
 from feedback.store import repository

@@ -17,18 +17,21 @@ from typing import TypeVar
 
 import streamlit as st
 
+from feedback import store
+
 # Everything the worker threads (inbox, label alerts, retrain, trigger scheduler) run is imported here, in the
 # importing thread: a first import of scikit-learn in two threads at once can fail with "partially
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
 from feedback.access.auth import ROLES, SignInThrottle, User, authenticate, can, load_users, load_users_file
-from feedback import store
+from feedback.access.permissions import Actor, require
+from feedback.access.sessions import session_hours
+from feedback.alerts.checks import LabelAlertWatcher
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError, PermissionDenied
 from feedback.intake.inbox import InboxWatcher
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.triggers import RetrainScheduler, load_policy
 from feedback.review.suspects import find_suspect_labels
 from feedback.settings import Settings, load_settings
-from feedback.store.db import create_db_and_tables, ensure_available
 from feedback.web.jobs import BackgroundJob, PeriodicCheck
 from feedback.web.remember import forget_sign_in, remember_sign_in, remembered_user, write_session_cookie
 from feedback.web.text import md_text

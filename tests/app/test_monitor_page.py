@@ -5,10 +5,9 @@ from contextlib import closing
 
 import pandas as pd
 from sklearn.datasets import load_digits
-
 from store_sql import in_session
-from feedback.store import repository
-from feedback.web import shared as webapp
+
+from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions

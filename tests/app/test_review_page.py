@@ -4,10 +4,8 @@ import json
 import uuid
 
 import pytest
-from sqlmodel import Session
 
 from feedback import store
-from feedback.web import shared as webapp
 from feedback.exceptions import InputError
 from feedback.store.repository import label_history
 from feedback.web import shared as webapp

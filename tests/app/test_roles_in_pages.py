@@ -4,11 +4,8 @@ and leaves the store as it was, and a role taken away since the page was drawn c
 from contextlib import closing
 
 import pytest
-
 from store_sql import in_session
-from feedback.store import repository
-from feedback.web import shared as webapp
-from feedback.alerts.triage import list_alerts
+
 from feedback.access.auth import User, hash_password
 from feedback.alerts.triage import list_alerts
 from feedback.review.labels import import_labels

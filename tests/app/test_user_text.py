@@ -8,11 +8,8 @@ from contextlib import closing
 
 import pandas as pd
 from sklearn.datasets import load_digits
-
 from store_sql import in_session
-from feedback.store import repository
-from feedback.alerts.triage import set_alert_state
-from feedback.access.permissions import Actor
+
 from feedback.access.auth import User, hash_password
 from feedback.access.permissions import Actor
 from feedback.alerts.triage import set_alert_state

@@ -18,11 +18,8 @@ import pandas as pd
 import pytest
 from e2e_support import FetchTrap, assert_shown_as_text, markup_probe, wait_for_annotator
 from playwright.sync_api import expect
-
 from store_sql import in_session
-from feedback.store import repository
-from feedback.experiments.runs import start_experiment, stop_experiment
-from feedback.alerts.triage import set_alert_state
+
 from feedback.access.permissions import Actor
 from feedback.alerts.triage import set_alert_state
 from feedback.experiments.runs import start_experiment, stop_experiment

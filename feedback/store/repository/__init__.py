@@ -14,19 +14,35 @@ the modules split them by concept:
 """
 
 from feedback.store.db import create_input_tables
-from feedback.store.repository.items import (
-    get_task, has_task, insert_seed, insert_predictions, insert_feedback_signals, insert_label_events, add,
-    get_prediction, label_history, feedback_for, known_ids, logged_signals, read_inputs, predictions_frame,
-    newest_label_event_id, seed_ids, count_rows, export_label_events, EXPORT_SQL,
-)
-from feedback.store.repository.review import (
-    QUEUE_SIGNALS, ranked_unlabelled, audit_unlabelled, relook_candidates, second_opinion_candidates, claim_leases,
-    held_ids, holds_lease, event_with_client_id, release_all_leases, has_active_answer, release_lease,
-    latest_active_event, review_progress,
-)
 from feedback.store.repository.gold_sets import (
-    seed_training_set, label_events_frame, expert_label_ids, expert_training_set,
-    audit_evaluation_set, replace_suspect_labels, suspect_labels,
+    audit_evaluation_set,
+    expert_label_ids,
+    expert_training_set,
+    label_events_frame,
+    replace_suspect_labels,
+    seed_training_set,
+    suspect_labels,
+)
+from feedback.store.repository.items import (
+    EXPORT_SQL,
+    add,
+    count_rows,
+    export_label_events,
+    feedback_for,
+    get_prediction,
+    get_task,
+    has_task,
+    insert_feedback_signals,
+    insert_label_events,
+    insert_predictions,
+    insert_seed,
+    known_ids,
+    label_history,
+    logged_signals,
+    newest_label_event_id,
+    predictions_frame,
+    read_inputs,
+    seed_ids,
 )
 from feedback.store.repository.model_versions import (
     decisions,

@@ -17,7 +17,7 @@ from feedback.store.models import FeedbackSignal, IngestBatch, LabelEvent, Predi
 from feedback.store.repository.fragments import LABELLED_ITEMS_SQL, ids_in
 
 # A task never changes once created, so it is read once per engine (every click starts with it).
-_TASKS: "weakref.WeakKeyDictionary[object, Task]" = weakref.WeakKeyDictionary()
+_TASKS: weakref.WeakKeyDictionary[object, Task] = weakref.WeakKeyDictionary()
 
 
 def get_task(session: Session) -> Task:

@@ -25,7 +25,6 @@ from active_learning.exceptions import ModelIntegrityError
 from active_learning.registry import allowed_types, file_sha256, load_model
 from active_learning.training import FEATURE_KINDS, MODEL_NAMES, build_estimator, fit_clone
 from feedback import store
-from feedback.store import repository
 from feedback.intake.ingest import ingest_predictions
 from feedback.store import repository
 

@@ -10,16 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
-
 from store_sql import read_sql
+
 from feedback import store
-from feedback.store.db import PREDICTION_INPUT
-from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
-from feedback.experiments.evidence import experiment_status
-from feedback.experiments.stats import msprt_p_value, two_proportion_ztest
-from feedback.exceptions import ExperimentError, InputError
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
 from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.evidence import experiment_status
@@ -31,7 +24,7 @@ from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version, promote
 from feedback.monitor.quality import estimate_proportion
 from feedback.review.labels import import_labels
-from feedback.store import db
+from feedback.store.db import PREDICTION_INPUT
 from feedback.workspace import open_workspace
 
 USERS = 12

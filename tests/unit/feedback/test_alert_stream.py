@@ -22,9 +22,9 @@ raised an accuracy band alert before k, when the band rested on its minimum of
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
-
 from store_sql import in_session
-from feedback.store import repository
+
+from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
 from feedback.intake.ingest import ingest_predictions

@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import select
 
 from feedback import store
-from feedback.review.answers import parse_answer, record_answers
 from feedback.exceptions import InputError
 from feedback.review.answers import parse_answer, record_answers
 from feedback.review.queue import claim_review_items

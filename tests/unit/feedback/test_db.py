@@ -3,12 +3,11 @@
 import pandas as pd
 import pytest
 from sqlalchemy import text
-
 from store_sql import read_sql
+
 from feedback import store
-from feedback.store import db, native
 from feedback.review.labels import record_label
-from feedback.store import db
+from feedback.store import db, native
 from feedback.store.models import Alert, utcnow
 from feedback.workspace import open_workspace
 
@@ -99,14 +98,13 @@ def ingested_home_events(ws, ingested):
 
 def test_unit_of_work_writes_all_or_nothing(ws, state):
     before = state(ws)
-    with pytest.raises(RuntimeError):
-        with store.session(ws) as session:
-            session.add(Alert(kind="test", message="half-written?"))
-            native.insert_frame(session, "feedbacksignal", pd.DataFrame({
-                "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
-                "received_at": [pd.Timestamp.now(tz="UTC")]}))
-            session.flush()
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), store.session(ws) as session:
+        session.add(Alert(kind="test", message="half-written?"))
+        native.insert_frame(session, "feedbacksignal", pd.DataFrame({
+            "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
+            "received_at": [pd.Timestamp.now(tz="UTC")]}))
+        session.flush()
+        raise RuntimeError("crash in the middle")
     assert state(ws) == before
     assert read_sql(ws, "SELECT count(*) AS n FROM alert")["n"].iloc[0] == 0
 

@@ -1,9 +1,9 @@
 """Training and evaluation use gold labels: adjudication beats a majority, which beats a single label."""
 
 import pytest
+from store_sql import gold_set, in_session
 
-from store_sql import in_session, gold_set
-from feedback.store import repository
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import adjudicate, record_label, undo_last_answer

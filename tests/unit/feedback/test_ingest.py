@@ -5,13 +5,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from store_sql import in_session, read_sql
 
-from store_sql import read_sql, in_session
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
 from feedback.lifecycle.tasks import load_task
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.store.models import Task
 
 

@@ -2,13 +2,12 @@
 
 import pandas as pd
 import pytest
+from store_sql import gold_set, read_sql
 
-from store_sql import read_sql, gold_set
 from feedback import store
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.review.labels import import_labels, record_label
-from feedback.store import db, repository
+from feedback.store import repository
 
 
 def _events(ws) -> pd.DataFrame:

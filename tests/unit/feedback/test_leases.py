@@ -4,14 +4,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from store_sql import in_session, read_sql
 
-from store_sql import read_sql, in_session
-from feedback.store import repository
 from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task
 from feedback.review.labels import record_label, undo_last_answer
 from feedback.review.queue import build_review_queue, claim_review_items, hold_item, is_overlap_item, review_progress
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.store.models import utcnow
 
 

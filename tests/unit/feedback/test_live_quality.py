@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
 from store_sql import in_session
-from feedback.store import repository
+
 from feedback.intake.ingest import ingest_predictions
 from feedback.monitor.live_quality import live_accuracy
 from feedback.monitor.status import store_status

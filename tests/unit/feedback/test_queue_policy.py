@@ -4,16 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
-
 from store_sql import read_sql
+
 from feedback import store
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels, record_label
 from feedback.review.policy import QueuePolicy, load_queue_policy, save_queue_policy
 from feedback.review.queue import build_review_queue, claim_review_items
 from feedback.review.suspects import confident_joint_suspects, find_suspect_labels
-from feedback.store import db
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

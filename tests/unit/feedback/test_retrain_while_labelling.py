@@ -2,13 +2,9 @@
 
 import threading
 
-
 from store_sql import gold_set
+
 from feedback import store
-from feedback.store import repository
-from feedback.intake.ingest import ingest_predictions
-from feedback.web.jobs import BackgroundJob
-from feedback.review.labels import import_labels, record_label
 from feedback.access.permissions import Actor
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain

@@ -2,12 +2,9 @@
 
 import pandas as pd
 import pytest
-
 from store_sql import gold_set
+
 from feedback import store
-from feedback.store import repository
-from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain

@@ -3,13 +3,10 @@
 from datetime import timedelta
 
 import pytest
-
 from store_sql import read_sql
-from feedback.exceptions import InputError
-from feedback.store.models import utcnow
+
 from feedback.access.sessions import end_session, session_hours, session_user, start_session
 from feedback.exceptions import InputError
-from feedback.store import db
 from feedback.store.models import utcnow
 
 

@@ -3,13 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from store_sql import in_session, read_sql
 
-from store_sql import read_sql, in_session
 from feedback import store
-from feedback.store import repository
 from feedback.exceptions import InputError, NotInitializedError
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
-from feedback.store import db, repository
+from feedback.store import repository
 from feedback.workspace import open_workspace
 
 

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from feedback import store
+from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain

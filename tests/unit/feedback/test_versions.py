@@ -3,10 +3,6 @@
 import pytest
 
 from feedback import store
-from feedback.store import repository
-from feedback.intake.batch import predict_file
-from feedback.exceptions import InputError, ModelIntegrityError
-from feedback.intake.ingest import ingest_predictions
 from feedback.access.permissions import Actor
 from feedback.exceptions import InputError, ModelIntegrityError
 from feedback.intake.batch import predict_file
