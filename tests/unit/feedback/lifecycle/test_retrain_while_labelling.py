@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlmodel import Session
 
 from feedback.store import repository
@@ -14,6 +15,7 @@ from feedback.lifecycle.retraining import retrain
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
+@pytest.mark.slow  # over 10 s
 def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, write_production, production_frame,
                                                                           write_truth, digits_frame):
     logged = ingest_predictions(ws, write_production(400, start=200))
