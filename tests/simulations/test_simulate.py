@@ -1,21 +1,12 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer
 
 from active_learning.simulate import labels_to_reach, mean_curve, simulate, write_curves_png
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
-
-
-@pytest.fixture(scope="module")
-def iris_frame():
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    frame = X.rename(columns=lambda c: c.split(" (")[0].replace(" ", "_"))
-    frame["species"] = pd.Series(load_iris().target_names[y]).astype("string")  # Arrow-backed strings
-    return frame
 
 
 def test_simulate_returns_the_json_shape(iris_frame):
