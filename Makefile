@@ -38,8 +38,9 @@ lint: $(STAMP)
 test: lint browser
 	$(PY) -m pytest --e2e
 
+# Without the browser tests and the slow ones (simulations, anything over 10 s).
 test-fast: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow and not e2e"
 
 bench: $(STAMP) browser
 	$(PY) -m bench

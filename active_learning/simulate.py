@@ -9,19 +9,17 @@ pipeline (:func:`active_learning.training.build_estimator` and
 set. All strategies of a seed share the split and the initial labels, so their
 curves are paired.
 
-Example::
+From the command line (the ``feedback`` CLI reads the file and calls
+:func:`simulate`)::
 
-    python -m active_learning.simulate --data digits.csv --label-col label \\
+    python -m feedback simulate --data digits.csv --label-col label \\
         --strategies random,margin,default --budget 200 --batch 10 --initial 20 \\
         --seeds 3 --json --plot curves.png
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import struct
-import sys
 import zlib
 from itertools import pairwise
 from pathlib import Path
@@ -30,10 +28,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from active_learning.strategies import STRATEGIES, get_strategy
+from active_learning.strategies import get_strategy
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 
-__all__ = ["simulate", "mean_curve", "labels_to_reach", "write_curves_png", "main"]
+__all__ = ["simulate", "mean_curve", "labels_to_reach", "write_curves_png"]
 
 
 def simulate(X, y, strategies=("random", "margin", "default"), budget: int = 100, batch: int = 1,
@@ -273,74 +271,3 @@ def _png_bytes(rgb: np.ndarray) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
-
-
-# --- command line ---
-
-def _read_table(path: Path) -> pd.DataFrame:
-    if not path.is_file():
-        raise ValueError(f"No such file: {path}")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return pd.read_csv(path)
-    if suffix == ".parquet":
-        return pd.read_parquet(path)
-    if suffix in (".jsonl", ".ndjson"):
-        return pd.read_json(path, lines=True)
-    raise ValueError(f"Cannot read {path.name}: use a .csv, .parquet or .jsonl file.")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m active_learning.simulate", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, type=Path, help="labelled .csv, .parquet or .jsonl file (the oracle)")
-    parser.add_argument("--label-col", required=True, help="column holding the true label")
-    parser.add_argument("--drop", default="", help="comma-separated columns that are not features (e.g. an id)")
-    parser.add_argument("--strategies", default="random,margin,default",
-                        help=f"comma-separated: {', '.join(STRATEGIES)}")
-    parser.add_argument("--budget", type=int, default=100, help="total labels per run, initial ones included")
-    parser.add_argument("--batch", type=int, default=1, help="items queried per round")
-    parser.add_argument("--initial", type=int, default=10, help="random labels before the first query")
-    parser.add_argument("--seeds", type=int, default=3, help="number of seeds (splits)")
-    parser.add_argument("--test-size", type=float, default=0.3, help="held-out share per seed")
-    parser.add_argument("--model", default=DEFAULT_MODEL, choices=MODEL_NAMES)
-    parser.add_argument("--json", action="store_true", help="print the curves as JSON")
-    parser.add_argument("--plot", type=Path, help="write the mean learning curves to this PNG file")
-    return parser
-
-
-def main(argv=None) -> int:
-    """Run the simulation from the command line; returns the exit code."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        frame = _read_table(args.data)
-        if args.label_col not in frame.columns:
-            columns = ", ".join(map(str, frame.columns))
-            raise ValueError(f"No column {args.label_col!r} in {args.data.name}; columns are: {columns}.")
-        drop = [c.strip() for c in args.drop.split(",") if c.strip()]
-        missing = [c for c in drop if c not in frame.columns]
-        if missing:
-            raise ValueError(f"--drop names unknown columns: {', '.join(missing)}.")
-        frame = frame[frame[args.label_col].notna()]
-        X = frame.drop(columns=[args.label_col, *drop])
-        result = simulate(X, frame[args.label_col], args.strategies, args.budget, args.batch, args.initial,
-                          args.seeds, args.test_size, args.model)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.plot:
-        write_curves_png(result, args.plot)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for name, entry in result.items():
-            reached = labels_to_reach(entry)
-            final = mean_curve(entry["curves"])[-1]
-            print(f"{name:16} 98% of full ({entry['full_accuracy']:.3f}) at "
-                  f"{reached if reached is not None else 'not reached'}; {final[1]:.3f} at {final[0]:.0f} labels")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -72,36 +72,37 @@ def best_of(repeat: int, fn: Callable[[], float]) -> tuple[float, tuple[float, .
 
 
 class Stages:
-    """Accumulates wall time per named stage, for a breakdown of one run."""
+    """Wall time per named stage of one run, told by the run's ``progress(fraction, message)`` callback.
+
+    Each call of :meth:`progress` ends the stage under way and starts the one
+    ``message`` names; :meth:`stop` ends the last when the run returns.
+    """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self._current: str | None = None
+        self._started = 0.0
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.add(name, time.perf_counter() - started)
+    def progress(self, fraction: float, message: str) -> None:
+        """End the stage under way and start ``message`` (``fraction`` is not needed here)."""
+        now = self._end(time.perf_counter())
+        self._current, self._started = message, now
 
-    def add(self, name: str, seconds: float) -> None:
-        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+    def stop(self) -> None:
+        """End the stage under way."""
+        self._end(time.perf_counter())
+        self._current = None
 
-    def wrap(self, name: str, fn: Callable) -> Callable:
-        """``fn`` timed into stage ``name`` on every call."""
-
-        def wrapper(*args, **kwargs):
-            with self.stage(name):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _end(self, now: float) -> float:
+        if self._current is not None:
+            self.seconds[self._current] = self.seconds.get(self._current, 0.0) + now - self._started
+        return now
 
     def report(self, total: float, indent: str = "    ") -> str:
         """One line per stage with its seconds and share of ``total``; the rest is ``other``."""
         lines = []
         for name, seconds in [*self.seconds.items(), ("other", total - sum(self.seconds.values()))]:
-            lines.append(f"{indent}{name:<28} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
+            lines.append(f"{indent}{name:<44} {seconds:7.2f} s  {100 * seconds / total:5.1f} %")
         return "\n".join(lines)
 
 

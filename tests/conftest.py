@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sklearn.datasets import load_digits
-from store_sql import in_session, read_sql
+from sklearn.datasets import load_digits, load_iris
 
 from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task
@@ -267,3 +266,12 @@ def write_drifted(tmp_path, production_frame):
         return write_frame(frame, tmp_path / name)
 
     return write
+
+
+@pytest.fixture(scope="session")
+def iris_frame() -> pd.DataFrame:
+    """Iris with snake_case feature columns and the species as Arrow-backed strings (an oracle file's shape)."""
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    frame = X.rename(columns=lambda c: c.split(" (")[0].replace(" ", "_"))
+    frame["species"] = pd.Series(load_iris().target_names[y]).astype("string")  # Arrow-backed strings
+    return frame

@@ -9,8 +9,8 @@ one table per user; the password itself is never stored::
 
 Make a hash with::
 
-    python -m feedback.access.auth hash            # asks twice, without echo
-    printf '%s' "$PASSWORD" | python -m feedback.access.auth hash
+    python -m feedback users hash                  # asks twice, without echo
+    printf '%s' "$PASSWORD" | python -m feedback users hash
 
 Roles: an annotator labels; a lead also adjudicates; an admin may do
 everything, including retrain, promote, export and manage users (see
@@ -19,17 +19,14 @@ everything, including retrain, promote, export and manage users (see
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import hashlib
 import hmac
 import secrets
-import sys
 import threading
 import time
 import tomllib
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +35,7 @@ from feedback.exceptions import InputError
 
 __all__ = [
     "PERMISSIONS", "ROLES", "Actor", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users",
-    "load_users_file", "main", "verify_password",
+    "load_users_file", "verify_password",
 ]
 
 _SCHEME = "scrypt"
@@ -131,14 +128,14 @@ def load_users(mapping: Mapping) -> dict[str, User]:
             raise InputError(f"{where} must be a table with password_hash and role, not {type(entry).__name__}.")
         if "password" in entry:
             raise InputError(f"{where} has a plaintext password. Remove it; store only password_hash, "
-                             "made with `python -m feedback.access.auth hash`.")
+                             "made with `python -m feedback users hash`.")
         encoded = entry.get("password_hash")
         if not encoded:
-            raise InputError(f"{where} has no password_hash. Make one with `python -m feedback.access.auth hash` "
+            raise InputError(f"{where} has no password_hash. Make one with `python -m feedback users hash` "
                              "and set password_hash = \"scrypt$...\".")
         if _parse(str(encoded)) is None:
             raise InputError(f"{where} has a password_hash that is not a scrypt hash of this app. Make a new one "
-                             "with `python -m feedback.access.auth hash` and paste it whole.")
+                             "with `python -m feedback users hash` and paste it whole.")
         role = entry.get("role")
         if role not in ROLES:
             found = "no role" if role is None else f"role {role!r}"
@@ -253,28 +250,6 @@ class SignInThrottle:
             self._failures.pop(self._key(name, client), None)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m feedback.access.auth hash``: read a password from stdin, print its hash."""
-    summary = (__doc__ or "").split("\n\n")[0]
-    parser = argparse.ArgumentParser(prog="python -m feedback.access.auth", description=summary)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("hash", help="Hash a password read from stdin (asked twice on a terminal).")
-    parser.parse_args(argv)
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            print("The two passwords differ; nothing was printed.", file=sys.stderr)
-            return 1
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    try:
-        print(hash_password(password))
-    except InputError as error:
-        print(error, file=sys.stderr)
-        return 1
-    return 0
-
-
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
     return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen,
                           maxmem=128 * r * (n + p + 2) + 1024 * 1024)
@@ -295,7 +270,3 @@ def _parse(encoded: str) -> tuple[int, int, int, bytes, bytes] | None:
     if len(salt) != _SALT_BYTES or len(key) != _KEY_BYTES:  # a truncated key must not verify as a prefix
         return None
     return n, r, p, salt, key
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

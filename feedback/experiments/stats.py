@@ -19,7 +19,7 @@ wrapper for daily looks.
   arXiv:1512.04922), whose p-value stays valid however often it is looked at.
   Use it whenever people watch the test day by day: checking a z-test after
   every batch and stopping at the first p < 0.05 raises its false-positive rate
-  several-fold (tests/unit/feedback/test_ab_simulation.py measures both).
+  several-fold (tests/simulations/test_ab_simulation.py measures both).
 - The recommendation built on these tests is in :mod:`feedback.experiments.recommendation`.
 """
 

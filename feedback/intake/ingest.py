@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -54,7 +55,8 @@ def audit_mask(ids: pd.Series, task: Task) -> np.ndarray:
     return uniform_draws(ids, task.audit_salt) < task.audit_share
 
 
-def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
+def ingest_predictions(ws: Workspace, path: str | Path, *,
+                       progress: Callable[[float, str], None] | None = None) -> IngestResult:
     """Score a file of production inputs with the champion (and challenger in shadow) and log it.
 
     While an A/B experiment runs, each row is routed to an arm and served by that
@@ -66,6 +68,10 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     path : path-like
         CSV, Parquet or JSONL with the task's id column and feature columns (and
         the running experiment's unit id column, when it has one).
+    progress : callable(fraction, message), optional
+        Told as each stage starts: reading the file, checking it, looking up
+        the ids already logged, scoring, writing, committing, checking alerts
+        (the benchmark times the stages with it).
 
     Returns
     -------
@@ -78,17 +84,20 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
         Missing, extra or mistyped columns, missing or duplicate ids, missing
         unit ids, or values the model cannot take; nothing is written.
     """
+    step = progress or (lambda fraction, message: None)
+    step(0.0, "Reading the file")
     task = load_task(ws)
     source = Path(path).name
     experiment = running_experiment(ws)
     load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
     unit_col = () if experiment is None or experiment.unit_col is None else (experiment.unit_col,)
     frame = read_table(path, string_columns=(task.id_col, *unit_col))
+    step(0.2, "Checking ids and features")
     ids = validate_ids(frame, task.id_col, source)
     X = validate_features(frame, task.features, task.id_col, source, allowed_extra=unit_col)
     units = unit_ids(frame, experiment, ids, source) if experiment is not None else None
-    with store.session(ws) as session:
-        known = repository.known_ids(session, "prediction", ids)
+    step(0.3, "Looking up ids already logged")
+    known = repository.known_ids(ws.engine, "prediction", ids)
     fresh = ~ids.isin(known).to_numpy()
     ids, X = ids[fresh].reset_index(drop=True), X[fresh].reset_index(drop=True)
     units = units[fresh].reset_index(drop=True) if units is not None else None
@@ -103,6 +112,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     )
     if not len(ids):
         return result
+    step(0.4, "Scoring with the champion (and challenger)")
     scored = score_frame(load_version(ws, champion), X, task.labels, source)
     batch_id = f"b-{utcnow():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     now = utcnow()
@@ -121,11 +131,14 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
             challenger_predicted=shadow["predicted"].to_numpy(),
             challenger_confidence=shadow["confidence"].to_numpy(),
         )
+    step(0.7, "Writing the predictions")
     batch = IngestBatch(batch_id=batch_id, source=source, received_at=now, n_rows=len(ids),
                         n_skipped_existing=result.n_skipped_existing, model_version=champion.version)
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
-    with store.session(ws) as session:
-        repository.insert_predictions(session, batch, predictions, inputs)
+    with db.native_transaction(ws.engine) as raw:
+        repository.insert_predictions(raw, batch, predictions, inputs)
+        step(0.9, "Committing")
+    step(0.95, "Checking alerts")
     check_alerts_after_write(ws)
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 

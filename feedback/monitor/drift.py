@@ -45,7 +45,7 @@ and handles new categories.
 Know what the distances cost on small windows. Normalised Wasserstein at 0.1 is
 not a calibrated test: on 300-row windows of an unshifted stream it flags about
 one numeric column in five (the p-value tests flag their nominal one in twenty;
-see tests/unit/feedback/test_monitoring_simulation.py). The 50% column rule
+see tests/simulations/test_monitoring_simulation.py). The 50% column rule
 keeps the dataset-level false-alarm rate low when there are several columns,
 but with only one or two features, or windows much smaller than 300 rows, expect
 dataset alarms on a stream that has not moved (evidentlyai/evidently#509, #710).

@@ -211,7 +211,7 @@ def retrain_scheduler() -> RetrainScheduler:
 OPEN_ROLE = "admin"
 SIGN_IN_HELP = ("Sign-in is off: anyone who opens this app may label, adjudicate, retrain, promote and export. "
                 "To turn it on, add one `[users.<name>]` table per person with `role` (annotator, lead or admin) "
-                "and `password_hash` (made with `python -m feedback.access.auth hash`) to `.streamlit/secrets.toml`, "
+                "and `password_hash` (made with `python -m feedback users hash`) to `.streamlit/secrets.toml`, "
                 "or to a TOML file named by `FEEDBACK_USERS_FILE`.")
 
 

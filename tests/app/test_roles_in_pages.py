@@ -48,7 +48,7 @@ def test_an_annotator_cannot_start_the_simulation(digits_home, open_signed_in):
 
 
 # The controls of every other action an annotator may not take are not drawn for them; the library refuses
-# the call itself (tests/unit/feedback/test_permissions.py), and a role lost after drawing is tested below.
+# the call itself (tests/unit/feedback/access/test_permissions.py), and a role lost after drawing is tested below.
 HIDDEN = [("app_pages/models.py", "Retrain"), ("app_pages/models.py", "Save policy"),
           ("app_pages/models.py", "Promote"), ("app_pages/models.py", "Roll back"),
           ("app_pages/export.py", "Prepare the file"), ("app_pages/review.py", "Save queue policy"),

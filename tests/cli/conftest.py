@@ -15,10 +15,10 @@ if _HERE not in sys.path:
 
 @pytest.fixture
 def run():
-    """``run(*args)``: invoke the CLI in process; stdout and stderr stay apart."""
+    """``run(*args, input=None)``: invoke the CLI in process, ``input`` on its stdin; stdout and stderr stay apart."""
     runner = CliRunner()
 
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=True)
+    def invoke(*args, input=None):
+        return runner.invoke(cli, [str(a) for a in args], input=input, catch_exceptions=True)
 
     return invoke

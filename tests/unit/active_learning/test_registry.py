@@ -157,6 +157,7 @@ def _small_frame(n: int = 24) -> pd.DataFrame:
     return frame
 
 
+@pytest.mark.slow  # over 10 s
 def test_the_checked_in_allow_list_is_exactly_what_every_pipeline_configuration_saves():
     frame = _small_frame()
     columns = {"numeric": ["num"], "categorical": ["cat", "flag"], "text": ["text"]}

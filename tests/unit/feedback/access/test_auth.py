@@ -1,7 +1,5 @@
 """Sign-in: scrypt hashes, users from secrets or TOML, and what each role may do."""
 
-import io
-
 import pytest
 from streamlit.runtime.secrets import AttrDict
 
@@ -15,7 +13,6 @@ from feedback.access.auth import (
     hash_password,
     load_users,
     load_users_file,
-    main,
     verify_password,
 )
 from feedback.exceptions import InputError
@@ -109,10 +106,9 @@ def test_users_load_from_a_toml_file(tmp_path, encoded):
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"role": "annotator"},
-         r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback.access.auth hash"),
+        ({"role": "annotator"}, r"User 'ana' \(\[users.ana\]\) has no password_hash\. .*python -m feedback users hash"),
         ({"password_hash": "", "role": "lead"}, "has no password_hash"),
-        ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback.access.auth hash"),
+        ({"password_hash": "abc", "role": "lead"}, "not a scrypt hash .*python -m feedback users hash"),
         ({"password_hash": "HASH", "role": "boss"}, "User 'ana' .*role 'boss'; set role to one of annotator, lead"),
         ({"password_hash": "HASH"}, "User 'ana' .*has no role; set role to one of annotator, lead, admin"),
         ({"password": "hunter2", "role": "lead"}, "plaintext password. Remove it"),
@@ -173,26 +169,6 @@ def test_unknown_roles_and_actions_are_errors_not_silent_answers():
         can("admin", "delete")
     with pytest.raises(ValueError, match="Unknown role 'root'"):
         can("root", "label")
-
-
-# --- command ----------------------------------------------------------------------------------------
-
-
-def test_hash_command_reads_stdin_and_prints_a_hash(monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret pass\n"))
-
-    assert main(["hash"]) == 0
-
-    printed = capsys.readouterr().out.strip()
-    assert verify_password("s3cret pass", printed)
-
-
-def test_hash_command_refuses_an_empty_password(monkeypatch, capsys):
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
-
-    assert main(["hash"]) == 1
-    captured = capsys.readouterr()
-    assert captured.out == "" and "empty" in captured.err
 
 
 class _Clock:

@@ -1,19 +1,12 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
-from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.datasets import load_breast_cancer
 
-from active_learning.simulate import labels_to_reach, main, mean_curve, simulate, write_curves_png
+from active_learning.simulate import labels_to_reach, mean_curve, simulate, write_curves_png
 
-
-@pytest.fixture(scope="module")
-def iris_frame():
-    X, y = load_iris(return_X_y=True, as_frame=True)
-    frame = X.rename(columns=lambda c: c.split(" (")[0].replace(" ", "_"))
-    frame["species"] = pd.Series(load_iris().target_names[y]).astype("string")  # Arrow-backed strings
-    return frame
+pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 
 
 def test_simulate_returns_the_json_shape(iris_frame):
@@ -46,29 +39,6 @@ def test_bad_arguments_are_named(iris_frame):
         simulate(X, y, ["random"], budget=5, initial=10)
     with pytest.raises(ValueError, match="fewer than two classes"):
         simulate(X, np.array(["a"] * len(X)), ["random"])
-
-
-def test_cli_prints_valid_json_and_writes_png(tmp_path, iris_frame, capsys):
-    data = tmp_path / "iris.csv"
-    iris_frame.to_csv(data, index=False)
-    plot = tmp_path / "curves.png"
-    code = main(["--data", str(data), "--label-col", "species", "--strategies", "random,default", "--budget", "12",
-                 "--batch", "3", "--initial", "6", "--seeds", "2", "--json", "--plot", str(plot)])
-    assert code == 0
-    result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"random", "default"}
-    assert len(result["default"]["curves"]) == 2 and result["default"]["curves"][0][-1][0] == 12
-    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_cli_names_missing_file_and_column(tmp_path, iris_frame, capsys):
-    assert main(["--data", str(tmp_path / "nope.csv"), "--label-col", "species"]) == 2
-    assert "No such file" in capsys.readouterr().err
-    data = tmp_path / "iris.csv"
-    iris_frame.to_csv(data, index=False)
-    assert main(["--data", str(data), "--label-col", "kind"]) == 2
-    err = capsys.readouterr().err
-    assert "No column 'kind'" in err and "species" in err
 
 
 def test_png_writer_without_matplotlib(tmp_path):

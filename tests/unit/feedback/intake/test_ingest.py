@@ -94,6 +94,19 @@ def test_reingesting_the_same_ids_adds_nothing(ws, write_production, state):
     assert len(_batches(ws)) == 1
 
 
+def test_progress_is_told_each_stage_as_it_starts(ws, write_production):
+    heard = []
+
+    ingest_predictions(ws, write_production(30), progress=lambda fraction, message: heard.append((fraction, message)))
+
+    assert [message for _, message in heard] == [
+        "Reading the file", "Checking ids and features", "Looking up ids already logged",
+        "Scoring with the champion (and challenger)", "Writing the predictions", "Committing", "Checking alerts",
+    ]
+    fractions = [fraction for fraction, _ in heard]
+    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+
+
 def test_partly_known_file_logs_only_the_new_ids(ws, production_frame, tmp_path, state):
     production_frame(20).to_csv(tmp_path / "a.csv", index=False)
     ingest_predictions(ws, tmp_path / "a.csv")

@@ -2,7 +2,8 @@
 
 import threading
 
-from store_sql import gold_set
+import pytest
+from sqlmodel import Session
 
 from feedback import store
 from feedback.access.permissions import Actor
@@ -15,6 +16,7 @@ from feedback.web.jobs import BackgroundJob
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
+@pytest.mark.slow  # over 10 s
 def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, write_production, production_frame,
                                                                           write_truth, digits_frame):
     logged = ingest_predictions(ws, write_production(400, start=200))

@@ -27,6 +27,8 @@ from feedback.alerts.rules import default_rules, evaluate_drift, evaluate_rule
 from feedback.monitor.drift import dataset_drift
 from feedback.monitor.quality import estimate_accuracy, wilson_interval
 
+pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
+
 N_FEATURES = 6
 FEATURES = [f"f{i}" for i in range(N_FEATURES)]
 CHANNELS = np.array(["app", "phone", "store", "web"])

@@ -18,6 +18,8 @@ from feedback.experiments.stats import (
     two_proportion_ztest,
 )
 
+pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
+
 ALPHA = 0.05
 N_BATCHES = 20
 BATCH = 100  # audited units per arm per batch
