@@ -26,9 +26,11 @@ import pandas as pd
 from sklearn.datasets import make_classification
 
 from bench._harness import Result, Stages, runs_str, scratch_dir, timed
+from feedback import store
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.tasks import init_task, load_task
-from feedback.store import db
+from feedback.store import native, repository
+from feedback.store.db import PREDICTION_INPUT
 from feedback.workspace import open_workspace
 
 NAME = "ingest"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits, load_iris
+from store_sql import in_session, read_sql
 
 from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task

@@ -135,8 +135,8 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     batch = IngestBatch(batch_id=batch_id, source=source, received_at=now, n_rows=len(ids),
                         n_skipped_existing=result.n_skipped_existing, model_version=champion.version)
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
-    with db.native_transaction(ws.engine) as raw:
-        repository.insert_predictions(raw, batch, predictions, inputs)
+    with store.session(ws) as session:
+        repository.insert_predictions(session, batch, predictions, inputs)
         step(0.9, "Committing")
     step(0.95, "Checking alerts")
     check_alerts_after_write(ws)

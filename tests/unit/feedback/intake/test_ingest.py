@@ -104,7 +104,7 @@ def test_progress_is_told_each_stage_as_it_starts(ws, write_production):
         "Scoring with the champion (and challenger)", "Writing the predictions", "Committing", "Checking alerts",
     ]
     fractions = [fraction for fraction, _ in heard]
-    assert fractions == sorted(fractions) and 0 <= fractions[0] and fractions[-1] <= 1
+    assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] <= 1
 
 
 def test_partly_known_file_logs_only_the_new_ids(ws, production_frame, tmp_path, state):

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from sqlmodel import Session
+from store_sql import gold_set
 
 from feedback import store
 from feedback.access.permissions import Actor
