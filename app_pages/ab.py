@@ -17,7 +17,7 @@ st.title("A/B")
 if signed_in_user() is None and allowed("promote"):
     st.caption("Sign-in is off, so anyone may start and stop experiments.")
 
-experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws)["versions"]))
+experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws).versions))
 
 flash = st.session_state.pop("ab_flash", None)
 if flash:
@@ -63,12 +63,12 @@ def start_form() -> None:
     if not allowed("promote"):
         st.caption(f"Only {who_may('promote')} start experiments.")
         return
-    choices = [v["version"] for v in versions if v["alias"] != "champion"]
+    choices = [v.version for v in versions if v.alias != "champion"]
     if not choices:
         st.caption("There is no version besides the champion yet: retrain on the Models page to make a challenger.")
         return
     with st.form("ab_start"):
-        challenger = next((v["version"] for v in versions if v["alias"] == "challenger"), choices[0])
+        challenger = next((v.version for v in versions if v.alias == "challenger"), choices[0])
         st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
         st.number_input("Share of units served by the challenger", min_value=0.01, max_value=0.99, value=0.5,
                         step=0.05, key="ab_share")

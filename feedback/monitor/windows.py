@@ -28,6 +28,7 @@ import json
 import threading
 import warnings
 from collections import OrderedDict
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,6 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback.store import repository, snapshots
-from feedback.alerts.triage import list_alerts
 from feedback.monitor.drift import dataset_drift
 from feedback.store.models import Task
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_proportion, estimate_quality
@@ -44,7 +44,7 @@ from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
 from feedback.workspace import Workspace
 
-__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "champion_reference", "monitor",
+__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "MonitorWindow", "champion_reference",
            "monitor_windows"]
 
 MAX_DRIFT_ROWS = 5_000  # rows per window tested for drift; larger windows are sampled
@@ -56,66 +56,76 @@ _DRIFT_CACHE_SIZE = 4096
 _DRIFT_CACHE_LOCK = threading.Lock()
 
 
-def monitor(ws: Workspace, window: str = "batch", *, max_drift_rows: int = MAX_DRIFT_ROWS,
-            random_state: int = 0) -> dict[str, list]:
-    """Every monitoring window of the store, oldest first, and the stored alerts.
+@dataclass(frozen=True)
+class MonitorWindow:
+    """The figures of one monitoring window; audit figures are None while it has no audit label.
 
-    Parameters
+    Attributes
     ----------
-    ws : Workspace
-    window : {"batch", "day", "week"}, default="batch"
-        ``batch`` is one ingest call; ``day`` and ``week`` are UTC calendar
-        days and ISO weeks.
-    max_drift_rows : int, default=5000
-        Rows of a window tested for drift. A larger window is tested on a
-        fixed sample of this many rows (the same rows every time).
-    random_state : int, default=0
-        Seeds the macro-F1 bootstrap and the sampling of a large reference.
-
-    Returns
-    -------
-    dict
-        ``{"windows": [window, ...], "alerts": [alert, ...]}``. Each window is
-        ``{"window", "start", "end", "n_predictions", "n_audit_labels",
-        "accuracy", "accuracy_ci", "n_disputed", "dispute_rate",
-        "dispute_rate_ci", "mean_confidence", "drift", "macro_f1",
-        "per_class", "class_mix", "calibration"}``; ``drift`` is
-        ``{"share_drifted", "dataset_drifted", "columns": {name: {"test",
-        "statistic", "drifted", ...}}, "n_reference", "n_current", "sampled",
-        "reference_version"}``. Alerts are those of
-        :func:`feedback.alerts.triage.list_alerts`, newest first.
-
-    Raises
-    ------
-    ValueError
-        If ``window`` is not one of the three kinds.
-
-    See Also
-    --------
-    monitor_windows : the windows alone, with cheaper options for alerting.
-
-    Notes
-    -----
-    The drift reference is the data the current champion trained on: its label
-    snapshot, i.e. the seed rows plus the expert-labelled items outside the
-    audit slice that its retrain used (see :func:`champion_reference`); the
-    training class mix comes from the same rows. A window of more than
-    ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
-    the smallest md5 of id and a fixed salt), a reference of more than
-    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
-    are append-only, so each window's drift report is remembered in this
-    process and only new or grown windows are tested again.
+    window : str
+        The window's id: the batch id, the UTC day or the ISO week's Monday (``YYYY-MM-DD``).
+    start, end : str
+        ISO 8601 UTC times bounding the window (a batch: its first and last prediction).
+    n_predictions : int
+        Predictions logged in the window.
+    n_audit_labels : int
+        Expert-labelled audit items among them: the n of every quality figure.
+    accuracy : float or None
+        Share of those audit items the served answer got right.
+    accuracy_ci : list of float, or None
+        Its 95% Wilson interval ``[low, high]``; None without audit labels.
+    n_disputed : int
+        Predictions with at least one end-user dispute.
+    dispute_rate : float or None
+        ``n_disputed / n_predictions``.
+    dispute_rate_ci : list of float or None
+        Its 95% Wilson interval ``[low, high]``.
+    mean_confidence : float
+        Mean confidence of the served answers.
+    macro_f1 : dict or None
+        ``{"estimate", "ci_low", "ci_high", "n"}`` with a bootstrap interval; None without ``details``.
+    per_class : dict or None
+        Label -> ``{"support", "n_predicted", "precision", "recall"}``, the last two
+        ``{"estimate", "ci_low", "ci_high", "n"}``; None without ``details``.
+    calibration : list of dict or None
+        Reliability bins of :func:`feedback.monitor.quality.calibration_table`; None without ``details``.
+    drift : dict or None
+        :meth:`feedback.monitor.drift.DatasetDrift.to_dict` (``share_drifted``, ``dataset_drifted``,
+        ``columns``, ...) plus ``n_reference``, ``n_current``, ``sampled`` and ``reference_version``;
+        None when drift was not tested.
+    class_mix : list of dict or None
+        Predicted class mix beside the champion's training mix
+        (:func:`feedback.monitor.quality.class_mix`); None without ``details``.
     """
-    return {
-        "windows": monitor_windows(ws, window, max_drift_rows=max_drift_rows, random_state=random_state),
-        "alerts": list_alerts(ws),
-    }
+
+    window: str
+    start: str
+    end: str
+    n_predictions: int
+    n_audit_labels: int
+    accuracy: float | None
+    accuracy_ci: list[float] | None
+    n_disputed: int
+    dispute_rate: float | None
+    dispute_rate_ci: list[float | None]
+    mean_confidence: float
+    macro_f1: dict[str, Any] | None = None
+    per_class: dict[str, dict[str, Any]] | None = None
+    calibration: list[dict[str, Any]] | None = None
+    drift: dict[str, Any] | None = None
+    class_mix: list[dict[str, Any]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The window as JSON-ready values; the ``details`` figures only when computed."""
+        details = ("macro_f1", "per_class", "calibration", "class_mix")
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in details or self.macro_f1 is not None}
 
 
 def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int | None = None,
                     details: bool = True, max_drift_rows: int = MAX_DRIFT_ROWS,
-                    random_state: int = 0) -> list[dict[str, Any]]:
-    """The figures of every window, oldest first (see :func:`monitor` for the keys).
+                    random_state: int = 0) -> list[MonitorWindow]:
+    """The figures of every monitoring window of the store, oldest first.
 
     Parameters
     ----------
@@ -135,8 +145,25 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
 
     Returns
     -------
-    list of dict
-        One dict per window; empty when nothing has been ingested.
+    list of MonitorWindow
+        One per window; empty when nothing has been ingested.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not one of the three kinds, or ``max_drift_rows`` is below 1.
+
+    Notes
+    -----
+    The drift reference is the data the current champion trained on: its label
+    snapshot, i.e. the seed rows plus the expert-labelled items outside the
+    audit slice that its retrain used (see :func:`champion_reference`); the
+    training class mix comes from the same rows. A window of more than
+    ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
+    the smallest md5 of id and a fixed salt), a reference of more than
+    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
+    are append-only, so each window's drift report is remembered in this
+    process and only new or grown windows are tested again.
     """
     if window not in MONITOR_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(MONITOR_WINDOWS)}, got {window!r}")
@@ -163,7 +190,7 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
         row["drift"] = drift.get(wid)
         if details:
             row["class_mix"] = _class_mix(counts[counts["window_id"] == wid], reference, task.labels)
-        rows.append(row)
+        rows.append(MonitorWindow(**row))
     return rows
 
 

@@ -49,7 +49,7 @@ def test_retrain_then_promote(digits_home, page):
     assert any("is champion" in s.value for s in at.success)
     ws = open_workspace(digits_home)
     try:
-        assert store_status(ws)["champion"]["version"] == job.result["challenger"]["version"]
+        assert store_status(ws).champion.version == job.result.challenger.version
     finally:
         ws.close()
 

@@ -25,7 +25,7 @@ from sklearn.datasets import load_digits
 
 from feedback.store import repository
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import list_alerts
+from feedback.alerts.triage import AlertRecord, list_alerts
 from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
@@ -73,11 +73,11 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
         ws.close()
 
 
-def first_alerts(batches: list[str], alerts: list[dict]) -> dict[str, int]:
+def first_alerts(batches: list[str], alerts: list[AlertRecord]) -> dict[str, int]:
     """The batch index of the first alert of each metric."""
     first = {}
-    for alert in sorted(alerts, key=lambda a: a["id"]):
-        first.setdefault(alert["metric"], batches.index(alert["window_id"]))
+    for alert in sorted(alerts, key=lambda a: a.id):
+        first.setdefault(alert.metric, batches.index(alert.window_id))
     return first
 
 
