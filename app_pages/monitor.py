@@ -116,7 +116,7 @@ n_audit, n_predictions = window.n_audit_labels, window.n_predictions
 if n_audit:
     f1 = window.macro_f1
     st.markdown(f"Accuracy {_pct(window.accuracy)}{_interval(*window.accuracy_ci)} on {n_audit} audit labels; "
-                f"macro-F1 {f1['estimate']:.3f} [{f1['ci_low']:.3f}, {f1['ci_high']:.3f}] on {f1['n']} audit labels.")
+                f"macro-F1 {f1.estimate:.3f} [{f1.ci_low:.3f}, {f1.ci_high:.3f}] on {f1.n} audit labels.")
 else:
     st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
                "audit items in the Review queue.")
@@ -135,24 +135,26 @@ if n_audit:
     st.markdown(f"**Per class** (precision on the items predicted as the class, recall on the items truly of it; "
                 f"{n_audit} audit labels in all)")
     st.dataframe(pd.DataFrame([
-        {"class": label, "precision": figures["precision"]["estimate"],
-         "precision 95%": _interval(figures["precision"]["ci_low"], figures["precision"]["ci_high"]).strip(),
-         "n predicted": figures["n_predicted"], "recall": figures["recall"]["estimate"],
-         "recall 95%": _interval(figures["recall"]["ci_low"], figures["recall"]["ci_high"]).strip(),
-         "n true": figures["support"]}
+        {"class": label, "precision": figures.precision.estimate,
+         "precision 95%": _interval(figures.precision.ci_low, figures.precision.ci_high).strip(),
+         "n predicted": figures.n_predicted, "recall": figures.recall.estimate,
+         "recall 95%": _interval(figures.recall.ci_low, figures.recall.ci_high).strip(),
+         "n true": figures.support}
         for label, figures in window.per_class.items()
     ]), hide_index=True, column_config={name: st.column_config.NumberColumn(format="%.3f")
                                         for name in ("precision", "recall")})
 
 drift = window.drift
 if drift:
-    sampled = f" (a fixed sample of {drift['n_current']})" if drift["sampled"] else ""
-    st.markdown(f"**Feature drift**: {drift['n_drifted']} of {drift['n_tested']} columns drifted (share "
-                f"{drift['share_drifted']:.2f}; the dataset drifts at {drift['drift_share']:.2f} or more: "
-                f"{'drifted' if drift['dataset_drifted'] else 'not drifted'}), {n_predictions} predictions"
-                f"{sampled} against the {drift['n_reference']} rows champion v{drift['reference_version']} "
+    report = drift.report
+    sampled = f" (a fixed sample of {drift.n_current})" if drift.sampled else ""
+    st.markdown(f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
+                f"{report.share_drifted:.2f}; the dataset drifts at {report.drift_share:.2f} or more: "
+                f"{'drifted' if report.dataset_drifted else 'not drifted'}), {n_predictions} predictions"
+                f"{sampled} against the {drift.n_reference} rows champion v{drift.reference_version} "
                 "trained on.")
-    table = pd.DataFrame.from_dict(drift["columns"], orient="index").rename_axis("column").reset_index()
+    columns = {name: column.to_dict() for name, column in report.columns.items()}
+    table = pd.DataFrame.from_dict(columns, orient="index").rename_axis("column").reset_index()
     st.dataframe(table.sort_values(["drifted", "column"], ascending=[False, True]), hide_index=True)
 else:
     st.caption("Feature drift was not tested for this window (the task has no numeric or categorical feature).")

@@ -136,7 +136,7 @@ def evaluate_windows(windows: list[MonitorWindow], policy: AlertPolicy) -> list[
             elif value is not None and n >= rule.min_n:
                 history[metric].append(value)
         if policy.drift and i >= first and window.drift:
-            decision = evaluate_drift(window.drift, n=window.n_predictions, min_n=policy.min_predictions)
+            decision = evaluate_drift(window.drift.report, n=window.n_predictions, min_n=policy.min_predictions)
             if decision is not None:
                 fired.append((window, decision))
     return fired

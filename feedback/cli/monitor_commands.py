@@ -37,8 +37,8 @@ def _window_text(window: MonitorWindow) -> str:
     else:
         accuracy = "no audit labels yet"
     drift = window.drift
-    drifted = (f"drift in {drift['n_drifted']} of {drift['n_tested']} columns"
-               f"{' (dataset drifted)' if drift['dataset_drifted'] else ''}") if drift else "drift not tested"
+    drifted = (f"drift in {drift.report.n_drifted} of {drift.report.n_tested} columns"
+               f"{' (dataset drifted)' if drift.report.dataset_drifted else ''}") if drift else "drift not tested"
     return (f"{window.window}: {window.n_predictions} predictions; {accuracy}; disputes "
             f"{window.dispute_rate:.1%}; mean confidence {window.mean_confidence:.2f}; {drifted}")
 

@@ -84,9 +84,9 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
 
     ensure_available(ws.engine)
     if kind == "predictions":
-        result = ingest_predictions(ws, file).to_dict()
-        emit(result, as_json, f"Logged {result['n_new']} new predictions ({result['n_audit']} audit items); "
-                              f"{result['n_skipped_existing']} already logged.")
+        result = ingest_predictions(ws, file)
+        emit(result.to_dict(), as_json, f"Logged {result.n_new} new predictions ({result.n_audit} audit items); "
+                                        f"{result.n_skipped_existing} already logged.")
     else:
         n = ingest_feedback(ws, file)
         emit({"signals": n}, as_json, f"Logged {n} end-user signals.")
@@ -202,9 +202,11 @@ def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
 
     Example: FEEDBACK_HOME=demo python -m feedback demo
     """
+    from dataclasses import asdict
+
     from feedback.demo import build_demo
 
     summary = build_demo(ws, random_state=random_state, batches_to_ingest=batches_to_ingest)
-    emit(summary, as_json, f"Demo built in {ws.home}: {summary['predictions']} predictions in "
-                           f"{summary['batches']} batches, {summary['audit_labels']} audit labels, "
-                           f"{summary['disputes']} disputes.")
+    emit(asdict(summary), as_json, f"Demo built in {ws.home}: {summary.predictions} predictions in "
+                                   f"{summary.batches} batches, {summary.audit_labels} audit labels, "
+                                   f"{summary.disputes} disputes.")

@@ -23,12 +23,11 @@ queries for all windows at once) and assembles them.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -36,24 +35,75 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback.store import repository, snapshots
-from feedback.monitor.drift import dataset_drift
+from feedback.monitor.drift import DatasetDrift, dataset_drift
 from feedback.store.models import Task
-from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_proportion, estimate_quality
+from feedback.monitor.quality import (Estimate, calibration_table, class_mix, estimate_accuracy, estimate_proportion,
+                                      estimate_quality)
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
 from feedback.workspace import Workspace
 
-__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "MonitorWindow", "champion_reference",
-           "monitor_windows"]
+__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "WindowDrift",
+           "champion_reference", "monitor_windows"]
 
 MAX_DRIFT_ROWS = 5_000  # rows per window tested for drift; larger windows are sampled
 MAX_REFERENCE_ROWS = 20_000  # reference rows kept for drift; a larger training set is sampled
 _SAMPLE_SALT = "monitoring-drift-sample"
 _CALIBRATION_BINS = 10
-_DRIFT_CACHE: OrderedDict[tuple, dict] = OrderedDict()  # drift reports of windows already tested
+_DRIFT_CACHE: OrderedDict[tuple, WindowDrift] = OrderedDict()  # drift reports of windows already tested
 _DRIFT_CACHE_SIZE = 4096
 _DRIFT_CACHE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class WindowDrift:
+    """Feature drift of one window against the champion's training data.
+
+    Attributes
+    ----------
+    report : DatasetDrift
+        Every column's test and whether the dataset drifted.
+    n_reference : int
+        Reference rows (the champion's training data, sampled beyond ``MAX_REFERENCE_ROWS``).
+    n_current : int
+        Rows of the window tested.
+    sampled : bool
+        Whether the window was tested on a fixed sample of its rows.
+    reference_version : int
+        The champion whose training data is the reference.
+    """
+
+    report: DatasetDrift
+    n_reference: int
+    n_current: int
+    sampled: bool
+    reference_version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`DatasetDrift.to_dict` plus the counts: the JSON of a window's ``drift``."""
+        return {**self.report.to_dict(), "n_reference": self.n_reference, "n_current": self.n_current,
+                "sampled": self.sampled, "reference_version": self.reference_version}
+
+
+@dataclass(frozen=True)
+class ClassQuality:
+    """Audit quality of one class in a window.
+
+    Attributes
+    ----------
+    support : int
+        Audit items truly of the class.
+    n_predicted : int
+        Audit items the served answer put in the class.
+    precision, recall : Estimate
+        With Wilson intervals; precision rests on ``n_predicted``, recall on ``support``.
+    """
+
+    support: int
+    n_predicted: int
+    precision: Estimate
+    recall: Estimate
 
 
 @dataclass(frozen=True)
@@ -82,16 +132,13 @@ class MonitorWindow:
         Its 95% Wilson interval ``[low, high]``.
     mean_confidence : float
         Mean confidence of the served answers.
-    macro_f1 : dict or None
-        ``{"estimate", "ci_low", "ci_high", "n"}`` with a bootstrap interval; None without ``details``.
-    per_class : dict or None
-        Label -> ``{"support", "n_predicted", "precision", "recall"}``, the last two
-        ``{"estimate", "ci_low", "ci_high", "n"}``; None without ``details``.
+    macro_f1 : Estimate or None
+        With a bootstrap interval; None without ``details``.
+    per_class : dict of str to ClassQuality, or None
+        None without ``details``.
     calibration : list of dict or None
         Reliability bins of :func:`feedback.monitor.quality.calibration_table`; None without ``details``.
-    drift : dict or None
-        :meth:`feedback.monitor.drift.DatasetDrift.to_dict` (``share_drifted``, ``dataset_drifted``,
-        ``columns``, ...) plus ``n_reference``, ``n_current``, ``sampled`` and ``reference_version``;
+    drift : WindowDrift or None
         None when drift was not tested.
     class_mix : list of dict or None
         Predicted class mix beside the champion's training mix
@@ -109,17 +156,22 @@ class MonitorWindow:
     dispute_rate: float | None
     dispute_rate_ci: list[float | None]
     mean_confidence: float
-    macro_f1: dict[str, Any] | None = None
-    per_class: dict[str, dict[str, Any]] | None = None
+    macro_f1: Estimate | None = None
+    per_class: dict[str, ClassQuality] | None = None
     calibration: list[dict[str, Any]] | None = None
-    drift: dict[str, Any] | None = None
+    drift: WindowDrift | None = None
     class_mix: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The window as JSON-ready values; the ``details`` figures only when computed."""
         details = ("macro_f1", "per_class", "calibration", "class_mix")
-        return {f.name: getattr(self, f.name) for f in fields(self)
-                if f.name not in details or self.macro_f1 is not None}
+        out = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in details or self.macro_f1 is not None}
+        if self.macro_f1 is not None:
+            out.update(macro_f1=self.macro_f1.to_dict(),
+                       per_class={label: asdict(figures) for label, figures in self.per_class.items()})
+        out["drift"] = None if self.drift is None else self.drift.to_dict()
+        return out
 
 
 def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int | None = None,
@@ -252,13 +304,15 @@ def _window_figures(record: dict, items: pd.DataFrame, task: Task, details: bool
     if details:
         correct = y_true == y_pred
         table = calibration_table(items["confidence"].to_numpy(dtype=float), correct, n_bins=_CALIBRATION_BINS)
-        row.update({"macro_f1": quality["macro_f1"], "per_class": quality["per_class"],
+        per_class = {label: ClassQuality(f["support"], f["n_predicted"], Estimate(**f["precision"]),
+                                         Estimate(**f["recall"])) for label, f in quality["per_class"].items()}
+        row.update({"macro_f1": Estimate(**quality["macro_f1"]), "per_class": per_class,
                     "calibration": _records(table)})
     return row
 
 
 def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataFrame | None,
-                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, dict]:
+                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, WindowDrift]:
     """Drift of each window in ``sizes`` (window id -> predictions) against the reference.
 
     Text features are not tested. Reports are remembered per window, size and
@@ -280,15 +334,15 @@ def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataF
             wid = str(wid)
             with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so
                 warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
-                report = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns).to_dict()
-            report.update({"n_reference": len(reference), "n_current": len(current),
-                           "sampled": sizes[wid] > len(current), "reference_version": reference_version})
+                drift = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns)
+            report = WindowDrift(drift, n_reference=len(reference), n_current=len(current),
+                                 sampled=sizes[wid] > len(current), reference_version=reference_version)
             out[wid] = report
             with _DRIFT_CACHE_LOCK:
                 _DRIFT_CACHE[keys[wid]] = report
                 while len(_DRIFT_CACHE) > _DRIFT_CACHE_SIZE:
                     _DRIFT_CACHE.popitem(last=False)
-    return {wid: copy.deepcopy(report) for wid, report in out.items()}
+    return out
 
 
 def _class_mix(counts: pd.DataFrame, reference: pd.DataFrame, labels: list[str]) -> list[dict]:

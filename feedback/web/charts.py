@@ -89,7 +89,7 @@ def ab_p_value_chart(history: list[dict], alpha: float) -> alt.Chart:
 
 # --- Monitor page ---------------------------------------------------------------------------------
 
-_TRENDS = {  # metric -> (title, interval key, key of the n it rests on, what n counts)
+_TRENDS = {  # metric -> (title, interval field, field of the n it rests on, what n counts)
     "accuracy": ("Audit accuracy", "accuracy_ci", "n_audit_labels", "audit labels"),
     "dispute_rate": ("Dispute rate", "dispute_rate_ci", "n_predictions", "predictions"),
     "mean_confidence": ("Mean confidence", None, "n_predictions", "predictions"),
@@ -109,11 +109,13 @@ def window_trend_chart(windows: list[MonitorWindow], metric: str, window_kind: s
     title, interval, n_key, n_name = _TRENDS[metric]
     rows = []
     for position, window in enumerate(windows, start=1):
-        source = (window.drift or {}) if metric == "share_drifted" else window.to_dict()
+        if metric == "share_drifted":
+            value, n = (window.drift.report.share_drifted, window.drift.n_current) if window.drift else (None, 0)
+        else:
+            value, n = getattr(window, metric), getattr(window, n_key)
         low, high = (interval and getattr(window, interval)) or (None, None)
         rows.append({"window": str(position) if window_kind == "batch" else window.window,
-                     "id": window.window, "start": window.start, "value": source.get(metric),
-                     "low": low, "high": high, n_name: source.get(n_key, 0)})
+                     "id": window.window, "start": window.start, "value": value, "low": low, "high": high, n_name: n})
     frame = pd.DataFrame(rows, columns=["window", "id", "start", "value", "low", "high", n_name])
     tooltip = ["id", "start", alt.Tooltip("value:Q", title=metric, format=".3f"), n_name]
     if interval:

@@ -13,7 +13,8 @@ from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import import_labels, record_label
 from feedback.access.permissions import Actor
 from feedback.monitor.status import store_status
-from feedback.monitor.windows import MonitorWindow
+from feedback.monitor.drift import ColumnDrift, DatasetDrift
+from feedback.monitor.windows import MonitorWindow, WindowDrift
 from feedback.lifecycle.triggers import RetrainPolicy, retrain_due, save_policy
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -175,8 +176,9 @@ def test_rules_judge_each_window_against_the_windows_before_it():
     assert fired[1][1].n_history == 4, "a window that fired stays out of the band"
     assert evaluate_windows(drop[:4] + [_window(4, accuracy=0.2, n_audit=10)], policy) == [], "too few labels"
     assert [w.window for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
-    drift = {"share_drifted": 0.8, "dataset_drifted": True, "drift_share": 0.5,
-             "columns": {"a": {"drifted": True, "statistic": 0.0}}}
+    report = DatasetDrift(share_drifted=0.8, dataset_drifted=True, drift_share=0.5,
+                          columns={"a": ColumnDrift("ks", 0.0, 0.05, True, n_reference=30, n_current=300)})
+    drift = WindowDrift(report, n_reference=30, n_current=300, sampled=False, reference_version=1)
     [(window, decision)] = evaluate_windows([_window(0, drift=drift)], policy)
     assert decision.kind == "dataset_drift"
     assert evaluate_windows([_window(0, drift=drift)], AlertPolicy(drift=False)) == []
