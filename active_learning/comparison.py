@@ -58,6 +58,16 @@ class ComparisonReport:
         """Return the report as JSON-safe plain Python types."""
         return _plain(asdict(self))
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ComparisonReport:
+        """The report of :meth:`to_dict`'s output (a report saved as JSON), with its dataclasses back."""
+        return cls(
+            champion=ModelScores(**data["champion"]), challenger=ModelScores(**data["challenger"]),
+            accuracy_diff=Interval(**data["accuracy_diff"]), macro_f1_diff=Interval(**data["macro_f1_diff"]),
+            mcnemar=McNemarResult(**data["mcnemar"]), n_eval=data["n_eval"], labels=data.get("labels", []),
+            per_class_discordant=data.get("per_class_discordant", {}),
+        )
+
 
 @dataclass(frozen=True)
 class GatePolicy:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from feedback.exceptions import FeedbackError
 from feedback.experiments.evidence import ALPHA, experiment_status
+from feedback.experiments.report import ExperimentStatus, Proportion
 from feedback.experiments.runs import latest_experiment, start_experiment, stop_experiment
 from feedback.monitor.status import store_status
 from feedback.web.charts import ab_accuracy_chart, ab_p_value_chart
@@ -17,20 +18,19 @@ st.title("A/B")
 if signed_in_user() is None and allowed("promote"):
     st.caption("Sign-in is off, so anyone may start and stop experiments.")
 
-experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws)["versions"]))
+experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws).versions))
 
 flash = st.session_state.pop("ab_flash", None)
 if flash:
     st.success(flash)
 
 
-def _interval(figure: dict | None) -> str:
+def _interval(figure: Proportion | None) -> str:
     if figure is None:
         return "not served"
-    if not figure["n"]:
+    if not figure.n:
         return "n/a (n=0)"
-    return (f"{figure['estimate']:.1%} ({figure['ci_low']:.1%} to {figure['ci_high']:.1%}), "
-            f"{figure['successes']}/{figure['n']}")
+    return f"{figure.estimate:.1%} ({figure.ci_low:.1%} to {figure.ci_high:.1%}), {figure.successes}/{figure.n}"
 
 
 def _p(value: float | None) -> str:
@@ -63,12 +63,12 @@ def start_form() -> None:
     if not allowed("promote"):
         st.caption(f"Only {who_may('promote')} start experiments.")
         return
-    choices = [v["version"] for v in versions if v["alias"] != "champion"]
+    choices = [v.version for v in versions if v.alias != "champion"]
     if not choices:
         st.caption("There is no version besides the champion yet: retrain on the Models page to make a challenger.")
         return
     with st.form("ab_start"):
-        challenger = next((v["version"] for v in versions if v["alias"] == "challenger"), choices[0])
+        challenger = next((v.version for v in versions if v.alias == "challenger"), choices[0])
         st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
         st.number_input("Share of units served by the challenger", min_value=0.01, max_value=0.99, value=0.5,
                         step=0.05, key="ab_share")
@@ -77,54 +77,54 @@ def start_form() -> None:
         st.form_submit_button("Start experiment", on_click=_start)
 
 
-def show_status(status: dict) -> None:
+def show_status(status: ExperimentStatus) -> None:
     """Per-arm figures with their n, the tests, the split check and the recommendation."""
-    info = status["experiment"]
-    shadow = info["mode"] == "shadow"
-    state = ("running" if info["running"]
-             else f"stopped by {md_text(info['stopped_by'])} ({md_text(info['stop_reason'] or 'no reason')})")
-    split = "shadow: the champion serves everyone" if shadow else f"challenger share {info['share']:.0%}"
-    st.markdown(f"**Experiment {info['id']}**, {state}: challenger v{info['challenger_version']} against champion "
-                f"v{info['champion_version']}, {split}, unit: {md_text(info['unit_col'] or 'prediction id')}. "
-                f"Started by {md_text(info['started_by'])} at {info['started_at'][:16].replace('T', ' ')} UTC.")
-    rows = [{"arm": arm, "version": figures["version"], "predictions": figures["n_predictions"],
-             "units": figures["n_units"], "audit accuracy (95% interval), correct/n": _interval(figures["accuracy"]),
-             "dispute rate (95% interval), disputed/n": _interval(figures["dispute_rate"])}
-            for arm, figures in status["arms"].items()]
+    info = status.experiment
+    shadow = info.mode == "shadow"
+    state = ("running" if info.running
+             else f"stopped by {md_text(info.stopped_by)} ({md_text(info.stop_reason or 'no reason')})")
+    split = "shadow: the champion serves everyone" if shadow else f"challenger share {info.share:.0%}"
+    st.markdown(f"**Experiment {info.id}**, {state}: challenger v{info.challenger_version} against champion "
+                f"v{info.champion_version}, {split}, unit: {md_text(info.unit_col or 'prediction id')}. "
+                f"Started by {md_text(info.started_by)} at {info.started_at[:16].replace('T', ' ')} UTC.")
+    rows = [{"arm": arm, "version": figures.version, "predictions": figures.n_predictions,
+             "units": figures.n_units, "audit accuracy (95% interval), correct/n": _interval(figures.accuracy),
+             "dispute rate (95% interval), disputed/n": _interval(figures.dispute_rate)}
+            for arm, figures in status.arms.items()]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
-    recommendation = status["recommendation"]
-    st.markdown(f"**Recommendation: {recommendation['action']}**")
-    for reason in recommendation["reasons"]:
+    recommendation = status.recommendation
+    st.markdown(f"**Recommendation: {recommendation.action}**")
+    for reason in recommendation.reasons:
         st.markdown(f"- {reason}")
 
-    tests = status["tests"]
+    tests = status.tests
     if shadow:
-        paired = tests["accuracy"]
+        paired = tests.accuracy
         if paired:
-            boot, mcnemar = paired["bootstrap"], paired["mcnemar"]
-            st.markdown(f"Paired on the same {boot['n']} audit items: accuracy difference {boot['estimate']:+.1%} "
-                        f"(95% paired-bootstrap interval {boot['ci_low']:+.1%} to {boot['ci_high']:+.1%}); "
-                        f"McNemar mid-p {_p(mcnemar['p_value'])}.")
+            boot, mcnemar = paired.bootstrap, paired.mcnemar
+            st.markdown(f"Paired on the same {boot.n} audit items: accuracy difference {boot.estimate:+.1%} "
+                        f"(95% paired-bootstrap interval {boot.ci_low:+.1%} to {boot.ci_high:+.1%}); "
+                        f"McNemar mid-p {_p(mcnemar.p_value)}.")
     else:
         lines = []
-        for metric, name in (("accuracy", "Audit accuracy"), ("dispute_rate", "Dispute rate")):
-            z, seq = tests[metric]["z_test"], tests[metric]["sequential"]
+        for test, name in ((tests.accuracy, "Audit accuracy"), (tests.dispute_rate, "Dispute rate")):
+            z, seq = test.z_test, test.sequential
             if z is None:
                 lines.append(f"- {name}: not testable until both arms have data.")
                 continue
-            lines.append(f"- {name}: difference {z['diff']:+.1%} (95% interval {z['ci_low']:+.1%} to "
-                         f"{z['ci_high']:+.1%}; n={z['n1']} champion, n={z['n2']} challenger); z-test p "
-                         f"{_p(z['p_value'])} (valid for one look only); always-valid sequential p "
-                         f"{_p(seq['p_value'])} after {seq['n_looks']} look(s).")
-        srm = status["srm"]
+            lines.append(f"- {name}: difference {z.diff:+.1%} (95% interval {z.ci_low:+.1%} to "
+                         f"{z.ci_high:+.1%}; n={z.n1} champion, n={z.n2} challenger); z-test p "
+                         f"{_p(z.p_value)} (valid for one look only); always-valid sequential p "
+                         f"{_p(seq.p_value)} after {seq.n_looks} look(s).")
+        srm = status.srm
         if srm is not None:
-            verdict = "mismatch: investigate the routing" if srm["mismatch"] else "no mismatch"
-            lines.append(f"- Traffic split: {srm['n_champion']} champion / {srm['n_challenger']} challenger units, "
-                         f"{srm['observed_share']:.1%} observed against {srm['expected_share']:.0%} asked; "
-                         f"chi-squared p {_p(srm['p_value'])}: {verdict}.")
+            verdict = "mismatch: investigate the routing" if srm.mismatch else "no mismatch"
+            lines.append(f"- Traffic split: {srm.n_champion} champion / {srm.n_challenger} challenger units, "
+                         f"{srm.observed_share:.1%} observed against {srm.expected_share:.0%} asked; "
+                         f"chi-squared p {_p(srm.p_value)}: {verdict}.")
         st.markdown("\n".join(lines))
-    history = status["history"]
+    history = status.history
     if any(look.get("challenger_n_audit") or look.get("champion_n_audit") for look in history):
         st.altair_chart(ab_accuracy_chart(history), width="stretch")
     else:

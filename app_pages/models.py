@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback.lifecycle.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
+from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
+from feedback.lifecycle.reports import RetrainResult, load_comparison_report
 from feedback.lifecycle.triggers import RetrainPolicy, load_policy, save_policy
 from feedback.lifecycle.versions import promote, rollback
 from feedback.monitor.status import store_status
@@ -59,31 +60,31 @@ def _pct(x: float) -> str:
     return f"{x:+.1%}" if x is not None else "n/a"
 
 
-def show_report(result: dict) -> None:
+def show_report(result: RetrainResult) -> None:
     """The side-by-side comparison of a retrain result; every figure with its n."""
-    st.markdown(f"**Decision: {result['decision']}** for challenger v{result['challenger']['version']} "
-                f"(trained on {result['n_train']} labels, {result['new_labels']} new; "
-                f"compared on {result['n_eval']} expert-labelled audit items)")
-    for reason in result["reasons"]:
+    st.markdown(f"**Decision: {result.decision}** for challenger v{result.challenger.version} "
+                f"(trained on {result.n_train} labels, {result.new_labels} new; "
+                f"compared on {result.n_eval} expert-labelled audit items)")
+    for reason in result.reasons:
         st.markdown(f"- {md_text(reason)}")
-    if result["labels_needed"]:
-        st.markdown(f"About {result['labels_needed']} more audit labels would settle it.")
-    report = result["report"]
+    if result.labels_needed:
+        st.markdown(f"About {result.labels_needed} more audit labels would settle it.")
+    report = result.report
     if not report:
         return
     rows = []
-    for side in ("champion", "challenger"):
-        scores = report[side]
-        rows.append({"model": f"{side} v{result[side]['version']}", "accuracy": round(scores["accuracy"], 3),
-                     "macro-F1": round(scores["macro_f1"], 3), "audit items (n)": scores["n"]})
+    for side, version, scores in (("champion", result.champion.version, report.champion),
+                                  ("challenger", result.challenger.version, report.challenger)):
+        rows.append({"model": f"{side} v{version}", "accuracy": round(scores.accuracy, 3),
+                     "macro-F1": round(scores.macro_f1, 3), "audit items (n)": scores.n})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
-    acc, f1, mcnemar = report["accuracy_diff"], report["macro_f1_diff"], report["mcnemar"]
+    acc, f1, mcnemar = report.accuracy_diff, report.macro_f1_diff, report.mcnemar
     st.markdown(
-        f"Accuracy difference {_pct(acc['estimate'])} (95% paired-bootstrap interval {_pct(acc['ci_low'])} to "
-        f"{_pct(acc['ci_high'])}, n={acc['n']}); macro-F1 difference {_pct(f1['estimate'])} "
-        f"({_pct(f1['ci_low'])} to {_pct(f1['ci_high'])}, n={f1['n']}). McNemar mid-p {mcnemar['p_value']:.3g} on "
-        f"{mcnemar['n_a_only'] + mcnemar['n_b_only']} discordant items "
-        f"({mcnemar['n_b_only']} only the challenger got right, {mcnemar['n_a_only']} only the champion).")
+        f"Accuracy difference {_pct(acc.estimate)} (95% paired-bootstrap interval {_pct(acc.ci_low)} to "
+        f"{_pct(acc.ci_high)}, n={acc.n}); macro-F1 difference {_pct(f1.estimate)} "
+        f"({_pct(f1.ci_low)} to {_pct(f1.ci_high)}, n={f1.n}). McNemar mid-p {mcnemar.p_value:.3g} on "
+        f"{mcnemar.n_a_only + mcnemar.n_b_only} discordant items "
+        f"({mcnemar.n_b_only} only the challenger got right, {mcnemar.n_a_only} only the champion).")
     st.altair_chart(per_class_f1_chart(report), width="stretch")
     left, right = st.columns(2)
     left.altair_chart(confusion_chart(report, "champion"), width="stretch")
@@ -116,10 +117,10 @@ def retrain_panel() -> None:
 
 retrain_panel()
 
-challenger = status["challenger"]
-saved = load_comparison_report(ws, challenger["version"]) if challenger else None
+challenger = status.challenger
+saved = load_comparison_report(ws, challenger.version) if challenger else None
 if saved:
-    st.subheader(f"Champion v{saved['champion']['version']} against challenger v{saved['challenger']['version']}")
+    st.subheader(f"Champion v{saved.champion.version} against challenger v{saved.challenger.version}")
     show_report(saved)
 else:
     last = jobs().get("retrain")
@@ -151,10 +152,10 @@ def simulation_panel() -> None:
         st.error(f"Simulation failed: {md_text(job.error)}")
         return
     result = job.result
-    st.altair_chart(simulation_chart(result["curves"]), width="stretch")
-    beyond = f"more than {result['budget']}"
-    needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result["labels_to_98"].items())
-    st.markdown(f"Labels to reach 98% of the accuracy with all {result['n_pool']} labelled items "
+    st.altair_chart(simulation_chart(result.curves), width="stretch")
+    beyond = f"more than {result.budget}"
+    needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result.labels_to_98.items())
+    st.markdown(f"Labels to reach 98% of the accuracy with all {result.n_pool} labelled items "
                 f"(70% pool, 30% held out, 3 seeds): {needs}.")
 
 
@@ -195,13 +196,13 @@ if scheduler.last_reason:
     st.caption(f"Last automatic retrain: {md_text(scheduler.last_reason)}")
 
 st.subheader("Versions")
-st.dataframe(pd.DataFrame(status["versions"]), hide_index=True)
+st.dataframe(pd.DataFrame(status.versions), hide_index=True)
 
 st.subheader("Promote or roll back")
 if not allowed("promote"):
     st.caption(f"Only {who_may('promote')} promote or roll back.")
     st.stop()
-choices = [v["version"] for v in status["versions"] if v["alias"] != "champion"]
+choices = [v.version for v in status.versions if v.alias != "champion"]
 version = st.selectbox("Version", choices, index=None, placeholder="Pick a version to promote")
 reason = st.text_input("Reason", key="decision_reason", placeholder="Why: kept with the decision")
 c1, c2 = st.columns(2)

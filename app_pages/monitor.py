@@ -5,9 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from feedback.alerts.checks import check_alerts
-from feedback.alerts.triage import set_alert_state
+from feedback.alerts.report import monitor_report
+from feedback.alerts.triage import AlertRecord, set_alert_state
 from feedback.exceptions import FeedbackError
-from feedback.monitor.windows import MONITOR_WINDOWS, monitor
+from feedback.monitor.windows import MONITOR_WINDOWS
 from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.web.shared import current_actor, get_workspace, load_or_stop
 from feedback.web.text import md_text
@@ -23,7 +24,7 @@ st.title("Monitor")
 def _set_state(alert_id: int, state: str) -> None:
     try:
         alert = set_alert_state(ws, alert_id, state, current_actor())
-        st.session_state["monitor_notice"] = ("success", f"Alert {alert['id']} is {alert['state']}.")
+        st.session_state["monitor_notice"] = ("success", f"Alert {alert.id} is {alert.state}.")
     except FeedbackError as exc:
         st.session_state["monitor_notice"] = ("error", md_text(exc))
 
@@ -44,28 +45,27 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None else f" [{low:.1%}, {high:.1%}]"
 
 
-def _alert_card(alert: dict) -> None:
+def _alert_card(alert: AlertRecord) -> None:
     with st.container(border=True):
-        st.markdown(f"**Alert {alert['id']}** ({alert['state']}, {alert['created_at'][:16].replace('T', ' ')} UTC): "
-                    f"{md_text(alert['message'])}")
+        st.markdown(f"**Alert {alert.id}** ({alert.state}, {alert.created_at[:16].replace('T', ' ')} UTC): "
+                    f"{md_text(alert.message)}")
         notes = []
-        if alert["acknowledged_by"]:
-            notes.append(f"acknowledged by {md_text(alert['acknowledged_by'])}")
-        if alert["delivery_status"]:
-            notes.append(f"webhook: {md_text(alert['delivery_status'])}")
+        if alert.acknowledged_by:
+            notes.append(f"acknowledged by {md_text(alert.acknowledged_by)}")
+        if alert.delivery_status:
+            notes.append(f"webhook: {md_text(alert.delivery_status)}")
         if notes:
             st.caption("; ".join(notes))
         left, right, _ = st.columns([1, 1, 4])
-        if alert["state"] == "open":
-            left.button("Acknowledge", key=f"ack_{alert['id']}", on_click=_set_state,
-                        args=(alert["id"], "acknowledged"))
-        right.button("Resolve", key=f"resolve_{alert['id']}", on_click=_set_state, args=(alert["id"], "resolved"))
+        if alert.state == "open":
+            left.button("Acknowledge", key=f"ack_{alert.id}", on_click=_set_state, args=(alert.id, "acknowledged"))
+        right.button("Resolve", key=f"resolve_{alert.id}", on_click=_set_state, args=(alert.id, "resolved"))
 
 
 window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
                        format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
-result = load_or_stop(lambda: monitor(ws, window_kind))
-windows = result["windows"]
+result = load_or_stop(lambda: monitor_report(ws, window_kind))
+windows = result.windows
 
 st.subheader("Alerts")
 notice = st.session_state["monitor_notice"]
@@ -74,7 +74,7 @@ if notice:
     st.session_state["monitor_notice"] = None
 
 
-active = [a for a in result["alerts"] if a["state"] != "resolved"]  # newest first
+active = [a for a in result.alerts if a.state != "resolved"]  # newest first
 if not active:
     st.caption("No open alerts.")
 for alert in active[:ALERTS_SHOWN]:
@@ -87,7 +87,7 @@ if older > 0:
 st.button("Check alerts now", on_click=_check_now,
           help="Ingests and label imports check by themselves, and answers on the card within "
                "FEEDBACK_LABEL_ALERT_INTERVAL seconds (30 by default); this checks at once.")
-resolved = [a for a in result["alerts"] if a["state"] == "resolved"]
+resolved = [a for a in result.alerts if a.state == "resolved"]
 if resolved:
     with st.expander(f"Resolved alerts ({len(resolved)})"):
         st.dataframe(pd.DataFrame(resolved)[["id", "created_at", "message", "resolved_by", "resolved_at"]],
@@ -110,49 +110,51 @@ bottom_right.altair_chart(window_trend_chart(windows, "share_drifted", window_ki
 st.subheader("One window")
 positions = list(range(len(windows)))
 chosen = st.selectbox("Window", positions, index=len(windows) - 1, key="monitor_chosen",
-                      format_func=lambda i: f"{i + 1}: {windows[i]['window']} ({windows[i]['start'][:16]})")
+                      format_func=lambda i: f"{i + 1}: {windows[i].window} ({windows[i].start[:16]})")
 window = windows[chosen]
-n_audit, n_predictions = window["n_audit_labels"], window["n_predictions"]
+n_audit, n_predictions = window.n_audit_labels, window.n_predictions
 if n_audit:
-    f1 = window["macro_f1"]
-    st.markdown(f"Accuracy {_pct(window['accuracy'])}{_interval(*window['accuracy_ci'])} on {n_audit} audit labels; "
-                f"macro-F1 {f1['estimate']:.3f} [{f1['ci_low']:.3f}, {f1['ci_high']:.3f}] on {f1['n']} audit labels.")
+    f1 = window.macro_f1
+    st.markdown(f"Accuracy {_pct(window.accuracy)}{_interval(*window.accuracy_ci)} on {n_audit} audit labels; "
+                f"macro-F1 {f1.estimate:.3f} [{f1.ci_low:.3f}, {f1.ci_high:.3f}] on {f1.n} audit labels.")
 else:
     st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
                "audit items in the Review queue.")
-st.markdown(f"Dispute rate {_pct(window['dispute_rate'])}{_interval(*window['dispute_rate_ci'])} on "
-            f"{n_predictions} predictions ({window['n_disputed']} disputed); mean confidence "
-            f"{window['mean_confidence']:.3f} on {n_predictions} predictions.")
+st.markdown(f"Dispute rate {_pct(window.dispute_rate)}{_interval(*window.dispute_rate_ci)} on "
+            f"{n_predictions} predictions ({window.n_disputed} disputed); mean confidence "
+            f"{window.mean_confidence:.3f} on {n_predictions} predictions.")
 left, right = st.columns(2)
 if n_audit:
-    left.altair_chart(reliability_chart(window["calibration"], n_audit), width="stretch")
+    left.altair_chart(reliability_chart(window.calibration, n_audit), width="stretch")
 else:
     left.caption("The reliability diagram needs audit labels.")
-n_training = sum(row["reference_n"] for row in window["class_mix"])
-right.altair_chart(class_mix_chart(window["class_mix"], n_predictions, n_training), width="stretch")
+n_training = sum(row["reference_n"] for row in window.class_mix)
+right.altair_chart(class_mix_chart(window.class_mix, n_predictions, n_training), width="stretch")
 
 if n_audit:
     st.markdown(f"**Per class** (precision on the items predicted as the class, recall on the items truly of it; "
                 f"{n_audit} audit labels in all)")
     st.dataframe(pd.DataFrame([
-        {"class": label, "precision": figures["precision"]["estimate"],
-         "precision 95%": _interval(figures["precision"]["ci_low"], figures["precision"]["ci_high"]).strip(),
-         "n predicted": figures["n_predicted"], "recall": figures["recall"]["estimate"],
-         "recall 95%": _interval(figures["recall"]["ci_low"], figures["recall"]["ci_high"]).strip(),
-         "n true": figures["support"]}
-        for label, figures in window["per_class"].items()
+        {"class": label, "precision": figures.precision.estimate,
+         "precision 95%": _interval(figures.precision.ci_low, figures.precision.ci_high).strip(),
+         "n predicted": figures.n_predicted, "recall": figures.recall.estimate,
+         "recall 95%": _interval(figures.recall.ci_low, figures.recall.ci_high).strip(),
+         "n true": figures.support}
+        for label, figures in window.per_class.items()
     ]), hide_index=True, column_config={name: st.column_config.NumberColumn(format="%.3f")
                                         for name in ("precision", "recall")})
 
-drift = window["drift"]
+drift = window.drift
 if drift:
-    sampled = f" (a fixed sample of {drift['n_current']})" if drift["sampled"] else ""
-    st.markdown(f"**Feature drift**: {drift['n_drifted']} of {drift['n_tested']} columns drifted (share "
-                f"{drift['share_drifted']:.2f}; the dataset drifts at {drift['drift_share']:.2f} or more: "
-                f"{'drifted' if drift['dataset_drifted'] else 'not drifted'}), {n_predictions} predictions"
-                f"{sampled} against the {drift['n_reference']} rows champion v{drift['reference_version']} "
+    report = drift.report
+    sampled = f" (a fixed sample of {drift.n_current})" if drift.sampled else ""
+    st.markdown(f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
+                f"{report.share_drifted:.2f}; the dataset drifts at {report.drift_share:.2f} or more: "
+                f"{'drifted' if report.dataset_drifted else 'not drifted'}), {n_predictions} predictions"
+                f"{sampled} against the {drift.n_reference} rows champion v{drift.reference_version} "
                 "trained on.")
-    table = pd.DataFrame.from_dict(drift["columns"], orient="index").rename_axis("column").reset_index()
+    columns = {name: column.to_dict() for name, column in report.columns.items()}
+    table = pd.DataFrame.from_dict(columns, orient="index").rename_axis("column").reset_index()
     st.dataframe(table.sort_values(["drifted", "column"], ascending=[False, True]), hide_index=True)
 else:
     st.caption("Feature drift was not tested for this window (the task has no numeric or categorical feature).")

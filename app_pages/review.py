@@ -66,8 +66,8 @@ def _queue_policy_form() -> None:
         if job.error:
             st.error(f"The check failed: {md_text(job.error)}")
         elif job.result:
-            st.caption(job.result.get("reason") or f"{job.result['n_suspect']} suspect label(s) found among "
-                       f"{job.result['n_labels']} labels ({job.result['folds']}-fold cross-validation).")
+            st.caption(job.result.reason or f"{job.result.n_suspect} suspect label(s) found among "
+                       f"{job.result.n_labels} labels ({job.result.folds}-fold cross-validation).")
 
 
 if allowed("set_queue_policy"):
@@ -77,7 +77,7 @@ if allowed("set_queue_policy"):
 
 def _show_progress(slot, annotator: str) -> None:
     progress = review_progress(ws, annotator)
-    done, waiting = progress["answered"], progress["unlabelled"]
+    done, waiting = progress.answered, progress.unlabelled
     slot.progress(done / max(done + waiting, 1),
                   text=f"{md_text(annotator)}: {done} answered today · {waiting} items unlabelled")
 

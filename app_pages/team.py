@@ -32,27 +32,25 @@ def _resolve(item_id: str) -> None:
     st.session_state["adjudicated"] = ("ok", f"Resolved {md_text(event.external_id)} as {md_text(event.label)}.")
 
 
-agreement = overview["agreement"]
+agreement = overview.agreement
 st.subheader("Agreement")
-st.markdown(f"{agreement['n_annotators']} experts labelled {agreement['n_items_labelled']} items; "
-            f"{agreement['n_items_shared']} were labelled by two or more.")
-fleiss, alpha = agreement["fleiss"], agreement["krippendorff"]
-st.markdown(f"- Fleiss' kappa **{_figure(fleiss['value'])}** on {fleiss['n_items']} items "
-            f"({fleiss['n_ratings']} labels)\n"
-            f"- Krippendorff's alpha **{_figure(alpha['value'])}** on {alpha['n_items']} items "
-            f"({alpha['n_ratings']} labels)")
-pairs = [p for p in agreement["cohen"] if p["n_items"]]
+st.markdown(f"{agreement.n_annotators} experts labelled {agreement.n_items_labelled} items; "
+            f"{agreement.n_items_shared} were labelled by two or more.")
+fleiss, alpha = agreement.fleiss, agreement.krippendorff
+st.markdown(f"- Fleiss' kappa **{_figure(fleiss.value)}** on {fleiss.n_items} items ({fleiss.n_ratings} labels)\n"
+            f"- Krippendorff's alpha **{_figure(alpha.value)}** on {alpha.n_items} items ({alpha.n_ratings} labels)")
+pairs = [p for p in agreement.cohen if p.n_items]
 if pairs:
     st.markdown("Cohen's kappa for each pair of experts, on the items both labelled:")
     st.dataframe(pd.DataFrame([{
-        "experts": f"{p['annotator_a']} & {p['annotator_b']}", "Cohen's kappa": _figure(p["kappa"]),
-        "agreement": _figure(p["observed_agreement"]), "items (n)": p["n_items"]} for p in pairs]), hide_index=True)
+        "experts": f"{p.annotator_a} & {p.annotator_b}", "Cohen's kappa": _figure(p.kappa),
+        "agreement": _figure(p.observed_agreement), "items (n)": p.n_items} for p in pairs]), hide_index=True)
 else:
     st.caption("No two experts have labelled the same item yet: set FEEDBACK_OVERLAP_SHARE to give a share "
                "of the queue to two experts.")
 st.caption("n/a: undefined, because no item qualifies or one label was used throughout.")
 
-conflicts = overview["conflicts"]
+conflicts = overview.conflicts
 st.subheader("Adjudication")
 if signed_in_user() is None and allowed("adjudicate"):
     st.caption("Sign-in is off, so anyone may adjudicate; the name in the sidebar is recorded as the lead.")
@@ -74,7 +72,7 @@ for item_id, row in conflicts.head(20).iterrows():
         st.markdown("  \n".join(f"**{md_text(label)}**: {len(who)} ({', '.join(map(md_text, who))})"
                                 for label, who in sorted(row["votes"].items(), key=lambda kv: -len(kv[1]))))
         voted = sorted(row["votes"], key=lambda label: -len(row["votes"][label]))
-        options = voted + [label for label in overview["labels"] if label not in voted]
+        options = voted + [label for label in overview.labels if label not in voted]
         left, middle, right = st.columns([1, 2, 1], vertical_alignment="bottom")
         left.selectbox("Gold label", options, key=f"adjudicate_label_{item_id}")
         middle.text_input("Comment (optional)", key=f"adjudicate_comment_{item_id}")

@@ -79,5 +79,5 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
           f"(fit alone inside it: {last['training_seconds']:.2f} s)")
     print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s "
           "(scikit-learn fitting the same pipeline in memory)")
-    print(f"  decision: {last['decision']}; goal under {LIMIT_SECONDS:g} s: {'met' if result.met else 'MISSED'}")
+    print(f"  decision: {last.decision}; goal under {LIMIT_SECONDS:g} s: {'met' if result.met else 'MISSED'}")
     return [result]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
@@ -66,8 +68,31 @@ def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.Dat
     return seed, batches
 
 
+@dataclass(frozen=True)
+class DemoSummary:
+    """What :func:`build_demo` put in the store.
+
+    Attributes
+    ----------
+    predictions, batches, disputes, audit_items, audit_labels : int
+        Counts of what was ingested.
+    seed : int
+        Rows of the seed set.
+    drift_starts_at_batch : int
+        The first batch of the drifted stream.
+    """
+
+    predictions: int
+    batches: int
+    disputes: int
+    audit_items: int
+    audit_labels: int
+    seed: int
+    drift_starts_at_batch: int
+
+
 def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35,
-               batches_to_ingest: int = N_BATCHES) -> dict:
+               batches_to_ingest: int = N_BATCHES) -> DemoSummary:
     """Build the demo store in ``ws`` through the same library calls a team would use.
 
     Files land in ``<home>/demo/``: ``seed.csv``, ``batch_<k>.csv`` (inputs only),
@@ -88,8 +113,7 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
 
     Returns
     -------
-    dict
-        Counts: predictions, batches, disputes, audit items and audit labels.
+    DemoSummary
     """
     with store.session(ws) as session:
         exists = repository.has_task(session)
@@ -130,6 +154,6 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
             ingest_feedback(ws, folder / f"feedback_{k}.csv")
         n_disputes += int(disputed.sum())
     pd.concat(batches)[["id", "label"]].to_csv(folder / "truth.csv", index=False)
-    return {"predictions": batches_to_ingest * BATCH_SIZE, "batches": batches_to_ingest, "disputes": n_disputes,
-            "audit_items": n_audit, "audit_labels": n_audit_labels, "seed": len(seed),
-            "drift_starts_at_batch": DRIFT_STARTS_AT}
+    return DemoSummary(predictions=batches_to_ingest * BATCH_SIZE, batches=batches_to_ingest, disputes=n_disputes,
+                       audit_items=n_audit, audit_labels=n_audit_labels, seed=len(seed),
+                       drift_starts_at_batch=DRIFT_STARTS_AT)

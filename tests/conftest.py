@@ -162,7 +162,7 @@ def challenger_template(tmp_path_factory, template_home, digits_frame):
         result = retrain(ws, actor=ADMIN)
     finally:
         ws.close()
-    assert result["challenger"]["version"] == 2
+    assert result.challenger.version == 2
     return folder / "home", result
 
 

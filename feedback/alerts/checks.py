@@ -20,9 +20,9 @@ from typing import Any
 from feedback import store
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
-from feedback.alerts.triage import alert_to_dict
+from feedback.alerts.triage import AlertRecord
 from feedback.alerts.webhook import send_in_background
-from feedback.monitor.windows import monitor_windows
+from feedback.monitor.windows import MonitorWindow, monitor_windows
 from feedback.store import repository
 from feedback.store.models import Alert
 from feedback.web.jobs import PeriodicCheck
@@ -34,7 +34,7 @@ _log = logging.getLogger(__name__)
 _CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
 
 
-def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
+def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     """Evaluate the alert rules, store the alerts that are new, and post them to the webhook.
 
     Parameters
@@ -46,9 +46,8 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
 
     Returns
     -------
-    list of dict
-        The alerts stored by this call (see :func:`feedback.alerts.triage.alert_to_dict`);
-        empty when nothing new fired. With a webhook configured their
+    list of AlertRecord
+        The alerts stored by this call; empty when nothing new fired. With a webhook configured their
         ``delivery_status`` is ``"pending"`` until the background delivery
         records ``"delivered"`` or ``"failed"``.
     """
@@ -59,8 +58,8 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
         with store.session(ws) as session:
             seen = repository.alert_window_keys(session, policy.window)
             fresh = [_alert(policy, window, decision) for window, decision in evaluate_windows(windows, policy)
-                     if (decision.metric, window["window"]) not in seen]
-            new = [alert_to_dict(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
+                     if (decision.metric, window.window) not in seen]
+            new = [AlertRecord.from_row(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
     if new and policy.webhook_url:
         send_in_background(policy.webhook_url, [_payload(ws, a) for a in new], partial(_record_delivery, ws),
                            timeout=policy.webhook_timeout, retries=policy.webhook_retries,
@@ -68,7 +67,7 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
     return new
 
 
-def check_alerts_after_write(ws: Workspace, *, drift: bool = True) -> list[dict[str, Any]]:
+def check_alerts_after_write(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     """:func:`check_alerts`, except that it never raises: the ingest or import it follows is already stored.
 
     A failure is logged and gives no alerts; the next write checks again.
@@ -95,7 +94,7 @@ class LabelAlertWatcher(PeriodicCheck):
         self.ws = ws
         self.checked_through: int | None = None  # the newest label event id the last check saw
 
-    def check(self) -> list[dict[str, Any]]:
+    def check(self) -> list[AlertRecord]:
         """Check the alerts if the newest label event moved; return the alerts stored."""
         with store.session(self.ws) as session:
             newest = repository.newest_label_event_id(session)
@@ -106,7 +105,7 @@ class LabelAlertWatcher(PeriodicCheck):
         return alerts
 
 
-def evaluate_windows(windows: list[dict], policy: AlertPolicy) -> list[tuple[dict, AlertDecision]]:
+def evaluate_windows(windows: list[MonitorWindow], policy: AlertPolicy) -> list[tuple[MonitorWindow, AlertDecision]]:
     """The rules that fire on the latest ``policy.lookback_windows`` windows.
 
     Each window is judged against the windows before it. A window enters a
@@ -115,14 +114,14 @@ def evaluate_windows(windows: list[dict], policy: AlertPolicy) -> list[tuple[dic
 
     Parameters
     ----------
-    windows : list of dict
+    windows : list of MonitorWindow
         Monitoring windows, oldest first, as :func:`feedback.monitor.windows.monitor_windows`
         gives them (``drift`` may be None where it was not tested).
     policy : AlertPolicy
 
     Returns
     -------
-    list of (window, AlertDecision)
+    list of (MonitorWindow, AlertDecision)
         In window order; per window the metric rules first, then drift.
     """
     rules = policy.rules()
@@ -131,31 +130,32 @@ def evaluate_windows(windows: list[dict], policy: AlertPolicy) -> list[tuple[dic
     fired = []
     for i, window in enumerate(windows):
         for metric, rule in rules.items():
-            n = window["n_audit_labels"] if metric == "accuracy" else window["n_predictions"]
-            decision = evaluate_rule(rule, history[metric], window[metric], n)
+            n = window.n_audit_labels if metric == "accuracy" else window.n_predictions
+            value = getattr(window, metric)
+            decision = evaluate_rule(rule, history[metric], value, n)
             if decision is not None:
                 if i >= first:
                     fired.append((window, decision))
-            elif window[metric] is not None and n >= rule.min_n:
-                history[metric].append(window[metric])
-        if policy.drift and i >= first and window.get("drift"):
-            decision = evaluate_drift(window["drift"], n=window["n_predictions"], min_n=policy.min_predictions)
+            elif value is not None and n >= rule.min_n:
+                history[metric].append(value)
+        if policy.drift and i >= first and window.drift:
+            decision = evaluate_drift(window.drift.report, n=window.n_predictions, min_n=policy.min_predictions)
             if decision is not None:
                 fired.append((window, decision))
     return fired
 
 
-def _alert(policy: AlertPolicy, window: dict, decision: AlertDecision) -> Alert:
-    details = {**decision.to_dict(), "window_start": window["start"], "window_end": window["end"],
-               "n_predictions": window["n_predictions"], "n_audit_labels": window["n_audit_labels"]}
-    return Alert(kind=decision.kind, metric=decision.metric, window_kind=policy.window, window_id=window["window"],
-                 message=f"{policy.window} {window['window']}: {decision.message}", details=details,
+def _alert(policy: AlertPolicy, window: MonitorWindow, decision: AlertDecision) -> Alert:
+    details = {**decision.to_dict(), "window_start": window.start, "window_end": window.end,
+               "n_predictions": window.n_predictions, "n_audit_labels": window.n_audit_labels}
+    return Alert(kind=decision.kind, metric=decision.metric, window_kind=policy.window, window_id=window.window,
+                 message=f"{policy.window} {window.window}: {decision.message}", details=details,
                  delivery_status="pending" if policy.webhook_url else None)
 
 
-def _payload(ws: Workspace, alert: dict) -> dict[str, Any]:
+def _payload(ws: Workspace, alert: AlertRecord) -> dict[str, Any]:
     """What the webhook receives: the alert, a ``text`` line chat tools show as is, and the store."""
-    return {**alert, "text": f"Feedback loop alert {alert['id']}: {alert['message']}", "store": str(ws.home)}
+    return {**alert.to_dict(), "text": f"Feedback loop alert {alert.id}: {alert.message}", "store": str(ws.home)}
 
 
 def _record_delivery(ws: Workspace, payload: dict, outcome: dict) -> None:

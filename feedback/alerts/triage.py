@@ -8,6 +8,7 @@ records who took it and when.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from feedback import store
@@ -18,25 +19,70 @@ from feedback.store import repository
 from feedback.store.models import Alert, utcnow
 from feedback.workspace import Workspace
 
-__all__ = ["ALERT_STATES", "alert_to_dict", "list_alerts", "set_alert_state"]
+__all__ = ["ALERT_STATES", "AlertRecord", "list_alerts", "set_alert_state"]
 
 ALERT_STATES = ("open", "acknowledged", "resolved")
 _ALLOWED_FROM = {"acknowledged": ("open",), "resolved": ("open", "acknowledged")}
 
 
-def alert_to_dict(alert: Alert) -> dict[str, Any]:
-    """An alert as plain JSON-ready values (times as ISO 8601 strings).
+@dataclass(frozen=True)
+class AlertRecord:
+    """A stored alert as the app, the command line and the webhook show it; times are ISO 8601 strings.
+
+    Attributes
+    ----------
+    id : int
+    kind : str
+        The threshold crossed: floor, ceiling, band_lower, band_upper or dataset_drift.
+    message : str
+        One line for people, with the figure and the n it rests on.
+    state : {"open", "acknowledged", "resolved"}
+    created_at : str
+    details : dict or None
+        The rule's decision and the window's bounds and counts.
+    metric, window_kind, window_id : str or None
+        What fired, on which monitoring window.
+    acknowledged_at, acknowledged_by, resolved_at, resolved_by : str or None
+        Who moved the alert on, and when.
+    delivery_status : str or None
+        The webhook outcome: pending, delivered, failed; None without a webhook.
+    delivery : dict or None
+        The webhook attempts and error.
 
     Examples
     --------
-    >>> alert_to_dict(Alert(id=1, kind="floor", message="accuracy fell"))["state"]
+    >>> AlertRecord.from_row(Alert(id=1, kind="floor", message="accuracy fell")).state
     'open'
     """
-    row = {name: getattr(alert, name) for name in Alert.model_fields}
-    return {key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()}
+
+    id: int
+    kind: str
+    message: str
+    state: str
+    created_at: str
+    details: dict[str, Any] | None
+    metric: str | None
+    window_kind: str | None
+    window_id: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+    delivery_status: str | None
+    delivery: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, alert: Alert) -> AlertRecord:
+        """The record of a stored :class:`~feedback.store.models.Alert` row."""
+        row = {name: getattr(alert, name) for name in Alert.model_fields}
+        return cls(**{key: value.isoformat() if hasattr(value, "isoformat") else value for key, value in row.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The alert as JSON-ready values, in the order of the table's columns."""
+        return asdict(self)
 
 
-def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict[str, Any]]:
+def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[AlertRecord]:
     """Stored alerts, newest first.
 
     Parameters
@@ -47,10 +93,7 @@ def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict
 
     Returns
     -------
-    list of dict
-        See :func:`alert_to_dict`: ``id``, ``kind``, ``metric``, ``window_kind``,
-        ``window_id``, ``message``, ``state``, ``created_at``, who acknowledged or
-        resolved it and when, ``delivery_status``, ``delivery`` and ``details``.
+    list of AlertRecord
 
     Raises
     ------
@@ -60,10 +103,10 @@ def list_alerts(ws: Workspace, states: Iterable[str] | None = None) -> list[dict
     load_task(ws)
     wanted = None if states is None else [_checked_state(s, ALERT_STATES) for s in states]
     with store.session(ws) as session:
-        return [alert_to_dict(a) for a in repository.alert_rows(session, wanted)]
+        return [AlertRecord.from_row(a) for a in repository.alert_rows(session, wanted)]
 
 
-def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> dict[str, Any]:
+def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> AlertRecord:
     """Acknowledge or resolve an alert, recording who did it and when.
 
     Parameters
@@ -77,8 +120,8 @@ def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> d
 
     Returns
     -------
-    dict
-        The alert after the change (see :func:`alert_to_dict`).
+    AlertRecord
+        The alert after the change.
 
     Raises
     ------
@@ -98,7 +141,7 @@ def set_alert_state(ws: Workspace, alert_id: int, state: str, actor: Actor) -> d
     with store.session(ws) as session:
         changed = repository.update_alert(session, int(alert_id), values, from_states=_ALLOWED_FROM[state])
     if changed is not None:
-        return alert_to_dict(changed)
+        return AlertRecord.from_row(changed)
     with store.session(ws) as session:
         current = repository.get_alert(session, int(alert_id))
     if current is None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
+
+if TYPE_CHECKING:
+    from feedback.experiments.report import ExperimentStatus, Proportion
 
 
 @cli.group("ab")
@@ -53,32 +58,29 @@ def ab_status_cmd(ws: Workspace, as_json):
     from feedback.experiments.evidence import experiment_status
 
     status = experiment_status(ws)
-    emit(status, as_json, _ab_status_text(status))
+    emit(status.to_dict(), as_json, _ab_status_text(status))
 
 
-def _ab_status_text(status: dict) -> str:
-    experiment = status["experiment"]
-    state = "running" if experiment["running"] else f"stopped ({experiment['stop_reason'] or 'no reason given'})"
-    lines = [f"Experiment {experiment['id']} ({experiment['mode']}, {state}): challenger "
-             f"v{experiment['challenger_version']} against champion v{experiment['champion_version']}."]
-    for arm, figures in status["arms"].items():
-        accuracy, disputes = figures["accuracy"], figures["dispute_rate"]
-        line = f"  {arm} v{figures['version']}: {figures['n_predictions']} predictions, {figures['n_units']} units; "
-        line += _proportion_text("audit accuracy", accuracy)
-        if disputes is not None:
-            line += "; " + _proportion_text("dispute rate", disputes)
+def _ab_status_text(status: ExperimentStatus) -> str:
+    experiment = status.experiment
+    state = "running" if experiment.running else f"stopped ({experiment.stop_reason or 'no reason given'})"
+    lines = [f"Experiment {experiment.id} ({experiment.mode}, {state}): challenger "
+             f"v{experiment.challenger_version} against champion v{experiment.champion_version}."]
+    for arm, figures in status.arms.items():
+        line = f"  {arm} v{figures.version}: {figures.n_predictions} predictions, {figures.n_units} units; "
+        line += _proportion_text("audit accuracy", figures.accuracy)
+        if figures.dispute_rate is not None:
+            line += "; " + _proportion_text("dispute rate", figures.dispute_rate)
         lines.append(line)
-    recommendation = status["recommendation"]
-    lines.append(f"Recommendation: {recommendation['action']}.")
-    lines += [f"  - {reason}" for reason in recommendation["reasons"]]
+    lines.append(f"Recommendation: {status.recommendation.action}.")
+    lines += [f"  - {reason}" for reason in status.recommendation.reasons]
     return "\n".join(lines)
 
 
-def _proportion_text(name: str, figure: dict) -> str:
-    if not figure["n"]:
+def _proportion_text(name: str, figure: Proportion) -> str:
+    if not figure.n:
         return f"{name} n/a (n=0)"
-    return (f"{name} {figure['estimate']:.1%} (95% interval {figure['ci_low']:.1%} to {figure['ci_high']:.1%}, "
-            f"n={figure['n']})")
+    return f"{name} {figure.estimate:.1%} (95% interval {figure.ci_low:.1%} to {figure.ci_high:.1%}, n={figure.n})"
 
 
 @command(ab_group, "stop")

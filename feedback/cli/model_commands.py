@@ -32,11 +32,12 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
                                    "min_eval": min_eval}.items() if v is not None}
     policy = replace(saved, **overrides).validated()
     result = retrain(ws, actor=cli_actor(), policy=policy.gate(), auto_promote=auto_promote or policy.auto_promote)
-    result.pop("report")
-    p_value = "n/a" if result["p_value"] is None else f"{result['p_value']:.3g}"
-    challenger = result["challenger"]["version"]
-    emit(result, as_json, f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result['decision']} "
-                          f"(n_eval={result['n_eval']}, p={p_value}).\n" + "\n".join(result["reasons"]))
+    shown = result.to_dict()
+    shown.pop("report")  # the full comparison is kept beside the models; the summary is enough here
+    p_value = "n/a" if result.p_value is None else f"{result.p_value:.3g}"
+    challenger = result.challenger.version
+    emit(shown, as_json, f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result.decision} "
+                         f"(n_eval={result.n_eval}, p={p_value}).\n" + "\n".join(result.reasons))
 
 
 @command(cli, "triggers", needs_store=False)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
+
+if TYPE_CHECKING:
+    from feedback.monitor.windows import MonitorWindow
 
 
 @command(cli, "monitor")
@@ -17,26 +22,25 @@ def monitor_cmd(ws: Workspace, window, as_json):
 
     Example: python -m feedback monitor --window day --json
     """
-    from feedback.monitor.windows import monitor
+    from feedback.alerts.report import monitor_report
 
-    result = monitor(ws, window)
-    lines = [_window_text(w) for w in result["windows"]] or ["Nothing ingested yet."]
-    n_open = sum(a["state"] == "open" for a in result["alerts"])
-    emit(result, as_json, "\n".join(lines) + f"\n{n_open} open alerts (python -m feedback alerts).")
+    result = monitor_report(ws, window)
+    lines = [_window_text(w) for w in result.windows] or ["Nothing ingested yet."]
+    n_open = sum(a.state == "open" for a in result.alerts)
+    emit(result.to_dict(), as_json, "\n".join(lines) + f"\n{n_open} open alerts (python -m feedback alerts).")
 
 
-def _window_text(window: dict) -> str:
-    if window["n_audit_labels"]:
-        low, high = window["accuracy_ci"]
-        accuracy = (f"accuracy {window['accuracy']:.1%} [{low:.1%}, {high:.1%}] on "
-                    f"{window['n_audit_labels']} audit labels")
+def _window_text(window: MonitorWindow) -> str:
+    if window.n_audit_labels:
+        low, high = window.accuracy_ci
+        accuracy = f"accuracy {window.accuracy:.1%} [{low:.1%}, {high:.1%}] on {window.n_audit_labels} audit labels"
     else:
         accuracy = "no audit labels yet"
-    drift = window["drift"]
-    drifted = (f"drift in {drift['n_drifted']} of {drift['n_tested']} columns"
-               f"{' (dataset drifted)' if drift['dataset_drifted'] else ''}") if drift else "drift not tested"
-    return (f"{window['window']}: {window['n_predictions']} predictions; {accuracy}; disputes "
-            f"{window['dispute_rate']:.1%}; mean confidence {window['mean_confidence']:.2f}; {drifted}")
+    drift = window.drift
+    drifted = (f"drift in {drift.report.n_drifted} of {drift.report.n_tested} columns"
+               f"{' (dataset drifted)' if drift.report.dataset_drifted else ''}") if drift else "drift not tested"
+    return (f"{window.window}: {window.n_predictions} predictions; {accuracy}; disputes "
+            f"{window.dispute_rate:.1%}; mean confidence {window.mean_confidence:.2f}; {drifted}")
 
 
 @cli.group("alerts", invoke_without_command=True)
@@ -67,8 +71,8 @@ def alerts_list_cmd(ws: Workspace, states, as_json):
     from feedback.alerts.triage import list_alerts
 
     alerts = list_alerts(ws, states or None)
-    lines = [f"#{a['id']} [{a['state']}] {a['created_at'][:16]} {a['message']}" for a in alerts]
-    emit(alerts, as_json, "\n".join(lines) or "No alerts.")
+    lines = [f"#{a.id} [{a.state}] {a.created_at[:16]} {a.message}" for a in alerts]
+    emit([a.to_dict() for a in alerts], as_json, "\n".join(lines) or "No alerts.")
 
 
 def _alert_state_command(name: str, state: str, summary: str):
@@ -80,7 +84,7 @@ def _alert_state_command(name: str, state: str, summary: str):
         from feedback.alerts.triage import set_alert_state
 
         alert = set_alert_state(ws, alert_id, state, cli_actor(actor))
-        emit(alert, as_json, f"Alert {alert['id']} is {alert['state']}.")
+        emit(alert.to_dict(), as_json, f"Alert {alert.id} is {alert.state}.")
 
     change.help = f"{summary}\n\nExample: python -m feedback alerts {name} 3 --by ana"
     return change
@@ -102,7 +106,8 @@ def alerts_check_cmd(ws: Workspace, as_json):
     from feedback.alerts.checks import check_alerts
 
     alerts = check_alerts(ws)
-    emit(alerts, as_json, "\n".join(f"New alert #{a['id']}: {a['message']}" for a in alerts) or "No new alerts.")
+    emit([a.to_dict() for a in alerts], as_json,
+         "\n".join(f"New alert #{a.id}: {a.message}" for a in alerts) or "No new alerts.")
 
 
 class _NumberOrOff(click.ParamType):

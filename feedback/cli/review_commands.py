@@ -20,10 +20,9 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
     """
     from feedback.review.queue import build_review_queue
 
-    items = [i.to_dict() for i in build_review_queue(ws, limit, audit_share=audit_share)]
-    lines = [f"{i['id']}\t{i['predicted']}\t{i['confidence']:.2f}\t{i['priority']:.2f}\t{'; '.join(i['reasons'])}"
-             for i in items]
-    emit(items, as_json, "\n".join(lines) or "The queue is empty.")
+    items = build_review_queue(ws, limit, audit_share=audit_share)
+    lines = [f"{i.id}\t{i.predicted}\t{i.confidence:.2f}\t{i.priority:.2f}\t{'; '.join(i.reasons)}" for i in items]
+    emit([i.to_dict() for i in items], as_json, "\n".join(lines) or "The queue is empty.")
 
 
 @command(cli, "queue-policy", needs_store=False)
@@ -62,6 +61,6 @@ def suspects_cmd(ws: Workspace, as_json):
     from feedback.review.suspects import find_suspect_labels
 
     report = find_suspect_labels(ws, actor=cli_actor())
-    emit(report, as_json, report.get("reason") or
-         f"{report['n_suspect']} suspect label(s) among {report['n_labels']} ({report['folds']}-fold); "
+    emit(report.to_dict(), as_json, report.reason or
+         f"{report.n_suspect} suspect label(s) among {report.n_labels} ({report.folds}-fold); "
          "they are back in the review queue.")

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
+
+if TYPE_CHECKING:
+    from feedback.monitor.quality import Estimate
 
 
 @command(cli, "init", creates_store=True)
@@ -80,9 +84,9 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
 
     store.ensure_available(ws)
     if kind == "predictions":
-        result = ingest_predictions(ws, file).to_dict()
-        emit(result, as_json, f"Logged {result['n_new']} new predictions ({result['n_audit']} audit items); "
-                              f"{result['n_skipped_existing']} already logged.")
+        result = ingest_predictions(ws, file)
+        emit(result.to_dict(), as_json, f"Logged {result.n_new} new predictions ({result.n_audit} audit items); "
+                                        f"{result.n_skipped_existing} already logged.")
     else:
         n = ingest_feedback(ws, file)
         emit({"signals": n}, as_json, f"Logged {n} end-user signals.")
@@ -173,18 +177,19 @@ def status_cmd(ws: Workspace, as_json):
     from feedback.monitor.status import store_status
 
     status = store_status(ws)
-    champion = status["champion"]["version"] if status["champion"] else None
-    challenger = status["challenger"]["version"] if status["challenger"] else None
-    emit(status, as_json, f"{status['predictions']} predictions, {status['label_events']} label events, "
-                          f"champion v{champion}, challenger {f'v{challenger}' if challenger else 'none'}, "
-                          f"{len(status['open_alerts'])} open alerts.\n" + _live_accuracy_text(status["live_accuracy"]))
+    champion = status.champion.version if status.champion else None
+    challenger = status.challenger.version if status.challenger else None
+    text = (f"{status.predictions} predictions, {status.label_events} label events, champion v{champion}, "
+            f"challenger {f'v{challenger}' if challenger else 'none'}, {len(status.open_alerts)} open alerts.\n"
+            + _live_accuracy_text(status.live_accuracy))
+    emit(status.to_dict(), as_json, text)
 
 
-def _live_accuracy_text(figure: dict) -> str:
-    if not figure["n"]:
+def _live_accuracy_text(figure: Estimate) -> str:
+    if not figure.n:
         return "Live accuracy: no audit item has an expert label yet."
-    return (f"Live accuracy of the champion: {figure['estimate']:.1%} (95% interval {figure['ci_low']:.1%} to "
-            f"{figure['ci_high']:.1%}, n={figure['n']} audit items).")
+    return (f"Live accuracy of the champion: {figure.estimate:.1%} (95% interval {figure.ci_low:.1%} to "
+            f"{figure.ci_high:.1%}, n={figure.n} audit items).")
 
 
 @command(cli, "demo", creates_store=True)
@@ -197,9 +202,11 @@ def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
 
     Example: FEEDBACK_HOME=demo python -m feedback demo
     """
+    from dataclasses import asdict
+
     from feedback.demo import build_demo
 
     summary = build_demo(ws, random_state=random_state, batches_to_ingest=batches_to_ingest)
-    emit(summary, as_json, f"Demo built in {ws.home}: {summary['predictions']} predictions in "
-                           f"{summary['batches']} batches, {summary['audit_labels']} audit labels, "
-                           f"{summary['disputes']} disputes.")
+    emit(asdict(summary), as_json, f"Demo built in {ws.home}: {summary.predictions} predictions in "
+                                   f"{summary.batches} batches, {summary.audit_labels} audit labels, "
+                                   f"{summary.disputes} disputes.")

@@ -24,6 +24,16 @@ from active_learning.comparison import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
 from feedback.exceptions import ExperimentError
 from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
+from feedback.experiments.report import (
+    ArmFigures,
+    ArmTests,
+    ExperimentInfo,
+    ExperimentStatus,
+    ExperimentTests,
+    PairedTests,
+    Proportion,
+    ShadowMcNemar,
+)
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.lifecycle.tasks import load_task
@@ -40,7 +50,7 @@ ARMS = (CHAMPION, CHALLENGER)
 REPEATED_UNITS_RATIO = 1.2  # predictions per unit above which the tests' independence visibly fails
 
 
-def experiment_status(ws: Workspace, experiment_id: int | None = None) -> dict[str, Any]:
+def experiment_status(ws: Workspace, experiment_id: int | None = None) -> ExperimentStatus:
     """Per-arm figures, the tests, the split check and a recommendation for an experiment.
 
     Parameters
@@ -52,30 +62,10 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> dict[s
 
     Returns
     -------
-    dict
-        JSON-ready:
-
-        - ``experiment``: its settings, who started (and stopped) it, ``mode``
-          ("a/b" or "shadow") and ``running``;
-        - ``arms``: per arm (``champion``, ``challenger``) its ``version``,
-          ``n_predictions``, ``n_units``, ``accuracy`` on its expert-labelled
-          audit items and ``dispute_rate`` over its predictions, each a
-          proportion with a 95% Wilson interval and its ``n``
-          (``{"estimate", "ci_low", "ci_high", "n", "successes"}``; the
-          challenger's dispute rate is None in shadow mode);
-        - ``tests``: A/B: ``accuracy`` and ``dispute_rate``, each with a
-          fixed-horizon ``z_test`` and an always-valid ``sequential`` mSPRT
-          result (None until both arms have data); shadow: ``accuracy`` with the
-          paired ``mcnemar`` mid-p and ``bootstrap`` interval of the difference;
-        - ``srm``: the sample-ratio check on units per arm (None in shadow mode
-          or before any traffic);
-        - ``history``: per look (after each batch of the experiment, and at
-          the latest label or dispute) its time ``at``, each arm's cumulative
-          counts as they stood then
-          (``<arm>_n_predictions``, ``<arm>_n_audit``, ``<arm>_correct``,
-          ``<arm>_disputed``) and, A/B only, the always-valid p-values
-          ``accuracy_p`` and ``dispute_rate_p`` (None before both arms have data);
-        - ``recommendation``: ``{"action", "reasons"}``.
+    ExperimentStatus
+        A/B: ``tests`` holds a fixed-horizon ``z_test`` and an always-valid
+        ``sequential`` mSPRT result for ``accuracy`` and ``dispute_rate``;
+        shadow: the paired McNemar mid-p and bootstrap interval of ``accuracy``.
 
     Raises
     ------
@@ -93,21 +83,7 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> dict[s
         raise ExperimentError(f"{which}. Start one with "
                               "`python -m feedback ab start --challenger VERSION --share 0.5`.")
     evidence = _Evidence.read(ws, experiment)
-    status = {"experiment": _experiment_dict(experiment)}
-    if experiment.shadow:
-        status.update(evidence.shadow_figures())
-    else:
-        status.update(evidence.ab_figures())
-    return status
-
-
-def _experiment_dict(experiment: Experiment) -> dict[str, Any]:
-    out = experiment.model_dump()
-    for key in ("started_at", "stopped_at"):
-        out[key] = out[key].isoformat() if out[key] is not None else None
-    out["mode"] = "shadow" if experiment.shadow else "a/b"
-    out["running"] = experiment.stopped_at is None
-    return out
+    return evidence.shadow_status() if experiment.shadow else evidence.ab_status()
 
 
 def _utc(values) -> np.ndarray:
@@ -127,8 +103,8 @@ def _cumulative(times: np.ndarray, weights, looks: np.ndarray) -> np.ndarray:
     return total[np.searchsorted(times[order], looks, side="right")]
 
 
-def _proportion(successes: int, n: int) -> dict[str, Any]:
-    return {**estimate_proportion(successes, n).to_dict(), "successes": int(successes)}
+def _proportion(successes: int, n: int) -> Proportion:
+    return Proportion(**estimate_proportion(successes, n).to_dict(), successes=int(successes))
 
 
 class _Evidence:
@@ -178,17 +154,17 @@ class _Evidence:
             "disputed": self._per_look(disputes, "disputed_at"),
         }
 
-    def _arm_figures(self, arm: str, version: int, history: dict, *, disputes: bool = True) -> dict[str, Any]:
+    def _arm_figures(self, arm: str, version: int, history: dict, *, disputes: bool = True) -> ArmFigures:
         predictions = int(history["n_predictions"][-1])
-        return {
-            "version": version,
-            "n_predictions": predictions,
-            "n_units": self._count(arm, "n_units"),
-            "accuracy": _proportion(history["correct"][-1], history["n_audit"][-1]),
-            "dispute_rate": _proportion(history["disputed"][-1], predictions) if disputes else None,
-        }
+        return ArmFigures(
+            version=version,
+            n_predictions=predictions,
+            n_units=self._count(arm, "n_units"),
+            accuracy=_proportion(history["correct"][-1], history["n_audit"][-1]),
+            dispute_rate=_proportion(history["disputed"][-1], predictions) if disputes else None,
+        )
 
-    def ab_figures(self) -> dict[str, Any]:
+    def ab_status(self) -> ExperimentStatus:
         experiment = self.experiment
         history = {arm: self._history(arm) for arm in ARMS}
         arms = {CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, history[CHAMPION]),
@@ -201,24 +177,20 @@ class _Evidence:
             tests[metric], p_values[metric] = _two_arm_tests(x1, n1, x2, n2)
         n_champion, n_challenger = self._count(CHAMPION, "n_units"), self._count(CHALLENGER, "n_units")
         srm = srm_check(n_champion, n_challenger, experiment.share) if n_champion + n_challenger else None
-        recommendation = recommend(tests["accuracy"]["_sequential"], tests["dispute_rate"]["_sequential"], srm)
+        recommendation = recommend(tests["accuracy"].sequential, tests["dispute_rate"].sequential, srm)
         if srm is None:
             recommendation = Recommendation(recommendation.action, [
                 "Traffic split: no prediction has been routed yet.", *recommendation.reasons])
-        caveat = _repeated_units_caveat(sum(a["n_predictions"] for a in arms.values()), n_champion + n_challenger)
+        caveat = _repeated_units_caveat(sum(a.n_predictions for a in arms.values()), n_champion + n_challenger)
         if caveat:
             recommendation = Recommendation(recommendation.action, [*recommendation.reasons, caveat])
-        for test in tests.values():
-            test.pop("_sequential")
-        return {
-            "arms": arms,
-            "tests": tests,
-            "srm": None if srm is None else {**_plain(srm), "observed_share": srm.observed_share},
-            "history": _history_rows(self.looks, history, p_values),
-            "recommendation": {"action": recommendation.action, "reasons": list(recommendation.reasons)},
-        }
+        return ExperimentStatus(
+            experiment=ExperimentInfo.from_row(experiment), arms=arms,
+            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"]), srm=srm,
+            history=_history_rows(self.looks, history, p_values), recommendation=recommendation,
+        )
 
-    def shadow_figures(self) -> dict[str, Any]:
+    def shadow_status(self) -> ExperimentStatus:
         experiment = self.experiment
         served, shadow = self._history(CHAMPION, "predicted"), self._history(CHAMPION, "other_predicted")
         arms = {CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, served),
@@ -231,19 +203,14 @@ class _Evidence:
         if len(gold):
             mcnemar = mcnemar_midp(gold, champion_pred, challenger_pred)
             diff = paired_bootstrap_diff(gold, champion_pred, challenger_pred, accuracy_score)
-            test = {"mcnemar": {"p_value": mcnemar.p_value, "n_champion_only": mcnemar.n_a_only,
-                                "n_challenger_only": mcnemar.n_b_only, "alpha": ALPHA},
-                    "bootstrap": {"estimate": diff.estimate, "ci_low": diff.ci_low, "ci_high": diff.ci_high,
-                                  "n": diff.n}}
+            test = PairedTests(ShadowMcNemar(mcnemar.p_value, mcnemar.n_a_only, mcnemar.n_b_only, ALPHA), diff)
             recommendation = _shadow_recommendation(arms, test)
         history = {CHAMPION: served, CHALLENGER: {key: shadow[key] for key in ("n_audit", "correct")}}
-        return {
-            "arms": arms,
-            "tests": {"accuracy": test, "dispute_rate": None},
-            "srm": None,
-            "history": _history_rows(self.looks, history, {}),
-            "recommendation": {"action": recommendation.action, "reasons": list(recommendation.reasons)},
-        }
+        return ExperimentStatus(
+            experiment=ExperimentInfo.from_row(experiment), arms=arms,
+            tests=ExperimentTests(accuracy=test, dispute_rate=None), srm=None,
+            history=_history_rows(self.looks, history, {}), recommendation=recommendation,
+        )
 
 
 def _history_rows(looks: np.ndarray, history: dict[str, dict[str, np.ndarray]],
@@ -266,11 +233,10 @@ def _repeated_units_caveat(n_predictions: int, n_units: int) -> str | None:
             "their p-values are too small: ask for a clearer margin before you act on them.")
 
 
-def _two_arm_tests(x1, n1, x2, n2) -> tuple[dict[str, Any], list[float | None]]:
+def _two_arm_tests(x1, n1, x2, n2) -> tuple[ArmTests, list[float | None]]:
     """The fixed-horizon z-test at the last look and the mSPRT replayed over every look with data in both arms.
 
-    Returns the JSON-ready results (with the raw ``_sequential`` state for the
-    recommendation) and the always-valid p-value after each look (None before
+    Returns the tests and the always-valid p-value after each look (None before
     both arms have data).
     """
     sequential, state, p_values, previous = SequentialTest(alpha=ALPHA), None, [], None
@@ -279,46 +245,30 @@ def _two_arm_tests(x1, n1, x2, n2) -> tuple[dict[str, Any], list[float | None]]:
             state, previous = sequential.update(*(int(c) for c in counts)), counts
         p_values.append(None if state is None else state.p_value)
     if state is None:
-        return {"z_test": None, "sequential": None, "_sequential": None}, p_values
-    z = two_proportion_ztest(int(x1[-1]), int(n1[-1]), int(x2[-1]), int(n2[-1]), alpha=ALPHA)
-    return {
-        "z_test": {**_plain(z), "rejected": bool(z.rejected)},
-        "sequential": _plain(state),
-        "_sequential": state,
-    }, p_values
+        return ArmTests(None, None), p_values
+    return ArmTests(two_proportion_ztest(int(x1[-1]), int(n1[-1]), int(x2[-1]), int(n2[-1]), alpha=ALPHA),
+                    state), p_values
 
 
-def _shadow_recommendation(arms: dict, test: dict) -> Recommendation:
+def _shadow_recommendation(arms: dict[str, ArmFigures], test: PairedTests) -> Recommendation:
     """Promote or keep on a significant paired difference; otherwise keep collecting."""
-    champion, challenger = arms[CHAMPION]["accuracy"], arms[CHALLENGER]["accuracy"]
-    mcnemar, diff = test["mcnemar"], test["bootstrap"]
-    significant = mcnemar["p_value"] < ALPHA
-    if significant and diff["estimate"] > 0:
+    champion, challenger = arms[CHAMPION].accuracy, arms[CHALLENGER].accuracy
+    mcnemar, diff = test.mcnemar, test.bootstrap
+    significant = mcnemar.p_value < ALPHA
+    if significant and diff.estimate > 0:
         action, verdict = PROMOTE, "significantly better for the challenger"
-    elif significant and diff["estimate"] < 0:
+    elif significant and diff.estimate < 0:
         action, verdict = KEEP, "significantly worse for the challenger"
     else:
         action, verdict = COLLECT, "no significant difference"
     return Recommendation(action, [
-        f"Audit accuracy on the same {diff['n']:,} items: challenger {challenger['estimate']:.3f} "
-        f"({challenger['successes']:,}/{challenger['n']:,}) vs champion {champion['estimate']:.3f} "
-        f"({champion['successes']:,}/{champion['n']:,}), difference {diff['estimate']:+.3f} "
-        f"(95% paired-bootstrap CI {diff['ci_low']:+.3f} to {diff['ci_high']:+.3f}); McNemar mid-p "
-        f"{mcnemar['p_value']:.3g} on {mcnemar['n_champion_only'] + mcnemar['n_challenger_only']} discordant items "
-        f"({mcnemar['n_challenger_only']} only the challenger got right, {mcnemar['n_champion_only']} only the "
+        f"Audit accuracy on the same {diff.n:,} items: challenger {challenger.estimate:.3f} "
+        f"({challenger.successes:,}/{challenger.n:,}) vs champion {champion.estimate:.3f} "
+        f"({champion.successes:,}/{champion.n:,}), difference {diff.estimate:+.3f} "
+        f"(95% paired-bootstrap CI {diff.ci_low:+.3f} to {diff.ci_high:+.3f}); McNemar mid-p "
+        f"{mcnemar.p_value:.3g} on {mcnemar.n_champion_only + mcnemar.n_challenger_only} discordant items "
+        f"({mcnemar.n_challenger_only} only the challenger got right, {mcnemar.n_champion_only} only the "
         f"champion), alpha {ALPHA:g}, a fixed-horizon test: {verdict}.",
         "Shadow mode: nobody was served the challenger, so there is no dispute rate and no traffic split to check.",
     ])
 
-
-def _plain(result) -> dict[str, Any]:
-    """A result dataclass as JSON-ready numbers."""
-    out = {}
-    for key, value in vars(result).items():
-        if isinstance(value, (bool, np.bool_)):
-            out[key] = bool(value)
-        elif isinstance(value, (int, np.integer)):
-            out[key] = int(value)
-        else:
-            out[key] = float(value)
-    return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from feedback import store
@@ -10,7 +11,7 @@ from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, write_table
 from feedback.lifecycle.tasks import load_task
-from feedback.monitor.status import version_list
+from feedback.lifecycle.versions import VersionSummary, version_list
 from feedback.store import repository, snapshots
 from feedback.workspace import Workspace
 
@@ -63,7 +64,7 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     with store.session(ws) as session:
         row = repository.get_version(session, int(version))
         if row is None:
-            known = sorted(v["version"] for v in version_list(session))
+            known = sorted(v.version for v in version_list(session))
             raise InputError(f"There is no model version {version}; the versions are {', '.join(map(str, known))}.")
         seed = repository.seed_ids(session)
     training = snapshots.read_snapshot(ws, row.snapshot_id)
@@ -80,15 +81,32 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
     return write_table(frame, out, fmt)
 
 
-def export_overview(ws: Workspace) -> dict:
-    """What there is to export: ``label_events`` and ``labelled_items`` counts, and every version
-    (see :func:`feedback.monitor.status.version_list`) with what it trained on. Cheaper than ``store_status``,
-    which also re-scores the audit slice."""
+@dataclass(frozen=True)
+class ExportOverview:
+    """What there is to export.
+
+    Attributes
+    ----------
+    label_events : int
+        Label events in the store.
+    labelled_items : int
+        Items with at least one label event.
+    versions : list of VersionSummary
+        Every model version, newest first, with what it trained on.
+    """
+
+    label_events: int
+    labelled_items: int
+    versions: list[VersionSummary]
+
+
+def export_overview(ws: Workspace) -> ExportOverview:
+    """What there is to export; cheaper than ``store_status``, which also re-scores the audit slice."""
     load_task(ws)
     with store.session(ws) as session:
         counts = repository.count_rows(session)
         versions = version_list(session)
-    return {"label_events": counts["label_events"], "labelled_items": counts["labelled_items"], "versions": versions}
+    return ExportOverview(counts["label_events"], counts["labelled_items"], versions)
 
 
 def export_file_name(fmt: str, version: int | None = None) -> str:

@@ -9,7 +9,8 @@ more labels would still help.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +19,6 @@ from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
-from feedback.files import atomic_write
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import load_version
 from feedback.review.gold import gold_label_series
@@ -26,23 +26,29 @@ from feedback.store import repository
 from feedback.workspace import Workspace
 
 
-def comparison_report_path(ws: Workspace, version: int):
-    """Where the full comparison of a challenger against the champion of its day is kept."""
-    return ws.home / "reports" / f"v{version}.json"
+@dataclass(frozen=True)
+class SimulationResult:
+    """What replaying the labelled items with an oracle says about more labels.
 
+    Attributes
+    ----------
+    curves : dict
+        The simulator's output (:func:`active_learning.simulate.simulate`): per strategy, its learning curves.
+    labels_to_98 : dict
+        Strategy -> labels needed to reach 98% of the accuracy with every pool item, or None beyond ``budget``.
+    final_accuracy : dict
+        Strategy -> mean held-out accuracy at the end of the budget.
+    n_pool : int
+        Labelled rows the simulation rests on (70% pool, 30% held out).
+    budget : int
+        Labels each simulated run may spend.
+    """
 
-def save_comparison_report(ws: Workspace, version: int, result: dict) -> None:
-    """Keep a retrain's full result (figures, decision, reasons) beside the model files."""
-    path = comparison_report_path(ws, version)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as partial:
-        partial.write_text(json.dumps(result, default=str))
-
-
-def load_comparison_report(ws: Workspace, version: int) -> dict | None:
-    """The saved comparison of a challenger, or None."""
-    path = comparison_report_path(ws, version)
-    return json.loads(path.read_text()) if path.exists() else None
+    curves: dict[str, Any]
+    labels_to_98: dict[str, int | None]
+    final_accuracy: dict[str, float]
+    n_pool: int
+    budget: int
 
 
 def learning_curve(ws: Workspace) -> pd.DataFrame:
@@ -75,16 +81,14 @@ def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -
 
 def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", "margin", "default"),
                           budget: int | None = None, batch: int | None = None, initial: int | None = None,
-                          seeds: int = 3) -> dict:
+                          seeds: int = 3) -> SimulationResult:
     """Replay the task's labelled data (seed plus expert labels) with an oracle.
 
     CPU-heavy, so ``actor`` must be a lead or an admin (else ``PermissionDenied``).
 
     Returns
     -------
-    dict
-        ``curves`` (the simulator's output), ``labels_to_98`` per strategy, and
-        ``n_pool`` the labelled rows it rests on.
+    SimulationResult
     """
     require(actor, "simulate")
     task = load_task(ws)
@@ -102,10 +106,10 @@ def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", 
     curves = simulate(labelled[names], labelled["__label__"].to_numpy(dtype=object), strategies, budget=budget,
                       batch=batch, initial=min(initial, budget - batch), seeds=seeds, test_size=0.3,
                       model_name=task.model_name)
-    return {
-        "curves": curves,
-        "labels_to_98": {s: labels_to_reach(curves[s], 0.98) for s in strategies},
-        "final_accuracy": {s: float(mean_curve(curves[s]["curves"])[-1, 1]) for s in strategies},
-        "n_pool": len(labelled),
-        "budget": budget,
-    }
+    return SimulationResult(
+        curves=curves,
+        labels_to_98={s: labels_to_reach(curves[s], 0.98) for s in strategies},
+        final_accuracy={s: float(mean_curve(curves[s]["curves"])[-1, 1]) for s in strategies},
+        n_pool=len(labelled),
+        budget=budget,
+    )

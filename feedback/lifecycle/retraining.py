@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from active_learning.comparison import GateDecision, GatePolicy, compare_models, decide
+from active_learning.comparison import GateDecision, GatePolicy, ModelScores, compare_models, decide
 from active_learning.training import build_estimator, fit_clone
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
-from feedback.lifecycle.learning import save_comparison_report
+from feedback.lifecycle.reports import RetrainResult, ScoredVersion, save_comparison_report
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
 from feedback.review.gold import gold_label_series
@@ -26,8 +26,11 @@ def _no_progress(fraction: float, message: str) -> None:
     """Default progress sink: say nothing."""
 
 
-def _scores(report_side) -> dict:
-    return {"accuracy": report_side.accuracy, "macro_f1": report_side.macro_f1, "n": report_side.n}
+def _scored(version: int | None, scores: ModelScores | None) -> ScoredVersion:
+    """One side of the result: its version and, when compared, its accuracy, macro-F1 and n."""
+    if scores is None:
+        return ScoredVersion(version, {})
+    return ScoredVersion(version, {"accuracy": scores.accuracy, "macro_f1": scores.macro_f1, "n": scores.n})
 
 
 def retrain(
@@ -38,7 +41,7 @@ def retrain(
     auto_promote: bool = False,
     progress: Progress = _no_progress,
     random_state: int = 0,
-) -> dict:
+) -> RetrainResult:
     """Train a challenger on seed plus expert labels (audit items excluded) and compare it.
 
     Both models are scored on the expert-labelled audit items, which neither
@@ -59,10 +62,8 @@ def retrain(
 
     Returns
     -------
-    dict
-        ``champion`` and ``challenger`` (``version``, ``metrics``), ``decision``,
-        ``p_value``, ``n_eval``, plus ``reasons``, ``labels_needed``,
-        ``new_labels``, ``n_train`` and the full ``report``.
+    RetrainResult
+        Also saved beside the model files (:func:`feedback.lifecycle.reports.load_comparison_report`).
     """
     require(actor, "retrain")
     policy = policy or GatePolicy()
@@ -79,15 +80,14 @@ def retrain(
 
     if new_labels == 0:
         progress(1.0, "Nothing new to learn from")
-        return {
-            "champion": {"version": champion_row.version, "metrics": {}},
-            "challenger": {"version": None, "metrics": {}},
-            "decision": "keep", "p_value": None, "n_eval": 0,
-            "reasons": [f"No expert label has arrived since champion v{champion_row.version} was trained, "
-                        "so no challenger was trained. Label items in the review queue first."],
-            "labels_needed": None, "new_labels": 0, "n_train": len(training), "training_seconds": 0.0,
-            "promoted": False, "report": None,
-        }
+        return RetrainResult(
+            champion=ScoredVersion(champion_row.version, {}), challenger=ScoredVersion(None, {}),
+            decision="keep", p_value=None, n_eval=0,
+            reasons=[f"No expert label has arrived since champion v{champion_row.version} was trained, "
+                     "so no challenger was trained. Label items in the review queue first."],
+            labels_needed=None, new_labels=0, n_train=len(training), training_seconds=0.0, promoted=False,
+            report=None,
+        )
 
     progress(0.2, f"Training the challenger on {len(training)} labels")
     started = time.perf_counter()
@@ -131,20 +131,20 @@ def retrain(
     if auto_promote and gate.decision == "promote":
         promote(ws, challenger_version, reason="automatic promotion: " + "; ".join(gate.reasons), actor=actor)
         promoted = True
-    result = {
-        "champion": {"version": champion_row.version, "metrics": _scores(report.champion) if report else {}},
-        "challenger": {"version": challenger_version, "metrics": _scores(report.challenger) if report else {}},
-        "decision": gate.decision,
-        "p_value": report.mcnemar.p_value if report else None,
-        "n_eval": report.n_eval if report else 0,
-        "reasons": gate.reasons,
-        "labels_needed": gate.labels_needed,
-        "new_labels": new_labels,
-        "n_train": len(training),
-        "training_seconds": round(elapsed, 3),
-        "promoted": promoted,
-        "report": report.to_dict() if report else None,
-    }
+    result = RetrainResult(
+        champion=_scored(champion_row.version, report.champion if report else None),
+        challenger=_scored(challenger_version, report.challenger if report else None),
+        decision=gate.decision,
+        p_value=report.mcnemar.p_value if report else None,
+        n_eval=report.n_eval if report else 0,
+        reasons=gate.reasons,
+        labels_needed=gate.labels_needed,
+        new_labels=new_labels,
+        n_train=len(training),
+        training_seconds=round(elapsed, 3),
+        promoted=promoted,
+        report=report,
+    )
     save_comparison_report(ws, challenger_version, result)
     progress(1.0, "Done")
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +18,36 @@ from feedback.store.models import Decision, ModelVersion, utcnow
 from feedback.workspace import Workspace
 
 CHAMPION, CHALLENGER, ARCHIVED = "champion", "challenger", "archived"
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    """One model version as the lists of versions show it.
+
+    Attributes
+    ----------
+    version : int
+    alias : str or None
+        ``champion``, ``challenger``, ``archived``, or None.
+    n_labels : int
+        Expert labels it was trained on.
+    n_seed : int
+        Seed rows it was trained on.
+    sha256 : str
+        The first 12 hex digits of its model file's hash.
+    """
+
+    version: int
+    alias: str | None
+    n_labels: int
+    n_seed: int
+    sha256: str
+
+
+def version_list(session: Session) -> list[VersionSummary]:
+    """Every model version, newest first."""
+    return [VersionSummary(v.version, v.alias, v.n_labels, v.n_seed, v.sha256[:12])
+            for v in repository.list_versions(session)]
 
 
 @lru_cache(maxsize=1)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from feedback import store
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version
-from feedback.monitor.quality import estimate_accuracy
+from feedback.monitor.quality import Estimate, estimate_accuracy
 from feedback.review.gold import gold_label_series
 from feedback.store import repository
 from feedback.workspace import Workspace
 
 
-def live_accuracy(ws: Workspace) -> dict:
+def live_accuracy(ws: Workspace) -> Estimate:
     """The current champion's accuracy on the expert-labelled audit items, with a Wilson interval.
 
     Only audit items count: the queue's items were chosen because the model was
@@ -20,16 +20,15 @@ def live_accuracy(ws: Workspace) -> dict:
 
     Returns
     -------
-    dict
-        ``{"estimate", "ci_low", "ci_high", "n"}``; the figures are None while no
-        audit item has an expert label.
+    Estimate
+        The figures are None while no audit item has an expert label.
     """
     task = load_task(ws)
     with store.session(ws) as session:
         audit = repository.audit_evaluation_set(session, gold_label_series(session))
     if audit.empty:
-        return estimate_accuracy([], []).to_dict()
+        return estimate_accuracy([], [])
     champion, _ = champion_and_challenger(ws)
     names = [f["name"] for f in task.features]
     predicted = load_version(ws, champion).predict(audit[names]).astype(str)
-    return estimate_accuracy(audit["__label__"].astype(str).to_numpy(dtype=object), predicted).to_dict()
+    return estimate_accuracy(audit["__label__"].astype(str).to_numpy(dtype=object), predicted)

@@ -1,48 +1,123 @@
-"""A summary of the store: counts, the two model aliases, open alerts."""
+"""A summary of the store: counts, the two model aliases, open alerts and the champion's live accuracy."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from typing import Any
+
 from feedback import store
 from feedback.lifecycle.tasks import load_task
+from feedback.lifecycle.versions import VersionSummary, version_list
 from feedback.monitor.live_quality import live_accuracy
-from feedback.store import Session, repository
+from feedback.monitor.quality import Estimate
+from feedback.store import repository
+from feedback.store.models import ModelVersion
 from feedback.workspace import Workspace
 
-
-def _version_summary(row) -> dict | None:
-    if row is None:
-        return None
-    return {"version": row.version, "trained_at": row.trained_at.isoformat(), "n_labels": row.n_labels,
-            "n_seed": row.n_seed, "snapshot_id": row.snapshot_id, "metrics": row.metrics}
+__all__ = ["AliasedVersion", "OpenAlert", "StoreStatus", "store_status"]
 
 
-def version_list(session: Session) -> list[dict]:
-    """Every model version, newest first: ``version``, ``alias``, ``n_labels`` (expert), ``n_seed`` and a short hash."""
-    return [{"version": v.version, "alias": v.alias, "n_labels": v.n_labels, "n_seed": v.n_seed,
-             "sha256": v.sha256[:12]} for v in repository.list_versions(session)]
+@dataclass(frozen=True)
+class AliasedVersion:
+    """The version holding an alias (champion or challenger).
 
-
-def store_status(ws: Workspace) -> dict:
-    """Counts of predictions and labels, the champion, the challenger, open alerts, and the live accuracy.
-
-    ``live_accuracy`` is the champion's accuracy on the expert-labelled audit items with a 95% Wilson
-    interval and the number of items: ``{"estimate", "ci_low", "ci_high", "n"}`` (nulls without audit labels).
+    Attributes
+    ----------
+    version : int
+    trained_at : str
+        ISO 8601 time of its training.
+    n_labels, n_seed : int
+        Expert labels and seed rows it was trained on.
+    snapshot_id : str
+        The label snapshot it was trained on.
+    metrics : dict or None
+        Its scores on the audit items when it was compared, else None.
     """
+
+    version: int
+    trained_at: str
+    n_labels: int
+    n_seed: int
+    snapshot_id: str
+    metrics: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: ModelVersion | None) -> AliasedVersion | None:
+        """The summary of a version row; None for None."""
+        if row is None:
+            return None
+        return cls(row.version, row.trained_at.isoformat(), row.n_labels, row.n_seed, row.snapshot_id, row.metrics)
+
+
+@dataclass(frozen=True)
+class OpenAlert:
+    """An open alert, as the status line counts it.
+
+    Attributes
+    ----------
+    id : int
+    kind : str
+    message : str
+    state : str
+    created_at : str
+        ISO 8601 time.
+    """
+
+    id: int
+    kind: str
+    message: str
+    state: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """Counts of the store, the two aliases, the open alerts and the champion's live accuracy.
+
+    Attributes
+    ----------
+    task : str
+    labels : list of str
+    predictions, audit_items, label_events, labelled_items, disputes, seed_labels : int
+        Row counts.
+    champion, challenger : AliasedVersion or None
+    versions : list of VersionSummary
+        Every version, newest first.
+    open_alerts : list of OpenAlert
+    live_accuracy : Estimate
+        The champion's accuracy on the expert-labelled audit items with a 95% Wilson interval
+        (nulls without audit labels); see :func:`feedback.monitor.live_quality.live_accuracy`.
+    """
+
+    task: str
+    labels: list[str]
+    predictions: int
+    audit_items: int
+    label_events: int
+    labelled_items: int
+    disputes: int
+    seed_labels: int
+    champion: AliasedVersion | None
+    challenger: AliasedVersion | None
+    versions: list[VersionSummary]
+    open_alerts: list[OpenAlert]
+    live_accuracy: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        """The status as JSON-ready values."""
+        return asdict(self)
+
+
+def store_status(ws: Workspace) -> StoreStatus:
+    """Counts of predictions and labels, the champion, the challenger, open alerts, and the live accuracy."""
     task = load_task(ws)
     with store.session(ws) as session:
         counts = repository.count_rows(session)
         champion = repository.version_with_alias(session, "champion")
         challenger = repository.version_with_alias(session, "challenger")
         versions = version_list(session)
-        alerts = [{"id": a.id, "kind": a.kind, "message": a.message, "state": a.state,
-                   "created_at": a.created_at.isoformat()} for a in repository.open_alerts(session)]
-    return {
-        "task": task.name,
-        "labels": task.labels,
-        **counts,
-        "champion": _version_summary(champion),
-        "challenger": _version_summary(challenger),
-        "versions": versions,
-        "open_alerts": alerts,
-        "live_accuracy": live_accuracy(ws),
-    }
+        alerts = [OpenAlert(a.id, a.kind, a.message, a.state, a.created_at.isoformat())
+                  for a in repository.open_alerts(session)]
+    return StoreStatus(task=task.name, labels=task.labels, **counts, champion=AliasedVersion.from_row(champion),
+                       challenger=AliasedVersion.from_row(challenger), versions=versions, open_alerts=alerts,
+                       live_accuracy=live_accuracy(ws))

@@ -23,11 +23,11 @@ queries for all windows at once) and assembles them.
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import warnings
 from collections import OrderedDict
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -35,11 +35,11 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback import store
-from feedback.alerts.triage import list_alerts
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
-from feedback.monitor.drift import dataset_drift
+from feedback.monitor.drift import DatasetDrift, dataset_drift
 from feedback.monitor.quality import (
+    Estimate,
     calibration_table,
     class_mix,
     estimate_accuracy,
@@ -52,78 +52,140 @@ from feedback.store.models import Task
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
-__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "champion_reference", "monitor",
-           "monitor_windows"]
+__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "WindowDrift",
+           "champion_reference", "monitor_windows"]
 
 MAX_DRIFT_ROWS = 5_000  # rows per window tested for drift; larger windows are sampled
 MAX_REFERENCE_ROWS = 20_000  # reference rows kept for drift; a larger training set is sampled
 _SAMPLE_SALT = "monitoring-drift-sample"
 _CALIBRATION_BINS = 10
-_DRIFT_CACHE: OrderedDict[tuple, dict] = OrderedDict()  # drift reports of windows already tested
+_DRIFT_CACHE: OrderedDict[tuple, WindowDrift] = OrderedDict()  # drift reports of windows already tested
 _DRIFT_CACHE_SIZE = 4096
 _DRIFT_CACHE_LOCK = threading.Lock()
 
 
-def monitor(ws: Workspace, window: str = "batch", *, max_drift_rows: int = MAX_DRIFT_ROWS,
-            random_state: int = 0) -> dict[str, list]:
-    """Every monitoring window of the store, oldest first, and the stored alerts.
+@dataclass(frozen=True)
+class WindowDrift:
+    """Feature drift of one window against the champion's training data.
 
-    Parameters
+    Attributes
     ----------
-    ws : Workspace
-    window : {"batch", "day", "week"}, default="batch"
-        ``batch`` is one ingest call; ``day`` and ``week`` are UTC calendar
-        days and ISO weeks.
-    max_drift_rows : int, default=5000
-        Rows of a window tested for drift. A larger window is tested on a
-        fixed sample of this many rows (the same rows every time).
-    random_state : int, default=0
-        Seeds the macro-F1 bootstrap and the sampling of a large reference.
-
-    Returns
-    -------
-    dict
-        ``{"windows": [window, ...], "alerts": [alert, ...]}``. Each window is
-        ``{"window", "start", "end", "n_predictions", "n_audit_labels",
-        "accuracy", "accuracy_ci", "n_disputed", "dispute_rate",
-        "dispute_rate_ci", "mean_confidence", "drift", "macro_f1",
-        "per_class", "class_mix", "calibration"}``; ``drift`` is
-        ``{"share_drifted", "dataset_drifted", "columns": {name: {"test",
-        "statistic", "drifted", ...}}, "n_reference", "n_current", "sampled",
-        "reference_version"}``. Alerts are those of
-        :func:`feedback.alerts.triage.list_alerts`, newest first.
-
-    Raises
-    ------
-    ValueError
-        If ``window`` is not one of the three kinds.
-
-    See Also
-    --------
-    monitor_windows : the windows alone, with cheaper options for alerting.
-
-    Notes
-    -----
-    The drift reference is the data the current champion trained on: its label
-    snapshot, i.e. the seed rows plus the expert-labelled items outside the
-    audit slice that its retrain used (see :func:`champion_reference`); the
-    training class mix comes from the same rows. A window of more than
-    ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
-    the smallest md5 of id and a fixed salt), a reference of more than
-    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
-    are append-only, so each window's drift report is remembered in this
-    process and only new or grown windows are tested again.
+    report : DatasetDrift
+        Every column's test and whether the dataset drifted.
+    n_reference : int
+        Reference rows (the champion's training data, sampled beyond ``MAX_REFERENCE_ROWS``).
+    n_current : int
+        Rows of the window tested.
+    sampled : bool
+        Whether the window was tested on a fixed sample of its rows.
+    reference_version : int
+        The champion whose training data is the reference.
     """
-    return {
-        "windows": monitor_windows(ws, window, max_drift_rows=max_drift_rows, random_state=random_state),
-        "alerts": list_alerts(ws),
-    }
+
+    report: DatasetDrift
+    n_reference: int
+    n_current: int
+    sampled: bool
+    reference_version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """:meth:`DatasetDrift.to_dict` plus the counts: the JSON of a window's ``drift``."""
+        return {**self.report.to_dict(), "n_reference": self.n_reference, "n_current": self.n_current,
+                "sampled": self.sampled, "reference_version": self.reference_version}
+
+
+@dataclass(frozen=True)
+class ClassQuality:
+    """Audit quality of one class in a window.
+
+    Attributes
+    ----------
+    support : int
+        Audit items truly of the class.
+    n_predicted : int
+        Audit items the served answer put in the class.
+    precision, recall : Estimate
+        With Wilson intervals; precision rests on ``n_predicted``, recall on ``support``.
+    """
+
+    support: int
+    n_predicted: int
+    precision: Estimate
+    recall: Estimate
+
+
+@dataclass(frozen=True)
+class MonitorWindow:
+    """The figures of one monitoring window; audit figures are None while it has no audit label.
+
+    Attributes
+    ----------
+    window : str
+        The window's id: the batch id, the UTC day or the ISO week's Monday (``YYYY-MM-DD``).
+    start, end : str
+        ISO 8601 UTC times bounding the window (a batch: its first and last prediction).
+    n_predictions : int
+        Predictions logged in the window.
+    n_audit_labels : int
+        Expert-labelled audit items among them: the n of every quality figure.
+    accuracy : float or None
+        Share of those audit items the served answer got right.
+    accuracy_ci : list of float, or None
+        Its 95% Wilson interval ``[low, high]``; None without audit labels.
+    n_disputed : int
+        Predictions with at least one end-user dispute.
+    dispute_rate : float or None
+        ``n_disputed / n_predictions``.
+    dispute_rate_ci : list of float or None
+        Its 95% Wilson interval ``[low, high]``.
+    mean_confidence : float
+        Mean confidence of the served answers.
+    macro_f1 : Estimate or None
+        With a bootstrap interval; None without ``details``.
+    per_class : dict of str to ClassQuality, or None
+        None without ``details``.
+    calibration : list of dict or None
+        Reliability bins of :func:`feedback.monitor.quality.calibration_table`; None without ``details``.
+    drift : WindowDrift or None
+        None when drift was not tested.
+    class_mix : list of dict or None
+        Predicted class mix beside the champion's training mix
+        (:func:`feedback.monitor.quality.class_mix`); None without ``details``.
+    """
+
+    window: str
+    start: str
+    end: str
+    n_predictions: int
+    n_audit_labels: int
+    accuracy: float | None
+    accuracy_ci: list[float] | None
+    n_disputed: int
+    dispute_rate: float | None
+    dispute_rate_ci: list[float | None]
+    mean_confidence: float
+    macro_f1: Estimate | None = None
+    per_class: dict[str, ClassQuality] | None = None
+    calibration: list[dict[str, Any]] | None = None
+    drift: WindowDrift | None = None
+    class_mix: list[dict[str, Any]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The window as JSON-ready values; the ``details`` figures only when computed."""
+        details = ("macro_f1", "per_class", "calibration", "class_mix")
+        out = {f.name: getattr(self, f.name) for f in fields(self)
+               if f.name not in details or self.macro_f1 is not None}
+        if self.macro_f1 is not None:
+            out.update(macro_f1=self.macro_f1.to_dict(),
+                       per_class={label: asdict(figures) for label, figures in self.per_class.items()})
+        out["drift"] = None if self.drift is None else self.drift.to_dict()
+        return out
 
 
 def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int | None = None,
                     details: bool = True, max_drift_rows: int = MAX_DRIFT_ROWS,
-                    random_state: int = 0) -> list[dict[str, Any]]:
-    """The figures of every window, oldest first (see :func:`monitor` for the keys).
+                    random_state: int = 0) -> list[MonitorWindow]:
+    """The figures of every monitoring window of the store, oldest first.
 
     Parameters
     ----------
@@ -143,8 +205,25 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
 
     Returns
     -------
-    list of dict
-        One dict per window; empty when nothing has been ingested.
+    list of MonitorWindow
+        One per window; empty when nothing has been ingested.
+
+    Raises
+    ------
+    ValueError
+        If ``window`` is not one of the three kinds, or ``max_drift_rows`` is below 1.
+
+    Notes
+    -----
+    The drift reference is the data the current champion trained on: its label
+    snapshot, i.e. the seed rows plus the expert-labelled items outside the
+    audit slice that its retrain used (see :func:`champion_reference`); the
+    training class mix comes from the same rows. A window of more than
+    ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
+    the smallest md5 of id and a fixed salt), a reference of more than
+    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
+    are append-only, so each window's drift report is remembered in this
+    process and only new or grown windows are tested again.
     """
     if window not in MONITOR_WINDOWS:
         raise ValueError(f"window must be one of {', '.join(MONITOR_WINDOWS)}, got {window!r}")
@@ -175,7 +254,7 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
         row["drift"] = drift.get(wid)
         if details:
             row["class_mix"] = _class_mix(counts[counts["window_id"] == wid], reference, task.labels)
-        rows.append(row)
+        rows.append(MonitorWindow(**row))
     return rows
 
 
@@ -238,13 +317,15 @@ def _window_figures(record: dict, items: pd.DataFrame, task: Task, details: bool
     if details:
         correct = y_true == y_pred
         table = calibration_table(items["confidence"].to_numpy(dtype=float), correct, n_bins=_CALIBRATION_BINS)
-        row.update({"macro_f1": quality["macro_f1"], "per_class": quality["per_class"],
+        per_class = {label: ClassQuality(f["support"], f["n_predicted"], Estimate(**f["precision"]),
+                                         Estimate(**f["recall"])) for label, f in quality["per_class"].items()}
+        row.update({"macro_f1": Estimate(**quality["macro_f1"]), "per_class": per_class,
                     "calibration": _records(table)})
     return row
 
 
 def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataFrame | None,
-                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, dict]:
+                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, WindowDrift]:
     """Drift of each window in ``sizes`` (window id -> predictions) against the reference.
 
     Text features are not tested. Reports are remembered per window, size and
@@ -268,15 +349,15 @@ def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataF
             wid = str(wid)
             with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so
                 warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
-                report = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns).to_dict()
-            report.update({"n_reference": len(reference), "n_current": len(current),
-                           "sampled": sizes[wid] > len(current), "reference_version": reference_version})
+                drift = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns)
+            report = WindowDrift(drift, n_reference=len(reference), n_current=len(current),
+                                 sampled=sizes[wid] > len(current), reference_version=reference_version)
             out[wid] = report
             with _DRIFT_CACHE_LOCK:
                 _DRIFT_CACHE[keys[wid]] = report
                 while len(_DRIFT_CACHE) > _DRIFT_CACHE_SIZE:
                     _DRIFT_CACHE.popitem(last=False)
-    return {wid: copy.deepcopy(report) for wid, report in out.items()}
+    return out
 
 
 def _class_mix(counts: pd.DataFrame, reference: pd.DataFrame, labels: list[str]) -> list[dict]:

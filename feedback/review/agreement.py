@@ -25,6 +25,7 @@ __all__ = [
     "LABELLED_ACTIONS",
     "UNDO",
     "AgreementFigure",
+    "AgreementSummary",
     "PairAgreement",
     "active_events",
     "agreement_summary",
@@ -57,6 +58,35 @@ class AgreementFigure:
     value: float | None
     n_items: int
     n_ratings: int
+
+
+@dataclass(frozen=True)
+class AgreementSummary:
+    """All agreement figures of a set of label events, each with what it rests on.
+
+    Attributes
+    ----------
+    n_annotators : int
+    n_items_labelled : int
+        Items with any label.
+    n_items_shared : int
+        Items labelled by two or more annotators.
+    cohen : list of PairAgreement
+        One per pair of annotators.
+    fleiss, krippendorff : AgreementFigure
+        Figures are None where undefined, never NaN.
+    """
+
+    n_annotators: int
+    n_items_labelled: int
+    n_items_shared: int
+    cohen: list[PairAgreement]
+    fleiss: AgreementFigure
+    krippendorff: AgreementFigure
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as a JSON-safe dict of plain Python numbers."""
+        return asdict(self)
 
 
 def active_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -233,25 +263,21 @@ def _single_category(table: pd.DataFrame) -> bool:
     return int((table.sum(axis=0) > 0).sum()) <= 1
 
 
-def agreement_summary(events: pd.DataFrame) -> dict[str, Any]:
-    """All agreement figures as a JSON-safe dict, each with what it rests on.
+def agreement_summary(events: pd.DataFrame) -> AgreementSummary:
+    """All agreement figures, each with what it rests on.
 
     Returns
     -------
-    dict
-        ``n_annotators``, ``n_items_labelled`` (items with any label),
-        ``n_items_shared`` (items with two or more annotators), ``cohen`` (a list
-        of pair dicts), ``fleiss`` and ``krippendorff`` (dicts with value,
-        n_items, n_ratings). Missing figures are None, never NaN.
+    AgreementSummary
     """
     labels = latest_labels(events)
     per_item = labels.groupby("external_id").size()
-    return {
-        "n_annotators": int(labels["annotator"].nunique()),
-        "n_items_labelled": int(len(per_item)),
-        "n_items_shared": int((per_item >= 2).sum()),
-        "cohen": [asdict(p) for p in pairwise_cohen_kappa(events)],
-        "fleiss": asdict(fleiss_kappa(events)),
-        "krippendorff": asdict(krippendorff_alpha(events)),
-    }
+    return AgreementSummary(
+        n_annotators=int(labels["annotator"].nunique()),
+        n_items_labelled=int(len(per_item)),
+        n_items_shared=int((per_item >= 2).sum()),
+        cohen=pairwise_cohen_kappa(events),
+        fleiss=fleiss_kappa(events),
+        krippendorff=krippendorff_alpha(events),
+    )
 

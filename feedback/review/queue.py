@@ -291,12 +291,28 @@ def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share:
     return external_id in held
 
 
-def review_progress(ws: Workspace, annotator: str, now: datetime | None = None) -> dict[str, int]:
+@dataclass(frozen=True)
+class ReviewProgress:
+    """How far an annotator got today.
+
+    Attributes
+    ----------
+    answered : int
+        The annotator's active answers since midnight UTC.
+    unlabelled : int
+        Items still unlabelled in the store.
+    """
+
+    answered: int
+    unlabelled: int
+
+
+def review_progress(ws: Workspace, annotator: str, now: datetime | None = None) -> ReviewProgress:
     """Answers by ``annotator`` since midnight UTC, and the items still unlabelled in the store."""
     now = now or utcnow()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     with store.session(ws) as session:
-        return repository.review_progress(session, annotator,
-                                          now.replace(hour=0, minute=0, second=0, microsecond=0))
+        return ReviewProgress(**repository.review_progress(session, annotator, midnight))
 
 
 def item_details(ws: Workspace, external_id: str) -> dict:

@@ -12,6 +12,9 @@ queue for a second look; nothing is relabelled automatically.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -63,7 +66,36 @@ def confident_joint_suspects(labels: np.ndarray, proba: np.ndarray, classes: lis
     return table.sort_values("self_confidence", kind="stable")
 
 
-def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -> dict:
+@dataclass(frozen=True)
+class SuspectCheck:
+    """What a check for suspect labels found.
+
+    Attributes
+    ----------
+    n_labels : int
+        Labels cross-validated (seed, expert and audit labels).
+    n_suspect : int
+        Suspect labels stored (sent back to the review queue).
+    folds : int
+        Cross-validation folds used.
+    reason : str or None
+        Why no check was made (too few labels per class); None when it ran.
+    """
+
+    n_labels: int
+    n_suspect: int
+    folds: int
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-ready values, with ``reason`` only when no check was made."""
+        out = asdict(self)
+        if self.reason is None:
+            del out["reason"]
+        return out
+
+
+def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -> SuspectCheck:
     """Cross-validate the task's model on every label and store the suspect expert labels.
 
     The seed, the expert labels and the audit labels all train the folds; only
@@ -73,9 +105,8 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
 
     Returns
     -------
-    dict
-        ``n_labels`` checked, ``n_suspect`` stored, ``folds`` used, and ``reason``
-        when too few labels per class allowed no check (then nothing changes).
+    SuspectCheck
+        Without a check (too few labels per class) nothing changes.
     """
     require(actor, "find_suspects")
     task = load_task(ws)
@@ -89,9 +120,9 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
     labels = frame["__label__"].astype(str).to_numpy(dtype=object)
     counts = pd.Series(labels).value_counts()
     folds = int(min(MAX_FOLDS, counts.min())) if len(counts) else 0
-    result = {"n_labels": len(frame), "n_suspect": 0, "folds": folds}
     if expert.empty or len(counts) < 2 or folds < 2:
-        return {**result, "reason": "Too few labels: every class needs at least two to cross-validate."}
+        return SuspectCheck(len(frame), 0, folds,
+                            reason="Too few labels: every class needs at least two to cross-validate.")
     estimator = build_estimator(task.features, task.model_name, random_state=random_state)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     proba = cross_val_predict(estimator, frame[names], labels, cv=cv, method="predict_proba")
@@ -102,4 +133,4 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
                           n_labels=len(frame))
     with store.session(ws) as session:
         repository.replace_suspect_labels(session, stored.reset_index(drop=True))
-    return {**result, "n_suspect": len(stored)}
+    return SuspectCheck(len(frame), len(stored), folds)

@@ -6,19 +6,41 @@ adjudication list always rest on the same events.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+
+import pandas as pd
 
 from feedback import store
 from feedback.lifecycle.tasks import load_task
-from feedback.review.agreement import agreement_summary
+from feedback.review.agreement import AgreementSummary, agreement_summary
 from feedback.review.gold import conflicting_items
 from feedback.store import repository
 from feedback.workspace import Workspace
 
-__all__ = ["team_overview"]
+__all__ = ["TeamOverview", "team_overview"]
 
 
-def team_overview(ws: Workspace) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TeamOverview:
+    """Agreement between the experts and the items waiting for a lead, from the same label events.
+
+    Attributes
+    ----------
+    agreement : AgreementSummary
+        Every figure with its n.
+    conflicts : pandas.DataFrame
+        :func:`feedback.review.gold.conflicting_items`, most disputed first, with a ``votes``
+        column of label -> experts.
+    labels : list of str
+        The task's labels, for the lead's pick.
+    """
+
+    agreement: AgreementSummary
+    conflicts: pd.DataFrame
+    labels: list[str]
+
+
+def team_overview(ws: Workspace) -> TeamOverview:
     """Agreement figures, the adjudication queue and the label set of the workspace's task.
 
     Parameters
@@ -28,10 +50,7 @@ def team_overview(ws: Workspace) -> dict[str, Any]:
 
     Returns
     -------
-    dict
-        ``agreement``: :func:`feedback.review.agreement.agreement_summary` (every figure with its n);
-        ``conflicts``: :func:`feedback.review.gold.conflicting_items`, most disputed first, with a
-        ``votes`` column of label -> experts; ``labels``: the task's labels, for the lead's pick.
+    TeamOverview
 
     Raises
     ------
@@ -41,4 +60,4 @@ def team_overview(ws: Workspace) -> dict[str, Any]:
     labels = list(load_task(ws).labels)
     with store.session(ws) as session:
         events = repository.label_events_frame(session)
-    return {"agreement": agreement_summary(events), "conflicts": conflicting_items(events), "labels": labels}
+    return TeamOverview(agreement_summary(events), conflicting_items(events), labels)

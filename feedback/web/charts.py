@@ -5,34 +5,36 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from active_learning.comparison import ComparisonReport
 from active_learning.simulate import mean_curve
+from feedback.monitor.windows import MonitorWindow
 
 
-def per_class_f1_chart(report: dict) -> alt.Chart:
+def per_class_f1_chart(report: ComparisonReport) -> alt.Chart:
     """Champion and challenger F1 per class, side by side, with each class's audit support."""
     rows = [
         {"model": side, "class": label, "F1": scores["f1"], "support": scores["support"]}
         for side in ("champion", "challenger")
-        for label, scores in report[side]["per_class"].items()
+        for label, scores in getattr(report, side).per_class.items()
     ]
     return alt.Chart(pd.DataFrame(rows)).mark_bar().encode(
         x=alt.X("class:N", sort=None), xOffset="model:N", y=alt.Y("F1:Q", scale=alt.Scale(domain=[0, 1])),
         color="model:N", tooltip=["model", "class", alt.Tooltip("F1:Q", format=".3f"), "support"],
-    ).properties(title=f"F1 per class on {report['n_eval']} audit items", height=260)
+    ).properties(title=f"F1 per class on {report.n_eval} audit items", height=260)
 
 
-def confusion_chart(report: dict, side: str) -> alt.Chart:
+def confusion_chart(report: ComparisonReport, side: str) -> alt.Chart:
     """A confusion-matrix heat map for one side (champion or challenger)."""
-    labels = report["labels"]
+    labels = report.labels
     rows = [
         {"true": labels[i], "predicted": labels[j], "items": count}
-        for i, row in enumerate(report[side]["confusion"]) for j, count in enumerate(row)
+        for i, row in enumerate(getattr(report, side).confusion) for j, count in enumerate(row)
     ]
     base = alt.Chart(pd.DataFrame(rows)).encode(x=alt.X("predicted:N", sort=labels), y=alt.Y("true:N", sort=labels))
     return (base.mark_rect().encode(color=alt.Color("items:Q", scale=alt.Scale(scheme="blues")),
                                     tooltip=["true", "predicted", "items"])
             + base.mark_text(fontSize=10).encode(text="items:Q")).properties(
-        title=f"{side.capitalize()} confusion (n={report['n_eval']})", height=260)
+        title=f"{side.capitalize()} confusion (n={report.n_eval})", height=260)
 
 
 def learning_curve_chart(curve: pd.DataFrame) -> alt.Chart:
@@ -87,7 +89,7 @@ def ab_p_value_chart(history: list[dict], alpha: float) -> alt.Chart:
 
 # --- Monitor page ---------------------------------------------------------------------------------
 
-_TRENDS = {  # metric -> (title, interval key, key of the n it rests on, what n counts)
+_TRENDS = {  # metric -> (title, interval field, field of the n it rests on, what n counts)
     "accuracy": ("Audit accuracy", "accuracy_ci", "n_audit_labels", "audit labels"),
     "dispute_rate": ("Dispute rate", "dispute_rate_ci", "n_predictions", "predictions"),
     "mean_confidence": ("Mean confidence", None, "n_predictions", "predictions"),
@@ -95,7 +97,7 @@ _TRENDS = {  # metric -> (title, interval key, key of the n it rests on, what n 
 }
 
 
-def window_trend_chart(windows: list[dict], metric: str, window_kind: str = "batch") -> alt.Chart:
+def window_trend_chart(windows: list[MonitorWindow], metric: str, window_kind: str = "batch") -> alt.Chart:
     """One monitored figure per window, oldest first, with its 95% interval band where it has one.
 
     ``metric`` is accuracy, dispute_rate, mean_confidence or share_drifted. The
@@ -107,11 +109,13 @@ def window_trend_chart(windows: list[dict], metric: str, window_kind: str = "bat
     title, interval, n_key, n_name = _TRENDS[metric]
     rows = []
     for position, window in enumerate(windows, start=1):
-        source = (window["drift"] or {}) if metric == "share_drifted" else window
-        low, high = (interval and window.get(interval)) or (None, None)
-        rows.append({"window": str(position) if window_kind == "batch" else window["window"],
-                     "id": window["window"], "start": window["start"], "value": source.get(metric),
-                     "low": low, "high": high, n_name: source.get(n_key, 0)})
+        if metric == "share_drifted":
+            value, n = (window.drift.report.share_drifted, window.drift.n_current) if window.drift else (None, 0)
+        else:
+            value, n = getattr(window, metric), getattr(window, n_key)
+        low, high = (interval and getattr(window, interval)) or (None, None)
+        rows.append({"window": str(position) if window_kind == "batch" else window.window,
+                     "id": window.window, "start": window.start, "value": value, "low": low, "high": high, n_name: n})
     frame = pd.DataFrame(rows, columns=["window", "id", "start", "value", "low", "high", n_name])
     tooltip = ["id", "start", alt.Tooltip("value:Q", title=metric, format=".3f"), n_name]
     if interval:

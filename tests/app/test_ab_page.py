@@ -21,7 +21,7 @@ def ab_home(digits_home):
     ws = open_workspace(digits_home)
     try:
         import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
-        assert retrain(ws, actor=ADMIN)["challenger"]["version"] == 2
+        assert retrain(ws, actor=ADMIN).challenger.version == 2
     finally:
         ws.close()
     return digits_home

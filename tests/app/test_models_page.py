@@ -42,14 +42,14 @@ def test_retrain_then_promote(digits_home, page):
     at.run()
     assert any(m.value.startswith("Labels to reach 98%") for m in at.markdown)
 
-    at.selectbox[0].set_value(job.result["challenger"]["version"])
+    at.selectbox[0].set_value(job.result.challenger.version)
     at.text_input(key="decision_reason").set_value("better on the audit slice").run()
     next(b for b in at.button if b.label == "Promote").click().run()
     assert not at.exception
     assert any("is champion" in s.value for s in at.success)
     ws = open_workspace(digits_home)
     try:
-        assert store_status(ws)["champion"]["version"] == job.result["challenger"]["version"]
+        assert store_status(ws).champion.version == job.result.challenger.version
     finally:
         ws.close()
 

@@ -34,7 +34,7 @@ def _ingest_drifting_batch(home):
 
 def _alerts(home):
     with closing(open_workspace(home)) as ws:
-        return {a["id"]: a for a in list_alerts(ws)}
+        return {a.id: a for a in list_alerts(ws)}
 
 
 def test_renders_windows_and_says_when_a_window_has_no_audit_labels(digits_home, page):
@@ -63,20 +63,20 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
     alert = _ingest_drifting_batch(digits_home)
     at = page("app_pages/monitor.py", digits_home).run()
     assert not at.exception
-    assert any(m.value.startswith(f"**Alert {alert['id']}** (open") and "feature drift" in m.value
+    assert any(m.value.startswith(f"**Alert {alert.id}** (open") and "feature drift" in m.value
                for m in at.markdown)
-    at.button(key=f"ack_{alert['id']}").click().run()
+    at.button(key=f"ack_{alert.id}").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == [f"Alert {alert['id']} is acknowledged."]
-    stored = _alerts(digits_home)[alert["id"]]
-    assert (stored["state"], stored["acknowledged_by"]) == ("acknowledged", "expert")
+    assert [s.value for s in at.success] == [f"Alert {alert.id} is acknowledged."]
+    stored = _alerts(digits_home)[alert.id]
+    assert (stored.state, stored.acknowledged_by) == ("acknowledged", "expert")
     assert any(c.value.startswith("acknowledged by expert") for c in at.caption)
 
-    at.button(key=f"resolve_{alert['id']}").click().run()
+    at.button(key=f"resolve_{alert.id}").click().run()
     assert not at.exception
-    assert _alerts(digits_home)[alert["id"]]["state"] == "resolved"
+    assert _alerts(digits_home)[alert.id].state == "resolved"
     assert any(c.value == "No open alerts." for c in at.caption)
-    assert not any(b.key == f"resolve_{alert['id']}" for b in at.button)
+    assert not any(b.key == f"resolve_{alert.id}" for b in at.button)
 
     at.radio(key="monitor_window").set_value("week").run()
     assert not at.exception
@@ -100,11 +100,11 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     while not list_alerts(ws) and time.monotonic() < deadline:
         time.sleep(0.1)
     [alert] = list_alerts(ws)
-    assert alert["metric"] == "accuracy", webapp.label_alert_watcher().last_error
+    assert alert.metric == "accuracy", webapp.label_alert_watcher().last_error
 
     at.run()
     assert not at.exception
-    assert any(m.value.startswith(f"**Alert {alert['id']}** (open") for m in at.markdown)
+    assert any(m.value.startswith(f"**Alert {alert.id}** (open") for m in at.markdown)
 
 
 def test_the_five_newest_alerts_show_and_older_ones_wait_in_an_expander(digits_home, page):

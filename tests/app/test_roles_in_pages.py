@@ -24,7 +24,7 @@ def _alert(home) -> int:
 
 def _alert_state(home, alert_id: int) -> str:
     with closing(open_workspace(home)) as ws:
-        return next(a for a in list_alerts(ws) if a["id"] == alert_id)["state"]
+        return next(a for a in list_alerts(ws) if a.id == alert_id).state
 
 
 @pytest.mark.parametrize("button, verb", [("ack", "acknowledge alert"), ("resolve", "resolve alert")])

@@ -26,7 +26,7 @@ from store_sql import in_session
 
 from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import list_alerts
+from feedback.alerts.triage import AlertRecord, list_alerts
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.tasks import init_task
 from feedback.review.labels import import_labels
@@ -74,11 +74,11 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
         ws.close()
 
 
-def first_alerts(batches: list[str], alerts: list[dict]) -> dict[str, int]:
+def first_alerts(batches: list[str], alerts: list[AlertRecord]) -> dict[str, int]:
     """The batch index of the first alert of each metric."""
     first = {}
-    for alert in sorted(alerts, key=lambda a: a["id"]):
-        first.setdefault(alert["metric"], batches.index(alert["window_id"]))
+    for alert in sorted(alerts, key=lambda a: a.id):
+        first.setdefault(alert.metric, batches.index(alert.window_id))
     return first
 
 

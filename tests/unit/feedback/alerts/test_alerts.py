@@ -12,16 +12,20 @@ from feedback.alerts.triage import list_alerts, set_alert_state
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.triggers import RetrainPolicy, retrain_due, save_policy
+from feedback.monitor.drift import ColumnDrift, DatasetDrift
 from feedback.monitor.status import store_status
+from feedback.monitor.windows import MonitorWindow, WindowDrift
 from feedback.review.labels import import_labels, record_label
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
-def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None) -> dict:
-    return {"window": f"w{i}", "start": f"2026-01-0{i + 1}", "end": f"2026-01-0{i + 1}", "n_predictions": n,
-            "n_audit_labels": n_audit, "accuracy": accuracy, "dispute_rate": dispute_rate,
-            "mean_confidence": confidence, "drift": drift}
+def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300,
+            drift=None) -> MonitorWindow:
+    return MonitorWindow(window=f"w{i}", start=f"2026-01-0{i + 1}", end=f"2026-01-0{i + 1}", n_predictions=n,
+                         n_audit_labels=n_audit, accuracy=accuracy, accuracy_ci=None, n_disputed=0,
+                         dispute_rate=dispute_rate, dispute_rate_ci=[None, None], mean_confidence=confidence,
+                         drift=drift)
 
 
 def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(ws, write_production,
@@ -30,13 +34,13 @@ def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(w
     assert list_alerts(ws) == []
     batch = ingest_predictions(ws, write_drifted(100, start=100)).batch_id
     [alert] = list_alerts(ws)
-    assert (alert["metric"], alert["kind"], alert["window_kind"], alert["window_id"], alert["state"]) == (
+    assert (alert.metric, alert.kind, alert.window_kind, alert.window_id, alert.state) == (
         "drift_share", "dataset_drift", "batch", batch, "open")
-    assert alert["message"].startswith(f"batch {batch}: feature drift in ")
-    assert alert["details"]["n_predictions"] == 100 and alert["delivery_status"] is None
+    assert alert.message.startswith(f"batch {batch}: feature drift in ")
+    assert alert.details["n_predictions"] == 100 and alert.delivery_status is None
     assert check_alerts(ws) == [] and check_alerts(ws, drift=False) == []
     assert len(list_alerts(ws)) == 1, "never a second alert for the same metric and window"
-    assert [a["id"] for a in store_status(ws)["open_alerts"]] == [alert["id"]]
+    assert [a.id for a in store_status(ws).open_alerts] == [alert.id]
 
 
 def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_production, production_frame, write_truth,
@@ -47,8 +51,8 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_producti
     served = logged(ws)
     import_labels(ws, write_truth(served.index[served["is_audit"].astype(bool)]), annotator="oracle")
     [alert] = list_alerts(ws)  # importing the labels ran the check: no ingest or click needed
-    assert (alert["metric"], alert["kind"]) == ("accuracy", "floor")
-    assert alert["details"]["n"] == alert["details"]["n_audit_labels"] >= 10
+    assert (alert.metric, alert.kind) == ("accuracy", "floor")
+    assert alert.details["n"] == alert.details["n_audit_labels"] >= 10
     assert check_alerts(ws) == []
 
 
@@ -74,8 +78,8 @@ def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_nex
         watcher.stop()
         watcher.join(timeout=30)
     [alert] = list_alerts(ws)
-    assert (alert["metric"], alert["kind"]) == ("accuracy", "floor"), watcher.last_error
-    assert alert["details"]["n_audit_labels"] == len(audit)
+    assert (alert.metric, alert.kind) == ("accuracy", "floor"), watcher.last_error
+    assert alert.details["n_audit_labels"] == len(audit)
     assert watcher.checked_through == max(e.id for e in events)
     assert watcher.check() == [] and len(list_alerts(ws)) == 1, "no new label: no second check, no second alert"
 
@@ -83,23 +87,23 @@ def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_nex
 def test_alert_states_move_forward_and_record_who(ws, write_drifted):
     ingest_predictions(ws, write_drifted(100))
     [alert] = list_alerts(ws, ["open"])
-    acknowledged = set_alert_state(ws, alert["id"], "acknowledged", Actor("ana", "admin"))
-    assert (acknowledged["state"], acknowledged["acknowledged_by"]) == ("acknowledged", "ana")
-    assert acknowledged["acknowledged_at"] is not None and acknowledged["resolved_at"] is None
+    acknowledged = set_alert_state(ws, alert.id, "acknowledged", Actor("ana", "admin"))
+    assert (acknowledged.state, acknowledged.acknowledged_by) == ("acknowledged", "ana")
+    assert acknowledged.acknowledged_at is not None and acknowledged.resolved_at is None
     assert list_alerts(ws, ["open"]) == [] and len(list_alerts(ws, ["acknowledged"])) == 1
     with pytest.raises(InputError, match="already acknowledged"):
-        set_alert_state(ws, alert["id"], "acknowledged", Actor("bo", "admin"))
-    resolved = set_alert_state(ws, alert["id"], "resolved", Actor("bo", "admin"))
-    assert (resolved["state"], resolved["resolved_by"], resolved["acknowledged_by"]) == ("resolved", "bo", "ana")
-    assert store_status(ws)["open_alerts"] == []
+        set_alert_state(ws, alert.id, "acknowledged", Actor("bo", "admin"))
+    resolved = set_alert_state(ws, alert.id, "resolved", Actor("bo", "admin"))
+    assert (resolved.state, resolved.resolved_by, resolved.acknowledged_by) == ("resolved", "bo", "ana")
+    assert store_status(ws).open_alerts == []
     with pytest.raises(InputError, match="is resolved; it can no longer be acknowledged"):
-        set_alert_state(ws, alert["id"], "acknowledged", Actor("ana", "admin"))
+        set_alert_state(ws, alert.id, "acknowledged", Actor("ana", "admin"))
     with pytest.raises(InputError, match="no alert 999"):
         set_alert_state(ws, 999, "resolved", Actor("ana", "admin"))
     with pytest.raises(InputError, match="Unknown alert state"):
-        set_alert_state(ws, alert["id"], "open", Actor("ana", "admin"))
+        set_alert_state(ws, alert.id, "open", Actor("ana", "admin"))
     with pytest.raises(InputError, match="Say who"):
-        set_alert_state(ws, alert["id"], "resolved", Actor(" ", "admin"))
+        set_alert_state(ws, alert.id, "resolved", Actor(" ", "admin"))
     with pytest.raises(InputError, match="Unknown alert state"):
         list_alerts(ws, ["closed"])
 
@@ -109,7 +113,7 @@ def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifte
     assert retrain_due(ws, RetrainPolicy(on_alert=True)) is None
     ingest_predictions(ws, write_drifted(100))
     [alert] = list_alerts(ws)
-    assert retrain_due(ws, RetrainPolicy(on_alert=True)) == f"alert {alert['id']} opened: {alert['message']}"
+    assert retrain_due(ws, RetrainPolicy(on_alert=True)) == f"alert {alert.id} opened: {alert.message}"
     assert retrain_due(ws, RetrainPolicy()) is None, "only when the user turned it on"
 
 
@@ -127,7 +131,7 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
     with caplog.at_level(logging.WARNING, logger="feedback.alerts.checks"):
         assert import_labels(ws, write_truth(logged(ws).index[:10]), annotator="oracle") == 10
     assert "the write itself is stored" in caplog.text
-    assert store_status(ws)["label_events"] == 10
+    assert store_status(ws).label_events == 10
 
 
 def test_a_broken_alert_policy_refuses_the_ingest_and_the_label_import_before_writing(ws, ingested, write_drifted,
@@ -167,13 +171,14 @@ def test_rules_judge_each_window_against_the_windows_before_it():
     assert evaluate_windows(steady, policy) == []
     drop = steady + [_window(4, accuracy=0.70, n_audit=60), _window(5, accuracy=0.72, n_audit=60)]
     fired = evaluate_windows(drop, policy)
-    assert [(w["window"], d.metric, d.kind) for w, d in fired] == [("w4", "accuracy", "band_lower"),
+    assert [(w.window, d.metric, d.kind) for w, d in fired] == [("w4", "accuracy", "band_lower"),
                                                                    ("w5", "accuracy", "band_lower")]
     assert fired[1][1].n_history == 4, "a window that fired stays out of the band"
     assert evaluate_windows(drop[:4] + [_window(4, accuracy=0.2, n_audit=10)], policy) == [], "too few labels"
-    assert [w["window"] for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
-    drift = {"share_drifted": 0.8, "dataset_drifted": True, "drift_share": 0.5,
-             "columns": {"a": {"drifted": True, "statistic": 0.0}}}
+    assert [w.window for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
+    report = DatasetDrift(share_drifted=0.8, dataset_drifted=True, drift_share=0.5,
+                          columns={"a": ColumnDrift("ks", 0.0, 0.05, True, n_reference=30, n_current=300)})
+    drift = WindowDrift(report, n_reference=30, n_current=300, sampled=False, reference_version=1)
     [(window, decision)] = evaluate_windows([_window(0, drift=drift)], policy)
     assert decision.kind == "dataset_drift"
     assert evaluate_windows([_window(0, drift=drift)], AlertPolicy(drift=False)) == []

@@ -9,7 +9,7 @@ import pytest
 
 from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import list_alerts
+from feedback.alerts.triage import AlertRecord, list_alerts
 from feedback.alerts.webhook import post_json, wait_for_deliveries
 from feedback.intake.ingest import ingest_predictions
 
@@ -72,7 +72,7 @@ def _raise_alert(ws, write_drifted, url, **settings) -> float:
     return time.perf_counter() - started
 
 
-def _delivered_alert(ws) -> dict:
+def _delivered_alert(ws) -> AlertRecord:
     assert wait_for_deliveries(timeout=20)
     [alert] = list_alerts(ws)
     return alert
@@ -84,10 +84,10 @@ def test_a_new_alert_is_posted_once_as_json(ws, write_drifted, endpoint):
     alert = _delivered_alert(ws)
     [body] = server.bodies
     assert (body["id"], body["metric"], body["message"], body["state"]) == (
-        alert["id"], "drift_share", alert["message"], "open")
-    assert body["text"].startswith(f"Feedback loop alert {alert['id']}: batch ")
-    assert alert["delivery_status"] == "delivered"
-    assert (alert["delivery"]["attempts"], alert["delivery"]["http_status"]) == (1, 200)
+        alert.id, "drift_share", alert.message, "open")
+    assert body["text"].startswith(f"Feedback loop alert {alert.id}: batch ")
+    assert alert.delivery_status == "delivered"
+    assert (alert.delivery["attempts"], alert.delivery["http_status"]) == (1, 200)
 
 
 def test_a_500_is_retried(ws, write_drifted, endpoint):
@@ -95,7 +95,7 @@ def test_a_500_is_retried(ws, write_drifted, endpoint):
     _raise_alert(ws, write_drifted, server.url, webhook_retries=3)
     alert = _delivered_alert(ws)
     assert len(server.bodies) == 2 and server.bodies[0] == server.bodies[1]
-    assert (alert["delivery_status"], alert["delivery"]["attempts"]) == ("delivered", 2)
+    assert (alert.delivery_status, alert.delivery["attempts"]) == ("delivered", 2)
 
 
 def test_it_gives_up_after_the_retry_limit(ws, write_drifted, endpoint):
@@ -103,17 +103,17 @@ def test_it_gives_up_after_the_retry_limit(ws, write_drifted, endpoint):
     _raise_alert(ws, write_drifted, server.url, webhook_retries=2)
     alert = _delivered_alert(ws)
     assert len(server.bodies) == 3, "the first attempt and two retries"
-    assert alert["delivery_status"] == "failed"
-    assert alert["delivery"]["attempts"] == 3 and alert["delivery"]["error"].startswith("HTTP 503")
+    assert alert.delivery_status == "failed"
+    assert alert.delivery["attempts"] == 3 and alert.delivery["error"].startswith("HTTP 503")
 
 
 def test_a_hanging_endpoint_blocks_neither_the_ingest_nor_the_check(ws, write_drifted, endpoint):
     server = endpoint(hang=True)
     seconds = _raise_alert(ws, write_drifted, server.url, webhook_timeout=3.0, webhook_retries=0)
     assert seconds < 3.0, f"the ingest waited {seconds:.1f}s for the webhook"
-    assert list_alerts(ws)[0]["delivery_status"] == "pending"
+    assert list_alerts(ws)[0].delivery_status == "pending"
     alert = _delivered_alert(ws)
-    assert alert["delivery_status"] == "failed" and "timed out" in alert["delivery"]["error"]
+    assert alert.delivery_status == "failed" and "timed out" in alert.delivery["error"]
 
 
 def test_post_json_does_not_retry_a_client_error_and_backs_off_between_retries(endpoint):

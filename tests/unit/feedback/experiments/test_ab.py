@@ -265,7 +265,7 @@ def ab_store(ws, challenger, write_production, digits_frame, tmp_path, logged):
 def test_status_figures_match_the_hand_counts(ws, ab_store):
     experiment, rows, labels, disputed = ab_store
 
-    status = experiment_status(ws)
+    status = experiment_status(ws).to_dict()
 
     assert status["experiment"]["id"] == experiment.id and status["experiment"]["running"]
     assert status["experiment"]["mode"] == "a/b"
@@ -307,7 +307,7 @@ def test_status_figures_match_the_hand_counts(ws, ab_store):
 def test_status_of_a_fresh_experiment_says_keep_collecting(ws, challenger):
     start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
 
-    status = experiment_status(ws)
+    status = experiment_status(ws).to_dict()
 
     assert status["arms"]["champion"]["n_predictions"] == 0
     assert status["arms"]["challenger"]["accuracy"]["estimate"] is None
@@ -322,8 +322,8 @@ def test_a_stopped_experiment_still_reports(ws, ab_store):
 
     status = experiment_status(ws)
 
-    assert not status["experiment"]["running"] and status["experiment"]["stop_reason"] == "seen enough"
-    assert status["arms"]["challenger"]["n_predictions"] > 0
+    assert not status.experiment.running and status.experiment.stop_reason == "seen enough"
+    assert status.arms["challenger"].n_predictions > 0
 
 
 def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenger, write_production,
@@ -334,7 +334,7 @@ def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenge
     audit = rows[rows["experiment_id"].notna() & rows["is_audit"]]
     import_labels(ws, write_truth(list(audit.index)), annotator="oracle")
 
-    status = experiment_status(ws)
+    status = experiment_status(ws).to_dict()
 
     truth = pd.read_csv(write_truth(list(audit.index)), dtype=str).set_index("id")["label"]
     champion_right = audit["predicted"] == truth[audit.index]
@@ -368,7 +368,7 @@ def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(w
         counts.append([int((right & arms[0]).sum()), int(arms[0].sum()), int((right & arms[1]).sum()),
                        int(arms[1].sum())])
 
-    status = experiment_status(ws)
+    status = experiment_status(ws).to_dict()
 
     # looks: after batch 1 (nothing labelled yet), after batch 2 (round 1's labels), after batch 3 (round 2's),
     # and the latest evidence (round 3's)

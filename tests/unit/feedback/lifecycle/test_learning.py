@@ -5,7 +5,8 @@ import pytest
 from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.learning import learning_curve, load_comparison_report, simulate_current_task, stopping_hint
+from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
+from feedback.lifecycle.reports import load_comparison_report
 from feedback.lifecycle.retraining import retrain
 from feedback.review.labels import import_labels
 from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
@@ -27,17 +28,16 @@ def labelled_twice(ws, write_production, production_frame, write_truth):
 
 def test_curve_has_one_point_per_compared_challenger_with_its_n(ws, labelled_twice):
     curve = learning_curve(ws)
-    assert list(curve["version"]) == [r["challenger"]["version"] for r in labelled_twice]
+    assert list(curve["version"]) == [r.challenger.version for r in labelled_twice]
     assert curve["labels"].is_monotonic_increasing
-    assert list(curve["n_audit_items"]) == [r["n_eval"] for r in labelled_twice]
-    assert curve["accuracy"].iloc[-1] == pytest.approx(labelled_twice[-1]["challenger"]["metrics"]["accuracy"])
+    assert list(curve["n_audit_items"]) == [r.n_eval for r in labelled_twice]
+    assert curve["accuracy"].iloc[-1] == pytest.approx(labelled_twice[-1].challenger.metrics["accuracy"])
 
 
 def test_saved_report_matches_the_retrain_result(ws, labelled_twice):
     last = labelled_twice[-1]
-    saved = load_comparison_report(ws, last["challenger"]["version"])
-    assert saved["decision"] == last["decision"]
-    assert saved["report"]["n_eval"] == last["n_eval"]
+    saved = load_comparison_report(ws, last.challenger.version)
+    assert saved == last
 
 
 def test_stopping_hint_names_the_labels_and_audit_items(ws, labelled_twice):
@@ -52,10 +52,10 @@ def test_stopping_hint_without_audit_labels_says_so(ws):
 
 def test_simulation_of_the_current_task(ws, labelled_twice):
     result = simulate_current_task(ws, actor=ADMIN, strategies=("random", "margin"), budget=60, batch=10, seeds=2)
-    assert set(result["curves"]) == {"random", "margin"}
-    assert all(len(entry["curves"]) == 2 for entry in result["curves"].values())
-    assert result["n_pool"] >= 300
-    chart = simulation_chart(result["curves"]).to_dict()
+    assert set(result.curves) == {"random", "margin"}
+    assert all(len(entry["curves"]) == 2 for entry in result.curves.values())
+    assert result.n_pool >= 300
+    chart = simulation_chart(result.curves).to_dict()
     assert chart["mark"]["type"] == "line"
 
 
@@ -65,11 +65,11 @@ def test_simulation_needs_labelled_items(ws):
 
 
 def test_charts_encode_the_report(ws, labelled_twice):
-    report = labelled_twice[-1]["report"]
+    report = labelled_twice[-1].report
     f1 = per_class_f1_chart(report).to_dict()
-    assert str(report["n_eval"]) in f1["title"]
+    assert str(report.n_eval) in f1["title"]
     assert len(f1["data"]["values"] if "values" in f1["data"] else next(iter(f1["datasets"].values()))) == \
-        2 * len(report["labels"])
+        2 * len(report.labels)
     confusion = confusion_chart(report, "challenger").to_dict()
     assert "Challenger confusion" in confusion["title"]
     assert learning_curve_chart(learning_curve(ws)).to_dict()["mark"]["type"] == "line"

@@ -48,8 +48,8 @@ def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, wr
     second = retrain(ws, actor=ADMIN)
     expert_ids = set(gold_set(ws)["external_id"])
     assert {i for i in during if not _is_audit(ws, i)} <= expert_ids
-    assert second["n_train"] > job.result["n_train"]
-    assert second["new_labels"] > 0, "labels that arrived during the first retrain feed the next one"
+    assert second.n_train > job.result.n_train
+    assert second.new_labels > 0, "labels that arrived during the first retrain feed the next one"
 
 
 def _is_audit(ws, item):

@@ -26,14 +26,15 @@ def test_retrain_returns_the_cli_contract_and_registers_a_challenger(ws, ingeste
 
     result = retrain(ws, actor=ADMIN, progress=lambda fraction, message: steps.append(fraction))
 
-    assert set(result) >= CONTRACT
-    assert set(result["champion"]) == {"version", "metrics"} and set(result["challenger"]) == {"version", "metrics"}
-    assert result["champion"]["version"] == 1 and result["challenger"]["version"] == 2
+    shown = result.to_dict()
+    assert set(shown) >= CONTRACT
+    assert set(shown["champion"]) == {"version", "metrics"} and set(shown["challenger"]) == {"version", "metrics"}
+    assert result.champion.version == 1 and result.challenger.version == 2
     for side in ("champion", "challenger"):
-        assert set(result[side]["metrics"]) >= {"accuracy", "n"}
-        assert result[side]["metrics"]["n"] == result["n_eval"] == ingested.n_audit
-    assert result["decision"] in {"promote", "keep", "insufficient-evidence"}
-    assert 0.0 <= result["p_value"] <= 1.0
+        assert set(getattr(result, side).metrics) >= {"accuracy", "n"}
+        assert getattr(result, side).metrics["n"] == result.n_eval == ingested.n_audit
+    assert result.decision in {"promote", "keep", "insufficient-evidence"}
+    assert 0.0 <= result.p_value <= 1.0
     assert state(ws)["aliases"] == {1: "champion", 2: "challenger"}
     assert steps == sorted(steps) and steps[-1] == 1.0
     assert (ws.models_dir / "v2.skops").is_file()
@@ -42,12 +43,12 @@ def test_retrain_returns_the_cli_contract_and_registers_a_challenger(ws, ingeste
 def test_retrain_right_after_init_keeps_the_champion(ws, state):
     result = retrain(ws, actor=ADMIN, auto_promote=True)
 
-    assert set(result) >= CONTRACT
-    assert result["champion"]["version"] == 1
-    assert (result["decision"], result["n_eval"], result["p_value"]) == ("keep", 0, None)
-    assert (result["new_labels"], result["promoted"]) == (0, False)
+    assert set(result.to_dict()) >= CONTRACT
+    assert result.champion.version == 1
+    assert (result.decision, result.n_eval, result.p_value) == ("keep", 0, None)
+    assert (result.new_labels, result.promoted) == (0, False)
     assert state(ws)["aliases"][1] == "champion"
-    assert result["challenger"]["version"] != 1
+    assert result.challenger.version != 1
 
 
 def test_retrain_without_new_labels_never_promotes(ws, ingested, logged, write_truth, state):
@@ -58,9 +59,9 @@ def test_retrain_without_new_labels_never_promotes(ws, ingested, logged, write_t
 
     result = retrain(ws, actor=ADMIN, auto_promote=True)
 
-    assert result["new_labels"] == 0
-    assert result["decision"] == "keep"
-    assert result["promoted"] is False
+    assert result.new_labels == 0
+    assert result.decision == "keep"
+    assert result.promoted is False
     assert state(ws)["aliases"][1] == "champion"
     assert "champion" not in [alias for version, alias in state(ws)["aliases"].items() if version != 1]
 
@@ -72,9 +73,9 @@ def test_challenger_never_trains_on_audit_items(ws, ingested, logged, write_trut
 
     result = retrain(ws, actor=ADMIN)
 
-    assert result["n_eval"] == n_audit
-    assert result["n_train"] == 30 + len(rows) - n_audit
-    assert result["new_labels"] == len(rows) - n_audit
+    assert result.n_eval == n_audit
+    assert result.n_train == 30 + len(rows) - n_audit
+    assert result.new_labels == len(rows) - n_audit
     training = set(gold_set(ws)["external_id"])
     evaluation = set(gold_set(ws, audit=True)["external_id"])
     assert training.isdisjoint(evaluation)
@@ -88,18 +89,18 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
 
     result = retrain(ws, actor=ADMIN)
 
-    champion, challenger = result["champion"]["metrics"], result["challenger"]["metrics"]
-    assert champion["n"] == challenger["n"] == result["n_eval"] == ingest.n_audit
+    champion, challenger = result.champion.metrics, result.challenger.metrics
+    assert champion["n"] == challenger["n"] == result.n_eval == ingest.n_audit
     assert challenger["accuracy"] > champion["accuracy"]
-    assert result["decision"] == "promote"
-    assert result["p_value"] < 0.05
+    assert result.decision == "promote"
+    assert result.p_value < 0.05
     # The gate proposes; without auto-promotion the champion stays.
-    assert result["promoted"] is False
+    assert result.promoted is False
     assert state(ws)["aliases"] == {1: "champion", 2: "challenger"}
 
     again = retrain(ws, auto_promote=True, actor=Actor("nightly", "admin"))
 
-    assert again["decision"] == "promote" and again["promoted"] is True
+    assert again.decision == "promote" and again.promoted is True
     assert state(ws)["aliases"] == {1: "archived", 2: "archived", 3: "champion"}
     with store.session(ws) as session:
         last = repository.decisions(session)[0]
@@ -108,7 +109,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
 
 
 def test_a_new_challenger_archives_the_previous_one(ws, challenger, ingested_rows_labelled):
-    assert retrain(ws, actor=ADMIN)["challenger"]["version"] == 3
+    assert retrain(ws, actor=ADMIN).challenger.version == 3
     with store.session(ws) as session:
         aliases = {v.version: v.alias for v in repository.list_versions(session)}
     assert aliases == {1: "champion", 2: "archived", 3: "challenger"}
@@ -142,7 +143,7 @@ def test_too_few_audit_labels_is_insufficient_evidence(ws, ingested, logged, wri
 
     result = retrain(ws, actor=ADMIN, auto_promote=auto_promote)
 
-    assert result["n_eval"] == 3
-    assert result["decision"] == "insufficient-evidence"
-    assert result["labels_needed"] >= 17
+    assert result.n_eval == 3
+    assert result.decision == "insufficient-evidence"
+    assert result.labels_needed >= 17
     assert state(ws)["aliases"][1] == "champion"

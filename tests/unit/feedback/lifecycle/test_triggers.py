@@ -89,14 +89,14 @@ def test_scheduler_thread_retrains_and_auto_promotes_only_when_turned_on(ws, lab
     scheduler.join(10)
     assert results, scheduler.last_error
     status = store_status(ws)
-    if results[0]["decision"] == "promote":
-        assert results[0]["promoted"] and status["champion"]["version"] == results[0]["challenger"]["version"]
+    if results[0].decision == "promote":
+        assert results[0].promoted and status.champion.version == results[0].challenger.version
     else:
-        assert not results[0]["promoted"] and status["champion"]["version"] == 1
+        assert not results[0].promoted and status.champion.version == 1
 
 
 def test_retrain_without_auto_promotion_leaves_the_champion(ws, labelled):
     result = retrain(ws, actor=ADMIN)
-    assert result["decision"] in ("promote", "keep", "insufficient-evidence")
-    assert not result["promoted"]
-    assert store_status(ws)["champion"]["version"] == 1
+    assert result.decision in ("promote", "keep", "insufficient-evidence")
+    assert not result.promoted
+    assert store_status(ws).champion.version == 1

@@ -246,7 +246,7 @@ def test_krippendorff_perfect_agreement_and_edge_cases():
 def test_summary_is_json_safe_and_gives_counts():
     events = _events([("x", "ana", "a"), ("x", "bo", "a"), ("y", "ana", "a"), ("y", "bo", "a"), ("z", "cy", "b")])
 
-    summary = agreement_summary(events)
+    summary = agreement_summary(events).to_dict()
     text = json.dumps(summary, allow_nan=False)
 
     assert json.loads(text) == summary
@@ -258,7 +258,7 @@ def test_summary_is_json_safe_and_gives_counts():
 
 
 def test_summary_with_figures_holds_plain_python_numbers():
-    summary = agreement_summary(_fleiss_events())
+    summary = agreement_summary(_fleiss_events()).to_dict()
 
     assert json.loads(json.dumps(summary, allow_nan=False)) == summary
     assert round(summary["fleiss"]["value"], 3) == 0.210
@@ -269,7 +269,7 @@ def test_summary_with_figures_holds_plain_python_numbers():
 def test_summary_of_no_events():
     empty = pd.DataFrame(columns=["external_id", "annotator", "label", "action"])
 
-    assert agreement_summary(empty) == {
+    assert agreement_summary(empty).to_dict() == {
         "n_annotators": 0, "n_items_labelled": 0, "n_items_shared": 0, "cohen": [],
         "fleiss": {"value": None, "n_items": 0, "n_ratings": 0},
         "krippendorff": {"value": None, "n_items": 0, "n_ratings": 0},

@@ -9,7 +9,14 @@ from store_sql import in_session, read_sql
 from feedback.exceptions import InputError
 from feedback.lifecycle.tasks import load_task
 from feedback.review.labels import record_label, undo_last_answer
-from feedback.review.queue import build_review_queue, claim_review_items, hold_item, is_overlap_item, review_progress
+from feedback.review.queue import (
+    ReviewProgress,
+    build_review_queue,
+    claim_review_items,
+    hold_item,
+    is_overlap_item,
+    review_progress,
+)
 from feedback.store import repository
 from feedback.store.models import utcnow
 
@@ -128,8 +135,8 @@ def test_undo_voids_only_the_annotators_own_latest_answer(ws, ingested):
     record_label(ws, b.id, b.predicted, annotator="ben")
     assert undo_last_answer(ws, annotator="ana").voids_event_id == second.id
     assert undo_last_answer(ws, annotator="ana").voids_event_id == first.id
-    assert review_progress(ws, "ana")["answered"] == 0
-    assert review_progress(ws, "ben")["answered"] == 1
+    assert review_progress(ws, "ana").answered == 0
+    assert review_progress(ws, "ben").answered == 1
 
 
 def test_blind_answer_records_no_shown_prediction_but_derives_the_action(ws, ingested):
@@ -142,8 +149,8 @@ def test_blind_answer_records_no_shown_prediction_but_derives_the_action(ws, ing
 
 def test_progress_counts_todays_answers_and_the_unlabelled(ws, ingested):
     start = review_progress(ws, "ana")
-    assert start == {"answered": 0, "unlabelled": 60}
+    assert start == ReviewProgress(answered=0, unlabelled=60)
     items = claim_review_items(ws, "ana", 2)
     record_label(ws, items[0].id, items[0].predicted, annotator="ana")
     record_label(ws, items[1].id, None, annotator="ana", action="skip")
-    assert review_progress(ws, "ana") == {"answered": 2, "unlabelled": 59}
+    assert review_progress(ws, "ana") == ReviewProgress(answered=2, unlabelled=59)

@@ -145,7 +145,7 @@ def test_suspect_labels_find_most_flipped_labels_and_few_others(ws, digits_frame
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
     report = find_suspect_labels(ws, actor=ADMIN)
     suspects = set(read_sql(ws, "SELECT external_id FROM suspectlabel")["external_id"])
-    assert report["n_suspect"] == len(suspects) and report["folds"] == 5
+    assert report.n_suspect == len(suspects) and report.folds == 5
     assert len(suspects & flipped) >= 0.75 * len(flipped)
     assert len(suspects - flipped) <= len(flipped)
 
@@ -169,7 +169,7 @@ def test_a_suspect_label_returns_to_its_labeller_and_leaves_once_answered_again(
 
 def test_too_few_labels_for_cross_validation_is_said_and_changes_nothing(ws, ingested):
     report = find_suspect_labels(ws, actor=ADMIN)
-    assert report["n_suspect"] == 0 and "Too few labels" in report["reason"]
+    assert report.n_suspect == 0 and "Too few labels" in report.reason
 
 
 # --- diversity ----------------------------------------------------------------------------
@@ -193,7 +193,7 @@ def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_fram
 
 def test_relook_items_are_ranked_by_priority_so_many_suspects_do_not_crowd_out_a_tie(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
-    assert find_suspect_labels(ws, actor=ADMIN)["n_suspect"] > 3
+    assert find_suspect_labels(ws, actor=ADMIN).n_suspect > 3
     tie = next(i for i in digits_frame["id"].iloc[PRODUCTION_START + 300: PRODUCTION_START + 500] if i not in flipped)
     record_label(ws, tie, "0" if digits_frame.set_index("id").loc[tie, "label"] != 0 else "1", annotator="ben")
     policy = only(expert_disagreement=1.5, suspect_label=1.0)

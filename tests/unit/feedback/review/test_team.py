@@ -4,16 +4,17 @@ import pytest
 
 from feedback.access.permissions import Actor
 from feedback.exceptions import FeedbackError
+from feedback.review.agreement import AgreementFigure
 from feedback.review.labels import adjudicate, record_label
 from feedback.review.team import team_overview
 
 
 def test_no_labels_yet_gives_empty_figures_and_no_conflicts(ws, ingested):
     overview = team_overview(ws)
-    assert overview["agreement"]["n_items_labelled"] == 0
-    assert overview["agreement"]["fleiss"] == {"value": None, "n_items": 0, "n_ratings": 0}
-    assert overview["conflicts"].empty
-    assert overview["labels"] == [str(i) for i in range(10)]
+    assert overview.agreement.n_items_labelled == 0
+    assert overview.agreement.fleiss == AgreementFigure(value=None, n_items=0, n_ratings=0)
+    assert overview.conflicts.empty
+    assert overview.labels == [str(i) for i in range(10)]
 
 
 def test_conflicts_most_disputed_first_and_adjudicated_items_leave(ws, ingested):
@@ -25,15 +26,15 @@ def test_conflicts_most_disputed_first_and_adjudicated_items_leave(ws, ingested)
     record_label(ws, "d-0102", "6", annotator="bo")
 
     overview = team_overview(ws)
-    assert list(overview["conflicts"].index) == ["d-0100", "d-0101"]
-    assert overview["conflicts"].loc["d-0101", "votes"] == {"4": ["ana"], "5": ["bo"]}
-    agreement = overview["agreement"]
-    assert (agreement["n_items_shared"], agreement["fleiss"]["n_items"], agreement["fleiss"]["n_ratings"]) == (3, 3, 7)
-    ana_bo = next(p for p in agreement["cohen"] if (p["annotator_a"], p["annotator_b"]) == ("ana", "bo"))
-    assert (ana_bo["n_items"], ana_bo["observed_agreement"]) == (3, pytest.approx(1 / 3))
+    assert list(overview.conflicts.index) == ["d-0100", "d-0101"]
+    assert overview.conflicts.loc["d-0101", "votes"] == {"4": ["ana"], "5": ["bo"]}
+    agreement = overview.agreement
+    assert (agreement.n_items_shared, agreement.fleiss.n_items, agreement.fleiss.n_ratings) == (3, 3, 7)
+    ana_bo = next(p for p in agreement.cohen if (p.annotator_a, p.annotator_b) == ("ana", "bo"))
+    assert (ana_bo.n_items, ana_bo.observed_agreement) == (3, pytest.approx(1 / 3))
 
     adjudicate(ws, "d-0100", "1", actor=Actor("lee", "lead"))
-    assert list(team_overview(ws)["conflicts"].index) == ["d-0101"]
+    assert list(team_overview(ws).conflicts.index) == ["d-0101"]
 
 
 def test_a_store_without_a_task_says_so(empty_ws):
