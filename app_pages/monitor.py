@@ -10,7 +10,8 @@ from feedback.web.charts import class_mix_chart, reliability_chart, window_trend
 from feedback.exceptions import FeedbackError
 from feedback.monitor.windows import MONITOR_WINDOWS, monitor
 from feedback.web.text import md_text
-from feedback.web.shared import current_actor, get_workspace, load_or_stop
+from feedback.web.session import get_workspace, load_or_stop
+from feedback.web.signin import current_actor
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
 

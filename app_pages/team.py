@@ -7,7 +7,9 @@ from feedback.exceptions import FeedbackError
 from feedback.review.labels import adjudicate
 from feedback.review.team import team_overview
 from feedback.web.text import md_text
-from feedback.web.shared import allowed, current_actor, get_workspace, load_or_stop, signed_in_user, who_may
+from feedback.access.permissions import who_may
+from feedback.web.session import get_workspace, load_or_stop
+from feedback.web.signin import allowed, current_actor, signed_in_user
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 
+from feedback.alerts.checks import check_alerts_on_writes
 from feedback.store import db, repository
 from feedback.access.permissions import Actor
 from feedback.lifecycle.tasks import init_task
@@ -28,6 +29,12 @@ N_SEED = 30
 AUDIT_SHARE = 0.3
 AUDIT_SALT = "c0ffee00c0ffee00"  # the same audit slice on every run, so no test depends on the draw
 PRODUCTION_START = 100  # digits rows before this index are never production rows
+
+
+@pytest.fixture(scope="session", autouse=True)
+def alert_checks_after_writes():
+    """Run the alert check after every ingest and label import, as the app and the CLI wire it at start."""
+    check_alerts_on_writes()
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from feedback.events import before_write, written
 from feedback.store import db, repository
-from feedback.alerts.checks import check_alerts_after_write
-from feedback.alerts.policy import load_alert_policy
 from feedback.experiments.runs import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.draws import uniform_draws
 from feedback.exceptions import InputError
@@ -80,7 +79,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     task = load_task(ws)
     source = Path(path).name
     experiment = running_experiment(ws)
-    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+    before_write(ws, "predictions")  # a listener may refuse it here, with nothing written
     unit_col = () if experiment is None or experiment.unit_col is None else (experiment.unit_col,)
     frame = read_table(path, string_columns=(task.id_col, *unit_col))
     ids = validate_ids(frame, task.id_col, source)
@@ -124,7 +123,7 @@ def ingest_predictions(ws: Workspace, path: str | Path) -> IngestResult:
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
     with db.native_transaction(ws.engine) as raw:
         repository.insert_predictions(raw, batch, predictions, inputs)
-    check_alerts_after_write(ws)
+    written(ws, "predictions")
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 
 
@@ -144,7 +143,7 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     task = load_task(ws)
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "user_label"))
-    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+    before_write(ws, "feedback")  # a listener may refuse it here, with nothing written
     for column in ("id", "signal"):
         if column not in frame.columns:
             raise InputError(f"{source} needs columns id and signal (disputed or accepted); {column!r} is missing.")
@@ -186,5 +185,5 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     rows = rows.assign(received_at=utcnow())
     with db.native_transaction(ws.engine) as raw:
         stored = repository.insert_feedback_signals(raw, rows)
-    check_alerts_after_write(ws, drift=False)
+    written(ws, "feedback")
     return stored

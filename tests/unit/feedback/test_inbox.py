@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from feedback.exceptions import InputError
-from feedback.intake.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
+from feedback.intake.inbox import drop_into_inbox, pending_files, process_inbox
+from feedback.worker import InboxWatcher
 from feedback.store.models import LabelEvent
 
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from feedback.store import repository
 from feedback.intake.ingest import ingest_predictions
-from feedback.web.jobs import BackgroundJob
+from feedback.worker import BackgroundJob
 from feedback.review.labels import import_labels, record_label
 from feedback.access.permissions import Actor
 from feedback.lifecycle.retraining import retrain

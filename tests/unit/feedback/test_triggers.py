@@ -13,7 +13,8 @@ from feedback.store.models import Alert
 from feedback.access.permissions import Actor
 from feedback.lifecycle.retraining import retrain
 from feedback.monitor.status import store_status
-from feedback.lifecycle.triggers import RetrainPolicy, RetrainScheduler, load_policy, retrain_due, save_policy
+from feedback.lifecycle.triggers import RetrainPolicy, load_policy, retrain_due, save_policy
+from feedback.worker import RetrainScheduler
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
