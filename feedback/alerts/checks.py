@@ -2,8 +2,9 @@
 
 :func:`check_alerts` runs after every ingest of predictions or end-user
 feedback and every label import once :func:`check_alerts_on_writes` has wired
-it to the write events (the app and the command line do at start), and on demand. It re-evaluates the latest ``lookback_windows``
-windows, each against the windows before it, so an alert can still fire when
+it to the write events (the app and the command line do at start), and on
+demand. It re-evaluates the latest ``lookback_windows`` windows, each against
+the windows before it, so an alert can still fire when
 audit labels or disputes for a batch arrive later; an alert is stored at most
 once per metric and window. New alerts go to the webhook on a background
 thread. When the retrain policy's ``on_alert`` switch is on, the app's retrain

@@ -3,8 +3,9 @@
 DuckDB lets one process hold the file. While the app runs, a command hands its
 file over by dropping it into ``<home>/inbox/<kind>/`` (label files into
 ``inbox/labels/<annotator>/``, the folder name saying who labelled them); the
-app's watcher thread (:class:`feedback.worker.InboxWatcher`) ingests it and moves it to ``inbox/done/`` (with a
-``.result.json``) or ``inbox/failed/`` (with a ``.error.txt`` naming the problem).
+app's watcher thread (:class:`feedback.worker.InboxWatcher`) ingests it with
+:func:`process_inbox` and moves it to ``inbox/done/`` (with a ``.result.json``)
+or ``inbox/failed/`` (with a ``.error.txt`` naming the problem).
 
 The watcher reads only regular files that sit inside the inbox. A symbolic link
 (to a file or a folder), a file with other hard links, anything else that is

@@ -50,11 +50,6 @@ class Worker:
             check.start()
         return self
 
-    def stop(self) -> None:
-        """Ask the periodic checks to end after their current look."""
-        for check in (self.inbox, self.label_alerts, self.triggers):
-            check.stop()
-
     def start_retrain(self, actor: Actor) -> BackgroundJob:
         """Start the background retrain; the saved retrain policy decides the gate and auto-promotion.
 
@@ -80,7 +75,7 @@ class Worker:
         return self._start("retrain", "a retrain", work, actor=actor, action="retrain")
 
     def start_simulation(self, actor: Actor) -> BackgroundJob:
-        """Start replaying the task's labels with each strategy (:func:`~feedback.lifecycle.learning.simulate_current_task`).
+        """Start the simulation of more labels (:func:`~feedback.lifecycle.learning.simulate_current_task`).
 
         Raises
         ------
