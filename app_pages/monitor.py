@@ -9,7 +9,8 @@ from feedback.alerts.triage import set_alert_state
 from feedback.exceptions import FeedbackError
 from feedback.monitor.windows import MONITOR_WINDOWS, monitor
 from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
-from feedback.web.shared import current_actor, get_workspace, load_or_stop
+from feedback.web.session import get_workspace, load_or_stop
+from feedback.web.signin import current_actor
 from feedback.web.text import md_text
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts

@@ -4,12 +4,12 @@ import time
 
 from feedback.monitor.status import store_status
 from feedback.review.labels import import_labels
-from feedback.web import shared as webapp
+from feedback.web.session import worker
 from feedback.workspace import open_workspace
 
 
 def _wait_for_retrain(timeout=60, name="retrain"):
-    job = webapp.jobs().get(name)
+    job = worker().jobs.get(name)
     deadline = time.time() + timeout
     while job.running and time.time() < deadline:
         time.sleep(0.1)

@@ -14,7 +14,7 @@ from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import import_labels, record_label
 from feedback.store import repository
 from feedback.store.models import Alert
-from feedback.web import shared as webapp
+from feedback.web.session import get_workspace_quietly, worker
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -91,7 +91,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     at = page("app_pages/monitor.py", digits_home).run()
     assert any(c.value == "No open alerts." for c in at.caption)
 
-    ws = webapp.get_workspace_quietly()  # the app's own store: the page run holds the file
+    ws = get_workspace_quietly()  # the app's own store: the page run holds the file
     served = in_session(ws, repository.predictions_frame, [f"d{i}" for i in range(40, 340)])
     audit = served[served["is_audit"].astype(bool)]
     for external_id, predicted in zip(audit.index, audit["predicted"], strict=True):  # the model was wrong on each one
@@ -100,7 +100,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     while not list_alerts(ws) and time.monotonic() < deadline:
         time.sleep(0.1)
     [alert] = list_alerts(ws)
-    assert alert["metric"] == "accuracy", webapp.label_alert_watcher().last_error
+    assert alert["metric"] == "accuracy", worker().label_alerts.last_error
 
     at.run()
     assert not at.exception
