@@ -26,9 +26,9 @@ from feedback.exceptions import ExperimentError
 from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.experiments.stats import SequentialTest, two_proportion_ztest
+from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.tasks import load_task
 from feedback.monitor.quality import estimate_proportion
-from feedback.review.gold import gold_label_series
 from feedback.store import repository
 from feedback.store.models import Experiment, utcnow
 from feedback.workspace import Workspace

@@ -17,7 +17,7 @@ from active_learning.comparison import GatePolicy
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
-from feedback.review.gold import gold_label_series
+from feedback.gold.labels import gold_label_series
 from feedback.settings_files import read_settings, write_settings
 from feedback.store import repository, snapshots
 from feedback.store.models import utcnow

@@ -159,7 +159,7 @@ def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
                comment: str | None = None) -> LabelEvent:
     """A lead's resolution of a conflicting item, appended as an ``adjudicate`` event.
 
-    The adjudication beats any majority of expert labels (see :mod:`feedback.review.gold`).
+    The adjudication beats any majority of expert labels (see :mod:`feedback.gold.labels`).
 
     Raises
     ------

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from feedback import store
+from feedback.gold.agreement import agreement_summary
+from feedback.gold.labels import conflicting_items
 from feedback.lifecycle.tasks import load_task
-from feedback.review.agreement import agreement_summary
-from feedback.review.gold import conflicting_items
 from feedback.store import repository
 from feedback.workspace import Workspace
 
@@ -29,8 +29,8 @@ def team_overview(ws: Workspace) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``agreement``: :func:`feedback.review.agreement.agreement_summary` (every figure with its n);
-        ``conflicts``: :func:`feedback.review.gold.conflicting_items`, most disputed first, with a
+        ``agreement``: :func:`feedback.gold.agreement.agreement_summary` (every figure with its n);
+        ``conflicts``: :func:`feedback.gold.labels.conflicting_items`, most disputed first, with a
         ``votes`` column of label -> experts; ``labels``: the task's labels, for the lead's pick.
 
     Raises

@@ -134,7 +134,7 @@ def relook_candidates(session: Session, conflict_ids: list[str], limit: int, wei
     """Labelled items that want another look, by priority: expert ties and suspect gold labels.
 
     ``conflict_ids`` are the items whose experts' labels tie (from
-    :func:`feedback.review.gold.gold_labels`); they go to experts who have not labelled
+    :func:`feedback.gold.labels.gold_labels`); they go to experts who have not labelled
     them. A suspect label is open until someone answers the item after the
     check that flagged it; it goes to anyone who has not answered it since,
     its first labeller included. Suspect labels are left out while their weight is 0.
