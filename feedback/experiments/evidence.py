@@ -27,7 +27,7 @@ from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommen
 from feedback.experiments.stats import SequentialTest, two_proportion_ztest
 from feedback.exceptions import ExperimentError
 from feedback.store.models import Experiment, utcnow
-from feedback.monitor.quality import estimate_proportion
+from feedback.monitor.intervals import estimate_proportion
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.lifecycle.tasks import load_task
 from feedback.workspace import Workspace

@@ -38,7 +38,8 @@ from feedback.store import repository, snapshots
 from feedback.alerts.triage import list_alerts
 from feedback.monitor.drift import dataset_drift
 from feedback.store.models import Task
-from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_proportion, estimate_quality
+from feedback.monitor.intervals import estimate_proportion
+from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger

@@ -19,7 +19,7 @@ from feedback.exceptions import ExperimentError, InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels
 from feedback.access.permissions import Actor
-from feedback.monitor.quality import estimate_proportion
+from feedback.monitor.intervals import estimate_proportion
 from feedback.experiments.routing import assign_arm, srm_check
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version, promote

@@ -25,7 +25,8 @@ from sklearn.linear_model import LogisticRegression
 
 from feedback.alerts.rules import default_rules, evaluate_drift, evaluate_rule
 from feedback.monitor.drift import dataset_drift
-from feedback.monitor.quality import estimate_accuracy, wilson_interval
+from feedback.monitor.intervals import wilson_interval
+from feedback.monitor.quality import estimate_accuracy
 
 N_FEATURES = 6
 FEATURES = [f"f{i}" for i in range(N_FEATURES)]
