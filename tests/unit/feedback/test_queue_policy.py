@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from active_learning.uncertainty import entropy_score, margin_score, uncertainty_score
 from feedback.store import db
 from feedback.exceptions import InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
@@ -66,6 +67,26 @@ def test_each_uncertainty_measure_orders_the_page(ws, ingested, measure, column,
     assert [item.id for item in queue] == list(plain["external_id"][:8])
     priorities = [item.priority for item in queue]
     assert priorities == sorted(priorities, reverse=True) and all(0 <= p <= 1 + 1e-9 for p in priorities)
+
+
+@pytest.mark.parametrize("measure", ["margin", "entropy", "least-confident"])
+def test_the_queue_sql_measure_equals_the_python_definition_on_random_probabilities(ws, ingested, measure):
+    ids = _predictions(ws).index.tolist()
+    proba = np.random.default_rng(7).dirichlet(np.full(10, 0.3), size=len(ids))
+    proba[0], proba[1], proba[2] = np.full(10, 0.1), np.eye(10)[3], np.r_[0.5, 0.5, np.zeros(8)]  # edge cases
+    # Store what ingest stores for these probabilities; the queue's SQL ranks on these columns.
+    rows = [[float(p.max()), float(m), float(e), external_id]
+            for p, m, e, external_id in zip(proba, margin_score(proba), entropy_score(proba), ids)]
+    with db.native_transaction(ws.engine) as raw:
+        raw.executemany("UPDATE prediction SET confidence = ?, margin = ?, entropy = ?, is_audit = false "
+                        "WHERE external_id = ?", rows)
+
+    queue = build_review_queue(ws, len(ids), audit_share=0.0, policy=only(uncertainty=1.0, uncertainty_measure=measure))
+
+    expected = dict(zip(ids, uncertainty_score(proba, measure)))
+    assert len(queue) == len(ids)
+    for item in queue:
+        assert item.priority == pytest.approx(expected[item.id], abs=1e-12)
 
 
 # --- disputes and the challenger ---------------------------------------------------------
