@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from feedback.experiments.stats import SequentialState, ZTestResult
+from feedback.experiments.sequential import SequentialState
+from feedback.experiments.stats import ZTestResult
 from feedback.experiments.routing import SRMResult
 
 __all__ = ["ACTIONS", "Recommendation", "recommend"]

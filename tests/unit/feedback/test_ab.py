@@ -14,7 +14,8 @@ from sqlalchemy import text
 from feedback.store import db
 from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
 from feedback.experiments.evidence import experiment_status
-from feedback.experiments.stats import msprt_p_value, two_proportion_ztest
+from feedback.experiments.sequential import msprt_p_value
+from feedback.experiments.stats import two_proportion_ztest
 from feedback.exceptions import ExperimentError, InputError
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels

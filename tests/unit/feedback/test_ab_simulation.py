@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 
 from feedback.experiments.recommendation import recommend
-from feedback.experiments.stats import (
-    SequentialTest,
-    msprt_likelihood_ratio,
-    msprt_p_value,
-    two_proportion_ztest,
-)
+from feedback.experiments.sequential import SequentialTest, msprt_likelihood_ratio, msprt_p_value
+from feedback.experiments.stats import two_proportion_ztest
 from feedback.experiments.routing import srm_check
 
 ALPHA = 0.05
