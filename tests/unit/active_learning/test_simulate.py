@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer, load_iris
 
-from active_learning.simulate import labels_to_reach, main, mean_curve, simulate, write_curves_png
+from active_learning.simulate import labels_to_reach, main, mean_curve, simulate
 
 
 @pytest.fixture(scope="module")
@@ -48,17 +48,15 @@ def test_bad_arguments_are_named(iris_frame):
         simulate(X, np.array(["a"] * len(X)), ["random"])
 
 
-def test_cli_prints_valid_json_and_writes_png(tmp_path, iris_frame, capsys):
+def test_cli_prints_valid_json(tmp_path, iris_frame, capsys):
     data = tmp_path / "iris.csv"
     iris_frame.to_csv(data, index=False)
-    plot = tmp_path / "curves.png"
     code = main(["--data", str(data), "--label-col", "species", "--strategies", "random,default", "--budget", "12",
-                 "--batch", "3", "--initial", "6", "--seeds", "2", "--json", "--plot", str(plot)])
+                 "--batch", "3", "--initial", "6", "--seeds", "2", "--json"])
     assert code == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result) == {"random", "default"}
     assert len(result["default"]["curves"]) == 2 and result["default"]["curves"][0][-1][0] == 12
-    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cli_names_missing_file_and_column(tmp_path, iris_frame, capsys):
@@ -69,9 +67,3 @@ def test_cli_names_missing_file_and_column(tmp_path, iris_frame, capsys):
     assert main(["--data", str(data), "--label-col", "kind"]) == 2
     err = capsys.readouterr().err
     assert "No column 'kind'" in err and "species" in err
-
-
-def test_png_writer_without_matplotlib(tmp_path):
-    result = {"random": {"curves": [[[5, 0.5], [10, 0.7]]], "full_accuracy": 0.9}}
-    path = write_curves_png(result, tmp_path / "c.png", width=300, height=200)
-    assert path.stat().st_size > 100
