@@ -121,8 +121,11 @@ def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_l
     proba = estimator.predict_proba(X_pool)
     priority = uncertainty_score(proba, "margin")
     shortlist = top_k(priority, min(len(priority), SHORTLIST_FACTOR * n), random_state=random_state)
-    picked, _ = spread_top_k(priority[shortlist], lambda positions: feature_embedding(
-        estimator, _take(X_pool, shortlist[positions])), n)
+
+    def embed(positions):
+        return feature_embedding(estimator, _take(X_pool, shortlist[positions]))
+
+    picked, _ = spread_top_k(priority[shortlist], embed, n)
     indices = shortlist[picked]
     return indices, margin_score(proba)[indices]
 
