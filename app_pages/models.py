@@ -5,6 +5,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.access.permissions import who_may
 from feedback.exceptions import FeedbackError
 from feedback.lifecycle.learning import learning_curve, load_comparison_report, stopping_hint
@@ -67,6 +68,7 @@ def show_report(result: dict) -> None:
         rows.append({"model": f"{side} v{result[side]['version']}", "accuracy": round(scores["accuracy"], 3),
                      "macro-F1": round(scores["macro_f1"], 3), "audit items (n)": scores["n"]})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(MACRO_F1_DEFINITION)
     acc, f1, mcnemar = report["accuracy_diff"], report["macro_f1_diff"], report["mcnemar"]
     st.markdown(
         f"Accuracy difference {_pct(acc['estimate'])} (95% paired-bootstrap interval {_pct(acc['ci_low'])} to "

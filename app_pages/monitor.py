@@ -4,6 +4,7 @@ drift), and one window in detail: reliability, class mix, per-class figures and 
 import pandas as pd
 import streamlit as st
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.alerts.checks import check_alerts
 from feedback.alerts.triage import set_alert_state
 from feedback.exceptions import FeedbackError
@@ -118,6 +119,7 @@ if n_audit:
     f1 = window["macro_f1"]
     st.markdown(f"Accuracy {_pct(window['accuracy'])}{_interval(*window['accuracy_ci'])} on {n_audit} audit labels; "
                 f"macro-F1 {f1['estimate']:.3f} [{f1['ci_low']:.3f}, {f1['ci_high']:.3f}] on {f1['n']} audit labels.")
+    st.caption(MACRO_F1_DEFINITION)
 else:
     st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
                "audit items in the Review queue.")

@@ -96,7 +96,8 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     X = validate_features(frame, task.features, task.id_col, source, allowed_extra=unit_col)
     units = unit_ids(frame, experiment, ids, source) if experiment is not None else None
     step(0.3, "Looking up ids already logged")
-    known = repository.known_ids(ws.engine, "prediction", ids)
+    with store.session(ws) as session:
+        known = repository.known_ids(session, "prediction", ids)
     fresh = ~ids.isin(known).to_numpy()
     ids, X = ids[fresh].reset_index(drop=True), X[fresh].reset_index(drop=True)
     units = units[fresh].reset_index(drop=True) if units is not None else None

@@ -40,11 +40,11 @@ from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
 from feedback.monitor.drift import dataset_drift
+from feedback.monitor.intervals import estimate_proportion
 from feedback.monitor.quality import (
     calibration_table,
     class_mix,
     estimate_accuracy,
-    estimate_proportion,
     estimate_quality,
 )
 from feedback.store import repository, snapshots

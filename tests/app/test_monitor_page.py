@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from store_sql import in_session
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
@@ -55,6 +56,7 @@ def test_labelled_window_shows_its_figures_with_their_n(digits_home, page):
     assert not at.exception
     [figures] = [m.value for m in at.markdown if m.value.startswith("Accuracy ")]
     assert " audit labels; macro-F1 " in figures and "%]" in figures
+    assert any(c.value == MACRO_F1_DEFINITION for c in at.caption), "the definition sits next to the figure"
     assert not at.warning
     assert len(at.get("vega_lite_chart")) == 6, "the reliability diagram joins"
 

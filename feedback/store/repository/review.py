@@ -36,7 +36,9 @@ _LEASE_FREE_TO = """
 _AVAILABLE_TO = f"{_NOT_ANSWERED_BY} AND {_LEASE_FREE_TO}"
 
 
-# The queue policy's uncertainty measures, each in [0, 1], on prediction p.
+# The queue policy's uncertainty measures, each in [0, 1], on prediction p: the formulas of
+# active_learning.uncertainty.uncertainty_score over the stored columns, kept in SQL so a million
+# predictions are ranked in the database (tests/unit/feedback/test_queue_policy.py checks they are equal).
 _UNCERTAINTY_SQL = {
     "margin": "1 - p.margin",
     "entropy": "p.entropy / ln({k})",
