@@ -81,8 +81,10 @@ def test_the_queue_sql_measure_equals_the_python_definition_on_random_probabilit
     scores = zip(proba, margin_score(proba), entropy_score(proba), ids, strict=True)
     rows = [[float(p.max()), float(m), float(e), external_id] for p, m, e, external_id in scores]
     with store.session(ws) as session:
-        native.connection(session).executemany("UPDATE prediction SET confidence = ?, margin = ?, entropy = ?, is_audit = false "
-                        "WHERE external_id = ?", rows)
+        native.connection(session).executemany(
+            "UPDATE prediction SET confidence = ?, margin = ?, entropy = ?, is_audit = false WHERE external_id = ?",
+            rows,
+        )
 
     queue = build_review_queue(ws, len(ids), audit_share=0.0, policy=only(uncertainty=1.0, uncertainty_measure=measure))
 
