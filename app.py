@@ -3,7 +3,8 @@
 import streamlit as st
 
 from feedback.web.remember import remember_expert, remembered_expert
-from feedback.web.shared import SIGN_IN_HELP, sign_in
+from feedback.web.signin import sign_in
+from feedback.web.users import SIGN_IN_HELP
 
 st.set_page_config(page_title="Feedback loop", page_icon=":material/model_training:", layout="wide")
 if sign_in() is None:  # open mode: no users configured, so the expert types a name

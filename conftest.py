@@ -1,6 +1,12 @@
 """Repository-root conftest: makes the packages importable and adds the --e2e switch."""
 
+from pathlib import Path
+
 import pytest
+from _pytest.doctest import DoctestModule
+
+ROOT = Path(__file__).resolve().parent
+LIBRARY = ("feedback", "active_learning")
 
 
 def pytest_addoption(parser):
@@ -14,3 +20,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "e2e" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_collect_file(file_path, parent):
+    """Run the library's docstring examples as tests.
+
+    ``--doctest-modules`` would also import every conftest.py under tests/ as a
+    module named ``conftest``, and those clash; the library's files are all it needs.
+    """
+    in_library = file_path.is_relative_to(ROOT) and file_path.relative_to(ROOT).parts[0] in LIBRARY
+    if file_path.suffix == ".py" and file_path.name != "__main__.py" and in_library:
+        return DoctestModule.from_parent(parent, path=file_path)
+    return None

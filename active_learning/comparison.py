@@ -12,10 +12,11 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.stats import binom
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+from active_learning.metrics import bootstrap, label_codes, macro_f1_resampled, macro_f1_score, percentile_interval
 
 _Z_TARGET = 1.959963984540054  # two-sided 5% normal quantile
-_CHUNK_CELLS = 2_000_000  # max resamples * items held in memory at once
 
 
 @dataclass(frozen=True)
@@ -137,52 +138,25 @@ def mcnemar_midp(y_true, pred_a, pred_b) -> McNemarResult:
 
 
 class _MacroF1:
-    """Macro F1 over fixed ``labels`` (zero_division=0); has a vectorised bootstrap path."""
+    """Macro-F1 over all the task's ``labels`` (:func:`active_learning.metrics.macro_f1_score`)."""
 
     def __init__(self, labels):
         self.labels = list(labels)
 
     def __call__(self, y_true, y_pred) -> float:
-        return float(f1_score(y_true, y_pred, labels=self.labels, average="macro", zero_division=0))
+        return macro_f1_score(y_true, y_pred, self.labels)
 
 
-def _codes(y, labels):
-    index = {lab: i for i, lab in enumerate(labels)}
-    other = len(labels)
-    return np.fromiter((index.get(v, other) for v in y), dtype=np.int64, count=len(y))
-
-
-def _batched_macro_f1(yt, yp, idx, n_labels):
-    r = idx.shape[0]
-    k = n_labels + 1  # last slot: labels outside `labels`
-    off = (np.arange(r) * k)[:, None]
-    t, p = yt[idx], yp[idx]
-    size = r * k
-    tp = np.bincount((off + t).ravel(), weights=(t == p).ravel(), minlength=size).reshape(r, k)
-    n_true = np.bincount((off + t).ravel(), minlength=size).reshape(r, k)
-    n_pred = np.bincount((off + p).ravel(), minlength=size).reshape(r, k)
-    denom = (n_true + n_pred)[:, :n_labels]
-    f1 = np.divide(2 * tp[:, :n_labels], denom, out=np.zeros(denom.shape), where=denom > 0)
-    return f1.mean(axis=1)
-
-
-def _diff_distribution(y, a, b, metric, n_resamples, rng):
-    n = len(y)
-    chunk = max(1, _CHUNK_CELLS // n)
-    out = []
+def _paired_statistic(y, a, b, metric):
+    """``metric(B) - metric(A)`` on resampled item positions, vectorised for accuracy and macro-F1."""
+    if metric is accuracy_score:
+        ca, cb = (a == y).astype(float), (b == y).astype(float)
+        return lambda idx: cb[idx].mean(axis=1) - ca[idx].mean(axis=1)
     if isinstance(metric, _MacroF1):
-        yt, ya, yb = (_codes(v, metric.labels) for v in (y, a, b))
-    ca, cb = (a == y).astype(float), (b == y).astype(float)
-    for start in range(0, n_resamples, chunk):
-        idx = rng.integers(0, n, size=(min(chunk, n_resamples - start), n))
-        if metric is accuracy_score:
-            out.append(cb[idx].mean(axis=1) - ca[idx].mean(axis=1))
-        elif isinstance(metric, _MacroF1):
-            k = len(metric.labels)
-            out.append(_batched_macro_f1(yt, yb, idx, k) - _batched_macro_f1(yt, ya, idx, k))
-        else:
-            out.append(np.array([metric(y[i], b[i]) - metric(y[i], a[i]) for i in idx], dtype=float))
-    return np.concatenate(out)
+        k = len(metric.labels)
+        yt, ya, yb = (label_codes(v, metric.labels) for v in (y, a, b))
+        return lambda idx: macro_f1_resampled(yt, yb, k, idx) - macro_f1_resampled(yt, ya, k, idx)
+    return lambda idx: np.array([metric(y[i], b[i]) - metric(y[i], a[i]) for i in idx], dtype=float)
 
 
 def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, confidence=0.95,
@@ -215,9 +189,9 @@ def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, conf
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
     estimate = float(metric(y, b) - metric(y, a))
-    diffs = _diff_distribution(y, a, b, metric, int(n_resamples), np.random.default_rng(random_state))
-    lo, hi = np.quantile(diffs, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return Interval(estimate, float(lo), float(hi), len(y))
+    diffs = bootstrap(_paired_statistic(y, a, b, metric), len(y), int(n_resamples), random_state=random_state)
+    lo, hi = percentile_interval(diffs, confidence)
+    return Interval(estimate, lo, hi, len(y))
 
 
 def _scores(y, pred, labels) -> ModelScores:

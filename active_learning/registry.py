@@ -16,6 +16,7 @@ import skops.io as sio
 from sklearn.base import BaseEstimator
 
 from active_learning.exceptions import ModelIntegrityError
+from active_learning.files import atomic_write
 
 ALLOWED_TYPES_FILE = Path(__file__).with_name("model_types.txt")
 
@@ -45,14 +46,13 @@ def file_sha256(path: Path) -> str:
 def save_model(estimator: BaseEstimator, models_dir: Path, version: int) -> tuple[Path, str]:
     """Write a fitted estimator as ``v{version}.skops``; return its path and sha256.
 
-    The file is written under a temporary name and renamed, so a crash never
-    leaves a half-written model under the final name.
+    The file is written through :func:`active_learning.files.atomic_write`, so a
+    crash never leaves a half-written model under the final name.
     """
     models_dir.mkdir(parents=True, exist_ok=True)
     path = models_dir / f"v{version}.skops"
-    partial = path.with_suffix(".partial")
-    sio.dump(estimator, partial)
-    partial.replace(path)
+    with atomic_write(path) as partial:
+        sio.dump(estimator, partial)
     return path, file_sha256(path)
 
 

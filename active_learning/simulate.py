@@ -14,15 +14,12 @@ From the command line (the ``feedback`` CLI reads the file and calls
 
     python -m feedback simulate --data digits.csv --label-col label \\
         --strategies random,margin,default --budget 200 --batch 10 --initial 20 \\
-        --seeds 3 --json --plot curves.png
+        --seeds 3 --json
+
+The Models page draws these curves (``feedback.web.charts.simulation_chart``).
 """
 
 from __future__ import annotations
-
-import struct
-import zlib
-from itertools import pairwise
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -31,7 +28,7 @@ from sklearn.model_selection import train_test_split
 from active_learning.strategies import get_strategy
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 
-__all__ = ["simulate", "mean_curve", "labels_to_reach", "write_curves_png"]
+__all__ = ["simulate", "mean_curve", "labels_to_reach"]
 
 
 def simulate(X, y, strategies=("random", "margin", "default"), budget: int = 100, batch: int = 1,
@@ -186,88 +183,3 @@ def _check_arguments(frame, labels, strategies, budget, batch, initial, seeds, t
     return names
 
 
-# --- PNG learning curves (pure numpy + zlib; matplotlib is not a dependency) ---
-
-_GLYPHS = dict(zip(
-    "abcdefghijklmnopqrstuvwxyz0123456789.-%",
-    """.#.#.#####.##.# ##.#.###.#.###. .###..#..#...## ##.#.##.##.###. ####..##.#..### ####..##.#..#..
-    .###..#.##.#.## #.##.#####.##.# ###.#..#..#.### ..#..#..##.#.#. #.##.###.#.##.# #..#..#..#..###
-    #.########.##.# ##.#.##.##.##.# .#.#.##.##.#.#. ##.#.###.#..#.. .#.#.##.###..## ##.#.###.#.##.#
-    .###...#...###. ###.#..#..#..#. #.##.##.##.#### #.##.##.##.#.#. #.##.########.# #.##.#.#.#.##.#
-    #.##.#.#..#..#. ###..#.#.#..### ####.##.##.#### .#.##..#..#.### ##...#.#.#..### ##...#.#...###.
-    #.##.####..#..# ####..##...###. .###..####.#### ###..#.#..#..#. ####.#####.#### ####.####..###.
-    .............#. ......###...... #.#..#.#.#..#.#""".split(), strict=True))
-_COLOURS = [(31, 119, 180), (214, 39, 40), (44, 160, 44), (255, 127, 14), (148, 103, 189), (0, 0, 0),
-            (140, 86, 75), (227, 119, 194)]
-
-
-def write_curves_png(result: dict, path, *, width: int = 720, height: int = 440) -> Path:
-    """Draw the mean learning curve of each strategy (and the full-pool accuracy) as a PNG."""
-    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
-    left, right, top, bottom = 60, width - 170, 20, height - 45
-    curves = {name: mean_curve(entry["curves"]) for name, entry in result.items()}
-    full = float(next(iter(result.values()))["full_accuracy"])
-    x_max = max(c[-1, 0] for c in curves.values())
-    y_low = min(min(c[:, 1].min() for c in curves.values()), full)
-    y_low = max(0.0, np.floor(y_low * 10) / 10)
-
-    def to_px(x, y):
-        return (left + (right - left) * x / max(x_max, 1), bottom - (bottom - top) * (y - y_low) / max(1 - y_low, 1e-9))
-
-    for k in range(6):
-        value = y_low + (1 - y_low) * k / 5
-        _, py = to_px(0, value)
-        canvas[int(py), left:right] = 225
-        _text(canvas, f"{value:.2f}", left - 30, int(py) - 5)
-        px, _ = to_px(x_max * k / 5, y_low)
-        canvas[top:bottom, int(px)] = 225
-        _text(canvas, f"{x_max * k / 5:.0f}", int(px) - 6, bottom + 6)
-    canvas[bottom, left:right + 1] = 0
-    canvas[top:bottom + 1, left] = 0
-    _text(canvas, "labels", (left + right) // 2 - 18, bottom + 24)
-    _text(canvas, "accuracy", 4, 4)
-    _line(canvas, [to_px(0, full), to_px(x_max, full)], (150, 150, 150), dashed=True)
-    canvas[top + 7:top + 10, right + 12:right + 28] = 150
-    _text(canvas, "full pool", right + 34, top + 4)
-    for i, (name, curve) in enumerate(curves.items()):
-        colour = _COLOURS[i % len(_COLOURS)]
-        _line(canvas, [to_px(x, y) for x, y in curve], colour)
-        ly = top + 20 + 16 * i
-        canvas[ly + 3:ly + 6, right + 12:right + 28] = colour
-        _text(canvas, name, right + 34, ly)
-    path = Path(path)
-    path.write_bytes(_png_bytes(canvas))
-    return path
-
-
-def _line(canvas, points, colour, *, dashed=False):
-    for (x0, y0), (x1, y1) in pairwise(points):
-        steps = int(max(abs(x1 - x0), abs(y1 - y0)) * 2) + 1
-        for t in np.linspace(0.0, 1.0, steps):
-            if dashed and int(t * steps / 8) % 2:
-                continue
-            x, y = int(round(x0 + (x1 - x0) * t)), int(round(y0 + (y1 - y0) * t))
-            canvas[max(y - 1, 0):y + 1, max(x - 1, 0):x + 1] = colour
-
-
-def _text(canvas, text, x, y, scale=2):
-    for ch in str(text).lower():
-        glyph = _GLYPHS.get(ch)
-        if glyph is not None:
-            cells = np.array([c == "#" for c in glyph]).reshape(5, 3)
-            block = np.kron(cells, np.ones((scale, scale), dtype=bool))
-            h, w = block.shape
-            region = canvas[y:y + h, x:x + w]
-            region[block[:region.shape[0], :region.shape[1]]] = 40
-        x += 4 * scale
-
-
-def _png_bytes(rgb: np.ndarray) -> bytes:
-    height, width, _ = rgb.shape
-    raw = b"".join(b"\x00" + rgb[row].tobytes() for row in range(height))
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")

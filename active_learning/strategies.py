@@ -10,11 +10,11 @@ Each strategy is a plain function in modAL's shape::
 least-confident and ranked-batch, the top-two margin for margin and default
 (lower is less certain), entropy in nats for entropy, NaN for random.
 
-The measures come from modAL's query-strategy module
-(``modAL.uncertainty.classifier_uncertainty`` / ``classifier_margin`` /
-``classifier_entropy``, the functions behind ``uncertainty_sampling``,
-``margin_sampling`` and ``entropy_sampling``) and ranked batches from
-``modAL.batch.uncertainty_batch_sampling``; they only need ``predict_proba``,
+The measures are :mod:`active_learning.uncertainty`'s (modAL's, the ones
+behind ``uncertainty_sampling``, ``margin_sampling`` and ``entropy_sampling``,
+applied to ``predict_proba``), the same functions that score every logged
+prediction at ingest; ranked batches come from
+``modAL.batch.uncertainty_batch_sampling``. They only need ``predict_proba``,
 so they run on our own fitted pipelines. modAL's learner classes are not used
 (they break on scikit-learn >= 1.8). Selection uses
 :mod:`active_learning.selection`, which breaks ties with a seeded shuffle
@@ -31,17 +31,16 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 from modAL.batch import uncertainty_batch_sampling
-from modAL.uncertainty import classifier_entropy, classifier_margin, classifier_uncertainty
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from active_learning.selection import bottom_k, check_query_size, diverse_bottom_k, random_k, top_k
+from active_learning.selection import SHORTLIST_FACTOR, bottom_k, check_query_size, random_k, spread_top_k, top_k
+from active_learning.uncertainty import entropy_score, least_confidence_score, margin_score, uncertainty_score
 
 __all__ = [
     "STRATEGIES",
     "DEFAULT_STRATEGY",
-    "DIVERSE_BATCH_MIN",
     "get_strategy",
     "random_sampling",
     "least_confident_sampling",
@@ -53,7 +52,6 @@ __all__ = [
 ]
 
 DEFAULT_STRATEGY = "default"
-DIVERSE_BATCH_MIN = 5
 
 
 def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
@@ -63,12 +61,12 @@ def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_la
 
 
 def _uncertainty_strategy(name: str, measure: Callable, pick: Callable, doc: str) -> Callable:
-    """A modAL-shaped strategy ranking rows by one of modAL's measures (random while unfitted)."""
+    """A modAL-shaped strategy ranking rows by one uncertainty measure of ``predict_proba`` (random while unfitted)."""
 
     def strategy(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
         if not is_fitted(estimator):
             return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-        scores = measure(estimator, X_pool)
+        scores = measure(estimator.predict_proba(X_pool))
         indices = pick(scores, n_instances, random_state=random_state)
         return indices, scores[indices]
 
@@ -78,13 +76,13 @@ def _uncertainty_strategy(name: str, measure: Callable, pick: Callable, doc: str
 
 
 least_confident_sampling = _uncertainty_strategy(
-    "least_confident_sampling", classifier_uncertainty, top_k,
+    "least_confident_sampling", least_confidence_score, top_k,
     "Rows whose most likely class has the lowest probability (scores: ``1 - max p``).")
 margin_sampling = _uncertainty_strategy(
-    "margin_sampling", classifier_margin, bottom_k,
+    "margin_sampling", margin_score, bottom_k,
     "Rows with the smallest gap between the two most likely classes (scores: the margin).")
 entropy_sampling = _uncertainty_strategy(
-    "entropy_sampling", classifier_entropy, top_k,
+    "entropy_sampling", entropy_score, top_k,
     "Rows whose class probabilities have the highest entropy (scores: nats).")
 
 
@@ -106,26 +104,29 @@ def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None
 
 
 def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
-    """The product's default: margin sampling, spread out when a batch is large.
+    """The product's default: the live review queue's rule under its default policy.
 
-    Below ``DIVERSE_BATCH_MIN`` (5) rows this is exactly :func:`margin_sampling`.
-    For a larger batch it shortlists the ``5 * n_instances`` smallest margins
-    and keeps rows that are not near-duplicates of each other in the
-    preprocessed feature space (:func:`active_learning.selection.diverse_bottom_k`),
-    so one round does not spend the whole batch on a single confusing region.
-    Scores are margins. bench/active_learning_curves.py measures it: the
-    spread saved labels at batches of 5 and 10 (digits, breast_cancer) but
-    cost labels at a batch of 2 on wine, hence the threshold.
+    Rows are ranked by margin uncertainty (``1 - margin``, the queue's default
+    measure), the ``SHORTLIST_FACTOR * n_instances`` most uncertain compete,
+    and :func:`active_learning.selection.spread_top_k` picks the batch, with
+    the queue's default diversity weight, in the preprocessed feature space.
+    Below ``SPREAD_MIN`` (5) rows this is exactly :func:`margin_sampling`.
+    The review queue calls the same ``spread_top_k``, so a simulation of this
+    strategy measures the queue the app runs. Scores are margins.
     """
     if not is_fitted(estimator):
         return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    scores = classifier_margin(estimator, X_pool)
-    if n_instances < DIVERSE_BATCH_MIN:
-        indices = bottom_k(scores, n_instances, random_state=random_state)
-    else:
-        embedding = feature_embedding(estimator, X_pool)
-        indices = diverse_bottom_k(scores, embedding, n_instances, random_state=random_state)
-    return indices, scores[indices]
+    n = check_query_size(_n_rows(X_pool), n_instances)
+    proba = estimator.predict_proba(X_pool)
+    priority = uncertainty_score(proba, "margin")
+    shortlist = top_k(priority, min(len(priority), SHORTLIST_FACTOR * n), random_state=random_state)
+
+    def embed(positions):
+        return feature_embedding(estimator, _take(X_pool, shortlist[positions]))
+
+    picked, _ = spread_top_k(priority[shortlist], embed, n)
+    indices = shortlist[picked]
+    return indices, margin_score(proba)[indices]
 
 
 STRATEGIES: dict[str, Callable] = {
@@ -167,6 +168,11 @@ def is_fitted(estimator) -> bool:
 
 def _n_rows(X) -> int:
     return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _take(X, positions):
+    """Rows of ``X`` at ``positions`` (DataFrame, array or sparse matrix)."""
+    return X.iloc[positions] if hasattr(X, "iloc") else X[positions]
 
 
 def feature_embedding(estimator, X) -> np.ndarray:

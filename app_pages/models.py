@@ -5,25 +5,17 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
+from active_learning.metrics import MACRO_F1_DEFINITION
+from feedback.access.permissions import who_may
 from feedback.exceptions import FeedbackError
-from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
+from feedback.lifecycle.learning import learning_curve, stopping_hint
 from feedback.lifecycle.reports import RetrainResult, load_comparison_report
 from feedback.lifecycle.triggers import RetrainPolicy, load_policy, save_policy
 from feedback.lifecycle.versions import promote, rollback
 from feedback.monitor.status import store_status
 from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
-from feedback.web.shared import (
-    allowed,
-    current_actor,
-    get_workspace,
-    jobs,
-    load_or_stop,
-    retrain_scheduler,
-    signed_in_user,
-    start_job,
-    start_retrain,
-    who_may,
-)
+from feedback.web.session import get_workspace, load_or_stop, worker
+from feedback.web.signin import allowed, current_actor, signed_in_user
 from feedback.web.text import md_text
 
 ws = get_workspace()
@@ -32,7 +24,7 @@ st.title("Models")
 if signed_in_user() is None and allowed("retrain"):
     st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
-_finished = jobs().get("retrain")  # read before the status, so the status below includes what it wrote
+_finished = worker().jobs.get("retrain")  # read before the status, so the status below includes what it wrote
 if _finished is not None and not _finished.running:
     st.session_state["retrain_job_shown"] = _finished  # this whole-page run shows the finished job
 status = load_or_stop(lambda: store_status(ws))
@@ -43,15 +35,14 @@ if st.session_state.get("models_refused"):  # a Retrain or Simulate click the li
 def _start_retrain() -> None:
     st.session_state["retrain_job_shown"] = None
     try:
-        start_retrain(current_actor())
+        worker().start_retrain(current_actor())
     except FeedbackError as exc:
         st.session_state["models_refused"] = str(exc)
 
 
 def _start_simulation() -> None:
-    actor = current_actor()
     try:
-        start_job("simulate", lambda progress: simulate_current_task(ws, actor=actor), actor=actor, action="simulate")
+        worker().start_simulation(current_actor())
     except FeedbackError as exc:
         st.session_state["models_refused"] = str(exc)
 
@@ -78,6 +69,7 @@ def show_report(result: RetrainResult) -> None:
         rows.append({"model": f"{side} v{version}", "accuracy": round(scores.accuracy, 3),
                      "macro-F1": round(scores.macro_f1, 3), "audit items (n)": scores.n})
     st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.caption(MACRO_F1_DEFINITION)
     acc, f1, mcnemar = report.accuracy_diff, report.macro_f1_diff, report.mcnemar
     st.markdown(
         f"Accuracy difference {_pct(acc.estimate)} (95% paired-bootstrap interval {_pct(acc.ci_low)} to "
@@ -93,7 +85,7 @@ def show_report(result: RetrainResult) -> None:
 
 @st.fragment(run_every=1.0)
 def retrain_panel() -> None:
-    job = jobs().get("retrain")
+    job = worker().jobs.get("retrain")
     running = job is not None and job.running
     if allowed("retrain"):
         st.button("Retrain", type="primary", disabled=running, on_click=_start_retrain,
@@ -123,7 +115,7 @@ if saved:
     st.subheader(f"Champion v{saved.champion.version} against challenger v{saved.challenger.version}")
     show_report(saved)
 else:
-    last = jobs().get("retrain")
+    last = worker().jobs.get("retrain")
     if last is not None and not last.running and last.result:
         st.subheader("Last retrain")
         show_report(last.result)
@@ -139,7 +131,7 @@ else:
 
 @st.fragment(run_every=1.0)
 def simulation_panel() -> None:
-    job = jobs().get("simulate")
+    job = worker().jobs.get("simulate")
     running = job is not None and job.running
     st.button("Simulate more labels", disabled=running, on_click=_start_simulation,
               help="Replay the labelled items with an oracle: would more labels help, and how many?")
@@ -191,7 +183,7 @@ else:
                 st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
             except FeedbackError as exc:
                 st.error(md_text(exc))
-scheduler = retrain_scheduler()
+scheduler = worker().triggers
 if scheduler.last_reason:
     st.caption(f"Last automatic retrain: {md_text(scheduler.last_reason)}")
 

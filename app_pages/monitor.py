@@ -4,13 +4,15 @@ drift), and one window in detail: reliability, class mix, per-class figures and 
 import pandas as pd
 import streamlit as st
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.alerts.checks import check_alerts
 from feedback.alerts.report import monitor_report
 from feedback.alerts.triage import AlertRecord, set_alert_state
 from feedback.exceptions import FeedbackError
 from feedback.monitor.windows import MONITOR_WINDOWS
 from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
-from feedback.web.shared import current_actor, get_workspace, load_or_stop
+from feedback.web.session import get_workspace, load_or_stop
+from feedback.web.signin import current_actor
 from feedback.web.text import md_text
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
@@ -117,6 +119,7 @@ if n_audit:
     f1 = window.macro_f1
     st.markdown(f"Accuracy {_pct(window.accuracy)}{_interval(*window.accuracy_ci)} on {n_audit} audit labels; "
                 f"macro-F1 {f1.estimate:.3f} [{f1.ci_low:.3f}, {f1.ci_high:.3f}] on {f1.n} audit labels.")
+    st.caption(MACRO_F1_DEFINITION)
 else:
     st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
                "audit items in the Review queue.")

@@ -2,13 +2,14 @@
 
 import streamlit as st
 
-from feedback.exceptions import FeedbackError
+from feedback.exceptions import FeedbackError, JobAlreadyRunning
 from feedback.lifecycle.tasks import load_task
 from feedback.review.policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
 from feedback.review.queue import review_progress
-from feedback.review.suspects import find_suspect_labels
 from feedback.web import review_card as card
-from feedback.web.shared import allowed, current_actor, get_workspace, jobs, review_settings, signed_in_user, start_job
+from feedback.web.config import review_settings
+from feedback.web.session import get_workspace, worker
+from feedback.web.signin import allowed, current_actor, signed_in_user
 from feedback.web.text import md_text
 
 ws = get_workspace()
@@ -54,14 +55,15 @@ def _queue_policy_form() -> None:
                 st.error(md_text(exc))
             else:
                 st.success("Saved: new items are ranked by it.")
-    job = jobs().get("suspects")
+    job = worker().jobs.get("suspects")
     if st.button("Look for suspect labels", disabled=job is not None and job.running,
                  help="Cross-validates the task's model on every label; the labels it strongly contradicts "
                       "come back to the queue for a second look. Runs after every retrain too."):
-        actor = current_actor()
-        start_job("suspects", lambda progress: find_suspect_labels(ws, actor=actor), actor=actor,
-                  action="find_suspects")
-        job = jobs().get("suspects")
+        try:
+            worker().start_suspect_search(current_actor())
+        except JobAlreadyRunning as exc:  # another session's click started it a moment ago
+            st.info(md_text(exc))
+        job = worker().jobs.get("suspects")
     if job is not None and not job.running:
         if job.error:
             st.error(f"The check failed: {md_text(job.error)}")

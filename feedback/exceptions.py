@@ -3,7 +3,7 @@
 from active_learning.exceptions import ModelIntegrityError
 
 __all__ = ["FeedbackError", "InputError", "ExperimentError", "NotInitializedError", "DatabaseBusyError",
-           "ModelIntegrityError", "PermissionDenied"]
+           "JobAlreadyRunning", "ModelIntegrityError", "PermissionDenied"]
 
 
 class FeedbackError(Exception):
@@ -52,3 +52,7 @@ class DatabaseBusyError(FeedbackError):
             "`import-labels FILE --annotator NAME --inbox`; it is taken in within seconds), export from the app's "
             "Export page, or stop that process and run the command again."
         )
+
+
+class JobAlreadyRunning(FeedbackError):
+    """A background job of this kind (a retrain, say) is running in this process; a second one does not start."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +9,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pandas.api import types as ptypes
 
+from active_learning.files import atomic_write as atomic_write  # re-exported: the one helper, shared with registry.py
 from feedback.exceptions import InputError
 
 READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -117,23 +116,6 @@ def _check_utf8(path: Path, sample: int = 1 << 20) -> None:
         if len(head) < sample or exc.start < len(head) - 4:  # not just a character cut by the sample's end
             raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 "
                              "and try again.") from None
-
-
-@contextmanager
-def atomic_write(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` to write to; it becomes ``path`` by one rename when the block ends.
-
-    Readers (the inbox watcher, a user's tools) never see a half-written file under ``path``, and a
-    block that raises leaves no temporary file behind. The ``.partial`` name is no file kind the
-    inbox reads.
-    """
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        yield partial
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from sklearn.datasets import load_digits, load_iris
 from store_sql import in_session, read_sql
 
 from feedback.access.permissions import Actor
+from feedback.alerts.checks import check_alerts_on_writes
 from feedback.lifecycle.tasks import init_task
 from feedback.store import repository
 from feedback.store.db import PREDICTION_INPUT, SEED_INPUT
@@ -31,6 +32,12 @@ N_SEED = 30
 AUDIT_SHARE = 0.3
 AUDIT_SALT = "c0ffee00c0ffee00"  # the same audit slice on every run, so no test depends on the draw
 PRODUCTION_START = 100  # digits rows before this index are never production rows
+
+
+@pytest.fixture(scope="session", autouse=True)
+def alert_checks_after_writes():
+    """Run the alert check after every ingest and label import, as the app and the CLI wire it at start."""
+    check_alerts_on_writes()
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,14 @@
 """Raising alerts: the alert policy's rules over the monitoring windows, each alert stored once and posted.
 
 :func:`check_alerts` runs after every ingest of predictions or end-user
-feedback (and on demand). It re-evaluates the latest ``lookback_windows``
-windows, each against the windows before it, so an alert can still fire when
+feedback and every label import once :func:`check_alerts_on_writes` has wired
+it to the write events (the app and the command line do at start), and on
+demand. It re-evaluates the latest ``lookback_windows`` windows, each against
+the windows before it, so an alert can still fire when
 audit labels or disputes for a batch arrive later; an alert is stored at most
 once per metric and window. New alerts go to the webhook on a background
 thread. When the retrain policy's ``on_alert`` switch is on, the app's retrain
-scheduler (:class:`feedback.lifecycle.triggers.RetrainScheduler`) starts a retrain for a
+scheduler (:class:`feedback.worker.RetrainScheduler`) starts a retrain for a
 new open alert at its next check.
 """
 
@@ -17,7 +19,7 @@ import threading
 from functools import partial
 from typing import Any
 
-from feedback import store
+from feedback import events, store
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import AlertRecord
@@ -25,10 +27,10 @@ from feedback.alerts.webhook import send_in_background
 from feedback.monitor.windows import MonitorWindow, monitor_windows
 from feedback.store import repository
 from feedback.store.models import Alert
-from feedback.web.jobs import PeriodicCheck
 from feedback.workspace import Workspace
 
-__all__ = ["LabelAlertWatcher", "check_alerts", "check_alerts_after_write", "evaluate_windows"]
+__all__ = ["check_alerts", "check_alerts_after_write", "check_alerts_for_new_labels", "check_alerts_on_writes",
+           "evaluate_windows"]
 
 _log = logging.getLogger(__name__)
 _CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
@@ -67,42 +69,58 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     return new
 
 
-def check_alerts_after_write(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
-    """:func:`check_alerts`, except that it never raises: the ingest or import it follows is already stored.
+def check_alerts_after_write(ws: Workspace, kind: str) -> list[AlertRecord]:
+    """:func:`check_alerts` after a write of ``kind``, except that it never raises: the write is already stored.
 
+    Drift is tested only after predictions (feedback and labels change no input).
     A failure is logged and gives no alerts; the next write checks again.
     """
     try:
-        return check_alerts(ws, drift=drift)
+        return check_alerts(ws, drift=kind == "predictions")
     except Exception:  # noqa: BLE001 - an alert check must never fail a write that was committed
         _log.warning("Checking alerts after a write failed; the write itself is stored.", exc_info=True)
         return []
 
 
-class LabelAlertWatcher(PeriodicCheck):
-    """In the app process: check the alerts again once label events arrived since the last look.
+def _refuse_if_policy_broken(ws: Workspace, kind: str) -> None:
+    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+
+
+def check_alerts_on_writes() -> None:
+    """Run the alert check after every ingest and label import of this process (see :mod:`feedback.events`).
+
+    A broken alert policy then refuses the write before anything is stored, as the
+    check after it would fail. The app and the command line call this at start;
+    calling it again changes nothing.
+    """
+    events.on_write(check_alerts_after_write, before=_refuse_if_policy_broken)
+
+
+def check_alerts_for_new_labels(ws: Workspace, checked_through: int | None) -> tuple[list[AlertRecord], int | None]:
+    """Check the alerts (without drift: no input changed) if label events arrived after ``checked_through``.
 
     Experts label audit items one at a time in the browser; running the whole
-    check on each keypress would cost the card its speed, so this thread looks
-    every ``interval`` seconds at the newest label event and checks (without
-    drift: no input changed) only when it moved. An accuracy alert thus waits
-    at most one interval after the label that tips it, not for the next ingest.
+    check on each answer would cost the card its speed, so the app calls this
+    every few seconds instead (:class:`feedback.worker.LabelAlertWatcher`).
+
+    Parameters
+    ----------
+    ws : Workspace
+    checked_through : int or None
+        The newest label event id the previous call saw (None at first).
+
+    Returns
+    -------
+    alerts : list of AlertRecord
+        The alerts stored; empty when no label event is newer.
+    checked_through : int or None
+        The newest label event id now, to pass to the next call.
     """
-
-    def __init__(self, ws: Workspace, interval: float = 30.0):
-        super().__init__("label-alerts", interval)
-        self.ws = ws
-        self.checked_through: int | None = None  # the newest label event id the last check saw
-
-    def check(self) -> list[AlertRecord]:
-        """Check the alerts if the newest label event moved; return the alerts stored."""
-        with store.session(self.ws) as session:
-            newest = repository.newest_label_event_id(session)
-        if newest is None or newest == self.checked_through:
-            return []
-        alerts = check_alerts(self.ws, drift=False)
-        self.checked_through = newest
-        return alerts
+    with store.session(ws) as session:
+        newest = repository.newest_label_event_id(session)
+    if newest is None or newest == checked_through:
+        return [], checked_through
+    return check_alerts(ws, drift=False), newest
 
 
 def evaluate_windows(windows: list[MonitorWindow], policy: AlertPolicy) -> list[tuple[MonitorWindow, AlertDecision]]:

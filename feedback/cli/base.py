@@ -87,3 +87,6 @@ def _remove_new_store(ws: Workspace, new_home: bool) -> None:
 @click.group()
 def cli():
     """Keep a production classifier improving: log, review, retrain, compare, promote."""
+    from feedback.alerts.checks import check_alerts_on_writes  # here, not at the top: --help stays fast
+
+    check_alerts_on_writes()  # every ingest and label import of a command runs the alert check, as in the app

@@ -28,10 +28,7 @@ from feedback.exceptions import InputError
               type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
               help="Pipeline refitted each round.")
 @click.option("--json", "as_json", is_flag=True, help="Print the curves as JSON.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the mean learning curves to this PNG file.")
-def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seeds, test_size, model_name, as_json,
-                 plot):
+def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seeds, test_size, model_name, as_json):
     """Replay a labelled file with an oracle and print the learning curve of each query strategy.
 
     Per seed the rows are split into a pool and a test set, and each strategy
@@ -40,15 +37,13 @@ def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seed
 
     Example: python -m feedback simulate --data seed.csv --label-col label --drop id --budget 200 --batch 10
     """
-    from active_learning.simulate import labels_to_reach, mean_curve, simulate, write_curves_png
+    from active_learning.simulate import labels_to_reach, mean_curve, simulate
 
     X, y = _oracle(data, label_col, drop)
     try:
         result = simulate(X, y, strategies, budget, batch, initial, seeds, test_size, model_name)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
-    if plot:
-        write_curves_png(result, plot)
     if as_json:
         click.echo(json.dumps(result))
         return

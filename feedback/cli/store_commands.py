@@ -11,7 +11,7 @@ from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 if TYPE_CHECKING:
-    from feedback.monitor.quality import Estimate
+    from feedback.monitor.intervals import Estimate
 
 
 @command(cli, "init", creates_store=True)

@@ -1,8 +1,9 @@
 """What an A/B or shadow experiment's evidence says: per-arm figures, the tests, the split check, a recommendation.
 
 A/B arms are compared on audit accuracy and on the end-user dispute rate with a
-two-proportion z-test and the always-valid mSPRT (:mod:`feedback.experiments.stats`),
-after a sample-ratio check of the split (:func:`feedback.experiments.routing.srm_check`).
+two-proportion z-test (:mod:`feedback.experiments.stats`) and the always-valid mSPRT
+(:mod:`feedback.experiments.sequential`), after a sample-ratio check of the split
+(:func:`feedback.experiments.routing.srm_check`).
 In shadow mode both models answer the same audit items, so they are compared
 with the paired tests (McNemar mid-p and a paired bootstrap interval).
 
@@ -35,10 +36,11 @@ from feedback.experiments.report import (
     ShadowMcNemar,
 )
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
-from feedback.experiments.stats import SequentialTest, two_proportion_ztest
+from feedback.experiments.sequential import SequentialTest
+from feedback.experiments.stats import two_proportion_ztest
+from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.tasks import load_task
-from feedback.monitor.quality import estimate_proportion
-from feedback.review.gold import gold_label_series
+from feedback.monitor.intervals import estimate_proportion
 from feedback.store import repository
 from feedback.store.models import Experiment, utcnow
 from feedback.workspace import Workspace

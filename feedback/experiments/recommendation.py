@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from feedback.experiments.routing import SRMResult
-from feedback.experiments.stats import SequentialState, ZTestResult
+from feedback.experiments.sequential import SequentialState
+from feedback.experiments.stats import ZTestResult
 
 __all__ = ["ACTIONS", "Recommendation", "recommend"]
 

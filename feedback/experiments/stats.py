@@ -13,7 +13,9 @@ wrapper for daily looks.
 
 - :func:`two_proportion_ztest`: the fixed-horizon test, valid for one look at a
   sample size fixed in advance.
-- :func:`msprt_p_value` and :class:`SequentialTest`: the mixture sequential
+- :func:`~feedback.experiments.sequential.msprt_p_value` and
+  :class:`~feedback.experiments.sequential.SequentialTest` (in
+  :mod:`feedback.experiments.sequential`): the mixture sequential
   probability ratio test (mSPRT) of Johari, Pekelis and Walsh (2015, "Always
   valid inference: bringing sequential analysis to A/B testing",
   arXiv:1512.04922), whose p-value stays valid however often it is looked at.
@@ -31,20 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = [
-    "DEFAULT_TAU2",
-    "SequentialState",
-    "SequentialTest",
-    "ZTestResult",
-    "msprt_likelihood_ratio",
-    "msprt_p_value",
-    "two_proportion_ztest",
-]
-
-DEFAULT_TAU2 = 0.0025
-"""Default mixing variance of the mSPRT: a normal prior on the difference with a
-standard deviation of 5 percentage points. See :func:`msprt_likelihood_ratio`."""
-
+__all__ = ["ZTestResult", "as_result", "check_counts", "check_level", "two_proportion_ztest"]
 
 
 @dataclass(frozen=True)
@@ -83,41 +72,6 @@ class ZTestResult:
     def rejected(self) -> bool | np.ndarray:
         """Whether ``p_value < alpha``: the arms differ, at a fixed horizon."""
         return self.p_value < self.alpha
-
-
-@dataclass(frozen=True)
-class SequentialState:
-    """Where an always-valid sequential test stands after its latest look.
-
-    Attributes
-    ----------
-    p_value : float
-        Always-valid p-value: the smallest ``min(1, 1 / Lambda)`` over all looks
-        so far. It never increases.
-    rejected : bool
-        ``p_value < alpha``. Once True it stays True.
-    n_looks : int
-        Looks taken so far.
-    diff : float
-        ``x2 / n2 - x1 / n1`` at the latest look.
-    x1, n1, x2, n2 : int
-        Cumulative counts at the latest look.
-    alpha : float
-        Significance level.
-    tau2 : float
-        Mixing variance of the mSPRT.
-    """
-
-    p_value: float
-    rejected: bool
-    n_looks: int
-    diff: float
-    x1: int
-    n1: int
-    x2: int
-    n2: int
-    alpha: float
-    tau2: float
 
 
 def two_proportion_ztest(x1, n1, x2, n2, *, alpha: float = 0.05) -> ZTestResult:
@@ -160,8 +114,8 @@ def two_proportion_ztest(x1, n1, x2, n2, *, alpha: float = 0.05) -> ZTestResult:
     >>> round(r.diff, 3), round(r.z, 2), r.p_value < 0.001
     (0.05, 4.16, True)
     """
-    alpha = _check_level(alpha, "alpha")
-    x1, n1, x2, n2 = _check_counts(x1, n1, x2, n2)
+    alpha = check_level(alpha, "alpha")
+    x1, n1, x2, n2 = check_counts(x1, n1, x2, n2)
     p1, p2 = x1 / n1, x2 / n2
     diff = p2 - p1
     pooled = (x1 + x2) / (n1 + n2)
@@ -172,221 +126,20 @@ def two_proportion_ztest(x1, n1, x2, n2, *, alpha: float = 0.05) -> ZTestResult:
     se = np.sqrt(p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2)
     half = stats.norm.isf(alpha / 2.0) * se
     return ZTestResult(
-        z=_out(z),
-        p_value=_out(p_value),
-        diff=_out(diff),
-        ci_low=_out(np.clip(diff - half, -1.0, 1.0)),
-        ci_high=_out(np.clip(diff + half, -1.0, 1.0)),
-        x1=_out(x1, int),
-        n1=_out(n1, int),
-        x2=_out(x2, int),
-        n2=_out(n2, int),
+        z=as_result(z),
+        p_value=as_result(p_value),
+        diff=as_result(diff),
+        ci_low=as_result(np.clip(diff - half, -1.0, 1.0)),
+        ci_high=as_result(np.clip(diff + half, -1.0, 1.0)),
+        x1=as_result(x1, int),
+        n1=as_result(n1, int),
+        x2=as_result(x2, int),
+        n2=as_result(n2, int),
         alpha=alpha,
     )
 
 
-def msprt_likelihood_ratio(x1, n1, x2, n2, *, tau2: float = DEFAULT_TAU2):
-    """Mixture likelihood ratio Lambda of the mSPRT for ``p2 - p1``, at one look.
-
-    The normal approximation of Johari, Pekelis and Walsh (2015,
-    arXiv:1512.04922): with ``d = p2 - p1`` and ``V`` its estimated variance,
-    ``Lambda = sqrt(V / (V + tau2)) * exp(tau2 d**2 / (2 V (V + tau2)))``, the
-    likelihood ratio of "the difference is drawn from N(0, tau2)" against "the
-    difference is 0". ``V`` is the unpooled variance
-    ``p1 (1 - p1) / n1 + p2 (1 - p2) / n2``; when that is zero although the
-    proportions differ (0 of n against n of n) the pooled variance
-    ``p (1 - p) (1/n1 + 1/n2)`` is used instead, and when the proportions are
-    equal and all 0 or all 1 there is no evidence and Lambda is 0.
-
-    Choosing ``tau2``. The default 0.0025 is a prior standard deviation of 5
-    percentage points: the size of the accuracy and dispute-rate changes a
-    retrained model is expected to make, and the smallest worth acting on. With
-    ``r = tau2 / V`` the test rejects at level alpha once
-    ``z**2 >= (1 + 1/r) (2 ln(1/alpha) + ln(1 + r))``, ``z = d / sqrt(V)``. At 2,000
-    units per arm and accuracies near 0.8, ``V`` is about 1.4e-4, ``r`` about
-    17, and the bar is ``|z| >= 3.07`` (against 1.96 for one planned look): that
-    is the price of looking every day. A much smaller ``tau2`` wastes the early
-    looks on effects too small to matter; a much larger one raises the bar
-    through ``ln(1 + r)``. The false-positive guarantee holds for any ``tau2``;
-    only the power depends on it.
-
-    Parameters
-    ----------
-    x1, n1, x2, n2 : int or array-like of int
-        Cumulative successes and trials of the champion (1) and the
-        challenger (2). Arrays broadcast.
-    tau2 : float, default=0.0025
-        Variance of the normal mixing distribution of the difference; positive.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        Lambda, one per element of the broadcast inputs.
-
-    Raises
-    ------
-    ValueError
-        On invalid counts (see :func:`two_proportion_ztest`) or ``tau2 <= 0``.
-    """
-    tau2 = _check_tau2(tau2)
-    x1, n1, x2, n2 = _check_counts(x1, n1, x2, n2)
-    return _out(_likelihood_ratio(x1, n1, x2, n2, tau2))
-
-
-def msprt_p_value(x1, n1, x2, n2, *, tau2: float = DEFAULT_TAU2, axis: int = -1):
-    """Always-valid p-value of the mSPRT after a sequence of looks.
-
-    ``p = min over looks of min(1, 1 / Lambda)`` (Johari, Pekelis and Walsh 2015,
-    arXiv:1512.04922), with Lambda from :func:`msprt_likelihood_ratio`. Under the
-    null of equal proportions, the chance that this p-value ever falls below
-    alpha, however many looks are taken and whenever one stops, is at most
-    alpha (asymptotically, since the variance is estimated). Pass the whole
-    history of looks: a p-value from the latest look alone is not always valid.
-
-    Parameters
-    ----------
-    x1, n1, x2, n2 : int or array-like of int
-        Cumulative counts at each look, looks along ``axis``; counts of later
-        looks include the earlier ones. Scalars are a single look. Extra axes
-        hold independent experiments (for simulations).
-    tau2 : float, default=0.0025
-        Mixing variance; see :func:`msprt_likelihood_ratio`.
-    axis : int, default=-1
-        The axis of looks.
-
-    Returns
-    -------
-    float or numpy.ndarray
-        The always-valid p-value after the last look, per experiment.
-
-    Raises
-    ------
-    ValueError
-        On invalid counts or ``tau2 <= 0``.
-
-    See Also
-    --------
-    SequentialTest : The same p-value, updated one look at a time.
-
-    Examples
-    --------
-    >>> p = msprt_p_value([160, 800, 1600], [200, 1000, 2000],
-    ...                   [170, 850, 1700], [200, 1000, 2000])
-    >>> bool(p < 0.05)
-    True
-    """
-    tau2 = _check_tau2(tau2)
-    x1, n1, x2, n2 = _check_counts(x1, n1, x2, n2)
-    lam = _likelihood_ratio(x1, n1, x2, n2, tau2)
-    with np.errstate(divide="ignore"):
-        per_look = np.minimum(1.0, 1.0 / lam)
-    if per_look.ndim == 0:
-        return float(per_look)
-    return _out(per_look.min(axis=axis))
-
-
-class SequentialTest:
-    """Always-valid test that the champion and challenger proportions differ.
-
-    Feed it the cumulative counts at every look (every day, every batch); its
-    p-value is the running minimum of ``min(1, 1 / Lambda)`` of the mSPRT, so it
-    can be checked after every look and the test stopped whenever it rejects,
-    with the false-positive rate held at ``alpha``. Keep one instance per metric
-    and experiment; to rebuild it from stored daily counts, replay them in order
-    or call :func:`msprt_p_value` on the whole history.
-
-    Parameters
-    ----------
-    alpha : float, default=0.05
-        Significance level, in (0, 1).
-    tau2 : float, default=0.0025
-        Mixing variance of the difference; see :func:`msprt_likelihood_ratio`
-        for the choice.
-
-    Attributes
-    ----------
-    state_ : SequentialState or None
-        The state after the latest look; None before the first.
-
-    Examples
-    --------
-    >>> test = SequentialTest(alpha=0.05)
-    >>> test.update(80, 100, 85, 100).rejected
-    False
-    >>> state = test.update(1600, 2000, 1700, 2000)
-    >>> state.n_looks, state.rejected
-    (2, True)
-    """
-
-    def __init__(self, alpha: float = 0.05, tau2: float = DEFAULT_TAU2):
-        self.alpha = alpha
-        self.tau2 = tau2
-        self.state_: SequentialState | None = None
-
-    def update(self, x1: int, n1: int, x2: int, n2: int) -> SequentialState:
-        """Take one look at the cumulative counts.
-
-        Parameters
-        ----------
-        x1, n1 : int
-            Cumulative successes and trials of the champion.
-        x2, n2 : int
-            Cumulative successes and trials of the challenger.
-
-        Returns
-        -------
-        SequentialState
-            The always-valid p-value and verdict after this look.
-
-        Raises
-        ------
-        ValueError
-            On invalid counts, an arm with no trials yet, trial counts smaller
-            than at the previous look (counts must be cumulative), or an invalid
-            ``alpha`` or ``tau2``.
-        """
-        alpha = _check_level(self.alpha, "alpha")
-        tau2 = _check_tau2(self.tau2)
-        counts = [int(c) for c in _check_counts(x1, n1, x2, n2, scalar=True)]
-        x1, n1, x2, n2 = counts
-        previous = self.state_
-        if previous is not None and (n1 < previous.n1 or n2 < previous.n2):
-            raise ValueError(
-                f"Counts must be cumulative: trials went from ({previous.n1}, {previous.n2}) to ({n1}, {n2}). "
-                "Pass the totals since the experiment started, or start a new SequentialTest."
-            )
-        lam = float(_likelihood_ratio(*(np.float64(c) for c in counts), tau2))
-        p_look = 1.0 if lam <= 1.0 else 1.0 / lam
-        p_value = p_look if previous is None else min(previous.p_value, p_look)
-        self.state_ = SequentialState(
-            p_value=p_value,
-            rejected=p_value < alpha,
-            n_looks=1 if previous is None else previous.n_looks + 1,
-            diff=x2 / n2 - x1 / n1,
-            x1=x1,
-            n1=n1,
-            x2=x2,
-            n2=n2,
-            alpha=alpha,
-            tau2=tau2,
-        )
-        return self.state_
-
-
-def _likelihood_ratio(x1, n1, x2, n2, tau2: float) -> np.ndarray:
-    """Lambda of the normal-approximation mSPRT on validated float arrays."""
-    p1, p2 = x1 / n1, x2 / n2
-    diff = p2 - p1
-    var = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    var = np.where(var > 0, var, pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_lam = 0.5 * np.log(var / (var + tau2)) + tau2 * diff**2 / (2.0 * var * (var + tau2))
-        lam = np.exp(log_lam)
-    return np.where(var > 0, lam, 0.0)
-
-
-def _check_counts(x1, n1, x2, n2, *, scalar: bool = False) -> tuple[np.ndarray, ...]:
+def check_counts(x1, n1, x2, n2, *, scalar: bool = False) -> tuple[np.ndarray, ...]:
     """Validated, broadcast float arrays of the four counts, or a ValueError naming the problem."""
     names = ("x1", "n1", "x2", "n2")
     arrays = []
@@ -416,7 +169,7 @@ def _check_counts(x1, n1, x2, n2, *, scalar: bool = False) -> tuple[np.ndarray, 
     return x1, n1, x2, n2
 
 
-def _check_level(value: float, name: str) -> float:
+def check_level(value: float, name: str) -> float:
     """A significance level in (0, 1), or a ValueError naming it."""
     try:
         level = float(value)
@@ -427,18 +180,7 @@ def _check_level(value: float, name: str) -> float:
     return level
 
 
-def _check_tau2(value: float) -> float:
-    """A positive, finite mixing variance, or a ValueError."""
-    try:
-        tau2 = float(value)
-    except (TypeError, ValueError):
-        tau2 = math.nan
-    if not (math.isfinite(tau2) and tau2 > 0):
-        raise ValueError(f"tau2 (the mixing variance) must be a positive number, got {value!r}.")
-    return tau2
-
-
-def _out(arr: np.ndarray, kind: type = float):
+def as_result(arr: np.ndarray, kind: type = float):
     """A Python scalar for 0-d results, the array itself otherwise."""
     arr = np.asarray(arr)
     if arr.ndim == 0:

@@ -3,8 +3,9 @@
 DuckDB lets one process hold the file. While the app runs, a command hands its
 file over by dropping it into ``<home>/inbox/<kind>/`` (label files into
 ``inbox/labels/<annotator>/``, the folder name saying who labelled them); the
-app's watcher thread ingests it and moves it to ``inbox/done/`` (with a
-``.result.json``) or ``inbox/failed/`` (with a ``.error.txt`` naming the problem).
+app's watcher thread (:class:`feedback.worker.InboxWatcher`) ingests it with
+:func:`process_inbox` and moves it to ``inbox/done/`` (with a ``.result.json``)
+or ``inbox/failed/`` (with a ``.error.txt`` naming the problem).
 
 The watcher reads only regular files that sit inside the inbox. A symbolic link
 (to a file or a folder), a file with other hard links, anything else that is
@@ -19,7 +20,7 @@ import json
 import shutil
 import stat
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -28,7 +29,6 @@ from feedback.files import READERS, atomic_write
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.review.labels import import_labels
 from feedback.store.models import utcnow
-from feedback.web.jobs import PeriodicCheck
 from feedback.workspace import Workspace
 
 KINDS = ("predictions", "feedback", "labels")
@@ -194,29 +194,3 @@ def _unknown_user(path: Path, annotator: str) -> str:
     return (f"inbox/labels/{path.parent.name}/{path.name} names annotator {annotator!r}, who is not a user of "
             "this app; with sign-in on, label files are taken only from a user's folder. Add the user to the "
             "users file (FEEDBACK_USERS_FILE), or hand the file over under a user's name.")
-
-
-class InboxWatcher(PeriodicCheck):
-    """A daemon thread that processes the inbox every ``interval`` seconds until stopped.
-
-    Parameters
-    ----------
-    known_users : callable, default=None
-        Called before each check; returns the app's user names, or None in open mode
-        (see :func:`process_inbox`). The web layer passes its users here.
-    """
-
-    def __init__(self, ws: Workspace, interval: float = 2.0, *,
-                 known_users: Callable[[], Collection[str] | None] | None = None):
-        super().__init__("inbox", interval)
-        self.ws = ws
-        self.known_users = known_users
-        self.last_outcomes: list[dict] = []
-
-    def check(self) -> list[dict]:
-        """Ingest what is pending; keep the outcomes when there were any."""
-        users = self.known_users() if self.known_users is not None else None
-        outcomes = process_inbox(self.ws, known_users=users)
-        if outcomes:
-            self.last_outcomes = outcomes
-        return outcomes

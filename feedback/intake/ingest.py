@@ -11,9 +11,8 @@ import numpy as np
 import pandas as pd
 
 from feedback import store
-from feedback.alerts.checks import check_alerts_after_write
-from feedback.alerts.policy import load_alert_policy
 from feedback.draws import uniform_draws
+from feedback.events import before_write, written
 from feedback.exceptions import InputError
 from feedback.experiments.runs import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.files import read_table
@@ -89,7 +88,7 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     task = load_task(ws)
     source = Path(path).name
     experiment = running_experiment(ws)
-    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+    before_write(ws, "predictions")  # a listener may refuse it here, with nothing written
     unit_col = () if experiment is None or experiment.unit_col is None else (experiment.unit_col,)
     frame = read_table(path, string_columns=(task.id_col, *unit_col))
     step(0.2, "Checking ids and features")
@@ -97,7 +96,8 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     X = validate_features(frame, task.features, task.id_col, source, allowed_extra=unit_col)
     units = unit_ids(frame, experiment, ids, source) if experiment is not None else None
     step(0.3, "Looking up ids already logged")
-    known = repository.known_ids(ws.engine, "prediction", ids)
+    with store.session(ws) as session:
+        known = repository.known_ids(session, "prediction", ids)
     fresh = ~ids.isin(known).to_numpy()
     ids, X = ids[fresh].reset_index(drop=True), X[fresh].reset_index(drop=True)
     units = units[fresh].reset_index(drop=True) if units is not None else None
@@ -139,7 +139,7 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
         repository.insert_predictions(session, batch, predictions, inputs)
         step(0.9, "Committing")
     step(0.95, "Checking alerts")
-    check_alerts_after_write(ws)
+    written(ws, "predictions")
     return IngestResult(**{**asdict(result), "batch_id": batch_id, "n_audit": int(predictions["is_audit"].sum())})
 
 
@@ -159,7 +159,7 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     task = load_task(ws)
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "user_label"))
-    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+    before_write(ws, "feedback")  # a listener may refuse it here, with nothing written
     for column in ("id", "signal"):
         if column not in frame.columns:
             raise InputError(f"{source} needs columns id and signal (disputed or accepted); {column!r} is missing.")
@@ -203,5 +203,5 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
     rows = rows.assign(received_at=utcnow())
     with store.session(ws) as session:
         stored = repository.insert_feedback_signals(session, rows)
-    check_alerts_after_write(ws, drift=False)
+    written(ws, "feedback")
     return stored

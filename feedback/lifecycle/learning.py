@@ -19,9 +19,9 @@ from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
+from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import load_version
-from feedback.review.gold import gold_label_series
 from feedback.store import repository
 from feedback.workspace import Workspace
 

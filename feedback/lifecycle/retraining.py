@@ -12,10 +12,10 @@ from active_learning.training import build_estimator, fit_clone
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
+from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.reports import RetrainResult, ScoredVersion, save_comparison_report
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
-from feedback.review.gold import gold_label_series
 from feedback.store import repository, snapshots
 from feedback.workspace import Workspace
 

@@ -2,8 +2,9 @@
 an alert), the gate's thresholds, and whether a winning challenger is promoted automatically.
 
 The policy is kept as ``retrain_policy.json`` in the store's home. The app
-process runs a :class:`RetrainScheduler` thread that checks it and starts the
-same background retrain the Retrain button starts.
+process runs a thread (:class:`feedback.worker.RetrainScheduler`) that calls
+:func:`run_due_triggers` and starts the same background retrain the Retrain
+button starts.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from active_learning.comparison import GatePolicy
 from feedback import store
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
-from feedback.review.gold import gold_label_series
+from feedback.gold.labels import gold_label_series
 from feedback.settings_files import read_settings, write_settings
 from feedback.store import repository, snapshots
 from feedback.store.models import utcnow
-from feedback.web.jobs import PeriodicCheck
 from feedback.workspace import Workspace
 
 POLICY_FILE = "retrain_policy.json"
@@ -107,23 +107,21 @@ def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
     return None
 
 
-class RetrainScheduler(PeriodicCheck):
-    """Checks the policy every ``interval`` seconds and calls ``start_retrain(reason)`` when one is due.
+def run_due_triggers(ws: Workspace, start_retrain: Callable[[str], bool]) -> str | None:
+    """One look at the saved policy: call ``start_retrain(reason)`` when a retrain is due.
 
-    ``start_retrain`` returns False when a retrain is already running, so a
-    trigger never stacks a second retrain on the first.
+    Parameters
+    ----------
+    ws : Workspace
+    start_retrain : callable
+        Starts the background retrain; returns False when one is already running.
+
+    Returns
+    -------
+    str or None
+        Why a retrain was started, or None when none was due or one was already running.
     """
-
-    def __init__(self, ws: Workspace, start_retrain: Callable[[str], bool], interval: float = 30.0):
-        super().__init__("retrain-scheduler", interval)
-        self.ws = ws
-        self.start_retrain = start_retrain
-        self.last_reason: str | None = None
-
-    def check(self) -> str | None:
-        """One check: start a retrain if due; return the reason when one was started."""
-        reason = retrain_due(self.ws, load_policy(self.ws))
-        if reason and self.start_retrain(reason):
-            self.last_reason = reason
-            return reason
-        return None
+    reason = retrain_due(ws, load_policy(ws))
+    if reason and start_retrain(reason):
+        return reason
+    return None

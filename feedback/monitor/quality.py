@@ -14,137 +14,15 @@ None, never NaN, so that it serialises to JSON ``null``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from sklearn.utils import check_random_state
 
-__all__ = [
-    "Estimate",
-    "calibration_table",
-    "class_mix",
-    "estimate_accuracy",
-    "estimate_proportion",
-    "estimate_quality",
-    "wilson_interval",
-]
+from active_learning.metrics import bootstrap, macro_f1_resampled, macro_f1_score, percentile_interval
+from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
 
-_BOOTSTRAP_BLOCK = 4_000_000  # resampled items held in memory at once
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A proportion, its interval and the number of labels it rests on.
-
-    ``estimate``, ``ci_low`` and ``ci_high`` are None when ``n`` is 0.
-    """
-
-    estimate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    n: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """``{"estimate", "ci_low", "ci_high", "n"}``, ready for JSON."""
-        return asdict(self)
-
-
-def wilson_interval(successes, n, confidence: float = 0.95):
-    """Wilson score interval for a binomial proportion.
-
-    Parameters
-    ----------
-    successes : int or array-like of int
-        Number of successes.
-    n : int or array-like of int
-        Number of trials; broadcast against ``successes``.
-    confidence : float, default=0.95
-        Two-sided coverage of the interval.
-
-    Returns
-    -------
-    low, high : float or None, or numpy.ndarray
-        For scalar input, two floats in [0, 1], or ``(None, None)`` when ``n``
-        is 0. For array input, two float arrays, NaN where ``n`` is 0.
-
-    Raises
-    ------
-    ValueError
-        If ``n`` is negative, ``successes`` is outside [0, n], or
-        ``confidence`` is outside (0, 1).
-
-    Notes
-    -----
-    Wilson (1927), J. Am. Stat. Assoc. 22(158):209. Unlike the Wald interval it
-    stays inside [0, 1] and keeps close to its nominal coverage at small ``n``
-    and at proportions near 0 or 1 (Brown, Cai and DasGupta 2001, Stat. Sci.
-    16(2):101).
-
-    Examples
-    --------
-    >>> low, high = wilson_interval(45, 50)
-    >>> round(low, 3), round(high, 3)
-    (0.786, 0.957)
-    >>> wilson_interval(0, 0)
-    (None, None)
-    """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence}")
-    scalar = np.ndim(successes) == 0 and np.ndim(n) == 0
-    k = np.asarray(successes, dtype=float)
-    m = np.asarray(n, dtype=float)
-    if np.any(m < 0):
-        raise ValueError(f"n must be >= 0, got {n}")
-    if np.any(k < 0) or np.any(k > m):
-        raise ValueError(f"successes must be between 0 and n, got successes={successes}, n={n}")
-    z = norm.ppf(0.5 + confidence / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = k / m
-        denominator = 1.0 + z**2 / m
-        centre = (p + z**2 / (2.0 * m)) / denominator
-        half = z * np.sqrt(p * (1.0 - p) / m + z**2 / (4.0 * m**2)) / denominator
-        low = np.clip(centre - half, 0.0, 1.0)
-        high = np.clip(centre + half, 0.0, 1.0)
-    # Exact at the edges: no successes cannot rule out 0, all successes cannot rule out 1.
-    low = np.where(k == 0, 0.0, low)
-    high = np.where(k == m, 1.0, high)
-    low = np.where(m == 0, np.nan, low)
-    high = np.where(m == 0, np.nan, high)
-    if scalar:
-        if m == 0:
-            return None, None
-        return float(low), float(high)
-    return low, high
-
-
-def estimate_proportion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
-    """A proportion with its Wilson interval, e.g. a dispute rate.
-
-    Parameters
-    ----------
-    successes : int
-        Items with the property (disputed, correct, ...).
-    n : int
-        Items observed.
-    confidence : float, default=0.95
-        Two-sided coverage of the interval.
-
-    Returns
-    -------
-    Estimate
-        Nulls when ``n`` is 0.
-
-    Examples
-    --------
-    >>> estimate_proportion(3, 120).n
-    120
-    """
-    successes, n = int(successes), int(n)
-    low, high = wilson_interval(successes, n, confidence)
-    return Estimate(estimate=successes / n if n else None, ci_low=low, ci_high=high, n=n)
+__all__ = ["calibration_table", "class_mix", "estimate_accuracy", "estimate_quality"]
 
 
 def estimate_accuracy(y_true, y_pred, confidence: float = 0.95) -> Estimate:
@@ -204,7 +82,7 @@ def estimate_quality(
     labels : sequence
         Every class the task knows, in display order. A value of ``y_true`` or
         ``y_pred`` outside it is an error.
-    random_state : int, numpy.random.RandomState or None, default=0
+    random_state : int, numpy.random.Generator or None, default=0
         Seeds the bootstrap of macro-F1.
     n_resamples : int, default=1000
         Bootstrap resamples for the macro-F1 interval.
@@ -223,13 +101,13 @@ def estimate_quality(
 
     Notes
     -----
-    Macro-F1 averages over the classes present (in ``y_true`` or ``y_pred``)
-    of the audit items: a class nobody saw has no F1 to average, and counting
-    it as 0 would drag the figure down for lack of data, not for errors. Each
-    bootstrap resample averages over the classes present in it, likewise. The
-    point value equals ``sklearn.metrics.f1_score(..., labels=present,
-    average="macro", zero_division=0)``; its interval is the percentile
-    interval of ``n_resamples`` resamples of the audit items.
+    Macro-F1 averages the per-class F1 over every label of the task, a class
+    with no item in the window counting as 0, so every window (and the gate,
+    which uses the same :func:`active_learning.metrics.macro_f1_score`) is on
+    one scale. The point value equals ``sklearn.metrics.f1_score(...,
+    labels=labels, average="macro", zero_division=0)``; its interval is the
+    percentile interval of ``n_resamples`` resamples of the audit items
+    (:func:`active_learning.metrics.bootstrap`).
 
     Examples
     --------
@@ -263,11 +141,9 @@ def estimate_quality(
     if n == 0:
         macro = Estimate(None, None, None, 0)
     else:
-        point = float(_macro_f1(confusion[np.newaxis])[0])
-        resampled = _bootstrap_macro_f1(t_codes, p_codes, k, n_resamples, check_random_state(random_state))
-        alpha = 1.0 - confidence
-        low, high = np.quantile(resampled, [alpha / 2.0, 1.0 - alpha / 2.0])
-        macro = Estimate(point, float(low), float(high), n)
+        resampled = bootstrap(lambda positions: macro_f1_resampled(t_codes, p_codes, k, positions), n,
+                              n_resamples, random_state=random_state)
+        macro = Estimate(macro_f1_score(t, p, labels), *percentile_interval(resampled, confidence), n)
     return {
         "n": n,
         "accuracy": estimate_proportion(int(tp.sum()), n, confidence).to_dict(),
@@ -411,28 +287,3 @@ def _codes(values: np.ndarray, labels: list, name: str) -> np.ndarray:
         unknown = sorted({repr(v) for v, c in zip(values, codes, strict=True) if c < 0})
         raise ValueError(f"{name} has values outside labels: {', '.join(unknown[:5])}")
     return codes
-
-
-def _macro_f1(confusions: np.ndarray) -> np.ndarray:
-    """Macro-F1 of each confusion matrix in a stack of shape (B, k, k), over classes present."""
-    tp = np.diagonal(confusions, axis1=1, axis2=2).astype(float)
-    denominator = confusions.sum(axis=2) + confusions.sum(axis=1)  # 2tp + fn + fp
-    present = denominator > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        f1 = np.where(present, 2.0 * tp / denominator, 0.0)
-    return f1.sum(axis=1) / present.sum(axis=1)
-
-
-def _bootstrap_macro_f1(t_codes, p_codes, k, n_resamples, rng) -> np.ndarray:
-    """Macro-F1 of ``n_resamples`` bootstrap resamples, in blocks that bound memory."""
-    n = len(t_codes)
-    pair = t_codes * k + p_codes
-    block = max(1, _BOOTSTRAP_BLOCK // max(n, 1))
-    out = np.empty(n_resamples)
-    for start in range(0, n_resamples, block):
-        b = min(block, n_resamples - start)
-        idx = rng.randint(0, n, size=(b, n))
-        flat = pair[idx] + (np.arange(b) * k * k)[:, np.newaxis]
-        confusions = np.bincount(flat.ravel(), minlength=b * k * k).reshape(b, k, k)
-        out[start:start + b] = _macro_f1(confusions)
-    return out

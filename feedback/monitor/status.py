@@ -8,8 +8,8 @@ from typing import Any
 from feedback import store
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import VersionSummary, version_list
+from feedback.monitor.intervals import Estimate
 from feedback.monitor.live_quality import live_accuracy
-from feedback.monitor.quality import Estimate
 from feedback.store import repository
 from feedback.store.models import ModelVersion
 from feedback.workspace import Workspace

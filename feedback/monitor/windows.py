@@ -6,7 +6,7 @@ week starting on Monday (``week``). For each window:
 - **quality** comes only from the expert-labelled items of the uniformly random
   audit slice, scored against the answer that was served to the end user
   (``Prediction.predicted``); queue items are biased by design and never count.
-  The gold label follows :mod:`feedback.review.gold`. Accuracy, per-class precision and
+  The gold label follows :mod:`feedback.gold.labels`. Accuracy, per-class precision and
   recall carry Wilson intervals, macro-F1 a bootstrap interval, each with its n;
   figures are None while the window has no audit label. During an A/B experiment
   the served answers come from both arms: the window measures what users got.
@@ -35,18 +35,12 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback import store
+from feedback.gold.labels import gold_label_series
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger
 from feedback.monitor.drift import DatasetDrift, dataset_drift
-from feedback.monitor.quality import (
-    Estimate,
-    calibration_table,
-    class_mix,
-    estimate_accuracy,
-    estimate_proportion,
-    estimate_quality,
-)
-from feedback.review.gold import gold_label_series
+from feedback.monitor.intervals import Estimate, estimate_proportion
+from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.store import repository, snapshots
 from feedback.store.models import Task
 from feedback.store.repository import MONITOR_WINDOWS

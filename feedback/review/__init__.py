@@ -1,4 +1,4 @@
 """Expert review.
 
-The queue and its policy, labels and answers, gold labels, agreement, the team's adjudication, suspect labels.
+The queue and its policy, labels and answers, the team's adjudication of conflicts, suspect labels.
 """

@@ -8,8 +8,7 @@ import pandas as pd
 
 from feedback import store
 from feedback.access.permissions import Actor, require
-from feedback.alerts.checks import check_alerts_after_write
-from feedback.alerts.policy import load_alert_policy
+from feedback.events import before_write, written
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.lifecycle.tasks import load_task
@@ -160,7 +159,7 @@ def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
                comment: str | None = None) -> LabelEvent:
     """A lead's resolution of a conflicting item, appended as an ``adjudicate`` event.
 
-    The adjudication beats any majority of expert labels (see :mod:`feedback.review.gold`).
+    The adjudication beats any majority of expert labels (see :mod:`feedback.gold.labels`).
 
     Raises
     ------
@@ -193,11 +192,12 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     -------
     int
         Events stored. Every row is checked first; one bad row refuses the file.
-        The alert rules run afterwards (without drift), as after an ingest.
+        Listeners of :mod:`feedback.events` hear of the import (the app and the
+        CLI run the alert rules afterwards, without drift, as after an ingest).
     """
     task = load_task(ws)
     annotator = validate_name(annotator, "Say who labelled the file (--annotator NAME).")
-    load_alert_policy(ws)  # refused now if broken: the alert check after the write would fail
+    before_write(ws, "labels")  # a listener may refuse it here, with nothing written
     source = Path(path).name
     frame = read_table(path, string_columns=("id", "label"))
     for column in ("id", "label"):
@@ -249,5 +249,5 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     })
     with store.session(ws) as session:
         stored = repository.insert_label_events(session, events)
-    check_alerts_after_write(ws, drift=False)  # audit labels may tip an accuracy alert
+    written(ws, "labels")  # audit labels may tip an accuracy alert
     return stored

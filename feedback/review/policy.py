@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from active_learning.selection import DIVERSITY_WEIGHT
+from active_learning.uncertainty import UNCERTAINTY_MEASURES
 from feedback.access.permissions import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 
-UNCERTAINTY_MEASURES = ("margin", "entropy", "least-confident")
 WEIGHTS = ("uncertainty", "dispute", "challenger_disagreement", "expert_disagreement", "suspect_label", "diversity")
 
 
@@ -35,7 +36,8 @@ class QueuePolicy:
     ----------
     uncertainty_measure : {"margin", "entropy", "least-confident"}, default="margin"
         Margin: 1 - (p1 - p2). Entropy: entropy / log(k). Least-confident:
-        (1 - p1) * k / (k - 1). All reach 1 at the uniform distribution.
+        (1 - p1) * k / (k - 1). All reach 1 at the uniform distribution
+        (:func:`active_learning.uncertainty.uncertainty_score`).
     audit_share : float, default=0.2
         Share of each page given to the uniformly random audit slice.
     """
@@ -46,7 +48,7 @@ class QueuePolicy:
     challenger_disagreement: float = 0.5
     expert_disagreement: float = 1.5
     suspect_label: float = 1.0
-    diversity: float = 0.3
+    diversity: float = DIVERSITY_WEIGHT
     audit_share: float = 0.2
 
     def validated(self) -> QueuePolicy:

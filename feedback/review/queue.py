@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from active_learning.selection import SHORTLIST_FACTOR, spread_top_k
 from active_learning.strategies import feature_embedding
 from feedback import store
 from feedback.draws import key_for, uniform_draws
+from feedback.gold.labels import gold_labels
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version
-from feedback.review.gold import gold_labels
 from feedback.review.policy import QueuePolicy, load_queue_policy
 from feedback.store import repository
 from feedback.store.models import utcnow
@@ -110,34 +111,30 @@ def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int
 
 
 def _spread(ws: Workspace, task, items: list[ReviewItem], limit: int, weight: float) -> list[ReviewItem]:
-    """Pick ``limit`` of ``items`` by priority plus ``weight`` times their distance from those already picked.
+    """Pick ``limit`` of ``items`` by priority, spread over the champion's feature space.
 
-    Distance is measured in the champion's preprocessed feature space, relative
-    to the median distance between candidates and capped at 1, so ten
-    near-identical items do not fill one page (maximal marginal relevance).
+    The rule is :func:`active_learning.selection.spread_top_k`, the one the
+    ``default`` query strategy (and so the simulator) uses: priority plus
+    ``weight`` times the distance from the items already picked, so ten
+    near-identical items do not fill one page.
     """
-    items = sorted(items, key=lambda item: -item.priority)
-    if weight <= 0 or len(items) <= 1:
-        return items[:limit]
+    n = min(limit, len(items))
+    if n <= 0:
+        return []
     names = [f["name"] for f in task.features]
-    with store.session(ws) as session:
-        inputs = repository.read_inputs(session, [item.id for item in items])[names]
-    points = feature_embedding(_champion_model(ws), inputs)
-    distances = np.sqrt(np.maximum(((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2), 0.0))
-    scale = np.median(distances[np.triu_indices(len(items), k=1)]) or 1.0
-    picked = [0]
-    nearest = distances[0].copy()
-    while len(picked) < min(limit, len(items)):
-        bonus = weight * np.minimum(nearest / scale, 1.0)
-        value = np.array([item.priority for item in items]) + bonus
-        value[picked] = -np.inf
-        best = int(np.argmax(value))
-        if bonus[best] > 0.005:
-            items[best].reasons.append(f"unlike the items above it on this page (+{bonus[best]:.2f})")
-            items[best].priority += float(bonus[best])
-        picked.append(best)
-        nearest = np.minimum(nearest, distances[best])
-    return [items[i] for i in picked]
+
+    def embed(positions):
+        ids = [items[i].id for i in positions]
+        with store.session(ws) as session:
+            inputs = repository.read_inputs(session, ids)[names]
+        return feature_embedding(_champion_model(ws), inputs)
+
+    positions, bonuses = spread_top_k([item.priority for item in items], embed, n, weight=weight)
+    for i, bonus in zip(positions, bonuses, strict=True):
+        if bonus > 0.005:
+            items[i].reasons.append(f"unlike the items above it on this page (+{bonus:.2f})")
+            items[i].priority += float(bonus)
+    return [items[i] for i in positions]
 
 
 _MODELS: dict[tuple[str, str], object] = {}  # (model file, sha256) -> the loaded model
@@ -189,7 +186,7 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | N
     audit_share = policy.audit_share if audit_share is None else audit_share
     n_classes = len(task.labels)
     who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
-    shortlist = 3 * limit if policy.diversity > 0 else limit
+    shortlist = SHORTLIST_FACTOR * limit if policy.diversity > 0 else limit
     with store.session(ws) as session:
         frame = repository.ranked_unlabelled(session, shortlist, policy.weights(), policy.uncertainty_measure,
                                              n_classes, **who)

@@ -1,4 +1,1 @@
-"""The web layer: the only library code that imports Streamlit.
-
-Pages' shared state, sign-in, the review card, jobs, the server.
-"""
+"""The web layer, the only library code that imports Streamlit: settings, store, users, sign-in, review card, server."""

@@ -1,4 +1,4 @@
-"""ASGI entry point: serves app.py and starts the inbox watcher as soon as the server is up.
+"""ASGI entry point: serves app.py and starts the store's background work as soon as the server is up.
 
 ``streamlit run feedback/web/server.py`` finds the ``st.App`` below and runs it.
 Without it, the app would take the database (and start watching the inbox)
@@ -12,7 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from feedback.exceptions import DatabaseBusyError, FeedbackError
-from feedback.web import shared as webapp
+from feedback.web.config import settings
+from feedback.web.session import worker
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -21,10 +22,8 @@ APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 async def lifespan(_app):
     """Open the store and start the inbox watcher, the label alert check and the retrain triggers at server start."""
     try:
-        webapp.settings()  # checked before the store is opened: a bad setting opens nothing
-        webapp.inbox_watcher()
-        webapp.label_alert_watcher()
-        webapp.retrain_scheduler()
+        settings()  # checked before the store is opened: a bad setting opens nothing
+        worker()
     except DatabaseBusyError as exc:
         # Another process has the file; each page visit tries again.
         print(f"Inbox watcher not started yet: {exc}", flush=True)

@@ -2,14 +2,15 @@
 
 import time
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.monitor.status import store_status
 from feedback.review.labels import import_labels
-from feedback.web import shared as webapp
+from feedback.web.session import worker
 from feedback.workspace import open_workspace
 
 
 def _wait_for_retrain(timeout=60, name="retrain"):
-    job = webapp.jobs().get(name)
+    job = worker().jobs.get(name)
     deadline = time.time() + timeout
     while job.running and time.time() < deadline:
         time.sleep(0.1)
@@ -32,6 +33,7 @@ def test_retrain_then_promote(digits_home, page):
     assert any(m.value.startswith("**Decision: promote**") for m in at.markdown)
     assert any("audit items" in m.value for m in at.markdown), "figures say how many items they rest on"
     assert any("paired-bootstrap interval" in m.value and "n=" in m.value for m in at.markdown)
+    assert any(c.value == MACRO_F1_DEFINITION for c in at.caption), "the definition sits next to the figure"
     assert len(at.get("vega_lite_chart")) >= 4, "per-class F1, two confusion matrices, learning curve"
     assert any("audit items)" in m.value and ("settled" in m.value or "Keep labelling" in m.value
                                               or "Too early" in m.value) for m in at.markdown)

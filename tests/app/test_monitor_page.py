@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from store_sql import in_session
 
+from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.access.permissions import Actor
 from feedback.alerts.policy import AlertPolicy, save_alert_policy
 from feedback.alerts.triage import list_alerts
@@ -14,7 +15,7 @@ from feedback.intake.ingest import ingest_predictions
 from feedback.review.labels import import_labels, record_label
 from feedback.store import repository
 from feedback.store.models import Alert
-from feedback.web import shared as webapp
+from feedback.web.session import get_workspace_quietly, worker
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -55,6 +56,7 @@ def test_labelled_window_shows_its_figures_with_their_n(digits_home, page):
     assert not at.exception
     [figures] = [m.value for m in at.markdown if m.value.startswith("Accuracy ")]
     assert " audit labels; macro-F1 " in figures and "%]" in figures
+    assert any(c.value == MACRO_F1_DEFINITION for c in at.caption), "the definition sits next to the figure"
     assert not at.warning
     assert len(at.get("vega_lite_chart")) == 6, "the reliability diagram joins"
 
@@ -91,7 +93,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     at = page("app_pages/monitor.py", digits_home).run()
     assert any(c.value == "No open alerts." for c in at.caption)
 
-    ws = webapp.get_workspace_quietly()  # the app's own store: the page run holds the file
+    ws = get_workspace_quietly()  # the app's own store: the page run holds the file
     served = in_session(ws, repository.predictions_frame, [f"d{i}" for i in range(40, 340)])
     audit = served[served["is_audit"].astype(bool)]
     for external_id, predicted in zip(audit.index, audit["predicted"], strict=True):  # the model was wrong on each one
@@ -100,7 +102,7 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
     while not list_alerts(ws) and time.monotonic() < deadline:
         time.sleep(0.1)
     [alert] = list_alerts(ws)
-    assert alert.metric == "accuracy", webapp.label_alert_watcher().last_error
+    assert alert.metric == "accuracy", worker().label_alerts.last_error
 
     at.run()
     assert not at.exception

@@ -8,7 +8,7 @@ import pytest
 from feedback import store
 from feedback.exceptions import InputError
 from feedback.store.repository import label_history
-from feedback.web import shared as webapp
+from feedback.web.config import review_settings
 from feedback.workspace import open_workspace
 
 
@@ -165,9 +165,9 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
 def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "ten minutes")
     with pytest.raises(InputError, match="FEEDBACK_LEASE_SECONDS must be a number more than 0 .*, got 'ten minutes'"):
-        webapp.review_settings()
+        review_settings()
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "90")
-    assert webapp.review_settings()["lease_seconds"] == 90.0
+    assert review_settings()["lease_seconds"] == 90.0
 
 
 def test_a_change_of_name_gives_the_old_names_items_back(digits_home, page):

@@ -11,7 +11,7 @@ from feedback.alerts.triage import list_alerts
 from feedback.review.labels import import_labels
 from feedback.store import repository
 from feedback.store.models import Alert
-from feedback.web import shared as webapp
+from feedback.web.session import worker
 from feedback.workspace import open_workspace
 
 
@@ -44,7 +44,7 @@ def test_an_annotator_cannot_start_the_simulation(digits_home, open_signed_in):
     next(b for b in at.button if b.label == "Simulate more labels").click().run()
     assert not at.exception
     assert any("ana is an annotator and may not simulate; only leads and admins may" in e.value for e in at.error)
-    assert "simulate" not in webapp.jobs(), "the CPU-heavy job never started"
+    assert "simulate" not in worker().jobs, "the CPU-heavy job never started"
 
 
 # The controls of every other action an annotator may not take are not drawn for them; the library refuses
@@ -121,4 +121,4 @@ def test_an_admin_removed_after_the_page_was_drawn_cannot_retrain(digits_home, p
     assert not at.exception
     assert at.title[0].value == "Sign in", "the run after the click signs the removed user out"
     assert at.session_state["models_refused"].startswith("adm is no longer a user of this app")
-    assert "retrain" not in webapp.jobs()
+    assert "retrain" not in worker().jobs

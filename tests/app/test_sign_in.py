@@ -3,8 +3,8 @@
 import pytest
 
 from feedback.access.auth import SignInThrottle, hash_password
-from feedback.web import shared as webapp
-from feedback.web.shared import _sign_in_throttle
+from feedback.web import signin
+from feedback.web.signin import _sign_in_throttle
 
 PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), "adm": ("admin", "adm-secret")}
 
@@ -78,7 +78,7 @@ def test_a_wrong_password_makes_the_next_try_wait_a_moment_not_fifteen_minutes(d
                                                                               monkeypatch):
     now = [1000.0]
     throttle = SignInThrottle(clock=lambda: now[0])  # the app's own throttle, on a clock the test moves
-    monkeypatch.setattr(webapp, "_sign_in_throttle", lambda: throttle)
+    monkeypatch.setattr(signin, "_sign_in_throttle", lambda: throttle)
     at = page("app.py", digits_home).run()
     for _ in range(4):  # three typos retyped at once cost nothing; the fourth wrong password costs a wait
         sign_in(at, "lee", "guess")

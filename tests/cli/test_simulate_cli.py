@@ -5,16 +5,14 @@ import json
 from cli_results import failed, ok
 
 
-def test_cli_prints_valid_json_and_writes_png(run, tmp_path, iris_frame):
+def test_cli_prints_valid_json(run, tmp_path, iris_frame):
     data = tmp_path / "iris.csv"
     iris_frame.to_csv(data, index=False)
-    plot = tmp_path / "curves.png"
     result = ok(run("simulate", "--data", data, "--label-col", "species", "--strategies", "random,default",
-                    "--budget", "12", "--batch", "3", "--initial", "6", "--seeds", "2", "--json", "--plot", plot))
+                    "--budget", "12", "--batch", "3", "--initial", "6", "--seeds", "2", "--json"))
     result = json.loads(result.stdout)
     assert set(result) == {"random", "default"}
     assert len(result["default"]["curves"]) == 2 and result["default"]["curves"][0][-1][0] == 12
-    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_cli_names_missing_file_and_column(run, tmp_path, iris_frame):

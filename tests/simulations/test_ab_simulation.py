@@ -11,12 +11,8 @@ import pytest
 
 from feedback.experiments.recommendation import recommend
 from feedback.experiments.routing import srm_check
-from feedback.experiments.stats import (
-    SequentialTest,
-    msprt_likelihood_ratio,
-    msprt_p_value,
-    two_proportion_ztest,
-)
+from feedback.experiments.sequential import SequentialTest, msprt_likelihood_ratio, msprt_p_value
+from feedback.experiments.stats import two_proportion_ztest
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 

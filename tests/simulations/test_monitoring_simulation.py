@@ -25,7 +25,8 @@ from sklearn.linear_model import LogisticRegression
 
 from feedback.alerts.rules import default_rules, evaluate_drift, evaluate_rule
 from feedback.monitor.drift import dataset_drift
-from feedback.monitor.quality import estimate_accuracy, wilson_interval
+from feedback.monitor.intervals import wilson_interval
+from feedback.monitor.quality import estimate_accuracy
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from active_learning.simulate import labels_to_reach, mean_curve, simulate, write_curves_png
+from active_learning.simulate import labels_to_reach, mean_curve, simulate
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 
@@ -41,7 +41,3 @@ def test_bad_arguments_are_named(iris_frame):
         simulate(X, np.array(["a"] * len(X)), ["random"])
 
 
-def test_png_writer_without_matplotlib(tmp_path):
-    result = {"random": {"curves": [[[5, 0.5], [10, 0.7]]], "full_accuracy": 0.9}}
-    path = write_curves_png(result, tmp_path / "c.png", width=300, height=200)
-    assert path.stat().st_size > 100

@@ -14,6 +14,16 @@ the modules split them by concept:
 """
 
 from feedback.store.db import create_input_tables
+from feedback.store.repository.experiments import (
+    experiment_audit_labels,
+    experiment_batch_counts,
+    experiment_disputes,
+    experiment_unit_counts,
+    get_experiment,
+    latest_experiment,
+    running_experiment,
+    stop_running_experiment,
+)
 from feedback.store.repository.gold_sets import (
     audit_evaluation_set,
     expert_label_ids,

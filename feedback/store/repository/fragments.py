@@ -7,7 +7,7 @@ ACTIVE_EVENT_SQL = ("{e}.action <> 'undo' AND NOT EXISTS "
                     "(SELECT 1 FROM labelevent v WHERE v.voids_event_id = {e}.id)")
 
 
-# Items with at least one active expert label (their gold label follows feedback.review.gold's rules).
+# Items with at least one active expert label (their gold label follows feedback.gold.labels's rules).
 LABELLED_ITEMS_SQL = f"""
     SELECT DISTINCT external_id FROM labelevent g
     WHERE g.action IN ('confirm', 'correct', 'adjudicate') AND {ACTIVE_EVENT_SQL.format(e="g")}

@@ -1,7 +1,7 @@
 """Training and evaluation sets: seed rows, gold-labelled items split into training and audit, suspect labels.
 
 The gold labels themselves are derived from the label events outside the store
-(:func:`feedback.review.gold.gold_label_series`); the functions here take them as a Series of
+(:func:`feedback.gold.labels.gold_label_series`); the functions here take them as a Series of
 labels indexed by external_id and join them to the stored items.
 """
 

@@ -36,7 +36,9 @@ _LEASE_FREE_TO = """
 _AVAILABLE_TO = f"{_NOT_ANSWERED_BY} AND {_LEASE_FREE_TO}"
 
 
-# The queue policy's uncertainty measures, each in [0, 1], on prediction p.
+# The queue policy's uncertainty measures, each in [0, 1], on prediction p: the formulas of
+# active_learning.uncertainty.uncertainty_score over the stored columns, kept in SQL so a million
+# predictions are ranked in the database (tests/unit/feedback/test_queue_policy.py checks they are equal).
 _UNCERTAINTY_SQL = {
     "margin": "1 - p.margin",
     "entropy": "p.entropy / ln({k})",
@@ -134,7 +136,7 @@ def relook_candidates(session: Session, conflict_ids: list[str], limit: int, wei
     """Labelled items that want another look, by priority: expert ties and suspect gold labels.
 
     ``conflict_ids`` are the items whose experts' labels tie (from
-    :func:`feedback.review.gold.gold_labels`); they go to experts who have not labelled
+    :func:`feedback.gold.labels.gold_labels`); they go to experts who have not labelled
     them. A suspect label is open until someone answers the item after the
     check that flagged it; it goes to anyone who has not answered it since,
     its first labeller included. Suspect labels are left out while their weight is 0.

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
 
 from active_learning.exceptions import EmptyPoolError
-from active_learning.selection import bottom_k, diverse_bottom_k, random_k, top_k
+from active_learning.selection import bottom_k, random_k, spread_top_k, top_k
 from active_learning.strategies import STRATEGIES, get_strategy, is_fitted
 from active_learning.training import build_estimator, fit_clone, infer_feature_schema
 
@@ -128,11 +128,17 @@ def test_top_k_breaks_ties_by_seed():
     assert sorted(random_k(5, 5, random_state=0).tolist()) == [0, 1, 2, 3, 4]
 
 
-def test_diverse_bottom_k_skips_near_duplicates():
-    scores = np.array([0.01, 0.011, 0.02, 0.5, 0.6, 0.7])
-    embedding = np.array([[0.0, 0.0], [0.0, 0.001], [5.0, 5.0], [9.0, 0.0], [0.0, 9.0], [9.0, 9.0]])
-    assert bottom_k(scores, 2).tolist() == [0, 1]
-    assert diverse_bottom_k(scores, embedding, 2, candidates=2).tolist() == [0, 2]
+def test_spread_top_k_skips_near_duplicates():
+    scores = np.array([0.99, 0.989, 0.988, 0.987, 0.986, 0.5, 0.45, 0.4, 0.35, 0.3])
+    embedding = np.array([[0.0, 0.0], [0.0, 0.001], [0.001, 0.0], [0.001, 0.001], [0.0, 0.002],
+                          [5.0, 5.0], [9.0, 0.0], [0.0, 9.0], [9.0, 9.0], [4.0, 8.0]])
+    assert top_k(scores, 5).tolist() == [0, 1, 2, 3, 4]
+    spread, bonus = spread_top_k(scores, lambda positions: embedding[positions], 5, weight=1.0)
+    assert spread[0] == 0 and sum(i < 5 for i in spread) == 1
+    assert bonus[0] == 0 and np.all(bonus[1:] > 0.5)
+    plain, no_bonus = spread_top_k(scores, None, 5, weight=0.0)
+    assert plain.tolist() == [0, 1, 2, 3, 4] and not no_bonus.any()
+    assert spread_top_k(scores, None, 4, weight=1.0)[0].tolist() == [0, 1, 2, 3], "small batches: by score"
 
 
 def test_default_is_margin_for_small_batches_and_spreads_large_ones(iris_model):

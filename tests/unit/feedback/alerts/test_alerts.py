@@ -6,7 +6,7 @@ import time
 import pytest
 
 from feedback.access.permissions import Actor
-from feedback.alerts.checks import LabelAlertWatcher, check_alerts, evaluate_windows
+from feedback.alerts.checks import check_alerts, evaluate_windows
 from feedback.alerts.policy import AlertPolicy, load_alert_policy, save_alert_policy
 from feedback.alerts.triage import list_alerts, set_alert_state
 from feedback.exceptions import InputError
@@ -16,6 +16,7 @@ from feedback.monitor.drift import ColumnDrift, DatasetDrift
 from feedback.monitor.status import store_status
 from feedback.monitor.windows import MonitorWindow, WindowDrift
 from feedback.review.labels import import_labels, record_label
+from feedback.worker import LabelAlertWatcher
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

@@ -18,11 +18,12 @@ from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.evidence import experiment_status
 from feedback.experiments.routing import assign_arm, srm_check
 from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
-from feedback.experiments.stats import msprt_p_value, two_proportion_ztest
+from feedback.experiments.sequential import msprt_p_value
+from feedback.experiments.stats import two_proportion_ztest
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import champion_and_challenger, load_version, promote
-from feedback.monitor.quality import estimate_proportion
+from feedback.monitor.intervals import estimate_proportion
 from feedback.review.labels import import_labels
 from feedback.store.db import PREDICTION_INPUT
 from feedback.workspace import open_workspace

@@ -8,15 +8,14 @@ from scipy.stats import chi2_contingency
 
 from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
 from feedback.experiments.routing import srm_check
-from feedback.experiments.stats import (
+from feedback.experiments.sequential import (
     DEFAULT_TAU2,
     SequentialState,
     SequentialTest,
-    ZTestResult,
     msprt_likelihood_ratio,
     msprt_p_value,
-    two_proportion_ztest,
 )
+from feedback.experiments.stats import ZTestResult, two_proportion_ztest
 
 # ------------------------------------------------------------------ z-test
 

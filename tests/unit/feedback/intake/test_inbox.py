@@ -9,8 +9,9 @@ from sqlmodel import select
 
 from feedback import store
 from feedback.exceptions import InputError
-from feedback.intake.inbox import InboxWatcher, drop_into_inbox, pending_files, process_inbox
+from feedback.intake.inbox import drop_into_inbox, pending_files, process_inbox
 from feedback.store.models import LabelEvent
+from feedback.worker import InboxWatcher
 
 
 def _wait_for(condition, timeout=10.0, interval=0.2):

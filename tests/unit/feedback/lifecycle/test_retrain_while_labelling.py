@@ -11,7 +11,7 @@ from feedback.intake.ingest import ingest_predictions
 from feedback.lifecycle.retraining import retrain
 from feedback.review.labels import import_labels, record_label
 from feedback.store import repository
-from feedback.web.jobs import BackgroundJob
+from feedback.worker import BackgroundJob
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

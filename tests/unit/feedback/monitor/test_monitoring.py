@@ -11,7 +11,7 @@ from feedback.access.permissions import Actor
 from feedback.alerts.report import monitor_report
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
 from feedback.lifecycle.versions import promote
-from feedback.monitor.quality import Estimate
+from feedback.monitor.intervals import Estimate
 from feedback.monitor.windows import MonitorWindow, monitor_windows
 from feedback.review.labels import import_labels, record_label
 

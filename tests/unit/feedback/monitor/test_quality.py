@@ -7,15 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from feedback.monitor.quality import (
-    Estimate,
-    calibration_table,
-    class_mix,
-    estimate_accuracy,
-    estimate_proportion,
-    estimate_quality,
-    wilson_interval,
-)
+from active_learning.comparison import compare_models
+from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
+from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 
 # --- Wilson interval --------------------------------------------------------------------------------
 
@@ -108,7 +102,9 @@ def test_estimate_quality_matches_scikit_learn():
     precision, recall, _, support = precision_recall_fscore_support(truth, pred, labels=labels, zero_division=0)
     assert quality["n"] == len(truth)
     assert quality["accuracy"]["estimate"] == pytest.approx(np.mean(truth == pred))
-    assert quality["macro_f1"]["estimate"] == pytest.approx(f1_score(truth, pred, labels=labels, average="macro"))
+    # Macro-F1 averages over every task label: "emu", which nobody saw, counts as F1 = 0.
+    assert quality["macro_f1"]["estimate"] == pytest.approx(
+        f1_score(truth, pred, labels=labels + ["emu"], average="macro", zero_division=0))
     for i, label in enumerate(labels):
         figures = quality["per_class"][label]
         assert figures["precision"]["estimate"] == pytest.approx(precision[i])
@@ -127,6 +123,16 @@ def test_macro_f1_interval_brackets_the_estimate_and_is_reproducible():
     assert first == again and first != other
     assert first["ci_low"] < first["estimate"] < first["ci_high"]
     assert first["ci_high"] - first["ci_low"] < 0.15
+
+
+@pytest.mark.parametrize("truth, pred, labels, expected", [
+    (["a", "a", "b"], ["a", "b", "b"], ["a", "b", "c"], 4 / 9),  # over classes present it was 2/3
+    (["a", "b", "b", "a", "b"], ["a", "b", "a", "a", "b"], ["a", "b", "c"], 0.8 * 2 / 3),
+])
+def test_monitor_and_gate_show_one_macro_f1_for_the_same_items(truth, pred, labels, expected):
+    monitor = estimate_quality(truth, pred, labels)["macro_f1"]["estimate"]
+    gate = compare_models(truth, pred, pred, labels, n_resamples=10).champion.macro_f1
+    assert monitor == gate == pytest.approx(expected)
 
 
 def test_macro_f1_interval_narrows_with_more_labels():

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 from store_sql import read_sql
 
+from active_learning.uncertainty import entropy_score, margin_score, uncertainty_score
 from feedback import store
 from feedback.access.permissions import Actor
 from feedback.exceptions import InputError
@@ -14,6 +15,7 @@ from feedback.review.labels import import_labels, record_label
 from feedback.review.policy import QueuePolicy, load_queue_policy, save_queue_policy
 from feedback.review.queue import build_review_queue, claim_review_items
 from feedback.review.suspects import confident_joint_suspects, find_suspect_labels
+from feedback.store import native
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
@@ -68,6 +70,28 @@ def test_each_uncertainty_measure_orders_the_page(ws, ingested, measure, column,
     assert [item.id for item in queue] == list(plain["external_id"][:8])
     priorities = [item.priority for item in queue]
     assert priorities == sorted(priorities, reverse=True) and all(0 <= p <= 1 + 1e-9 for p in priorities)
+
+
+@pytest.mark.parametrize("measure", ["margin", "entropy", "least-confident"])
+def test_the_queue_sql_measure_equals_the_python_definition_on_random_probabilities(ws, ingested, measure):
+    ids = _predictions(ws).index.tolist()
+    proba = np.random.default_rng(7).dirichlet(np.full(10, 0.3), size=len(ids))
+    proba[0], proba[1], proba[2] = np.full(10, 0.1), np.eye(10)[3], np.r_[0.5, 0.5, np.zeros(8)]  # edge cases
+    # Store what ingest stores for these probabilities; the queue's SQL ranks on these columns.
+    scores = zip(proba, margin_score(proba), entropy_score(proba), ids, strict=True)
+    rows = [[float(p.max()), float(m), float(e), external_id] for p, m, e, external_id in scores]
+    with store.session(ws) as session:
+        native.connection(session).executemany(
+            "UPDATE prediction SET confidence = ?, margin = ?, entropy = ?, is_audit = false WHERE external_id = ?",
+            rows,
+        )
+
+    queue = build_review_queue(ws, len(ids), audit_share=0.0, policy=only(uncertainty=1.0, uncertainty_measure=measure))
+
+    expected = dict(zip(ids, uncertainty_score(proba, measure), strict=True))
+    assert len(queue) == len(ids)
+    for item in queue:
+        assert item.priority == pytest.approx(expected[item.id], abs=1e-12)
 
 
 # --- disputes and the challenger ---------------------------------------------------------

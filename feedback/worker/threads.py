@@ -1,4 +1,4 @@
-"""Worker threads of the process that owns the database: long jobs (a retrain) and periodic checks."""
+"""The threads of the process that owns the database: long jobs (a retrain) and periodic checks."""
 
 from __future__ import annotations
 
@@ -24,12 +24,17 @@ class BackgroundJob(threading.Thread):
     work : callable
         Called with a ``progress(fraction, message)`` callback; its return value
         becomes ``result``.
+    on_finish : callable, default=None
+        Called in the thread once ``work`` has returned or raised (the job runner
+        frees the job's kind there).
     """
 
-    def __init__(self, name: str, work: Callable[[Callable[[float, str], None]], Any]):
+    def __init__(self, name: str, work: Callable[[Callable[[float, str], None]], Any],
+                 on_finish: Callable[[], None] | None = None):
         super().__init__(daemon=True, name=f"feedback-{name}")
         self.job_name = name
         self.work = work
+        self.on_finish = on_finish
         self.fraction = 0.0
         self.message = "Waiting to start"
         self.result: Any = None
@@ -47,6 +52,8 @@ class BackgroundJob(threading.Thread):
             self.error = f"{type(exc).__name__}: {exc}"
         finally:
             self.finished_at = time.time()
+            if self.on_finish is not None:
+                self.on_finish()
 
     @property
     def running(self) -> bool:

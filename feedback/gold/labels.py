@@ -11,7 +11,7 @@ Rules, strongest first:
 
 Each expert counts once per item, with their latest confirm or correct event
 (an expert who changes their mind is one vote). Skip and ambiguous events are
-not labels, and an undone event (see ``feedback.review.agreement.active_events``) is
+not labels, and an undone event (see ``feedback.gold.agreement.active_events``) is
 as if it had never been given. Who may adjudicate is checked when the event is written
 (``feedback.access.auth.can(role, "adjudicate")``); here every adjudicate event counts.
 """
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from feedback.review.agreement import active_events, latest_labels
+from feedback.gold.agreement import active_events, latest_labels
 from feedback.store import Session, repository
 
 __all__ = ["ADJUDICATE", "GOLD_SOURCES", "conflicting_items", "gold_label_series", "gold_labels"]

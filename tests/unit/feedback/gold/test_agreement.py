@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from feedback.review.agreement import (
+from feedback.gold.agreement import (
     AgreementFigure,
     PairAgreement,
     active_events,
