@@ -14,7 +14,8 @@ import numpy as np
 from active_learning.comparison import Interval
 from feedback.experiments.recommendation import Recommendation
 from feedback.experiments.routing import SRMResult
-from feedback.experiments.stats import SequentialState, ZTestResult
+from feedback.experiments.sequential import SequentialState
+from feedback.experiments.stats import ZTestResult
 from feedback.store.models import Experiment
 
 __all__ = ["ArmFigures", "ArmTests", "ExperimentInfo", "ExperimentStatus", "ExperimentTests", "PairedTests",

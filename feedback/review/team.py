@@ -29,7 +29,7 @@ class TeamOverview:
     agreement : AgreementSummary
         Every figure with its n.
     conflicts : pandas.DataFrame
-        :func:`feedback.review.gold.conflicting_items`, most disputed first, with a ``votes``
+        :func:`feedback.gold.labels.conflicting_items`, most disputed first, with a ``votes``
         column of label -> experts.
     labels : list of str
         The task's labels, for the lead's pick.

@@ -4,7 +4,7 @@ import pytest
 
 from feedback.access.permissions import Actor
 from feedback.exceptions import FeedbackError
-from feedback.review.agreement import AgreementFigure
+from feedback.gold.agreement import AgreementFigure
 from feedback.review.labels import adjudicate, record_label
 from feedback.review.team import team_overview
 
