@@ -3,12 +3,18 @@
 import pandas as pd
 import streamlit as st
 
-from feedback.access.permissions import who_may
+from feedback.access import who_may
 from feedback.exceptions import FeedbackError
-from feedback.experiments.evidence import ALPHA, experiment_status
-from feedback.experiments.report import ExperimentStatus, Proportion
-from feedback.experiments.runs import latest_experiment, start_experiment, stop_experiment
-from feedback.monitor.status import store_status
+from feedback.experiments import (
+    ALPHA,
+    ExperimentStatus,
+    Proportion,
+    experiment_status,
+    latest_experiment,
+    start_experiment,
+    stop_experiment,
+)
+from feedback.monitor import store_status
 from feedback.web.charts import ab_accuracy_chart, ab_p_value_chart
 from feedback.web.session import get_workspace, load_or_stop
 from feedback.web.signin import allowed, current_actor, signed_in_user

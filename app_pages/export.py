@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from feedback.access.permissions import who_may
+from feedback.access import who_may
 from feedback.exceptions import FeedbackError
-from feedback.intake.export import FORMATS, export_bytes, export_file_name, export_overview
+from feedback.intake import FORMATS, export_bytes, export_file_name, export_overview
 from feedback.web.session import get_workspace, load_or_stop
 from feedback.web.signin import allowed, current_actor
 from feedback.web.text import md_text

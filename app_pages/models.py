@@ -6,13 +6,20 @@ import pandas as pd
 import streamlit as st
 
 from active_learning.metrics import MACRO_F1_DEFINITION
-from feedback.access.permissions import who_may
+from feedback.access import who_may
 from feedback.exceptions import FeedbackError
-from feedback.lifecycle.learning import learning_curve, stopping_hint
-from feedback.lifecycle.reports import RetrainResult, load_comparison_report
-from feedback.lifecycle.triggers import RetrainPolicy, load_policy, save_policy
-from feedback.lifecycle.versions import promote, rollback
-from feedback.monitor.status import store_status
+from feedback.lifecycle import (
+    RetrainPolicy,
+    RetrainResult,
+    learning_curve,
+    load_comparison_report,
+    load_policy,
+    promote,
+    rollback,
+    save_policy,
+    stopping_hint,
+)
+from feedback.monitor import store_status
 from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 from feedback.web.session import get_workspace, load_or_stop, worker
 from feedback.web.signin import allowed, current_actor, signed_in_user

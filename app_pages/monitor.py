@@ -5,11 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from active_learning.metrics import MACRO_F1_DEFINITION
-from feedback.alerts.checks import check_alerts
-from feedback.alerts.report import monitor_report
-from feedback.alerts.triage import AlertRecord, set_alert_state
+from feedback.alerts import AlertRecord, check_alerts, monitor_report, set_alert_state
 from feedback.exceptions import FeedbackError
-from feedback.monitor.windows import MONITOR_WINDOWS
+from feedback.monitor import MONITOR_WINDOWS
 from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
 from feedback.web.session import get_workspace, load_or_stop
 from feedback.web.signin import current_actor

@@ -3,9 +3,8 @@
 import streamlit as st
 
 from feedback.exceptions import FeedbackError, JobAlreadyRunning
-from feedback.lifecycle.tasks import load_task
-from feedback.review.policy import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, save_queue_policy
-from feedback.review.queue import review_progress
+from feedback.lifecycle import load_task
+from feedback.review import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, review_progress, save_queue_policy
 from feedback.web import review_card as card
 from feedback.web.config import review_settings
 from feedback.web.session import get_workspace, worker

@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from feedback.access.permissions import who_may
+from feedback.access import who_may
 from feedback.exceptions import FeedbackError
-from feedback.review.labels import adjudicate
-from feedback.review.team import team_overview
+from feedback.review import adjudicate, team_overview
 from feedback.web.session import get_workspace, load_or_stop
 from feedback.web.signin import allowed, current_actor, signed_in_user
 from feedback.web.text import md_text

@@ -11,7 +11,7 @@ import sys
 import time
 
 from bench import active_learning_curves, export, ingest, retrain, review_latency
-from feedback.alerts.checks import check_alerts_on_writes
+from feedback.alerts import check_alerts_on_writes
 
 BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).

@@ -21,9 +21,9 @@ from sklearn.datasets import make_classification
 
 from bench._harness import Result, runs_str, scratch_dir, timed
 from feedback import store
-from feedback.access.permissions import Actor
-from feedback.intake.export import export_labels
-from feedback.lifecycle.tasks import init_task
+from feedback.access import Actor
+from feedback.intake import export_labels
+from feedback.lifecycle import init_task
 from feedback.store import native, repository
 from feedback.workspace import Workspace, open_workspace
 

@@ -27,10 +27,9 @@ from sklearn.datasets import make_classification
 
 from bench._harness import Result, Stages, runs_str, scratch_dir, timed
 from feedback import store
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.tasks import init_task, load_task
-from feedback.store import native, repository
-from feedback.store.db import PREDICTION_INPUT
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import init_task, load_task
+from feedback.store import PREDICTION_INPUT, native, repository
 from feedback.workspace import open_workspace
 
 NAME = "ingest"

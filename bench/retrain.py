@@ -20,12 +20,11 @@ from sklearn.datasets import make_classification
 from active_learning.training import build_estimator
 from bench._harness import Result, runs_str, scratch_dir, timed
 from feedback import store
-from feedback.access.permissions import Actor
-from feedback.gold.labels import gold_label_series
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.tasks import init_task, load_task
-from feedback.review.labels import import_labels
+from feedback.access import Actor
+from feedback.gold import gold_label_series
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import init_task, load_task, retrain
+from feedback.review import import_labels
 from feedback.store import repository
 from feedback.workspace import open_workspace
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 from bench._harness import Result, scratch_dir, timed
 from bench.ingest import make_files
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.tasks import init_task
-from feedback.review.queue import build_review_queue
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import init_task
+from feedback.review import build_review_queue
 from feedback.workspace import open_workspace
 
 NAME = "review"

@@ -11,9 +11,9 @@ from sklearn.datasets import load_digits
 from feedback import store
 from feedback.draws import key_for
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.lifecycle.tasks import init_task
-from feedback.review.labels import import_labels
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.lifecycle import init_task
+from feedback.review import import_labels
 from feedback.store import repository
 from feedback.workspace import Workspace
 

@@ -16,12 +16,10 @@ import pytest
 from sklearn.datasets import load_digits, load_iris
 from store_sql import in_session, read_sql
 
-from feedback.access.permissions import Actor
-from feedback.alerts.checks import check_alerts_on_writes
-from feedback.lifecycle.tasks import init_task
-from feedback.store import repository
-from feedback.store.db import PREDICTION_INPUT, SEED_INPUT
-from feedback.store.native import quote
+from feedback.access import Actor
+from feedback.alerts import check_alerts_on_writes
+from feedback.lifecycle import init_task
+from feedback.store import PREDICTION_INPUT, SEED_INPUT, quote, repository
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -130,7 +128,7 @@ def template_home(tmp_path_factory, write_seed) -> Path:
 @pytest.fixture(scope="session")
 def ingested_template(tmp_path_factory, template_home, digits_frame):
     """The template store plus 60 logged production rows (digits 100..159); returns (home, IngestResult)."""
-    from feedback.intake.ingest import ingest_predictions
+    from feedback.intake import ingest_predictions
 
     folder = tmp_path_factory.mktemp("ingested-template")
     shutil.copytree(template_home, folder / "home")
@@ -153,9 +151,9 @@ def challenger_template(tmp_path_factory, template_home, digits_frame):
 
     Returns (home, retrain result).
     """
-    from feedback.intake.ingest import ingest_predictions
-    from feedback.lifecycle.retraining import retrain
-    from feedback.review.labels import import_labels
+    from feedback.intake import ingest_predictions
+    from feedback.lifecycle import retrain
+    from feedback.review import import_labels
 
     folder = tmp_path_factory.mktemp("challenger-template")
     shutil.copytree(template_home, folder / "home")

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from feedback import store
-from feedback.gold.labels import gold_label_series
+from feedback.gold import gold_label_series
 from feedback.store import native, repository
 
 

@@ -15,8 +15,7 @@ from datetime import datetime, timedelta
 
 from feedback import store
 from feedback.exceptions import InputError
-from feedback.store import repository
-from feedback.store.models import WebSession, utcnow
+from feedback.store import WebSession, repository, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["DEFAULT_SESSION_HOURS", "SESSION_COOKIE", "end_session", "session_hours", "session_user", "start_session"]

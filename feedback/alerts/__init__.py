@@ -1,1 +1,37 @@
 """Alerts on the monitored figures: the rules, the policy, the checks that raise them, their triage and the webhook."""
+
+from feedback.alerts.checks import check_alerts, check_alerts_for_new_labels, check_alerts_on_writes, evaluate_windows
+from feedback.alerts.policy import AlertPolicy, load_alert_policy, save_alert_policy
+from feedback.alerts.report import monitor_report
+from feedback.alerts.rules import (
+    AlertDecision,
+    MetricRule,
+    default_rules,
+    evaluate_drift,
+    evaluate_rule,
+    evaluate_rules,
+)
+from feedback.alerts.triage import AlertRecord, list_alerts, set_alert_state
+from feedback.alerts.webhook import post_json, wait_for_deliveries
+
+__all__ = [
+    "AlertDecision",
+    "AlertPolicy",
+    "AlertRecord",
+    "MetricRule",
+    "check_alerts",
+    "check_alerts_for_new_labels",
+    "check_alerts_on_writes",
+    "default_rules",
+    "evaluate_drift",
+    "evaluate_rule",
+    "evaluate_rules",
+    "evaluate_windows",
+    "list_alerts",
+    "load_alert_policy",
+    "monitor_report",
+    "post_json",
+    "save_alert_policy",
+    "set_alert_state",
+    "wait_for_deliveries",
+]

@@ -24,9 +24,8 @@ from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import AlertRecord
 from feedback.alerts.webhook import send_in_background
-from feedback.monitor.windows import MonitorWindow, monitor_windows
-from feedback.store import repository
-from feedback.store.models import Alert
+from feedback.monitor import MonitorWindow, monitor_windows
+from feedback.store import Alert, repository
 from feedback.workspace import Workspace
 
 __all__ = ["check_alerts", "check_alerts_after_write", "check_alerts_for_new_labels", "check_alerts_on_writes",

@@ -10,7 +10,7 @@ import math
 from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlparse
 
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.alerts.rules import MetricRule, default_rules
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings

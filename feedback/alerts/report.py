@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedback.alerts.triage import AlertRecord, list_alerts
-from feedback.monitor.windows import MAX_DRIFT_ROWS, MonitorWindow, monitor_windows
+from feedback.monitor import MAX_DRIFT_ROWS, MonitorWindow, monitor_windows
 from feedback.workspace import Workspace
 
 __all__ = ["MonitorReport", "monitor_report"]

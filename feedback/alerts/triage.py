@@ -12,11 +12,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
-from feedback.lifecycle.tasks import load_task
-from feedback.store import repository
-from feedback.store.models import Alert, utcnow
+from feedback.lifecycle import load_task
+from feedback.store import Alert, repository, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["ALERT_STATES", "AlertRecord", "list_alerts", "set_alert_state"]

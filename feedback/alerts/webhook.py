@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from feedback.store.models import utcnow
+from feedback.store import utcnow
 
 __all__ = ["post_json", "send_in_background", "wait_for_deliveries"]
 

@@ -10,7 +10,7 @@ from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 if TYPE_CHECKING:
-    from feedback.experiments.report import ExperimentStatus, Proportion
+    from feedback.experiments import ExperimentStatus, Proportion
 
 
 @cli.group("ab")
@@ -38,7 +38,7 @@ def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json
 
     Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
     """
-    from feedback.experiments.runs import start_experiment
+    from feedback.experiments import start_experiment
 
     experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor))
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
@@ -55,7 +55,7 @@ def ab_status_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback ab status --json
     """
-    from feedback.experiments.evidence import experiment_status
+    from feedback.experiments import experiment_status
 
     status = experiment_status(ws)
     emit(status.to_dict(), as_json, _ab_status_text(status))
@@ -92,7 +92,7 @@ def ab_stop_cmd(ws: Workspace, reason, actor, as_json):
 
     Example: python -m feedback ab stop --reason "challenger promoted"
     """
-    from feedback.experiments.runs import stop_experiment
+    from feedback.experiments import stop_experiment
 
     experiment = stop_experiment(ws, actor=cli_actor(actor), reason=reason)
     emit(experiment.model_dump(), as_json, f"Experiment {experiment.id} stopped.")

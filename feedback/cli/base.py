@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import FeedbackError, ModelIntegrityError, NotInitializedError
 from feedback.settings import load_settings
 from feedback.workspace import Workspace, open_workspace
@@ -87,6 +87,6 @@ def _remove_new_store(ws: Workspace, new_home: bool) -> None:
 @click.group()
 def cli():
     """Keep a production classifier improving: log, review, retrain, compare, promote."""
-    from feedback.alerts.checks import check_alerts_on_writes  # here, not at the top: --help stays fast
+    from feedback.alerts import check_alerts_on_writes
 
     check_alerts_on_writes()  # every ingest and label import of a command runs the alert check, as in the app

@@ -24,8 +24,7 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
     """
     from dataclasses import replace
 
-    from feedback.lifecycle.retraining import retrain
-    from feedback.lifecycle.triggers import load_policy
+    from feedback.lifecycle import load_policy, retrain
 
     saved = load_policy(ws)
     overrides = {k: v for k, v in {"min_gain": min_gain, "alpha": alpha, "per_class_tolerance": per_class_tolerance,
@@ -60,7 +59,7 @@ def triggers_cmd(ws: Workspace, every_n_labels, every_minutes, on_alert, auto_pr
     """
     from dataclasses import asdict, replace
 
-    from feedback.lifecycle.triggers import load_policy, save_policy
+    from feedback.lifecycle import load_policy, save_policy
 
     policy = load_policy(ws)
     changes = {k: v for k, v in {"on_alert": on_alert, "auto_promote": auto_promote, "min_gain": min_gain,
@@ -84,7 +83,7 @@ def promote_cmd(ws: Workspace, version, reason, actor):
 
     Example: python -m feedback promote 3 --reason "better on 240 audit items, p=0.01"
     """
-    from feedback.lifecycle.versions import promote
+    from feedback.lifecycle import promote
 
     decision = promote(ws, version, reason=reason, actor=cli_actor(actor))
     click.echo(f"Version {decision.version} is champion (was {decision.previous_version}).")
@@ -98,7 +97,7 @@ def rollback_cmd(ws: Workspace, reason, actor):
 
     Example: python -m feedback rollback --reason "disputes doubled after promotion"
     """
-    from feedback.lifecycle.versions import rollback
+    from feedback.lifecycle import rollback
 
     decision = rollback(ws, reason=reason, actor=cli_actor(actor))
     click.echo(f"Rolled back: version {decision.version} is champion again (was {decision.previous_version}).")

@@ -10,7 +10,7 @@ from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 if TYPE_CHECKING:
-    from feedback.monitor.windows import MonitorWindow
+    from feedback.monitor import MonitorWindow
 
 
 @command(cli, "monitor")
@@ -22,7 +22,7 @@ def monitor_cmd(ws: Workspace, window, as_json):
 
     Example: python -m feedback monitor --window day --json
     """
-    from feedback.alerts.report import monitor_report
+    from feedback.alerts import monitor_report
 
     result = monitor_report(ws, window)
     lines = [_window_text(w) for w in result.windows] or ["Nothing ingested yet."]
@@ -68,7 +68,7 @@ def alerts_list_cmd(ws: Workspace, states, as_json):
 
     Example: python -m feedback alerts list --state open --json
     """
-    from feedback.alerts.triage import list_alerts
+    from feedback.alerts import list_alerts
 
     alerts = list_alerts(ws, states or None)
     lines = [f"#{a.id} [{a.state}] {a.created_at[:16]} {a.message}" for a in alerts]
@@ -81,7 +81,7 @@ def _alert_state_command(name: str, state: str, summary: str):
     @click.option("--by", "actor", default="cli", show_default=True, help="Who is doing it.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def change(ws: Workspace, alert_id, actor, as_json):
-        from feedback.alerts.triage import set_alert_state
+        from feedback.alerts import set_alert_state
 
         alert = set_alert_state(ws, alert_id, state, cli_actor(actor))
         emit(alert.to_dict(), as_json, f"Alert {alert.id} is {alert.state}.")
@@ -103,7 +103,7 @@ def alerts_check_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback alerts check
     """
-    from feedback.alerts.checks import check_alerts
+    from feedback.alerts import check_alerts
 
     alerts = check_alerts(ws)
     emit([a.to_dict() for a in alerts], as_json,
@@ -148,7 +148,7 @@ def alerts_configure_cmd(ws: Workspace, as_json, webhook, **settings):
     """
     from dataclasses import asdict, replace
 
-    from feedback.alerts.policy import load_alert_policy, save_alert_policy
+    from feedback.alerts import load_alert_policy, save_alert_policy
 
     changes = {k: (None if v == "off" else v) for k, v in settings.items() if v is not None}
     if webhook is not None:

@@ -18,7 +18,7 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 
     Example: python -m feedback queue --limit 10 --json
     """
-    from feedback.review.queue import build_review_queue
+    from feedback.review import build_review_queue
 
     items = build_review_queue(ws, limit, audit_share=audit_share)
     lines = [f"{i.id}\t{i.predicted}\t{i.confidence:.2f}\t{i.priority:.2f}\t{'; '.join(i.reasons)}" for i in items]
@@ -45,7 +45,7 @@ def queue_policy_cmd(ws: Workspace, as_json, **changes):
     """
     from dataclasses import asdict
 
-    from feedback.review.policy import save_queue_policy
+    from feedback.review import save_queue_policy
 
     policy = asdict(save_queue_policy(ws, actor=cli_actor(), **changes))
     emit(policy, as_json, "\n".join(f"{k}: {v}" for k, v in policy.items()))
@@ -58,7 +58,7 @@ def suspects_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback suspects --json
     """
-    from feedback.review.suspects import find_suspect_labels
+    from feedback.review import find_suspect_labels
 
     report = find_suspect_labels(ws, actor=cli_actor())
     emit(report.to_dict(), as_json, report.reason or

@@ -11,7 +11,7 @@ from feedback.cli.base import cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 if TYPE_CHECKING:
-    from feedback.monitor.intervals import Estimate
+    from feedback.monitor import Estimate
 
 
 @command(cli, "init", creates_store=True)
@@ -29,7 +29,7 @@ def init_cmd(ws: Workspace, data, label_col, id_col, model_name, audit_share, im
 
     Example: python -m feedback init --data seed.csv --label-col label
     """
-    from feedback.lifecycle.tasks import init_task
+    from feedback.lifecycle import init_task
 
     shape = None
     if image_shape:
@@ -69,7 +69,7 @@ def ingest_feedback_cmd(ws: Workspace, file, inbox, as_json):
 
 
 def _hand_to_inbox(ws: Workspace, file, kind: str, as_json: bool, annotator: str | None = None) -> None:
-    from feedback.intake.inbox import drop_into_inbox
+    from feedback.intake import drop_into_inbox
 
     target = drop_into_inbox(ws, Path(file), kind, annotator=annotator)
     emit({"inbox": str(target)}, as_json, f"Handed to the app: {target}")
@@ -80,7 +80,7 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
         _hand_to_inbox(ws, file, kind, as_json)
         return
     from feedback import store
-    from feedback.intake.ingest import ingest_feedback, ingest_predictions
+    from feedback.intake import ingest_feedback, ingest_predictions
 
     store.ensure_available(ws)
     if kind == "predictions":
@@ -106,7 +106,7 @@ def label_cmd(ws: Workspace, item_id, label, annotator, action, reason_code, com
 
     Example: python -m feedback label d-1042 7 --annotator ana
     """
-    from feedback.review.labels import record_label
+    from feedback.review import record_label
 
     event = record_label(ws, item_id, label, annotator=annotator, action=action, reason_code=reason_code,
                          comment=comment)
@@ -128,7 +128,7 @@ def import_labels_cmd(ws: Workspace, file, annotator, inbox, as_json):
         _hand_to_inbox(ws, file, "labels", as_json, annotator=annotator)
         return
     from feedback import store
-    from feedback.review.labels import import_labels
+    from feedback.review import import_labels
 
     store.ensure_available(ws)
     n = import_labels(ws, file, annotator=annotator)
@@ -144,7 +144,7 @@ def predict_cmd(ws: Workspace, file, out, version):
 
     Example: python -m feedback predict new.csv --out scored.csv
     """
-    from feedback.intake.batch import predict_file
+    from feedback.intake import predict_file
 
     click.echo(f"Wrote {predict_file(ws, file, out, version=version)}")
 
@@ -159,7 +159,7 @@ def export_cmd(ws: Workspace, fmt, out, version):
 
     Example: python -m feedback export --format parquet --out labels.parquet
     """
-    from feedback.intake.export import export_labels, export_training_set
+    from feedback.intake import export_labels, export_training_set
 
     actor = cli_actor()
     written = (export_labels(ws, out, fmt, actor=actor) if version is None
@@ -174,7 +174,7 @@ def status_cmd(ws: Workspace, as_json):
 
     Example: python -m feedback status --json
     """
-    from feedback.monitor.status import store_status
+    from feedback.monitor import store_status
 
     status = store_status(ws)
     champion = status.champion.version if status.champion else None

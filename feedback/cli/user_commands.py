@@ -27,7 +27,7 @@ def hash_cmd():
 
     Example: printf '%s' "$PASSWORD" | python -m feedback users hash
     """
-    from feedback.access.auth import hash_password
+    from feedback.access import hash_password
 
     if sys.stdin.isatty():
         password = getpass.getpass("Password: ")

@@ -1,1 +1,53 @@
 """A/B and shadow experiments on live traffic: runs, routing, statistics, the evidence and the recommendation."""
+
+from feedback.experiments.evidence import ALPHA, experiment_status
+from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
+from feedback.experiments.report import ExperimentStatus, Proportion
+from feedback.experiments.routing import CHALLENGER, CHAMPION, SRM_ALPHA, SRMResult, assign_arm, srm_check
+from feedback.experiments.runs import (
+    experiment_challenger,
+    latest_experiment,
+    route_predictions,
+    running_experiment,
+    start_experiment,
+    stop_experiment,
+    unit_ids,
+)
+from feedback.experiments.sequential import (
+    DEFAULT_TAU2,
+    SequentialState,
+    SequentialTest,
+    msprt_likelihood_ratio,
+    msprt_p_value,
+)
+from feedback.experiments.stats import ZTestResult, two_proportion_ztest
+
+__all__ = [
+    "ACTIONS",
+    "ALPHA",
+    "CHALLENGER",
+    "CHAMPION",
+    "DEFAULT_TAU2",
+    "ExperimentStatus",
+    "Proportion",
+    "Recommendation",
+    "SRMResult",
+    "SRM_ALPHA",
+    "SequentialState",
+    "SequentialTest",
+    "ZTestResult",
+    "assign_arm",
+    "experiment_challenger",
+    "experiment_status",
+    "latest_experiment",
+    "msprt_likelihood_ratio",
+    "msprt_p_value",
+    "recommend",
+    "route_predictions",
+    "running_experiment",
+    "srm_check",
+    "start_experiment",
+    "stop_experiment",
+    "two_proportion_ztest",
+    "unit_ids",
+]

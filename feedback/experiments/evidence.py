@@ -38,11 +38,10 @@ from feedback.experiments.report import (
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.experiments.sequential import SequentialTest
 from feedback.experiments.stats import two_proportion_ztest
-from feedback.gold.labels import gold_label_series
-from feedback.lifecycle.tasks import load_task
-from feedback.monitor.intervals import estimate_proportion
-from feedback.store import repository
-from feedback.store.models import Experiment, utcnow
+from feedback.gold import gold_label_series
+from feedback.lifecycle import load_task
+from feedback.monitor import estimate_proportion
+from feedback.store import Experiment, repository, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["ALPHA", "experiment_status"]

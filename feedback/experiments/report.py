@@ -16,7 +16,7 @@ from feedback.experiments.recommendation import Recommendation
 from feedback.experiments.routing import SRMResult
 from feedback.experiments.sequential import SequentialState
 from feedback.experiments.stats import ZTestResult
-from feedback.store.models import Experiment
+from feedback.store import Experiment
 
 __all__ = ["ArmFigures", "ArmTests", "ExperimentInfo", "ExperimentStatus", "ExperimentTests", "PairedTests",
            "Proportion", "ShadowMcNemar"]

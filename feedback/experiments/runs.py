@@ -26,13 +26,11 @@ import numpy as np
 import pandas as pd
 
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import ExperimentError, InputError
 from feedback.experiments.routing import CHALLENGER, CHAMPION, assign_arm
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import load_version
-from feedback.store import repository
-from feedback.store.models import Experiment, ModelVersion, utcnow
+from feedback.lifecycle import load_task, load_version
+from feedback.store import Experiment, ModelVersion, repository, utcnow
 from feedback.validation import describe_rows
 from feedback.workspace import Workspace
 

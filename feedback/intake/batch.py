@@ -8,8 +8,7 @@ from feedback import store
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, read_table
 from feedback.intake.scoring import score_frame
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger, load_version
+from feedback.lifecycle import champion_and_challenger, load_task, load_version
 from feedback.store import repository
 from feedback.validation import validate_features, validate_ids
 from feedback.workspace import Workspace

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.files import atomic_write, check_output_path, write_table
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import VersionSummary, version_list
+from feedback.lifecycle import VersionSummary, load_task, version_list
 from feedback.store import repository, snapshots
 from feedback.workspace import Workspace
 

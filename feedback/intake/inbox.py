@@ -27,8 +27,8 @@ from urllib.parse import quote, unquote
 from feedback.exceptions import FeedbackError, InputError
 from feedback.files import READERS, atomic_write
 from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels
-from feedback.store.models import utcnow
+from feedback.review import import_labels
+from feedback.store import utcnow
 from feedback.workspace import Workspace
 
 KINDS = ("predictions", "feedback", "labels")

@@ -14,13 +14,11 @@ from feedback import store
 from feedback.draws import uniform_draws
 from feedback.events import before_write, written
 from feedback.exceptions import InputError
-from feedback.experiments.runs import experiment_challenger, route_predictions, running_experiment, unit_ids
+from feedback.experiments import experiment_challenger, route_predictions, running_experiment, unit_ids
 from feedback.files import read_table
 from feedback.intake.scoring import score_frame
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger, load_version
-from feedback.store import repository
-from feedback.store.models import IngestBatch, Task, utcnow
+from feedback.lifecycle import champion_and_challenger, load_task, load_version
+from feedback.store import IngestBatch, Task, repository, utcnow
 from feedback.validation import describe_rows, validate_features, validate_ids
 from feedback.workspace import Workspace
 

@@ -17,9 +17,9 @@ import pandas as pd
 from active_learning.simulate import labels_to_reach, mean_curve, simulate
 from active_learning.stopping import KappaAverage, suggest_stop
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
-from feedback.gold.labels import gold_label_series
+from feedback.gold import gold_label_series
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import load_version
 from feedback.store import repository

@@ -10,9 +10,9 @@ import pandas as pd
 from active_learning.comparison import GateDecision, GatePolicy, ModelScores, compare_models, decide
 from active_learning.training import build_estimator, fit_clone
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
-from feedback.gold.labels import gold_label_series
+from feedback.gold import gold_label_series
 from feedback.lifecycle.reports import RetrainResult, ScoredVersion, save_comparison_report
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version

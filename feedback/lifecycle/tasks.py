@@ -14,8 +14,7 @@ from feedback import store
 from feedback.exceptions import InputError
 from feedback.files import read_table
 from feedback.lifecycle.versions import CHAMPION, register_version
-from feedback.store import repository, snapshots
-from feedback.store.models import Decision, Task
+from feedback.store import Decision, Task, repository, snapshots
 from feedback.validation import validate_features, validate_ids
 from feedback.workspace import Workspace
 

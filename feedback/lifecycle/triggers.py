@@ -15,12 +15,11 @@ from datetime import timedelta
 
 from active_learning.comparison import GatePolicy
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
-from feedback.gold.labels import gold_label_series
+from feedback.gold import gold_label_series
 from feedback.settings_files import read_settings, write_settings
-from feedback.store import repository, snapshots
-from feedback.store.models import utcnow
+from feedback.store import repository, snapshots, utcnow
 from feedback.workspace import Workspace
 
 POLICY_FILE = "retrain_policy.json"

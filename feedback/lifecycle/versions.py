@@ -11,10 +11,9 @@ from sklearn.base import BaseEstimator
 
 from active_learning import registry
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
-from feedback.store import Session, repository
-from feedback.store.models import Decision, ModelVersion, utcnow
+from feedback.store import Decision, ModelVersion, Session, repository, utcnow
 from feedback.workspace import Workspace
 
 CHAMPION, CHALLENGER, ARCHIVED = "champion", "challenger", "archived"

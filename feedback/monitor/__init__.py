@@ -1,1 +1,29 @@
 """The live model over time: windows of quality, disputes, confidence and drift, and the store's status."""
+
+from feedback.monitor.drift import ColumnDrift, DatasetDrift, column_drift, dataset_drift
+from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
+from feedback.monitor.live_quality import live_accuracy
+from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
+from feedback.monitor.status import store_status
+from feedback.monitor.windows import MAX_DRIFT_ROWS, MONITOR_WINDOWS, MonitorWindow, WindowDrift, monitor_windows
+
+__all__ = [
+    "ColumnDrift",
+    "DatasetDrift",
+    "Estimate",
+    "MAX_DRIFT_ROWS",
+    "MONITOR_WINDOWS",
+    "MonitorWindow",
+    "WindowDrift",
+    "calibration_table",
+    "class_mix",
+    "column_drift",
+    "dataset_drift",
+    "estimate_accuracy",
+    "estimate_proportion",
+    "estimate_quality",
+    "live_accuracy",
+    "monitor_windows",
+    "store_status",
+    "wilson_interval",
+]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from feedback import store
-from feedback.gold.labels import gold_label_series
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger, load_version
+from feedback.gold import gold_label_series
+from feedback.lifecycle import champion_and_challenger, load_task, load_version
 from feedback.monitor.intervals import Estimate
 from feedback.monitor.quality import estimate_accuracy
 from feedback.store import repository

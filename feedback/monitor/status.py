@@ -6,12 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from feedback import store
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import VersionSummary, version_list
+from feedback.lifecycle import VersionSummary, load_task, version_list
 from feedback.monitor.intervals import Estimate
 from feedback.monitor.live_quality import live_accuracy
-from feedback.store import repository
-from feedback.store.models import ModelVersion
+from feedback.store import ModelVersion, repository
 from feedback.workspace import Workspace
 
 __all__ = ["AliasedVersion", "OpenAlert", "StoreStatus", "store_status"]

@@ -35,14 +35,12 @@ import pandas as pd
 from sklearn.utils import check_random_state
 
 from feedback import store
-from feedback.gold.labels import gold_label_series
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger
+from feedback.gold import gold_label_series
+from feedback.lifecycle import champion_and_challenger, load_task
 from feedback.monitor.drift import DatasetDrift, dataset_drift
 from feedback.monitor.intervals import Estimate, estimate_proportion
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
-from feedback.store import repository, snapshots
-from feedback.store.models import Task
+from feedback.store import Task, repository, snapshots
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 

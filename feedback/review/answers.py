@@ -25,8 +25,7 @@ from feedback import store
 from feedback.exceptions import FeedbackError, InputError
 from feedback.review.labels import ACTIONS, REASON_CODES, record_label, undo_last_answer
 from feedback.review.queue import hold_item
-from feedback.store import repository
-from feedback.store.models import LabelEvent, utcnow
+from feedback.store import LabelEvent, repository, utcnow
 from feedback.workspace import Workspace
 
 __all__ = ["Answer", "AnswerOutcome", "parse_answer", "record_answers"]

@@ -7,13 +7,12 @@ from pathlib import Path
 import pandas as pd
 
 from feedback import store
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.events import before_write, written
 from feedback.exceptions import InputError
 from feedback.files import read_table
-from feedback.lifecycle.tasks import load_task
-from feedback.store import repository
-from feedback.store.models import LabelEvent, utcnow
+from feedback.lifecycle import load_task
+from feedback.store import LabelEvent, repository, utcnow
 from feedback.validation import describe_rows, validate_name
 from feedback.workspace import Workspace
 

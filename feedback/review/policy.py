@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 
 from active_learning.selection import DIVERSITY_WEIGHT
 from active_learning.uncertainty import UNCERTAINTY_MEASURES
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace

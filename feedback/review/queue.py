@@ -13,12 +13,10 @@ from active_learning.selection import SHORTLIST_FACTOR, spread_top_k
 from active_learning.strategies import feature_embedding
 from feedback import store
 from feedback.draws import key_for, uniform_draws
-from feedback.gold.labels import gold_labels
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger, load_version
+from feedback.gold import gold_labels
+from feedback.lifecycle import champion_and_challenger, load_task, load_version
 from feedback.review.policy import QueuePolicy, load_queue_policy
-from feedback.store import repository
-from feedback.store.models import utcnow
+from feedback.store import repository, utcnow
 from feedback.workspace import Workspace
 
 

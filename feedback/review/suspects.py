@@ -21,11 +21,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from active_learning.training import build_estimator
 from feedback import store
-from feedback.access.permissions import Actor, require
-from feedback.gold.labels import gold_label_series
-from feedback.lifecycle.tasks import load_task
-from feedback.store import repository
-from feedback.store.models import utcnow
+from feedback.access import Actor, require
+from feedback.gold import gold_label_series
+from feedback.lifecycle import load_task
+from feedback.store import repository, utcnow
 from feedback.workspace import Workspace
 
 MAX_FOLDS = 5

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from feedback import store
-from feedback.gold.agreement import AgreementSummary, agreement_summary
-from feedback.gold.labels import conflicting_items
-from feedback.lifecycle.tasks import load_task
+from feedback.gold import AgreementSummary, agreement_summary, conflicting_items
+from feedback.lifecycle import load_task
 from feedback.store import repository
 from feedback.workspace import Workspace
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from active_learning.comparison import ComparisonReport
 from active_learning.simulate import mean_curve
-from feedback.monitor.windows import MonitorWindow
+from feedback.monitor import MonitorWindow
 
 
 def per_class_f1_chart(report: ComparisonReport) -> alt.Chart:

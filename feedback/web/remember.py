@@ -16,7 +16,7 @@ from urllib.parse import unquote
 
 import streamlit as st
 
-from feedback.access.sessions import SESSION_COOKIE, end_session, session_user, start_session
+from feedback.access import SESSION_COOKIE, end_session, session_user, start_session
 from feedback.workspace import Workspace
 
 __all__ = ["EXPERT_COOKIE", "forget_sign_in", "remember_expert", "remember_sign_in", "remembered_expert",

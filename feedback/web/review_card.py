@@ -16,9 +16,20 @@ from pathlib import Path
 import streamlit as st
 
 from feedback.exceptions import FeedbackError
-from feedback.review.answers import record_answers
-from feedback.review.labels import AMBIGUOUS_KEY, CONFIRM_KEY, REASON_CODES, SKIP_KEY, UNDO_KEY, class_shortcuts
-from feedback.review.queue import ReviewItem, claim_review_items, held_item_ids, item_details, release_items
+from feedback.review import (
+    AMBIGUOUS_KEY,
+    CONFIRM_KEY,
+    REASON_CODES,
+    SKIP_KEY,
+    UNDO_KEY,
+    ReviewItem,
+    claim_review_items,
+    class_shortcuts,
+    held_item_ids,
+    item_details,
+    record_answers,
+    release_items,
+)
 from feedback.workspace import Workspace
 
 __all__ = ["BATCH", "CARD_KEY", "card_payload", "process_outbox", "review_card"]

@@ -14,7 +14,7 @@ from typing import TypeVar
 import streamlit as st
 
 from feedback import store
-from feedback.alerts.checks import check_alerts_on_writes
+from feedback.alerts import check_alerts_on_writes
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
 from feedback.web.config import settings, store_key
 from feedback.web.text import md_text

@@ -11,9 +11,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from feedback.access.auth import ROLES, SignInThrottle, User, authenticate, can
-from feedback.access.permissions import Actor
-from feedback.access.sessions import session_hours
+from feedback.access import ROLES, Actor, SignInThrottle, User, authenticate, can, session_hours
 from feedback.exceptions import InputError, PermissionDenied
 from feedback.web.config import setting
 from feedback.web.remember import forget_sign_in, remember_sign_in, remembered_user, write_session_cookie

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from feedback.access.auth import ROLES, User, load_users, load_users_file
+from feedback.access import ROLES, User, load_users, load_users_file
 from feedback.exceptions import InputError
 from feedback.web.config import setting
 

@@ -2,13 +2,19 @@
 
 The concept folders offer plain one-shot functions (``process_inbox``,
 ``check_alerts_for_new_labels``, ``run_due_triggers``, ``retrain``); this
-package runs them in threads of the process that holds the store.
-"""
+package runs them in threads of the process that holds the store."""
 
 from feedback.worker.jobs import JobRunner
 from feedback.worker.threads import BackgroundJob, PeriodicCheck
 from feedback.worker.watchers import InboxWatcher, LabelAlertWatcher, RetrainScheduler
 from feedback.worker.worker import Worker
 
-__all__ = ["BackgroundJob", "InboxWatcher", "JobRunner", "LabelAlertWatcher", "PeriodicCheck", "RetrainScheduler",
-           "Worker"]
+__all__ = [
+    "BackgroundJob",
+    "InboxWatcher",
+    "JobRunner",
+    "LabelAlertWatcher",
+    "PeriodicCheck",
+    "RetrainScheduler",
+    "Worker",
+]

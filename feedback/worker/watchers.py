@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
-from feedback.alerts.checks import check_alerts_for_new_labels
-from feedback.intake.inbox import process_inbox
-from feedback.lifecycle.triggers import run_due_triggers
+from feedback.alerts import check_alerts_for_new_labels
+from feedback.intake import process_inbox
+from feedback.lifecycle import run_due_triggers
 from feedback.worker.threads import PeriodicCheck
 from feedback.workspace import Workspace
 

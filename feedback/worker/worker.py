@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
-from feedback.access.permissions import Actor, require
+from feedback.access import Actor, require
 from feedback.exceptions import JobAlreadyRunning
-from feedback.lifecycle.learning import simulate_current_task
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.triggers import load_policy
-from feedback.review.suspects import find_suspect_labels
+from feedback.lifecycle import load_policy, retrain, simulate_current_task
+from feedback.review import find_suspect_labels
 from feedback.settings import Settings
 from feedback.worker.jobs import JobRunner, Work
 from feedback.worker.threads import BackgroundJob

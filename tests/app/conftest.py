@@ -7,9 +7,9 @@ import pytest
 from sklearn.datasets import load_digits
 from streamlit.testing.v1 import AppTest
 
-from feedback.access.auth import User, hash_password
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.lifecycle.tasks import init_task
+from feedback.access import User, hash_password
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.lifecycle import init_task
 from feedback.workspace import open_workspace
 
 ROOT = Path(__file__).resolve().parents[2]

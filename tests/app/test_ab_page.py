@@ -5,11 +5,11 @@ import pytest
 from sklearn.datasets import load_digits
 from store_sql import read_sql
 
-from feedback.access.permissions import Actor
-from feedback.experiments.runs import latest_experiment, start_experiment
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.review.labels import import_labels
+from feedback.access import Actor
+from feedback.experiments import latest_experiment, start_experiment
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.lifecycle import retrain
+from feedback.review import import_labels
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

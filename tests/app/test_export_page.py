@@ -3,9 +3,9 @@
 import re
 from contextlib import closing
 
-from feedback.access.permissions import Actor
-from feedback.lifecycle.retraining import retrain
-from feedback.review.labels import import_labels
+from feedback.access import Actor
+from feedback.lifecycle import retrain
+from feedback.review import import_labels
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

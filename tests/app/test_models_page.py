@@ -3,8 +3,8 @@
 import time
 
 from active_learning.metrics import MACRO_F1_DEFINITION
-from feedback.monitor.status import store_status
-from feedback.review.labels import import_labels
+from feedback.monitor import store_status
+from feedback.review import import_labels
 from feedback.web.session import worker
 from feedback.workspace import open_workspace
 
@@ -65,7 +65,7 @@ def test_router_opens_review_page_with_the_name_field(digits_home, page):
 
 
 def test_trigger_form_saves_the_policy(digits_home, page):
-    from feedback.lifecycle.triggers import RetrainPolicy, load_policy
+    from feedback.lifecycle import RetrainPolicy, load_policy
 
     at = page("app_pages/models.py", digits_home).run()
     assert not at.exception

@@ -8,13 +8,11 @@ from sklearn.datasets import load_digits
 from store_sql import in_session
 
 from active_learning.metrics import MACRO_F1_DEFINITION
-from feedback.access.permissions import Actor
-from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import list_alerts
-from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import import_labels, record_label
-from feedback.store import repository
-from feedback.store.models import Alert
+from feedback.access import Actor
+from feedback.alerts import AlertPolicy, list_alerts, save_alert_policy
+from feedback.intake import ingest_predictions
+from feedback.review import import_labels, record_label
+from feedback.store import Alert, repository
 from feedback.web.session import get_workspace_quietly, worker
 from feedback.workspace import open_workspace
 

@@ -144,7 +144,7 @@ def test_undo_brings_the_item_back_and_progress_counts_today(digits_home, page):
 
 
 def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_added(digits_home, page):
-    from feedback.review.policy import load_queue_policy
+    from feedback.review import load_queue_policy
 
     at = page("app_pages/review.py", digits_home).run()
     assert any("(+2.00)" in r and "disputed by an end user" in r for r in _shown(at)["reasons"])
@@ -171,7 +171,7 @@ def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
 
 
 def test_a_change_of_name_gives_the_old_names_items_back(digits_home, page):
-    from feedback.review.queue import held_item_ids
+    from feedback.review import held_item_ids
 
     at = page("app_pages/review.py", digits_home).run()
     first_batch = [item["id"] for item in _card(at)["items"]]

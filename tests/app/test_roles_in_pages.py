@@ -6,11 +6,10 @@ from contextlib import closing
 import pytest
 from store_sql import in_session
 
-from feedback.access.auth import User, hash_password
-from feedback.alerts.triage import list_alerts
-from feedback.review.labels import import_labels
-from feedback.store import repository
-from feedback.store.models import Alert
+from feedback.access import User, hash_password
+from feedback.alerts import list_alerts
+from feedback.review import import_labels
+from feedback.store import Alert, repository
 from feedback.web.session import worker
 from feedback.workspace import open_workspace
 

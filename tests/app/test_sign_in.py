@@ -2,7 +2,7 @@
 
 import pytest
 
-from feedback.access.auth import SignInThrottle, hash_password
+from feedback.access import SignInThrottle, hash_password
 from feedback.web import signin
 from feedback.web.signin import _sign_in_throttle
 

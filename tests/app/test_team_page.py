@@ -3,8 +3,8 @@
 import pytest
 
 from feedback import store
-from feedback.access.auth import User, hash_password
-from feedback.review.labels import record_label
+from feedback.access import User, hash_password
+from feedback.review import record_label
 from feedback.store.repository import label_history
 from feedback.workspace import open_workspace
 

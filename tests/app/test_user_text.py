@@ -10,13 +10,11 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from store_sql import in_session
 
-from feedback.access.auth import User, hash_password
-from feedback.access.permissions import Actor
-from feedback.alerts.triage import set_alert_state
-from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import record_label
-from feedback.store import repository
-from feedback.store.models import Alert
+from feedback.access import Actor, User, hash_password
+from feedback.alerts import set_alert_state
+from feedback.intake import ingest_predictions
+from feedback.review import record_label
+from feedback.store import Alert, repository
 from feedback.web.text import md_text
 from feedback.workspace import open_workspace
 

@@ -26,7 +26,7 @@ HOLDER = textwrap.dedent(
 @pytest.fixture
 def held_store(home, state, write_production):
     """The store, with 20 predictions, held read-write by another process until the test ends."""
-    from feedback.intake.ingest import ingest_predictions
+    from feedback.intake import ingest_predictions
 
     ws = open_workspace(home=home)
     ingest_predictions(ws, write_production(20, name="first.csv"))
@@ -99,7 +99,7 @@ def test_ingest_through_the_inbox_works_while_the_store_is_held(held_store, home
     ws = open_workspace(home=home)
     try:
         assert state(ws) == before
-        from feedback.intake.inbox import process_inbox
+        from feedback.intake import process_inbox
 
         assert process_inbox(ws)[0]["n_new"] == 15
         assert state(ws)["predictions"] == before["predictions"] + 15

@@ -2,7 +2,7 @@
 
 from cli_results import failed, ok
 
-from feedback.access.auth import verify_password
+from feedback.access import verify_password
 
 
 def test_hash_command_reads_stdin_and_prints_a_hash(run):

@@ -222,7 +222,7 @@ def label_events(home: Path) -> list:
 
     from feedback import store
     from feedback.demo import AUDITOR
-    from feedback.store.models import LabelEvent
+    from feedback.store import LabelEvent
     from feedback.workspace import open_workspace
 
     ws = open_workspace(home)

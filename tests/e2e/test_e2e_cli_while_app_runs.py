@@ -12,7 +12,7 @@ from e2e_support import new_prediction_rows, open_review, read_json, run_feedbac
 from sqlmodel import func, select
 
 from feedback import store
-from feedback.store.models import FeedbackSignal, LabelEvent, Prediction
+from feedback.store import FeedbackSignal, LabelEvent, Prediction
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

@@ -11,9 +11,9 @@ import pytest
 from e2e_support import confirm_button, item_id, open_review, set_annotator, wait_next_item
 from playwright.sync_api import expect
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.demo import AUDITOR
-from feedback.intake.export import export_training_set
+from feedback.intake import export_training_set
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

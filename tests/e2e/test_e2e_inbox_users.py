@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from e2e_support import label_events, read_json, run_feedback, wait_for
 
-from feedback.access.auth import hash_password
+from feedback.access import hash_password
 
 pytestmark = pytest.mark.e2e
 

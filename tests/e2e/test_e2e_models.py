@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from feedback import store
-from feedback.store.models import ModelVersion
+from feedback.store import ModelVersion
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

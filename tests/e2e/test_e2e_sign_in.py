@@ -7,7 +7,7 @@ import pytest
 from e2e_support import answer_with_key, confirm_button, label_events, open_review, set_annotator, wait_for_annotator
 from playwright.sync_api import expect
 
-from feedback.access.auth import hash_password
+from feedback.access import hash_password
 
 pytestmark = pytest.mark.e2e
 

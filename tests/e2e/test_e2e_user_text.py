@@ -20,15 +20,13 @@ from e2e_support import FetchTrap, assert_shown_as_text, markup_probe, wait_for_
 from playwright.sync_api import expect
 from store_sql import in_session
 
-from feedback.access.permissions import Actor
-from feedback.alerts.triage import set_alert_state
-from feedback.experiments.runs import start_experiment, stop_experiment
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.tasks import init_task
-from feedback.review.labels import record_label
-from feedback.store import repository
-from feedback.store.models import Alert
+from feedback.access import Actor
+from feedback.alerts import set_alert_state
+from feedback.experiments import start_experiment, stop_experiment
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import init_task, retrain
+from feedback.review import record_label
+from feedback.store import Alert, repository
 from feedback.workspace import open_workspace
 
 pytestmark = pytest.mark.e2e

@@ -9,10 +9,14 @@ counts are cumulative along the looks. Run with ``-s`` to see the measured rates
 import numpy as np
 import pytest
 
-from feedback.experiments.recommendation import recommend
-from feedback.experiments.routing import srm_check
-from feedback.experiments.sequential import SequentialTest, msprt_likelihood_ratio, msprt_p_value
-from feedback.experiments.stats import two_proportion_ztest
+from feedback.experiments import (
+    SequentialTest,
+    msprt_likelihood_ratio,
+    msprt_p_value,
+    recommend,
+    srm_check,
+    two_proportion_ztest,
+)
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 

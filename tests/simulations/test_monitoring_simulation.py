@@ -23,10 +23,8 @@ import pytest
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 
-from feedback.alerts.rules import default_rules, evaluate_drift, evaluate_rule
-from feedback.monitor.drift import dataset_drift
-from feedback.monitor.intervals import wilson_interval
-from feedback.monitor.quality import estimate_accuracy
+from feedback.alerts import default_rules, evaluate_drift, evaluate_rule
+from feedback.monitor import dataset_drift, estimate_accuracy, wilson_interval
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 

@@ -25,7 +25,7 @@ from active_learning.exceptions import ModelIntegrityError
 from active_learning.registry import allowed_types, file_sha256, load_model
 from active_learning.training import FEATURE_KINDS, MODEL_NAMES, build_estimator, fit_clone
 from feedback import store
-from feedback.intake.ingest import ingest_predictions
+from feedback.intake import ingest_predictions
 from feedback.store import repository
 
 SKOPS_PROTOCOL = 2  # the "protocol" skops 0.16 writes into every schema.json

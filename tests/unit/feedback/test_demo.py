@@ -1,6 +1,6 @@
 """The digits demo: its drifting stream raises the drift and quality alerts where the drift begins."""
 
-from feedback.alerts.report import monitor_report
+from feedback.alerts import monitor_report
 from feedback.demo import DRIFT_STARTS_AT, N_BATCHES, build_demo
 from feedback.workspace import open_workspace
 

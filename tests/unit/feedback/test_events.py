@@ -7,8 +7,8 @@ from feedback import events
 from feedback.alerts import checks
 from feedback.cli import cli
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.review import import_labels
 
 
 @pytest.fixture

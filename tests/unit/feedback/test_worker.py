@@ -5,11 +5,11 @@ import threading
 import pytest
 
 from feedback import store
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import JobAlreadyRunning, PermissionDenied
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.triggers import RetrainPolicy, save_policy
-from feedback.review.labels import import_labels
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import RetrainPolicy, save_policy
+from feedback.review import import_labels
 from feedback.settings import load_settings
 from feedback.store import repository
 from feedback.worker import JobRunner, Worker

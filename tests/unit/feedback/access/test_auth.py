@@ -3,7 +3,7 @@
 import pytest
 from streamlit.runtime.secrets import AttrDict
 
-from feedback.access.auth import (
+from feedback.access import (
     PERMISSIONS,
     ROLES,
     SignInThrottle,

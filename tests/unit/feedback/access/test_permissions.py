@@ -4,19 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from feedback.access.permissions import PERMISSIONS, ROLES, Actor, can, require
-from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import set_alert_state
+from feedback.access import PERMISSIONS, ROLES, Actor, can, require
+from feedback.alerts import AlertPolicy, save_alert_policy, set_alert_state
 from feedback.exceptions import InputError, PermissionDenied
-from feedback.experiments.runs import start_experiment, stop_experiment
-from feedback.intake.export import export_bytes, export_labels, export_training_set
-from feedback.lifecycle.learning import simulate_current_task
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.triggers import RetrainPolicy, save_policy
-from feedback.lifecycle.versions import promote, rollback
-from feedback.review.labels import adjudicate
-from feedback.review.policy import load_queue_policy, save_queue_policy
-from feedback.review.suspects import find_suspect_labels
+from feedback.experiments import start_experiment, stop_experiment
+from feedback.intake import export_bytes, export_labels, export_training_set
+from feedback.lifecycle import RetrainPolicy, promote, retrain, rollback, save_policy, simulate_current_task
+from feedback.review import adjudicate, find_suspect_labels, load_queue_policy, save_queue_policy
 
 # One call per guarded action, as a page or the command line makes it; each would change the store if allowed.
 CALLS = {

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from store_sql import read_sql
 
-from feedback.access.sessions import end_session, session_hours, session_user, start_session
+from feedback.access import end_session, session_hours, session_user, start_session
 from feedback.exceptions import InputError
-from feedback.store.models import utcnow
+from feedback.store import utcnow
 
 
 def test_a_token_signs_its_user_in_until_it_expires(ws):

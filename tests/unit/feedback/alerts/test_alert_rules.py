@@ -6,15 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.alerts.rules import (
-    AlertDecision,
-    MetricRule,
-    default_rules,
-    evaluate_drift,
-    evaluate_rule,
-    evaluate_rules,
-)
-from feedback.monitor.drift import dataset_drift
+from feedback.alerts import AlertDecision, MetricRule, default_rules, evaluate_drift, evaluate_rule, evaluate_rules
+from feedback.monitor import dataset_drift
 
 STEADY = [0.90, 0.92, 0.91, 0.89, 0.90]  # mean 0.904, sample std 0.0114: band [0.870, 0.938]
 

@@ -24,12 +24,11 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from store_sql import in_session
 
-from feedback.access.permissions import Actor
-from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import AlertRecord, list_alerts
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.tasks import init_task
-from feedback.review.labels import import_labels
+from feedback.access import Actor
+from feedback.alerts import AlertPolicy, AlertRecord, list_alerts, save_alert_policy
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import init_task
+from feedback.review import import_labels
 from feedback.store import repository
 from feedback.workspace import open_workspace
 

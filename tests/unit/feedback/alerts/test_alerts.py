@@ -5,17 +5,21 @@ import time
 
 import pytest
 
-from feedback.access.permissions import Actor
-from feedback.alerts.checks import check_alerts, evaluate_windows
-from feedback.alerts.policy import AlertPolicy, load_alert_policy, save_alert_policy
-from feedback.alerts.triage import list_alerts, set_alert_state
+from feedback.access import Actor
+from feedback.alerts import (
+    AlertPolicy,
+    check_alerts,
+    evaluate_windows,
+    list_alerts,
+    load_alert_policy,
+    save_alert_policy,
+    set_alert_state,
+)
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.triggers import RetrainPolicy, retrain_due, save_policy
-from feedback.monitor.drift import ColumnDrift, DatasetDrift
-from feedback.monitor.status import store_status
-from feedback.monitor.windows import MonitorWindow, WindowDrift
-from feedback.review.labels import import_labels, record_label
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import RetrainPolicy, retrain_due, save_policy
+from feedback.monitor import ColumnDrift, DatasetDrift, MonitorWindow, WindowDrift, store_status
+from feedback.review import import_labels, record_label
 from feedback.worker import LabelAlertWatcher
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

@@ -7,11 +7,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from feedback.access.permissions import Actor
-from feedback.alerts.policy import AlertPolicy, save_alert_policy
-from feedback.alerts.triage import AlertRecord, list_alerts
-from feedback.alerts.webhook import post_json, wait_for_deliveries
-from feedback.intake.ingest import ingest_predictions
+from feedback.access import Actor
+from feedback.alerts import AlertPolicy, AlertRecord, list_alerts, post_json, save_alert_policy, wait_for_deliveries
+from feedback.intake import ingest_predictions
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

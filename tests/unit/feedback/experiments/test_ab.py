@@ -13,19 +13,24 @@ from sqlalchemy import text
 from store_sql import read_sql
 
 from feedback import store
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import ExperimentError, InputError
-from feedback.experiments.evidence import experiment_status
-from feedback.experiments.routing import assign_arm, srm_check
-from feedback.experiments.runs import latest_experiment, running_experiment, start_experiment, stop_experiment
-from feedback.experiments.sequential import msprt_p_value
-from feedback.experiments.stats import two_proportion_ztest
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.lifecycle.tasks import load_task
-from feedback.lifecycle.versions import champion_and_challenger, load_version, promote
-from feedback.monitor.intervals import estimate_proportion
-from feedback.review.labels import import_labels
-from feedback.store.db import PREDICTION_INPUT
+from feedback.experiments import (
+    assign_arm,
+    experiment_status,
+    latest_experiment,
+    msprt_p_value,
+    running_experiment,
+    srm_check,
+    start_experiment,
+    stop_experiment,
+    two_proportion_ztest,
+)
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.lifecycle import champion_and_challenger, load_task, load_version, promote
+from feedback.monitor import estimate_proportion
+from feedback.review import import_labels
+from feedback.store import PREDICTION_INPUT
 from feedback.workspace import open_workspace
 
 USERS = 12
@@ -383,7 +388,7 @@ def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(w
 
 
 def test_without_audit_labels_the_recommendation_waits_unless_the_split_is_broken():
-    from feedback.experiments.recommendation import recommend
+    from feedback.experiments import recommend
 
     waiting = recommend(None, None, srm_check(510, 490, 0.5))
     assert waiting.action == "keep collecting"

@@ -6,16 +6,19 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
-from feedback.experiments.routing import srm_check
-from feedback.experiments.sequential import (
+from feedback.experiments import (
+    ACTIONS,
     DEFAULT_TAU2,
+    Recommendation,
     SequentialState,
     SequentialTest,
+    ZTestResult,
     msprt_likelihood_ratio,
     msprt_p_value,
+    recommend,
+    srm_check,
+    two_proportion_ztest,
 )
-from feedback.experiments.stats import ZTestResult, two_proportion_ztest
 
 # ------------------------------------------------------------------ z-test
 

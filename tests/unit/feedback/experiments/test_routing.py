@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from feedback.experiments.routing import CHALLENGER, CHAMPION, SRM_ALPHA, SRMResult, assign_arm, srm_check
+from feedback.experiments import CHALLENGER, CHAMPION, SRM_ALPHA, SRMResult, assign_arm, srm_check
 
 N_IDS = 100_000
 IDS = np.array([f"user-{i}" for i in range(N_IDS)], dtype=object)

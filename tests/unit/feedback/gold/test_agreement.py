@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from feedback.gold.agreement import (
+from feedback.gold import (
     AgreementFigure,
     PairAgreement,
     active_events,

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from feedback.gold.labels import conflicting_items, gold_labels
+from feedback.gold import conflicting_items, gold_labels
 
 
 def _events(*rows) -> pd.DataFrame:

@@ -3,10 +3,10 @@
 import pytest
 from store_sql import gold_set, in_session
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_predictions
-from feedback.review.labels import adjudicate, record_label, undo_last_answer
+from feedback.intake import ingest_predictions
+from feedback.review import adjudicate, record_label, undo_last_answer
 from feedback.store import repository
 
 

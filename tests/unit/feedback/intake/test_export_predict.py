@@ -6,14 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError
 from feedback.files import atomic_write
-from feedback.intake.batch import predict_file
-from feedback.intake.export import export_bytes, export_file_name, export_labels, export_overview, export_training_set
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.versions import champion_and_challenger
-from feedback.review.labels import record_label
+from feedback.intake import (
+    export_bytes,
+    export_file_name,
+    export_labels,
+    export_overview,
+    export_training_set,
+    predict_file,
+)
+from feedback.lifecycle import champion_and_challenger, retrain
+from feedback.review import record_label
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
@@ -133,7 +138,7 @@ def test_predict_writes_id_predicted_and_probabilities_and_logs_nothing(ws, prod
 
 
 def test_predict_with_a_given_version_uses_that_model(ws, ingested, logged, write_truth, production_frame, tmp_path):
-    from feedback.review.labels import import_labels
+    from feedback.review import import_labels
 
     import_labels(ws, write_truth(list(logged(ws).index)), annotator="oracle")
     retrain(ws, actor=ADMIN)
@@ -158,8 +163,8 @@ def test_predict_refuses_an_unknown_version_and_a_bad_file(ws, production_frame,
 
 
 def test_export_names_the_model_version_that_served_each_item(ws, challenger, production_frame, tmp_path):
-    from feedback.intake.ingest import ingest_predictions
-    from feedback.lifecycle.versions import promote
+    from feedback.intake import ingest_predictions
+    from feedback.lifecycle import promote
 
     production_frame(5).to_csv(tmp_path / "before.csv", index=False)
     production_frame(5, start=50).to_csv(tmp_path / "after.csv", index=False)
@@ -249,7 +254,7 @@ def test_parquet_and_jsonl_exports_keep_the_raw_text(ws, ingested, logged, tmp_p
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
 def test_training_set_export_neutralises_formula_like_labels_and_features_in_csv_only(empty_ws, tmp_path, fmt):
-    from feedback.lifecycle.tasks import init_task
+    from feedback.lifecycle import init_task
 
     seed = pd.DataFrame({
         "id": [f"s-{i}" for i in range(8)],

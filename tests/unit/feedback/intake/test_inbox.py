@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from feedback import store
 from feedback.exceptions import InputError
-from feedback.intake.inbox import drop_into_inbox, pending_files, process_inbox
-from feedback.store.models import LabelEvent
+from feedback.intake import drop_into_inbox, pending_files, process_inbox
+from feedback.store import LabelEvent
 from feedback.worker import InboxWatcher
 
 

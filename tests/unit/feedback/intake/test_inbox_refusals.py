@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from feedback.intake.inbox import pending_files, process_inbox, refused_entries
+from feedback.intake import pending_files, process_inbox, refused_entries
 from feedback.worker import InboxWatcher
 
 SECRET_ID = "d-0100"  # a logged id, so a followed link would record a signal or a label for it

@@ -8,10 +8,9 @@ import pytest
 from store_sql import in_session, read_sql
 
 from feedback.exceptions import InputError
-from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
-from feedback.lifecycle.tasks import load_task
-from feedback.store import repository
-from feedback.store.models import Task
+from feedback.intake import audit_mask, ingest_feedback, ingest_predictions
+from feedback.lifecycle import load_task
+from feedback.store import Task, repository
 
 
 def _batches(ws) -> pd.DataFrame:

@@ -2,13 +2,11 @@
 
 import pytest
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
-from feedback.lifecycle.reports import load_comparison_report
-from feedback.lifecycle.retraining import retrain
-from feedback.review.labels import import_labels
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import learning_curve, load_comparison_report, retrain, simulate_current_task, stopping_hint
+from feedback.review import import_labels
 from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

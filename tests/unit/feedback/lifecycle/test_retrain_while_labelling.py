@@ -6,10 +6,10 @@ import pytest
 from store_sql import gold_set
 
 from feedback import store
-from feedback.access.permissions import Actor
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.review.labels import import_labels, record_label
+from feedback.access import Actor
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import retrain
+from feedback.review import import_labels, record_label
 from feedback.store import repository
 from feedback.worker import BackgroundJob
 

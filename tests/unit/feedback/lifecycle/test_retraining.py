@@ -5,10 +5,10 @@ import pytest
 from store_sql import gold_set
 
 from feedback import store
-from feedback.access.permissions import Actor
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.review.labels import import_labels
+from feedback.access import Actor
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import retrain
+from feedback.review import import_labels
 from feedback.store import repository
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

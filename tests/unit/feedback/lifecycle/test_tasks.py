@@ -7,7 +7,7 @@ from store_sql import in_session, read_sql
 
 from feedback import store
 from feedback.exceptions import InputError, NotInitializedError
-from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
+from feedback.lifecycle import init_task, load_task, sorted_labels
 from feedback.store import repository
 from feedback.workspace import open_workspace
 
@@ -191,7 +191,7 @@ def test_column_names_the_store_cannot_hold_are_refused_cleanly(tmp_path, column
 def test_a_given_audit_salt_fixes_the_audit_slice_and_a_bad_one_is_refused(tmp_path, seed_csv):
     from feedback.draws import key_for
     from feedback.exceptions import InputError
-    from feedback.lifecycle.tasks import init_task
+    from feedback.lifecycle import init_task
     from feedback.workspace import open_workspace
 
     ws = open_workspace(tmp_path / "salted")
@@ -199,7 +199,7 @@ def test_a_given_audit_salt_fixes_the_audit_slice_and_a_bad_one_is_refused(tmp_p
         with pytest.raises(InputError, match="audit_salt must be 16 characters"):
             init_task(ws, seed_csv, "label", audit_salt="short")
         assert init_task(ws, seed_csv, "label", audit_salt=key_for("team")) is not None
-        from feedback.lifecycle.tasks import load_task
+        from feedback.lifecycle import load_task
 
         assert load_task(ws).audit_salt == key_for("team")
     finally:

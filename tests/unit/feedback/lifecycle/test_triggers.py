@@ -6,14 +6,13 @@ import time
 import pytest
 
 from feedback import store
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.retraining import retrain
-from feedback.lifecycle.triggers import RetrainPolicy, load_policy, retrain_due, save_policy
-from feedback.monitor.status import store_status
-from feedback.review.labels import import_labels
-from feedback.store.models import Alert
+from feedback.intake import ingest_predictions
+from feedback.lifecycle import RetrainPolicy, load_policy, retrain, retrain_due, save_policy
+from feedback.monitor import store_status
+from feedback.review import import_labels
+from feedback.store import Alert
 from feedback.worker import RetrainScheduler
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

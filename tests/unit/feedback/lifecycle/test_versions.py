@@ -3,11 +3,10 @@
 import pytest
 
 from feedback import store
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError, ModelIntegrityError
-from feedback.intake.batch import predict_file
-from feedback.intake.ingest import ingest_predictions
-from feedback.lifecycle.versions import champion_and_challenger, promote, rollback
+from feedback.intake import ingest_predictions, predict_file
+from feedback.lifecycle import champion_and_challenger, promote, rollback
 from feedback.store import repository
 
 

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from scipy.spatial import distance
 
-from feedback.monitor.drift import ColumnDrift, DatasetDrift, column_drift, dataset_drift
+from feedback.monitor import ColumnDrift, DatasetDrift, column_drift, dataset_drift
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from store_sql import in_session
 
-from feedback.intake.ingest import ingest_predictions
-from feedback.monitor.live_quality import live_accuracy
-from feedback.monitor.status import store_status
-from feedback.review.labels import import_labels
+from feedback.intake import ingest_predictions
+from feedback.monitor import live_accuracy, store_status
+from feedback.review import import_labels
 from feedback.store import repository
 
 

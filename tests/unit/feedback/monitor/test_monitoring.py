@@ -7,13 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feedback.access.permissions import Actor
-from feedback.alerts.report import monitor_report
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.lifecycle.versions import promote
-from feedback.monitor.intervals import Estimate
-from feedback.monitor.windows import MonitorWindow, monitor_windows
-from feedback.review.labels import import_labels, record_label
+from feedback.access import Actor
+from feedback.alerts import monitor_report
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.lifecycle import promote
+from feedback.monitor import Estimate, MonitorWindow, monitor_windows
+from feedback.review import import_labels, record_label
 
 WINDOW_KEYS = {"window", "start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci",
                "dispute_rate", "mean_confidence", "drift", "macro_f1", "per_class", "class_mix", "calibration"}

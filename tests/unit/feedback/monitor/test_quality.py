@@ -8,8 +8,15 @@ import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from active_learning.comparison import compare_models
-from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
-from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
+from feedback.monitor import (
+    Estimate,
+    calibration_table,
+    class_mix,
+    estimate_accuracy,
+    estimate_proportion,
+    estimate_quality,
+    wilson_interval,
+)
 
 # --- Wilson interval --------------------------------------------------------------------------------
 

@@ -7,9 +7,8 @@ from sqlmodel import select
 
 from feedback import store
 from feedback.exceptions import InputError
-from feedback.review.answers import parse_answer, record_answers
-from feedback.review.queue import claim_review_items
-from feedback.store.models import LabelEvent, utcnow
+from feedback.review import claim_review_items, parse_answer, record_answers
+from feedback.store import LabelEvent, utcnow
 
 SETTINGS = {"overlap_share": 0.0, "lease_seconds": 600.0}
 

@@ -6,7 +6,7 @@ from store_sql import gold_set, read_sql
 
 from feedback import store
 from feedback.exceptions import InputError
-from feedback.review.labels import import_labels, record_label
+from feedback.review import import_labels, record_label
 from feedback.store import repository
 
 

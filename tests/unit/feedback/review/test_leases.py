@@ -7,18 +7,18 @@ import pytest
 from store_sql import in_session, read_sql
 
 from feedback.exceptions import InputError
-from feedback.lifecycle.tasks import load_task
-from feedback.review.labels import record_label, undo_last_answer
-from feedback.review.queue import (
+from feedback.lifecycle import load_task
+from feedback.review import (
     ReviewProgress,
     build_review_queue,
     claim_review_items,
     hold_item,
     is_overlap_item,
+    record_label,
     review_progress,
+    undo_last_answer,
 )
-from feedback.store import repository
-from feedback.store.models import utcnow
+from feedback.store import repository, utcnow
 
 
 def _claim_concurrently(ws, annotators, rounds, n=3, overlap_share=0.0):

@@ -8,10 +8,8 @@ import time
 import pandas as pd
 import pytest
 
-from feedback.intake.ingest import ingest_feedback
-from feedback.review.labels import record_label
-from feedback.review.policy import QueuePolicy
-from feedback.review.queue import build_review_queue
+from feedback.intake import ingest_feedback
+from feedback.review import QueuePolicy, build_review_queue, record_label
 
 PLAIN = QueuePolicy(diversity=0.0)  # no spreading: the page is in priority order
 
@@ -64,7 +62,7 @@ def test_audit_items_are_interleaved_at_the_given_share(ws, ingested, logged, sh
 
 
 def test_audit_items_fill_the_page_when_nothing_else_is_left(ws, write_production, logged):
-    from feedback.intake.ingest import ingest_predictions
+    from feedback.intake import ingest_predictions
 
     ingest_predictions(ws, write_production(20))
     rows = logged(ws)
@@ -138,7 +136,7 @@ def test_queue_of_a_store_without_predictions_is_empty(ws):
 
 @pytest.mark.parametrize(("limit", "expected_audit"), [(10, 1), (100, 10)])
 def test_audit_share_of_one_tenth_gives_one_audit_item_in_ten(ws, write_production, limit, expected_audit):
-    from feedback.intake.ingest import ingest_predictions
+    from feedback.intake import ingest_predictions
 
     ingest_predictions(ws, write_production(400))
     queue = build_review_queue(ws, policy=PLAIN, limit=limit, audit_share=0.1)
@@ -147,7 +145,7 @@ def test_audit_share_of_one_tenth_gives_one_audit_item_in_ten(ws, write_producti
 
 
 def test_audit_share_over_a_long_page_is_honoured(ws, write_production):
-    from feedback.intake.ingest import ingest_predictions
+    from feedback.intake import ingest_predictions
 
     ingest_predictions(ws, write_production(400))
     queue = build_review_queue(ws, policy=PLAIN, limit=100, audit_share=0.25)

@@ -8,13 +8,20 @@ from store_sql import read_sql
 
 from active_learning.uncertainty import entropy_score, margin_score, uncertainty_score
 from feedback import store
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import InputError
-from feedback.intake.ingest import ingest_feedback, ingest_predictions
-from feedback.review.labels import import_labels, record_label
-from feedback.review.policy import QueuePolicy, load_queue_policy, save_queue_policy
-from feedback.review.queue import build_review_queue, claim_review_items
-from feedback.review.suspects import confident_joint_suspects, find_suspect_labels
+from feedback.intake import ingest_feedback, ingest_predictions
+from feedback.review import (
+    QueuePolicy,
+    build_review_queue,
+    claim_review_items,
+    confident_joint_suspects,
+    find_suspect_labels,
+    import_labels,
+    load_queue_policy,
+    record_label,
+    save_queue_policy,
+)
 from feedback.store import native
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

@@ -2,11 +2,10 @@
 
 import pytest
 
-from feedback.access.permissions import Actor
+from feedback.access import Actor
 from feedback.exceptions import FeedbackError
-from feedback.gold.agreement import AgreementFigure
-from feedback.review.labels import adjudicate, record_label
-from feedback.review.team import team_overview
+from feedback.gold import AgreementFigure
+from feedback.review import adjudicate, record_label, team_overview
 
 
 def test_no_labels_yet_gives_empty_figures_and_no_conflicts(ws, ingested):

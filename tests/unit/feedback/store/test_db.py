@@ -6,9 +6,8 @@ from sqlalchemy import text
 from store_sql import read_sql
 
 from feedback import store
-from feedback.review.labels import record_label
-from feedback.store import db, native
-from feedback.store.models import Alert, utcnow
+from feedback.review import record_label
+from feedback.store import Alert, db, native, utcnow
 from feedback.workspace import open_workspace
 
 
