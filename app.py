@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from feedback.web.remember import remember_expert, remembered_expert
-from feedback.web.signin import sign_in
-from feedback.web.users import SIGN_IN_HELP
+from feedback.web import SIGN_IN_HELP, remember_expert, remembered_expert, sign_in
 
 st.set_page_config(page_title="Feedback loop", page_icon=":material/model_training:", layout="wide")
 if sign_in() is None:  # open mode: no users configured, so the expert types a name

@@ -15,10 +15,16 @@ from feedback.experiments import (
     stop_experiment,
 )
 from feedback.monitor import store_status
-from feedback.web.charts import ab_accuracy_chart, ab_p_value_chart
-from feedback.web.session import get_workspace, load_or_stop
-from feedback.web.signin import allowed, current_actor, signed_in_user
-from feedback.web.text import md_text
+from feedback.web import (
+    ab_accuracy_chart,
+    ab_p_value_chart,
+    allowed,
+    current_actor,
+    get_workspace,
+    load_or_stop,
+    md_text,
+    signed_in_user,
+)
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

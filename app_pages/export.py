@@ -5,9 +5,7 @@ import streamlit as st
 from feedback.access import who_may
 from feedback.exceptions import FeedbackError
 from feedback.intake import FORMATS, export_bytes, export_file_name, export_overview
-from feedback.web.session import get_workspace, load_or_stop
-from feedback.web.signin import allowed, current_actor
-from feedback.web.text import md_text
+from feedback.web import allowed, current_actor, get_workspace, load_or_stop, md_text
 
 MIME_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet", "jsonl": "application/jsonl"}
 LABEL_EVENTS = "Every label event, with its provenance"

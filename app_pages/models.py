@@ -20,10 +20,19 @@ from feedback.lifecycle import (
     stopping_hint,
 )
 from feedback.monitor import store_status
-from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
-from feedback.web.session import get_workspace, load_or_stop, worker
-from feedback.web.signin import allowed, current_actor, signed_in_user
-from feedback.web.text import md_text
+from feedback.web import (
+    allowed,
+    confusion_chart,
+    current_actor,
+    get_workspace,
+    learning_curve_chart,
+    load_or_stop,
+    md_text,
+    per_class_f1_chart,
+    signed_in_user,
+    simulation_chart,
+    worker,
+)
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

@@ -8,10 +8,15 @@ from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.alerts import AlertRecord, check_alerts, monitor_report, set_alert_state
 from feedback.exceptions import FeedbackError
 from feedback.monitor import MONITOR_WINDOWS
-from feedback.web.charts import class_mix_chart, reliability_chart, window_trend_chart
-from feedback.web.session import get_workspace, load_or_stop
-from feedback.web.signin import current_actor
-from feedback.web.text import md_text
+from feedback.web import (
+    class_mix_chart,
+    current_actor,
+    get_workspace,
+    load_or_stop,
+    md_text,
+    reliability_chart,
+    window_trend_chart,
+)
 
 ALERTS_SHOWN = 5  # the newest alerts not yet resolved; older ones wait in an expander above the charts
 

@@ -5,11 +5,8 @@ import streamlit as st
 from feedback.exceptions import FeedbackError, JobAlreadyRunning
 from feedback.lifecycle import load_task
 from feedback.review import UNCERTAINTY_MEASURES, WEIGHTS, load_queue_policy, review_progress, save_queue_policy
+from feedback.web import allowed, current_actor, get_workspace, md_text, review_settings, signed_in_user, worker
 from feedback.web import review_card as card
-from feedback.web.config import review_settings
-from feedback.web.session import get_workspace, worker
-from feedback.web.signin import allowed, current_actor, signed_in_user
-from feedback.web.text import md_text
 
 ws = get_workspace()
 settings = review_settings()

@@ -6,9 +6,7 @@ import streamlit as st
 from feedback.access import who_may
 from feedback.exceptions import FeedbackError
 from feedback.review import adjudicate, team_overview
-from feedback.web.session import get_workspace, load_or_stop
-from feedback.web.signin import allowed, current_actor, signed_in_user
-from feedback.web.text import md_text
+from feedback.web import allowed, current_actor, get_workspace, load_or_stop, md_text, signed_in_user
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")

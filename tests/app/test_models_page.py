@@ -5,7 +5,7 @@ import time
 from active_learning.metrics import MACRO_F1_DEFINITION
 from feedback.monitor import store_status
 from feedback.review import import_labels
-from feedback.web.session import worker
+from feedback.web import worker
 from feedback.workspace import open_workspace
 
 

@@ -13,7 +13,7 @@ from feedback.alerts import AlertPolicy, list_alerts, save_alert_policy
 from feedback.intake import ingest_predictions
 from feedback.review import import_labels, record_label
 from feedback.store import Alert, repository
-from feedback.web.session import get_workspace_quietly, worker
+from feedback.web import get_workspace_quietly, worker
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin

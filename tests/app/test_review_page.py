@@ -8,7 +8,7 @@ import pytest
 from feedback import store
 from feedback.exceptions import InputError
 from feedback.store.repository import label_history
-from feedback.web.config import review_settings
+from feedback.web import review_settings
 from feedback.workspace import open_workspace
 
 

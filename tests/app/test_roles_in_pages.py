@@ -10,7 +10,7 @@ from feedback.access import User, hash_password
 from feedback.alerts import list_alerts
 from feedback.review import import_labels
 from feedback.store import Alert, repository
-from feedback.web.session import worker
+from feedback.web import worker
 from feedback.workspace import open_workspace
 
 

@@ -15,7 +15,7 @@ from feedback.alerts import set_alert_state
 from feedback.intake import ingest_predictions
 from feedback.review import record_label
 from feedback.store import Alert, repository
-from feedback.web.text import md_text
+from feedback.web import md_text
 from feedback.workspace import open_workspace
 
 IMAGE = "![a](http://127.0.0.1:9/x.png)"

@@ -4,7 +4,6 @@ import pytest
 from click.testing import CliRunner
 
 from feedback import events
-from feedback.alerts import checks
 from feedback.cli import cli
 from feedback.exceptions import InputError
 from feedback.intake import ingest_feedback, ingest_predictions
@@ -62,6 +61,6 @@ def test_the_same_listener_twice_is_one_listener_and_removing_it_stops_it():
 
 def test_the_cli_wires_the_alert_check_at_start(monkeypatch, tmp_path):
     wired = []
-    monkeypatch.setattr(checks, "check_alerts_on_writes", lambda: wired.append(True))
+    monkeypatch.setattr("feedback.alerts.check_alerts_on_writes", lambda: wired.append(True))  # what the CLI calls
     CliRunner().invoke(cli, ["status", "--home", str(tmp_path / "no-store")])
     assert wired == [True]

@@ -7,7 +7,7 @@ from feedback.exceptions import InputError
 from feedback.intake import ingest_predictions
 from feedback.lifecycle import learning_curve, load_comparison_report, retrain, simulate_current_task, stopping_hint
 from feedback.review import import_labels
-from feedback.web.charts import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
+from feedback.web import confusion_chart, learning_curve_chart, per_class_f1_chart, simulation_chart
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 

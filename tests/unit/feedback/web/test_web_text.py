@@ -6,8 +6,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from feedback.web import MARKDOWN_PUNCTUATION, WORD_JOINER, md_text
 from feedback.web import text as web_text
-from feedback.web.text import MARKDOWN_PUNCTUATION, WORD_JOINER, md_text
 
 NASTY = [
     "![a](http://127.0.0.1:9/x.png)",
@@ -54,7 +54,7 @@ def test_streamlit_text_level_syntax_is_split():
 def _render(texts):
     import streamlit as st
 
-    from feedback.web.text import md_text
+    from feedback.web import md_text
 
     for text in texts:
         st.markdown(f"**Item {md_text(text)}**")
