@@ -12,12 +12,14 @@ if sign_in() is None:  # open mode: no users configured, so the expert types a n
     st.sidebar.text_input("Your name", key="annotator", help="Recorded with every answer and decision you make.")
     remember_expert(st.session_state["annotator"])
     st.sidebar.caption(SIGN_IN_HELP)
-navigation = st.navigation([
-    st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", default=True),
-    st.Page("app_pages/models.py", title="Models", icon=":material/model_training:"),
-    st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
-    st.Page("app_pages/team.py", title="Team", icon=":material/groups:"),
-    st.Page("app_pages/ab.py", title="A/B", icon=":material/call_split:"),
-    st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
-])
+navigation = st.navigation(
+    [
+        st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:", default=True),
+        st.Page("app_pages/models.py", title="Models", icon=":material/model_training:"),
+        st.Page("app_pages/monitor.py", title="Monitor", icon=":material/monitoring:"),
+        st.Page("app_pages/team.py", title="Team", icon=":material/groups:"),
+        st.Page("app_pages/ab.py", title="A/B", icon=":material/call_split:"),
+        st.Page("app_pages/export.py", title="Export", icon=":material/download:"),
+    ]
+)
 navigation.run()

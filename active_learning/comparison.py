@@ -5,6 +5,7 @@ paired: McNemar mid-p on the discordant pairs (Fagerland et al. 2013) and a pair
 bootstrap interval of the metric difference (Koehn 2004). Every number carries the
 n it rests on.
 """
+
 from __future__ import annotations
 
 import math
@@ -63,9 +64,13 @@ class ComparisonReport:
     def from_dict(cls, data: dict) -> ComparisonReport:
         """The report of :meth:`to_dict`'s output (a report saved as JSON), with its dataclasses back."""
         return cls(
-            champion=ModelScores(**data["champion"]), challenger=ModelScores(**data["challenger"]),
-            accuracy_diff=Interval(**data["accuracy_diff"]), macro_f1_diff=Interval(**data["macro_f1_diff"]),
-            mcnemar=McNemarResult(**data["mcnemar"]), n_eval=data["n_eval"], labels=data.get("labels", []),
+            champion=ModelScores(**data["champion"]),
+            challenger=ModelScores(**data["challenger"]),
+            accuracy_diff=Interval(**data["accuracy_diff"]),
+            macro_f1_diff=Interval(**data["macro_f1_diff"]),
+            mcnemar=McNemarResult(**data["mcnemar"]),
+            n_eval=data["n_eval"],
+            labels=data.get("labels", []),
             per_class_discordant=data.get("per_class_discordant", {}),
         )
 
@@ -159,8 +164,9 @@ def _paired_statistic(y, a, b, metric):
     return lambda idx: np.array([metric(y[i], b[i]) - metric(y[i], a[i]) for i in idx], dtype=float)
 
 
-def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, confidence=0.95,
-                          random_state=0) -> Interval:
+def paired_bootstrap_diff(
+    y_true, pred_a, pred_b, metric, n_resamples=2000, confidence=0.95, random_state=0
+) -> Interval:
     """Paired bootstrap percentile interval of ``metric(B) - metric(A)``.
 
     Parameters
@@ -196,8 +202,10 @@ def paired_bootstrap_diff(y_true, pred_a, pred_b, metric, n_resamples=2000, conf
 
 def _scores(y, pred, labels) -> ModelScores:
     prec, rec, f1, sup = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-    per_class = {lab: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-                 for lab, p, r, f, s in zip(labels, prec, rec, f1, sup, strict=True)}
+    per_class = {
+        lab: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+        for lab, p, r, f, s in zip(labels, prec, rec, f1, sup, strict=True)
+    }
     return ModelScores(
         accuracy=float(accuracy_score(y, pred)),
         macro_f1=_MacroF1(labels)(y, pred),
@@ -207,8 +215,9 @@ def _scores(y, pred, labels) -> ModelScores:
     )
 
 
-def compare_models(y_true, champion_pred, challenger_pred, labels, *, random_state=0,
-                   n_resamples=2000) -> ComparisonReport:
+def compare_models(
+    y_true, champion_pred, challenger_pred, labels, *, random_state=0, n_resamples=2000
+) -> ComparisonReport:
     """Score champion and challenger on the same audit items and compare them.
 
     Parameters
@@ -277,18 +286,24 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
         that would likely settle it) when evidence is insufficient.
     """
     n, d, m = report.n_eval, report.accuracy_diff, report.mcnemar
-    acc = (f"accuracy {report.champion.accuracy:.1%} -> {report.challenger.accuracy:.1%} "
-           f"(diff {d.estimate:+.1%}, 95% CI {d.ci_low:+.1%} to {d.ci_high:+.1%}, n={n} audit items)")
-    mc = (f"McNemar mid-p {m.p_value:.3g} on {m.n_a_only + m.n_b_only} discordant items "
-          f"({m.n_b_only} only challenger right, {m.n_a_only} only champion right)")
+    acc = (
+        f"accuracy {report.champion.accuracy:.1%} -> {report.challenger.accuracy:.1%} "
+        f"(diff {d.estimate:+.1%}, 95% CI {d.ci_low:+.1%} to {d.ci_high:+.1%}, n={n} audit items)"
+    )
+    mc = (
+        f"McNemar mid-p {m.p_value:.3g} on {m.n_a_only + m.n_b_only} discordant items "
+        f"({m.n_b_only} only challenger right, {m.n_a_only} only champion right)"
+    )
     if new_labels == 0:
         return GateDecision("keep", ["challenger was trained on 0 new labels; it is never promoted", acc])
     if n < policy.min_eval:
         needed = policy.min_eval - n
         est = _labels_needed_for_significance(report)
-        return GateDecision("insufficient-evidence", [
-            f"only {n} audit items; at least {policy.min_eval} are required", acc, mc],
-            max(needed, est or 0))
+        return GateDecision(
+            "insufficient-evidence",
+            [f"only {n} audit items; at least {policy.min_eval} are required", acc, mc],
+            max(needed, est or 0),
+        )
     regressions = []
     for lab in report.labels:
         old, new = report.champion.per_class[lab], report.challenger.per_class[lab]
@@ -296,20 +311,28 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
         # A drop counts when it exceeds the tolerance AND is unlikely to be noise: one-sided exact
         # binomial on the class's discordant items (on ~20 items one miss alone is 5 points of recall).
         p_drop = float(binom.sf(lost - 1, lost + gained, 0.5)) if lost + gained else 1.0
-        if (old["support"] >= 5 and old["recall"] - new["recall"] > policy.per_class_tolerance + 1e-12
-                and p_drop < policy.alpha):
-            regressions.append(f"recall for class '{lab}' drops {old['recall']:.1%} -> {new['recall']:.1%} "
-                               f"(n={old['support']}; {lost} items lost, {gained} gained, one-sided p "
-                               f"{p_drop:.3g}), beyond the {policy.per_class_tolerance:.1%} tolerance")
+        if (
+            old["support"] >= 5
+            and old["recall"] - new["recall"] > policy.per_class_tolerance + 1e-12
+            and p_drop < policy.alpha
+        ):
+            regressions.append(
+                f"recall for class '{lab}' drops {old['recall']:.1%} -> {new['recall']:.1%} "
+                f"(n={old['support']}; {lost} items lost, {gained} gained, one-sided p "
+                f"{p_drop:.3g}), beyond the {policy.per_class_tolerance:.1%} tolerance"
+            )
     if d.estimate > policy.min_gain and m.p_value < policy.alpha and not regressions:
         return GateDecision("promote", [acc, mc + f" < alpha {policy.alpha}"])
     if regressions:
         return GateDecision("keep", regressions + [acc])
     if d.estimate <= policy.min_gain and (m.p_value < policy.alpha or d.ci_high <= policy.min_gain):
-        return GateDecision("keep", [f"challenger does not beat the champion by more than "
-                                     f"{policy.min_gain:.1%}", acc, mc])
+        return GateDecision(
+            "keep", [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc]
+        )
     needed = _labels_needed_for_significance(report)
-    tail = (f"about {needed} more audit labels would make the difference significant if the "
-            f"observed discordance holds" if needed is not None
-            else "both models are right on exactly as many discordant items; no direction to detect")
+    tail = (
+        f"about {needed} more audit labels would make the difference significant if the observed discordance holds"
+        if needed is not None
+        else "both models are right on exactly as many discordant items; no direction to detect"
+    )
     return GateDecision("insufficient-evidence", [acc, mc + f" >= alpha {policy.alpha}", tail], needed)

@@ -22,11 +22,19 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["MACRO_F1_DEFINITION", "bootstrap", "label_codes", "macro_f1_resampled", "macro_f1_score",
-           "percentile_interval"]
+__all__ = [
+    "MACRO_F1_DEFINITION",
+    "bootstrap",
+    "label_codes",
+    "macro_f1_resampled",
+    "macro_f1_score",
+    "percentile_interval",
+]
 
-MACRO_F1_DEFINITION = ("Macro-F1: the mean of the per-class F1 over every label of the task; a class with no audit "
-                       "item here counts as 0, so every window and both models are averaged over the same classes.")
+MACRO_F1_DEFINITION = (
+    "Macro-F1: the mean of the per-class F1 over every label of the task; a class with no audit "
+    "item here counts as 0, so every window and both models are averaged over the same classes."
+)
 
 _BLOCK_CELLS = 2_000_000  # resampled item positions held in memory at once
 
@@ -102,8 +110,9 @@ def macro_f1_score(y_true, y_pred, labels: Sequence) -> float:
     return float(macro_f1_resampled(t, p, len(labels), np.arange(len(t))[None])[0])
 
 
-def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n_items: int, n_resamples: int = 2000, *,
-              random_state=0) -> np.ndarray:
+def bootstrap(
+    statistic: Callable[[np.ndarray], np.ndarray], n_items: int, n_resamples: int = 2000, *, random_state=0
+) -> np.ndarray:
     """A statistic on ``n_resamples`` resamples of ``n_items`` items, drawn with replacement.
 
     Parameters
@@ -139,7 +148,7 @@ def bootstrap(statistic: Callable[[np.ndarray], np.ndarray], n_items: int, n_res
     out = np.empty(int(n_resamples))
     for start in range(0, int(n_resamples), block):
         b = min(block, int(n_resamples) - start)
-        out[start:start + b] = statistic(rng.integers(0, n_items, size=(b, n_items)))
+        out[start : start + b] = statistic(rng.integers(0, n_items, size=(b, n_items)))
     return out
 
 

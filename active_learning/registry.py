@@ -95,5 +95,7 @@ def _untrusted_types(path: Path, data: bytes) -> list[str]:
     try:
         return sio.get_untrusted_types(data=data)
     except Exception as exc:  # noqa: BLE001 - whatever the parser trips on, the file is refused with one message
-        raise ModelIntegrityError(f"Model file {path} is not a skops archive this version can read "
-                                  f"({type(exc).__name__}: {exc}); restore the original file or retrain.") from None
+        raise ModelIntegrityError(
+            f"Model file {path} is not a skops archive this version can read "
+            f"({type(exc).__name__}: {exc}); restore the original file or retrain."
+        ) from None

@@ -79,8 +79,9 @@ def random_k(n_pool: int, n_instances: int = 1, *, random_state=None) -> np.ndar
     return np.random.default_rng(random_state).choice(n_pool, size=n, replace=False)
 
 
-def spread_top_k(scores, embed: Callable[[np.ndarray], np.ndarray], n_instances: int = 1, *,
-                 weight: float = DIVERSITY_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+def spread_top_k(
+    scores, embed: Callable[[np.ndarray], np.ndarray], n_instances: int = 1, *, weight: float = DIVERSITY_WEIGHT
+) -> tuple[np.ndarray, np.ndarray]:
     """High scores spread over the feature space: the one diversity rule of the queue and the simulator.
 
     Greedy maximal marginal relevance (Carbonell and Goldstein 1998): the

@@ -31,9 +31,17 @@ from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator
 __all__ = ["simulate", "mean_curve", "labels_to_reach"]
 
 
-def simulate(X, y, strategies=("random", "margin", "default"), budget: int = 100, batch: int = 1,
-             initial: int = 10, seeds: int = 3, test_size: float = 0.3,
-             model_name: str = DEFAULT_MODEL) -> dict:
+def simulate(
+    X,
+    y,
+    strategies=("random", "margin", "default"),
+    budget: int = 100,
+    batch: int = 1,
+    initial: int = 10,
+    seeds: int = 3,
+    test_size: float = 0.3,
+    model_name: str = DEFAULT_MODEL,
+) -> dict:
     """Learning curves of query strategies on fully labelled data.
 
     Parameters
@@ -76,8 +84,18 @@ def simulate(X, y, strategies=("random", "margin", "default"), budget: int = 100
         full_scores.append(_accuracy(fit_clone(estimator, X_pool, y_pool), X_test, y_test))
         start = _initial_positions(y_pool, min(initial, len(y_pool)), seed)
         for name in names:
-            curve = _run_curve(get_strategy(name), estimator, X_pool, y_pool, X_test, y_test,
-                               start, min(budget, len(y_pool)), batch, seed)
+            curve = _run_curve(
+                get_strategy(name),
+                estimator,
+                X_pool,
+                y_pool,
+                X_test,
+                y_test,
+                start,
+                min(budget, len(y_pool)),
+                batch,
+                seed,
+            )
             result[name]["curves"].append(curve)
     for name in names:
         result[name]["full_accuracy"] = float(np.mean(full_scores))
@@ -181,5 +199,3 @@ def _check_arguments(frame, labels, strategies, budget, batch, initial, seeds, t
     if budget < initial:
         raise ValueError(f"budget ({budget}) counts all labels and must be at least initial ({initial}).")
     return names
-
-

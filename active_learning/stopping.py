@@ -78,7 +78,8 @@ class KappaAverage:
             if len(previous) != len(current):
                 raise ValueError(
                     f"Predictions must be on the same stopping set every round: "
-                    f"got {len(current)} rows after {len(previous)}.")
+                    f"got {len(current)} rows after {len(previous)}."
+                )
             self.kappa_history_.append(agreement_kappa(previous, current))
         self.last_predictions_ = current
         return self.average_kappa() is not None and self.average_kappa() >= self.kappa
@@ -88,7 +89,7 @@ class KappaAverage:
         history = getattr(self, "kappa_history_", [])
         if len(history) < self.window_size:
             return None
-        return float(np.mean(history[-self.window_size:]))
+        return float(np.mean(history[-self.window_size :]))
 
     def reset(self) -> KappaAverage:
         """Forget all rounds (e.g. after the stopping set changes)."""
@@ -112,12 +113,18 @@ def suggest_stop(criterion: KappaAverage, n_labels: int | None = None) -> str:
     average = criterion.average_kappa()
     if average is None:
         rounds = criterion.window_size + 1 - len(history) - (1 if hasattr(criterion, "last_predictions_") else 0)
-        return (f"Too early to tell{resting}: the stopping check needs {criterion.window_size + 1} rounds of "
-                f"predictions; {max(rounds, 1)} more to go.")
+        return (
+            f"Too early to tell{resting}: the stopping check needs {criterion.window_size + 1} rounds of "
+            f"predictions; {max(rounds, 1)} more to go."
+        )
     window = criterion.window_size
     if average >= criterion.kappa:
-        return (f"Predictions have settled{resting}: mean agreement between the last {window} rounds is "
-                f"kappa {average:.3f} (threshold {criterion.kappa:.2f}). More labels of this kind are unlikely to "
-                f"change the model; consider retraining and comparing now.")
-    return (f"Keep labelling{resting}: predictions still change between rounds (mean kappa over the last {window} "
-            f"rounds {average:.3f}, threshold {criterion.kappa:.2f}).")
+        return (
+            f"Predictions have settled{resting}: mean agreement between the last {window} rounds is "
+            f"kappa {average:.3f} (threshold {criterion.kappa:.2f}). More labels of this kind are unlikely to "
+            f"change the model; consider retraining and comparing now."
+        )
+    return (
+        f"Keep labelling{resting}: predictions still change between rounds (mean kappa over the last {window} "
+        f"rounds {average:.3f}, threshold {criterion.kappa:.2f})."
+    )

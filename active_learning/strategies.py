@@ -76,14 +76,20 @@ def _uncertainty_strategy(name: str, measure: Callable, pick: Callable, doc: str
 
 
 least_confident_sampling = _uncertainty_strategy(
-    "least_confident_sampling", least_confidence_score, top_k,
-    "Rows whose most likely class has the lowest probability (scores: ``1 - max p``).")
+    "least_confident_sampling",
+    least_confidence_score,
+    top_k,
+    "Rows whose most likely class has the lowest probability (scores: ``1 - max p``).",
+)
 margin_sampling = _uncertainty_strategy(
-    "margin_sampling", margin_score, bottom_k,
-    "Rows with the smallest gap between the two most likely classes (scores: the margin).")
+    "margin_sampling",
+    margin_score,
+    bottom_k,
+    "Rows with the smallest gap between the two most likely classes (scores: the margin).",
+)
 entropy_sampling = _uncertainty_strategy(
-    "entropy_sampling", entropy_score, top_k,
-    "Rows whose class probabilities have the highest entropy (scores: nats).")
+    "entropy_sampling", entropy_score, top_k, "Rows whose class probabilities have the highest entropy (scores: nats)."
+)
 
 
 def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):

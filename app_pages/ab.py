@@ -54,8 +54,13 @@ def _p(value: float | None) -> str:
 def _start() -> None:
     try:
         started = start_experiment(
-            ws, st.session_state["ab_version"], st.session_state["ab_share"], shadow=st.session_state["ab_shadow"],
-            unit_col=st.session_state["ab_unit_col"] or None, actor=current_actor())
+            ws,
+            st.session_state["ab_version"],
+            st.session_state["ab_share"],
+            shadow=st.session_state["ab_shadow"],
+            unit_col=st.session_state["ab_unit_col"] or None,
+            actor=current_actor(),
+        )
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
         return
@@ -84,8 +89,14 @@ def start_form() -> None:
     with st.form("ab_start"):
         challenger = next((v.version for v in versions if v.alias == "challenger"), choices[0])
         st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
-        st.number_input("Share of units served by the challenger", min_value=0.01, max_value=0.99, value=0.5,
-                        step=0.05, key="ab_share")
+        st.number_input(
+            "Share of units served by the challenger",
+            min_value=0.01,
+            max_value=0.99,
+            value=0.5,
+            step=0.05,
+            key="ab_share",
+        )
         st.checkbox("Shadow: serve everyone with the champion, only log the challenger", key="ab_shadow")
         st.text_input("Unit id column (e.g. user_id; empty: each prediction is its own unit)", key="ab_unit_col")
         st.form_submit_button("Start experiment", on_click=_start)
@@ -95,16 +106,28 @@ def show_status(status: ExperimentStatus) -> None:
     """Per-arm figures with their n, the tests, the split check and the recommendation."""
     info = status.experiment
     shadow = info.mode == "shadow"
-    state = ("running" if info.running
-             else f"stopped by {md_text(info.stopped_by)} ({md_text(info.stop_reason or 'no reason')})")
+    state = (
+        "running"
+        if info.running
+        else f"stopped by {md_text(info.stopped_by)} ({md_text(info.stop_reason or 'no reason')})"
+    )
     split = "shadow: the champion serves everyone" if shadow else f"challenger share {info.share:.0%}"
-    st.markdown(f"**Experiment {info.id}**, {state}: challenger v{info.challenger_version} against champion "
-                f"v{info.champion_version}, {split}, unit: {md_text(info.unit_col or 'prediction id')}. "
-                f"Started by {md_text(info.started_by)} at {info.started_at[:16].replace('T', ' ')} UTC.")
-    rows = [{"arm": arm, "version": figures.version, "predictions": figures.n_predictions,
-             "units": figures.n_units, "audit accuracy (95% interval), correct/n": _interval(figures.accuracy),
-             "dispute rate (95% interval), disputed/n": _interval(figures.dispute_rate)}
-            for arm, figures in status.arms.items()]
+    st.markdown(
+        f"**Experiment {info.id}**, {state}: challenger v{info.challenger_version} against champion "
+        f"v{info.champion_version}, {split}, unit: {md_text(info.unit_col or 'prediction id')}. "
+        f"Started by {md_text(info.started_by)} at {info.started_at[:16].replace('T', ' ')} UTC."
+    )
+    rows = [
+        {
+            "arm": arm,
+            "version": figures.version,
+            "predictions": figures.n_predictions,
+            "units": figures.n_units,
+            "audit accuracy (95% interval), correct/n": _interval(figures.accuracy),
+            "dispute rate (95% interval), disputed/n": _interval(figures.dispute_rate),
+        }
+        for arm, figures in status.arms.items()
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
     recommendation = status.recommendation
@@ -117,9 +140,11 @@ def show_status(status: ExperimentStatus) -> None:
         paired = tests.accuracy
         if paired:
             boot, mcnemar = paired.bootstrap, paired.mcnemar
-            st.markdown(f"Paired on the same {boot.n} audit items: accuracy difference {boot.estimate:+.1%} "
-                        f"(95% paired-bootstrap interval {boot.ci_low:+.1%} to {boot.ci_high:+.1%}); "
-                        f"McNemar mid-p {_p(mcnemar.p_value)}.")
+            st.markdown(
+                f"Paired on the same {boot.n} audit items: accuracy difference {boot.estimate:+.1%} "
+                f"(95% paired-bootstrap interval {boot.ci_low:+.1%} to {boot.ci_high:+.1%}); "
+                f"McNemar mid-p {_p(mcnemar.p_value)}."
+            )
     else:
         lines = []
         for test, name in ((tests.accuracy, "Audit accuracy"), (tests.dispute_rate, "Dispute rate")):
@@ -127,16 +152,20 @@ def show_status(status: ExperimentStatus) -> None:
             if z is None:
                 lines.append(f"- {name}: not testable until both arms have data.")
                 continue
-            lines.append(f"- {name}: difference {z.diff:+.1%} (95% interval {z.ci_low:+.1%} to "
-                         f"{z.ci_high:+.1%}; n={z.n1} champion, n={z.n2} challenger); z-test p "
-                         f"{_p(z.p_value)} (valid for one look only); always-valid sequential p "
-                         f"{_p(seq.p_value)} after {seq.n_looks} look(s).")
+            lines.append(
+                f"- {name}: difference {z.diff:+.1%} (95% interval {z.ci_low:+.1%} to "
+                f"{z.ci_high:+.1%}; n={z.n1} champion, n={z.n2} challenger); z-test p "
+                f"{_p(z.p_value)} (valid for one look only); always-valid sequential p "
+                f"{_p(seq.p_value)} after {seq.n_looks} look(s)."
+            )
         srm = status.srm
         if srm is not None:
             verdict = "mismatch: investigate the routing" if srm.mismatch else "no mismatch"
-            lines.append(f"- Traffic split: {srm.n_champion} champion / {srm.n_challenger} challenger units, "
-                         f"{srm.observed_share:.1%} observed against {srm.expected_share:.0%} asked; "
-                         f"chi-squared p {_p(srm.p_value)}: {verdict}.")
+            lines.append(
+                f"- Traffic split: {srm.n_champion} champion / {srm.n_challenger} challenger units, "
+                f"{srm.observed_share:.1%} observed against {srm.expected_share:.0%} asked; "
+                f"chi-squared p {_p(srm.p_value)}: {verdict}."
+            )
         st.markdown("\n".join(lines))
     history = status.history
     if any(look.get("challenger_n_audit") or look.get("champion_n_audit") for look in history):

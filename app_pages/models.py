@@ -69,9 +69,11 @@ def _pct(x: float) -> str:
 
 def show_report(result: RetrainResult) -> None:
     """The side-by-side comparison of a retrain result; every figure with its n."""
-    st.markdown(f"**Decision: {result.decision}** for challenger v{result.challenger.version} "
-                f"(trained on {result.n_train} labels, {result.new_labels} new; "
-                f"compared on {result.n_eval} expert-labelled audit items)")
+    st.markdown(
+        f"**Decision: {result.decision}** for challenger v{result.challenger.version} "
+        f"(trained on {result.n_train} labels, {result.new_labels} new; "
+        f"compared on {result.n_eval} expert-labelled audit items)"
+    )
     for reason in result.reasons:
         st.markdown(f"- {md_text(reason)}")
     if result.labels_needed:
@@ -80,10 +82,18 @@ def show_report(result: RetrainResult) -> None:
     if not report:
         return
     rows = []
-    for side, version, scores in (("champion", result.champion.version, report.champion),
-                                  ("challenger", result.challenger.version, report.challenger)):
-        rows.append({"model": f"{side} v{version}", "accuracy": round(scores.accuracy, 3),
-                     "macro-F1": round(scores.macro_f1, 3), "audit items (n)": scores.n})
+    for side, version, scores in (
+        ("champion", result.champion.version, report.champion),
+        ("challenger", result.challenger.version, report.challenger),
+    ):
+        rows.append(
+            {
+                "model": f"{side} v{version}",
+                "accuracy": round(scores.accuracy, 3),
+                "macro-F1": round(scores.macro_f1, 3),
+                "audit items (n)": scores.n,
+            }
+        )
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.caption(MACRO_F1_DEFINITION)
     acc, f1, mcnemar = report.accuracy_diff, report.macro_f1_diff, report.mcnemar
@@ -92,7 +102,8 @@ def show_report(result: RetrainResult) -> None:
         f"{_pct(acc.ci_high)}, n={acc.n}); macro-F1 difference {_pct(f1.estimate)} "
         f"({_pct(f1.ci_low)} to {_pct(f1.ci_high)}, n={f1.n}). McNemar mid-p {mcnemar.p_value:.3g} on "
         f"{mcnemar.n_a_only + mcnemar.n_b_only} discordant items "
-        f"({mcnemar.n_b_only} only the challenger got right, {mcnemar.n_a_only} only the champion).")
+        f"({mcnemar.n_b_only} only the challenger got right, {mcnemar.n_a_only} only the champion)."
+    )
     st.altair_chart(per_class_f1_chart(report), width="stretch")
     left, right = st.columns(2)
     left.altair_chart(confusion_chart(report, "champion"), width="stretch")
@@ -104,9 +115,13 @@ def retrain_panel() -> None:
     job = worker().jobs.get("retrain")
     running = job is not None and job.running
     if allowed("retrain"):
-        st.button("Retrain", type="primary", disabled=running, on_click=_start_retrain,
-                  help="Train a challenger on all expert labels (audit items excluded) "
-                       "and compare it with the champion.")
+        st.button(
+            "Retrain",
+            type="primary",
+            disabled=running,
+            on_click=_start_retrain,
+            help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.",
+        )
     else:
         st.caption(f"Only {who_may('retrain')} retrain.")
     if job is None:
@@ -149,8 +164,12 @@ else:
 def simulation_panel() -> None:
     job = worker().jobs.get("simulate")
     running = job is not None and job.running
-    st.button("Simulate more labels", disabled=running, on_click=_start_simulation,
-              help="Replay the labelled items with an oracle: would more labels help, and how many?")
+    st.button(
+        "Simulate more labels",
+        disabled=running,
+        on_click=_start_simulation,
+        help="Replay the labelled items with an oracle: would more labels help, and how many?",
+    )
     if job is None:
         return
     if running:
@@ -163,8 +182,10 @@ def simulation_panel() -> None:
     st.altair_chart(simulation_chart(result.curves), width="stretch")
     beyond = f"more than {result.budget}"
     needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result.labels_to_98.items())
-    st.markdown(f"Labels to reach 98% of the accuracy with all {result.n_pool} labelled items "
-                f"(70% pool, 30% held out, 3 seeds): {needs}.")
+    st.markdown(
+        f"Labels to reach 98% of the accuracy with all {result.n_pool} labelled items "
+        f"(70% pool, 30% held out, 3 seeds): {needs}."
+    )
 
 
 simulation_panel()
@@ -177,25 +198,41 @@ if not allowed("retrain"):
 else:
     with st.form("retrain_policy"):
         c1, c2 = st.columns(2)
-        every_n = c1.number_input("Every N new expert labels (0: off)", min_value=0, step=10,
-                                  value=policy.every_n_labels or 0)
-        every_minutes = c2.number_input("Every M minutes (0: off)", min_value=0, step=60,
-                                        value=int(policy.every_minutes or 0))
+        every_n = c1.number_input(
+            "Every N new expert labels (0: off)", min_value=0, step=10, value=policy.every_n_labels or 0
+        )
+        every_minutes = c2.number_input(
+            "Every M minutes (0: off)", min_value=0, step=60, value=int(policy.every_minutes or 0)
+        )
         on_alert = st.checkbox("When a monitoring alert opens", value=policy.on_alert)
-        auto_promote = st.checkbox("Promote automatically when the gate says promote", value=policy.auto_promote,
-                                   help="Off by default: the gate proposes, a person promotes.")
+        auto_promote = st.checkbox(
+            "Promote automatically when the gate says promote",
+            value=policy.auto_promote,
+            help="Off by default: the gate proposes, a person promotes.",
+        )
         g1, g2, g3, g4 = st.columns(4)
         min_gain = g1.number_input("Minimum accuracy gain", value=policy.min_gain, step=0.01, format="%.2f")
         alpha = g2.number_input("Significance level", value=policy.alpha, min_value=0.001, max_value=0.5, step=0.01)
-        tolerance = g3.number_input("Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0,
-                                    max_value=1.0, step=0.01)
+        tolerance = g3.number_input(
+            "Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0, max_value=1.0, step=0.01
+        )
         min_eval = g4.number_input("Fewest audit items", value=policy.min_eval, min_value=1, step=5)
         if st.form_submit_button("Save policy"):
             try:
-                save_policy(ws, RetrainPolicy(every_n_labels=every_n or None, every_minutes=every_minutes or None,
-                                              on_alert=on_alert, auto_promote=auto_promote, min_gain=min_gain,
-                                              alpha=alpha, per_class_tolerance=tolerance, min_eval=int(min_eval)),
-                            actor=current_actor())
+                save_policy(
+                    ws,
+                    RetrainPolicy(
+                        every_n_labels=every_n or None,
+                        every_minutes=every_minutes or None,
+                        on_alert=on_alert,
+                        auto_promote=auto_promote,
+                        min_gain=min_gain,
+                        alpha=alpha,
+                        per_class_tolerance=tolerance,
+                        min_eval=int(min_eval),
+                    ),
+                    actor=current_actor(),
+                )
                 st.success("Saved. The app checks the triggers every 30 seconds; the next retrain uses this gate.")
             except FeedbackError as exc:
                 st.error(md_text(exc))

@@ -52,8 +52,10 @@ def _interval(low: float | None, high: float | None) -> str:
 
 def _alert_card(alert: AlertRecord) -> None:
     with st.container(border=True):
-        st.markdown(f"**Alert {alert.id}** ({alert.state}, {alert.created_at[:16].replace('T', ' ')} UTC): "
-                    f"{md_text(alert.message)}")
+        st.markdown(
+            f"**Alert {alert.id}** ({alert.state}, {alert.created_at[:16].replace('T', ' ')} UTC): "
+            f"{md_text(alert.message)}"
+        )
         notes = []
         if alert.acknowledged_by:
             notes.append(f"acknowledged by {md_text(alert.acknowledged_by)}")
@@ -67,8 +69,13 @@ def _alert_card(alert: AlertRecord) -> None:
         right.button("Resolve", key=f"resolve_{alert.id}", on_click=_set_state, args=(alert.id, "resolved"))
 
 
-window_kind = st.radio("Window", MONITOR_WINDOWS, horizontal=True, key="monitor_window",
-                       format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get)
+window_kind = st.radio(
+    "Window",
+    MONITOR_WINDOWS,
+    horizontal=True,
+    key="monitor_window",
+    format_func={"batch": "ingest batch", "day": "day (UTC)", "week": "week"}.get,
+)
 result = load_or_stop(lambda: monitor_report(ws, window_kind))
 windows = result.windows
 
@@ -89,22 +96,28 @@ if older > 0:
     with st.expander(f"{older} older alert{'s' if older > 1 else ''} not yet resolved"):
         for alert in active[ALERTS_SHOWN:]:
             _alert_card(alert)
-st.button("Check alerts now", on_click=_check_now,
-          help="Ingests and label imports check by themselves, and answers on the card within "
-               "FEEDBACK_LABEL_ALERT_INTERVAL seconds (30 by default); this checks at once.")
+st.button(
+    "Check alerts now",
+    on_click=_check_now,
+    help="Ingests and label imports check by themselves, and answers on the card within "
+    "FEEDBACK_LABEL_ALERT_INTERVAL seconds (30 by default); this checks at once.",
+)
 resolved = [a for a in result.alerts if a.state == "resolved"]
 if resolved:
     with st.expander(f"Resolved alerts ({len(resolved)})"):
-        st.dataframe(pd.DataFrame(resolved)[["id", "created_at", "message", "resolved_by", "resolved_at"]],
-                     hide_index=True)
+        st.dataframe(
+            pd.DataFrame(resolved)[["id", "created_at", "message", "resolved_by", "resolved_at"]], hide_index=True
+        )
 
 if not windows:
     st.info("Nothing has been ingested yet: every figure here starts with the first batch of predictions.")
     st.stop()
 
 st.subheader("Over time")
-st.caption("Accuracy comes only from expert labels on the uniformly random audit slice, scored against the "
-           "answer that was served; shaded bands are 95% intervals. Hover a point for the n it rests on.")
+st.caption(
+    "Accuracy comes only from expert labels on the uniformly random audit slice, scored against the "
+    "answer that was served; shaded bands are 95% intervals. Hover a point for the n it rests on."
+)
 top_left, top_right = st.columns(2)
 top_left.altair_chart(window_trend_chart(windows, "accuracy", window_kind), width="stretch")
 top_right.altair_chart(window_trend_chart(windows, "dispute_rate", window_kind), width="stretch")
@@ -114,21 +127,32 @@ bottom_right.altair_chart(window_trend_chart(windows, "share_drifted", window_ki
 
 st.subheader("One window")
 positions = list(range(len(windows)))
-chosen = st.selectbox("Window", positions, index=len(windows) - 1, key="monitor_chosen",
-                      format_func=lambda i: f"{i + 1}: {windows[i].window} ({windows[i].start[:16]})")
+chosen = st.selectbox(
+    "Window",
+    positions,
+    index=len(windows) - 1,
+    key="monitor_chosen",
+    format_func=lambda i: f"{i + 1}: {windows[i].window} ({windows[i].start[:16]})",
+)
 window = windows[chosen]
 n_audit, n_predictions = window.n_audit_labels, window.n_predictions
 if n_audit:
     f1 = window.macro_f1
-    st.markdown(f"Accuracy {_pct(window.accuracy)}{_interval(*window.accuracy_ci)} on {n_audit} audit labels; "
-                f"macro-F1 {f1.estimate:.3f} [{f1.ci_low:.3f}, {f1.ci_high:.3f}] on {f1.n} audit labels.")
+    st.markdown(
+        f"Accuracy {_pct(window.accuracy)}{_interval(*window.accuracy_ci)} on {n_audit} audit labels; "
+        f"macro-F1 {f1.estimate:.3f} [{f1.ci_low:.3f}, {f1.ci_high:.3f}] on {f1.n} audit labels."
+    )
     st.caption(MACRO_F1_DEFINITION)
 else:
-    st.warning("No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
-               "audit items in the Review queue.")
-st.markdown(f"Dispute rate {_pct(window.dispute_rate)}{_interval(*window.dispute_rate_ci)} on "
-            f"{n_predictions} predictions ({window.n_disputed} disputed); mean confidence "
-            f"{window.mean_confidence:.3f} on {n_predictions} predictions.")
+    st.warning(
+        "No audit labels in this window yet, so its accuracy cannot be estimated. Label its random "
+        "audit items in the Review queue."
+    )
+st.markdown(
+    f"Dispute rate {_pct(window.dispute_rate)}{_interval(*window.dispute_rate_ci)} on "
+    f"{n_predictions} predictions ({window.n_disputed} disputed); mean confidence "
+    f"{window.mean_confidence:.3f} on {n_predictions} predictions."
+)
 left, right = st.columns(2)
 if n_audit:
     left.altair_chart(reliability_chart(window.calibration, n_audit), width="stretch")
@@ -138,27 +162,40 @@ n_training = sum(row["reference_n"] for row in window.class_mix)
 right.altair_chart(class_mix_chart(window.class_mix, n_predictions, n_training), width="stretch")
 
 if n_audit:
-    st.markdown(f"**Per class** (precision on the items predicted as the class, recall on the items truly of it; "
-                f"{n_audit} audit labels in all)")
-    st.dataframe(pd.DataFrame([
-        {"class": label, "precision": figures.precision.estimate,
-         "precision 95%": _interval(figures.precision.ci_low, figures.precision.ci_high).strip(),
-         "n predicted": figures.n_predicted, "recall": figures.recall.estimate,
-         "recall 95%": _interval(figures.recall.ci_low, figures.recall.ci_high).strip(),
-         "n true": figures.support}
-        for label, figures in window.per_class.items()
-    ]), hide_index=True, column_config={name: st.column_config.NumberColumn(format="%.3f")
-                                        for name in ("precision", "recall")})
+    st.markdown(
+        f"**Per class** (precision on the items predicted as the class, recall on the items truly of it; "
+        f"{n_audit} audit labels in all)"
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "class": label,
+                    "precision": figures.precision.estimate,
+                    "precision 95%": _interval(figures.precision.ci_low, figures.precision.ci_high).strip(),
+                    "n predicted": figures.n_predicted,
+                    "recall": figures.recall.estimate,
+                    "recall 95%": _interval(figures.recall.ci_low, figures.recall.ci_high).strip(),
+                    "n true": figures.support,
+                }
+                for label, figures in window.per_class.items()
+            ]
+        ),
+        hide_index=True,
+        column_config={name: st.column_config.NumberColumn(format="%.3f") for name in ("precision", "recall")},
+    )
 
 drift = window.drift
 if drift:
     report = drift.report
     sampled = f" (a fixed sample of {drift.n_current})" if drift.sampled else ""
-    st.markdown(f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
-                f"{report.share_drifted:.2f}; the dataset drifts at {report.drift_share:.2f} or more: "
-                f"{'drifted' if report.dataset_drifted else 'not drifted'}), {n_predictions} predictions"
-                f"{sampled} against the {drift.n_reference} rows champion v{drift.reference_version} "
-                "trained on.")
+    st.markdown(
+        f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
+        f"{report.share_drifted:.2f}; the dataset drifts at {report.drift_share:.2f} or more: "
+        f"{'drifted' if report.dataset_drifted else 'not drifted'}), {n_predictions} predictions"
+        f"{sampled} against the {drift.n_reference} rows champion v{drift.reference_version} "
+        "trained on."
+    )
     columns = {name: column.to_dict() for name, column in report.columns.items()}
     table = pd.DataFrame.from_dict(columns, orient="index").rename_axis("column").reset_index()
     st.dataframe(table.sort_values(["drifted", "column"], ascending=[False, True]), hide_index=True)

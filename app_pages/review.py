@@ -16,8 +16,11 @@ if signed_in_user() is not None:  # signed in: answers carry the user name, neve
 st.session_state.setdefault("blind", False)
 
 st.title("Review")
-st.sidebar.toggle("Blind-first review", key="blind",
-                  help="Hide the model's answer until you have given yours; the event records that it was hidden.")
+st.sidebar.toggle(
+    "Blind-first review",
+    key="blind",
+    help="Hide the model's answer until you have given yours; the event records that it was hidden.",
+)
 
 
 WEIGHT_HELP = {
@@ -38,23 +41,32 @@ def _queue_policy_form() -> None:
         st.error(md_text(exc))
         return
     with st.form("queue_policy"):
-        measure = st.selectbox("Uncertainty measure", UNCERTAINTY_MEASURES,
-                               index=UNCERTAINTY_MEASURES.index(policy.uncertainty_measure))
-        weights = {name: st.number_input(f"Weight: {name.replace('_', ' ')}", 0.0, 10.0, getattr(policy, name), 0.1,
-                                         help=WEIGHT_HELP[name]) for name in WEIGHTS}
+        measure = st.selectbox(
+            "Uncertainty measure", UNCERTAINTY_MEASURES, index=UNCERTAINTY_MEASURES.index(policy.uncertainty_measure)
+        )
+        weights = {
+            name: st.number_input(
+                f"Weight: {name.replace('_', ' ')}", 0.0, 10.0, getattr(policy, name), 0.1, help=WEIGHT_HELP[name]
+            )
+            for name in WEIGHTS
+        }
         audit_share = st.slider("Audit share of each page", 0.0, 1.0, policy.audit_share, 0.05)
         if st.form_submit_button("Save queue policy"):
             try:
-                save_queue_policy(ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share,
-                                  **weights)
+                save_queue_policy(
+                    ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share, **weights
+                )
             except FeedbackError as exc:
                 st.error(md_text(exc))
             else:
                 st.success("Saved: new items are ranked by it.")
     job = worker().jobs.get("suspects")
-    if st.button("Look for suspect labels", disabled=job is not None and job.running,
-                 help="Cross-validates the task's model on every label; the labels it strongly contradicts "
-                      "come back to the queue for a second look. Runs after every retrain too."):
+    if st.button(
+        "Look for suspect labels",
+        disabled=job is not None and job.running,
+        help="Cross-validates the task's model on every label; the labels it strongly contradicts "
+        "come back to the queue for a second look. Runs after every retrain too.",
+    ):
         try:
             worker().start_suspect_search(current_actor())
         except JobAlreadyRunning as exc:  # another session's click started it a moment ago
@@ -64,8 +76,11 @@ def _queue_policy_form() -> None:
         if job.error:
             st.error(f"The check failed: {md_text(job.error)}")
         elif job.result:
-            st.caption(job.result.reason or f"{job.result.n_suspect} suspect label(s) found among "
-                       f"{job.result.n_labels} labels ({job.result.folds}-fold cross-validation).")
+            st.caption(
+                job.result.reason
+                or f"{job.result.n_suspect} suspect label(s) found among "
+                f"{job.result.n_labels} labels ({job.result.folds}-fold cross-validation)."
+            )
 
 
 if allowed("set_queue_policy"):
@@ -76,8 +91,9 @@ if allowed("set_queue_policy"):
 def _show_progress(slot, annotator: str) -> None:
     progress = review_progress(ws, annotator)
     done, waiting = progress.answered, progress.unlabelled
-    slot.progress(done / max(done + waiting, 1),
-                  text=f"{md_text(annotator)}: {done} answered today · {waiting} items unlabelled")
+    slot.progress(
+        done / max(done + waiting, 1), text=f"{md_text(annotator)}: {done} answered today · {waiting} items unlabelled"
+    )
 
 
 @st.fragment

@@ -31,12 +31,22 @@ def _table(results) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted([*BENCHMARKS, CURVES]), metavar="NAME",
-                        help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES])}")
-    parser.add_argument("--rows", type=int, default=None,
-                        help="rows per benchmark (default: each one's own, 1,000,000)")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs of each timing, the best counts (default: each one's own, ingest 2, export 3)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=sorted([*BENCHMARKS, CURVES]),
+        metavar="NAME",
+        help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES])}",
+    )
+    parser.add_argument(
+        "--rows", type=int, default=None, help="rows per benchmark (default: each one's own, 1,000,000)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs of each timing, the best counts (default: each one's own, ingest 2, export 3)",
+    )
     args = parser.parse_args(argv)
     if args.rows is not None and args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -55,8 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         print(flush=True)
     if results:
         print(_table(results))
-    print(f"\ntotal {time.perf_counter() - started:.0f} s; each figure is the best of its runs, "
-          "product and baseline interleaved in the same run")
+    print(
+        f"\ntotal {time.perf_counter() - started:.0f} s; each figure is the best of its runs, "
+        "product and baseline interleaved in the same run"
+    )
     return 0 if all(r.met for r in results) else 1
 
 

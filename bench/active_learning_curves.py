@@ -47,8 +47,9 @@ def run(argv=None) -> int:
     """Print the table and the goal checks; returns 0 (the goals are reported, not enforced)."""
     parser = argparse.ArgumentParser(prog="bench active_learning_curves", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--datasets", default=",".join(DATASETS),
-                        help="comma-separated subset of " + ", ".join(DATASETS))
+    parser.add_argument(
+        "--datasets", default=",".join(DATASETS), help="comma-separated subset of " + ", ".join(DATASETS)
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in DATASETS]
@@ -56,8 +57,10 @@ def run(argv=None) -> int:
         parser.error(f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
 
     started = time.perf_counter()
-    print(f"Labels to reach {FRACTION:.0%} of full-pool accuracy (mean curve over {args.seeds} seeds; "
-          "logistic pipeline; initial labels included)")
+    print(
+        f"Labels to reach {FRACTION:.0%} of full-pool accuracy (mean curve over {args.seeds} seeds; "
+        "logistic pipeline; initial labels included)"
+    )
     header = f"{'data set':<20} {'strategy':<16} {'labels':>9} {'vs random':>10} {'acc@budget':>10}"
     print(header)
     print("-" * len(header))
@@ -66,16 +69,29 @@ def run(argv=None) -> int:
         loader, budget, batch, initial = DATASETS[name]
         X, y = loader()
         t0 = time.perf_counter()
-        result = simulate(X, y, STRATEGIES, budget=budget, batch=batch, initial=initial, seeds=args.seeds,
-                          test_size=0.3, model_name="logistic")
+        result = simulate(
+            X,
+            y,
+            STRATEGIES,
+            budget=budget,
+            batch=batch,
+            initial=initial,
+            seeds=args.seeds,
+            test_size=0.3,
+            model_name="logistic",
+        )
         needed = {s: labels_to_reach(result[s], FRACTION) for s in STRATEGIES}
         full = result["random"]["full_accuracy"]
         for s in STRATEGIES:
             final = mean_curve(result[s]["curves"])[-1, 1]
-            print(f"{name:<20} {s:<16} {_fmt(needed[s], budget):>9} {_ratio(needed[s], needed['random'], budget):>10} "
-                  f"{final:>10.3f}")
-        print(f"{'':<20} full pool {full:.3f} (target {FRACTION * full:.3f}); pool {int(len(y) * 0.7)}, "
-              f"budget {budget}, batch {batch}, initial {initial}; {time.perf_counter() - t0:.0f}s")
+            print(
+                f"{name:<20} {s:<16} {_fmt(needed[s], budget):>9} {_ratio(needed[s], needed['random'], budget):>10} "
+                f"{final:>10.3f}"
+            )
+        print(
+            f"{'':<20} full pool {full:.3f} (target {FRACTION * full:.3f}); pool {int(len(y) * 0.7)}, "
+            f"budget {budget}, batch {batch}, initial {initial}; {time.perf_counter() - t0:.0f}s"
+        )
         goals.append((name, budget, needed))
 
     print()

@@ -64,8 +64,9 @@ _FILL_EVENTS = """
 
 def make_store(folder: Path, rows: int) -> Workspace:
     """A store with a small task, ``rows`` predictions and ``rows`` label events."""
-    X, y = make_classification(n_samples=500, n_features=20, n_informative=12, n_classes=10,
-                               n_clusters_per_class=1, random_state=0)
+    X, y = make_classification(
+        n_samples=500, n_features=20, n_informative=12, n_classes=10, n_clusters_per_class=1, random_state=0
+    )
     seed = pd.DataFrame(X, columns=[f"f{i}" for i in range(20)])
     seed["label"] = y
     seed.to_parquet(folder / "seed.parquet", index=False)
@@ -114,18 +115,25 @@ def run(rows: int | None = None, repeat: int = 3) -> list[Result]:
                     query_runs.append(timed(partial(_copy, ws, f"({repository.EXPORT_SQL})", query_out, fmt)))
                 _check(out, fmt, rows)
                 _check(raw_out, fmt, rows)
-                result = Result(f"{NAME} {fmt}", rows, min(runs), min(baseline_runs), GOAL,
-                                tuple(runs), tuple(baseline_runs))
+                result = Result(
+                    f"{NAME} {fmt}", rows, min(runs), min(baseline_runs), GOAL, tuple(runs), tuple(baseline_runs)
+                )
                 results.append(result)
                 print(f"export_labels {fmt}, {rows:,} label events with provenance")
-                print(f"  export runs (s):        {runs_str(result.runs)}  best {result.seconds:.2f} s"
-                      f"  ({out.stat().st_size / 1e6:,.0f} MB)")
-                print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}"
-                      f"  best {result.baseline_seconds:.2f} s"
-                      f"  (COPY labelevent TO ... {fmt}, {raw_out.stat().st_size / 1e6:,.0f} MB)")
-                print(f"  reference (s):          {runs_str(tuple(query_runs))}  best {min(query_runs):.2f} s"
-                      f"  (COPY of repository.EXPORT_SQL itself, ORDER BY event_id,"
-                      f" {min(query_runs) / result.baseline_seconds:.2f}x the baseline)")
+                print(
+                    f"  export runs (s):        {runs_str(result.runs)}  best {result.seconds:.2f} s"
+                    f"  ({out.stat().st_size / 1e6:,.0f} MB)"
+                )
+                print(
+                    f"  baseline runs (s):      {runs_str(result.baseline_runs)}"
+                    f"  best {result.baseline_seconds:.2f} s"
+                    f"  (COPY labelevent TO ... {fmt}, {raw_out.stat().st_size / 1e6:,.0f} MB)"
+                )
+                print(
+                    f"  reference (s):          {runs_str(tuple(query_runs))}  best {min(query_runs):.2f} s"
+                    f"  (COPY of repository.EXPORT_SQL itself, ORDER BY event_id,"
+                    f" {min(query_runs) / result.baseline_seconds:.2f}x the baseline)"
+                )
                 print(f"  ratio: {result.ratio:.2f}x  (goal <= {GOAL:g}x: {'met' if result.met else 'MISSED'})")
         finally:
             ws.close()

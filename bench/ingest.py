@@ -44,8 +44,12 @@ TABLES = ("ingestbatch", "prediction", PREDICTION_INPUT)
 def make_files(folder: Path, rows: int) -> tuple[Path, Path]:
     """A labelled seed file and a production file of ``rows`` unlabelled inputs from the same distribution."""
     X, y = make_classification(
-        n_samples=N_SEED + rows, n_features=N_FEATURES, n_informative=12, n_classes=N_CLASSES,
-        n_clusters_per_class=1, random_state=0,
+        n_samples=N_SEED + rows,
+        n_features=N_FEATURES,
+        n_informative=12,
+        n_classes=N_CLASSES,
+        n_clusters_per_class=1,
+        random_state=0,
     )
     columns = [f"f{i}" for i in range(N_FEATURES)]
     seed = pd.DataFrame(X[:N_SEED], columns=columns)
@@ -140,10 +144,14 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
     result = Result(NAME, rows, min(runs), min(baseline_runs), GOAL, tuple(runs), tuple(baseline_runs))
     best = runs.index(result.seconds)
     print(f"ingest_predictions, {rows:,} rows x {N_FEATURES} features, {N_CLASSES} classes (Parquet file)")
-    print(f"  ingest runs (s):        {runs_str(result.runs)}  best {result.seconds:.2f} s"
-          f"  ({rows / result.seconds:,.0f} rows/s)")
-    print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s"
-          "  (INSERT ... SELECT * FROM read_parquet of the written rows, fresh store, same schema)")
+    print(
+        f"  ingest runs (s):        {runs_str(result.runs)}  best {result.seconds:.2f} s"
+        f"  ({rows / result.seconds:,.0f} rows/s)"
+    )
+    print(
+        f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s"
+        "  (INSERT ... SELECT * FROM read_parquet of the written rows, fresh store, same schema)"
+    )
     print(f"  ratio: {result.ratio:.2f}x  (goal <= {GOAL:g}x: {'met' if result.met else 'MISSED'})")
     print(f"  breakdown of the best ingest run ({result.seconds:.2f} s):")
     print(breakdowns[best].report(result.seconds))

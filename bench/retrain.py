@@ -37,8 +37,7 @@ N_SEED = 500
 
 
 def _build_store(home, rows: int):
-    X, y = make_classification(n_samples=rows + N_SEED, n_features=20, n_informative=12, n_classes=10,
-                               random_state=0)
+    X, y = make_classification(n_samples=rows + N_SEED, n_features=20, n_informative=12, n_classes=10, random_state=0)
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     frame.insert(0, "id", [f"r{i}" for i in range(len(frame))])
     frame["label"] = y
@@ -60,8 +59,12 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
             task = load_task(ws)
             names = [f["name"] for f in task.features]
             with store.session(ws) as session:
-                training = pd.concat([repository.seed_training_set(session),
-                                      repository.expert_training_set(session, gold_label_series(session))])
+                training = pd.concat(
+                    [
+                        repository.seed_training_set(session),
+                        repository.expert_training_set(session, gold_label_series(session)),
+                    ]
+                )
             X, y = training[names], training["__label__"].to_numpy(dtype=object)
             runs, baseline_runs, results = [], [], []
             for _ in range(max(1, repeat)):
@@ -70,13 +73,27 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
         finally:
             ws.close()
     last = results[-1]
-    result = Result(NAME, rows, min(runs), min(baseline_runs), float("inf"), tuple(runs), tuple(baseline_runs),
-                    limit_seconds=LIMIT_SECONDS)
-    print(f"retrain on {last['n_train']:,} labels ({rows:,} labelled predictions + {N_SEED} seed), "
-          f"compared on {last['n_eval']:,} audit items")
-    print(f"  retrain runs (s):       {runs_str(result.runs)}  best {result.seconds:.2f} s "
-          f"(fit alone inside it: {last['training_seconds']:.2f} s)")
-    print(f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s "
-          "(scikit-learn fitting the same pipeline in memory)")
+    result = Result(
+        NAME,
+        rows,
+        min(runs),
+        min(baseline_runs),
+        float("inf"),
+        tuple(runs),
+        tuple(baseline_runs),
+        limit_seconds=LIMIT_SECONDS,
+    )
+    print(
+        f"retrain on {last['n_train']:,} labels ({rows:,} labelled predictions + {N_SEED} seed), "
+        f"compared on {last['n_eval']:,} audit items"
+    )
+    print(
+        f"  retrain runs (s):       {runs_str(result.runs)}  best {result.seconds:.2f} s "
+        f"(fit alone inside it: {last['training_seconds']:.2f} s)"
+    )
+    print(
+        f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s "
+        "(scikit-learn fitting the same pipeline in memory)"
+    )
     print(f"  decision: {last.decision}; goal under {LIMIT_SECONDS:g} s: {'met' if result.met else 'MISSED'}")
     return [result]

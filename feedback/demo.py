@@ -91,8 +91,9 @@ class DemoSummary:
     drift_starts_at_batch: int
 
 
-def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35,
-               batches_to_ingest: int = N_BATCHES) -> DemoSummary:
+def build_demo(
+    ws: Workspace, *, random_state: int = 0, dispute_share: float = 0.35, batches_to_ingest: int = N_BATCHES
+) -> DemoSummary:
     """Build the demo store in ``ws`` through the same library calls a team would use.
 
     Files land in ``<home>/demo/``: ``seed.csv``, ``batch_<k>.csv`` (inputs only),
@@ -126,8 +127,15 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
     folder.mkdir(parents=True, exist_ok=True)
     seed, batches = make_digits_stream(random_state)
     seed.to_csv(folder / "seed.csv", index=False)
-    init_task(ws, folder / "seed.csv", "label", image_shape=(8, 8), audit_share=AUDIT_SHARE,
-              random_state=random_state, audit_salt=key_for(f"digits-demo-{random_state}"))  # the same demo each time
+    init_task(
+        ws,
+        folder / "seed.csv",
+        "label",
+        image_shape=(8, 8),
+        audit_share=AUDIT_SHARE,
+        random_state=random_state,
+        audit_salt=key_for(f"digits-demo-{random_state}"),
+    )  # the same demo each time
     n_audit = n_audit_labels = n_disputes = 0
     for k, batch in enumerate(batches):
         batch.drop(columns="label").to_csv(folder / f"batch_{k}.csv", index=False)
@@ -144,16 +152,24 @@ def build_demo(ws: Workspace, *, random_state: int = 0, dispute_share: float = 0
         disputed = wrong & (rng.random(len(batch)) < dispute_share)
         accepted = ~wrong & (rng.random(len(batch)) < 0.05)
         gives_label = rng.random(len(batch)) < 0.5
-        signals = pd.DataFrame({
-            "id": batch["id"],
-            "signal": np.where(disputed, "disputed", "accepted"),
-            "user_label": np.where(disputed & gives_label, batch["label"].astype(str), None),
-        })[disputed | accepted]
+        signals = pd.DataFrame(
+            {
+                "id": batch["id"],
+                "signal": np.where(disputed, "disputed", "accepted"),
+                "user_label": np.where(disputed & gives_label, batch["label"].astype(str), None),
+            }
+        )[disputed | accepted]
         signals.to_csv(folder / f"feedback_{k}.csv", index=False)
         if len(signals):
             ingest_feedback(ws, folder / f"feedback_{k}.csv")
         n_disputes += int(disputed.sum())
     pd.concat(batches)[["id", "label"]].to_csv(folder / "truth.csv", index=False)
-    return DemoSummary(predictions=batches_to_ingest * BATCH_SIZE, batches=batches_to_ingest, disputes=n_disputes,
-                       audit_items=n_audit, audit_labels=n_audit_labels, seed=len(seed),
-                       drift_starts_at_batch=DRIFT_STARTS_AT)
+    return DemoSummary(
+        predictions=batches_to_ingest * BATCH_SIZE,
+        batches=batches_to_ingest,
+        disputes=n_disputes,
+        audit_items=n_audit,
+        audit_labels=n_audit_labels,
+        seed=len(seed),
+        drift_starts_at_batch=DRIFT_STARTS_AT,
+    )

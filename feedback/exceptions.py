@@ -2,8 +2,16 @@
 
 from active_learning.exceptions import ModelIntegrityError
 
-__all__ = ["FeedbackError", "InputError", "ExperimentError", "NotInitializedError", "DatabaseBusyError",
-           "JobAlreadyRunning", "ModelIntegrityError", "PermissionDenied"]
+__all__ = [
+    "FeedbackError",
+    "InputError",
+    "ExperimentError",
+    "NotInitializedError",
+    "DatabaseBusyError",
+    "JobAlreadyRunning",
+    "ModelIntegrityError",
+    "PermissionDenied",
+]
 
 
 class FeedbackError(Exception):

@@ -42,8 +42,9 @@ def read_table(path: str | Path, *, string_columns: tuple[str, ...] = ()) -> pd.
     try:
         if kind == "csv":
             # pyarrow directly: pandas' pyarrow engine with dtype= fails on empty cells of integer columns.
-            options = pacsv.ConvertOptions(column_types={c: pa.string() for c in string_columns},
-                                           strings_can_be_null=True)
+            options = pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in string_columns}, strings_can_be_null=True
+            )
             frame = pacsv.read_csv(path, convert_options=options).to_pandas()
         elif kind == "parquet":
             frame = pd.read_parquet(path)
@@ -82,8 +83,10 @@ def check_output_path(path: str | Path, fmt: str, *, protected: Path | None = No
     path = Path(path)
     named = READERS.get(path.suffix.lower())
     if named is not None and named != fmt:
-        raise InputError(f"{path.name} ends in {path.suffix} but the format is {fmt}; use --format {named}, "
-                         f"or name the file {path.with_suffix('.' + fmt).name}.")
+        raise InputError(
+            f"{path.name} ends in {path.suffix} but the format is {fmt}; use --format {named}, "
+            f"or name the file {path.with_suffix('.' + fmt).name}."
+        )
     if path.is_dir():
         raise InputError(f"{path} is a folder; give a file name to write, e.g. {path / ('out.' + fmt)}.")
     if protected is not None and path.resolve() == Path(protected).resolve():
@@ -96,8 +99,9 @@ def check_output_path(path: str | Path, fmt: str, *, protected: Path | None = No
         path.parent.mkdir(parents=True, exist_ok=True)
         probe.open("ab").close()
     except OSError as exc:
-        raise InputError(f"Cannot write {path} ({exc.strerror or exc}); choose a file in a folder you can "
-                         "write to.") from None
+        raise InputError(
+            f"Cannot write {path} ({exc.strerror or exc}); choose a file in a folder you can write to."
+        ) from None
     finally:
         if probe.is_file():
             probe.unlink()
@@ -114,8 +118,9 @@ def _check_utf8(path: Path, sample: int = 1 << 20) -> None:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if len(head) < sample or exc.start < len(head) - 4:  # not just a character cut by the sample's end
-            raise InputError(f"{path.name} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 "
-                             "and try again.") from None
+            raise InputError(
+                f"{path.name} is not UTF-8 text (byte {exc.start} cannot be read); save it as UTF-8 and try again."
+            ) from None
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:

@@ -65,8 +65,10 @@ class Setting:
             number = math.nan
         above_low = number >= self.low if self.low_inclusive else number > self.low
         if not (math.isfinite(number) and above_low and number <= self.high):
-            raise InputError(f"The setting {self.name} must be a number {self.describe_range()}, got "
-                             f"{str(value)[:40]!r}; {_WHERE} ({self.default:g}).")
+            raise InputError(
+                f"The setting {self.name} must be a number {self.describe_range()}, got "
+                f"{str(value)[:40]!r}; {_WHERE} ({self.default:g})."
+            )
         return number
 
 

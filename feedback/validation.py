@@ -33,8 +33,10 @@ def validate_ids(frame: pd.DataFrame, id_col: str, source: str) -> pd.Series:
         raise InputError(f"{source}: column {id_col!r} is empty on {describe_rows(missing)}. Give every row an id.")
     hidden = ids.str.contains(_HIDDEN, regex=True)
     if hidden.any():
-        raise InputError(f"{source}: column {id_col!r} holds control or invisible characters on "
-                         f"{describe_rows(hidden)}; remove them (tabs, line breaks, direction marks) from the ids.")
+        raise InputError(
+            f"{source}: column {id_col!r} holds control or invisible characters on "
+            f"{describe_rows(hidden)}; remove them (tabs, line breaks, direction marks) from the ids."
+        )
     duplicated = ids.duplicated(keep=False)
     if duplicated.any():
         example = ids[duplicated].iloc[0]
@@ -107,6 +109,8 @@ def validate_name(name: str | None, missing: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise InputError(f"The name {name[:20]!r}... is {len(name)} characters long; use at most {MAX_NAME_LENGTH}.")
     if pd.Series([name]).str.contains(_HIDDEN, regex=True).iloc[0]:
-        raise InputError(f"The name {name!r} holds control or invisible characters (a line break, a tab, a "
-                         "direction mark); type it without them.")
+        raise InputError(
+            f"The name {name!r} holds control or invisible characters (a line break, a tab, a "
+            "direction mark); type it without them."
+        )
     return name

@@ -111,11 +111,13 @@ def check_database_url(url: str) -> str:
     except ArgumentError:
         raise InputError(f"FEEDBACK_DATABASE_URL is not a database URL; {_URL_FIX}.") from None
     if parsed.drivername != "duckdb":
-        raise InputError(f"FEEDBACK_DATABASE_URL uses the scheme {parsed.drivername!r}, but only DuckDB is "
-                         f"supported; {_URL_FIX}.")
+        raise InputError(
+            f"FEEDBACK_DATABASE_URL uses the scheme {parsed.drivername!r}, but only DuckDB is supported; {_URL_FIX}."
+        )
     if parsed.host or parsed.username or parsed.password or parsed.port or parsed.query:
-        raise InputError(f"FEEDBACK_DATABASE_URL names a host, user or options, which a DuckDB file has none of; "
-                         f"{_URL_FIX}.")
+        raise InputError(
+            f"FEEDBACK_DATABASE_URL names a host, user or options, which a DuckDB file has none of; {_URL_FIX}."
+        )
     if parsed.database in (None, "", ":memory:"):
         raise InputError(f"FEEDBACK_DATABASE_URL names an in-memory database, which would keep nothing; {_URL_FIX}.")
     return url

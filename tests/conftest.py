@@ -85,7 +85,7 @@ def production_frame(digits_frame):
     """Production rows (id and features, no label) starting at digits row ``PRODUCTION_START + start``."""
 
     def make(n: int = 60, start: int = 0, *, with_label: bool = False) -> pd.DataFrame:
-        rows = digits_frame.iloc[PRODUCTION_START + start: PRODUCTION_START + start + n]
+        rows = digits_frame.iloc[PRODUCTION_START + start : PRODUCTION_START + start + n]
         return rows.reset_index(drop=True) if with_label else rows.drop(columns="label").reset_index(drop=True)
 
     return make
@@ -132,8 +132,9 @@ def ingested_template(tmp_path_factory, template_home, digits_frame):
 
     folder = tmp_path_factory.mktemp("ingested-template")
     shutil.copytree(template_home, folder / "home")
-    path = write_frame(digits_frame.iloc[PRODUCTION_START:PRODUCTION_START + 60].drop(columns="label"),
-                       folder / "prod.csv")
+    path = write_frame(
+        digits_frame.iloc[PRODUCTION_START : PRODUCTION_START + 60].drop(columns="label"), folder / "prod.csv"
+    )
     ws = open_workspace(home=folder / "home")
     try:
         result = ingest_predictions(ws, path)
@@ -206,8 +207,7 @@ def store_state(ws) -> dict:
     """Everything a refused input must leave unchanged: row counts of every table and the model aliases."""
     state = dict(in_session(ws, repository.count_rows))
     tables = ("ingestbatch", "feedbacksignal", "modelversion", "decision", PREDICTION_INPUT, SEED_INPUT)
-    counts = read_sql(ws, "SELECT " + ", ".join(
-        f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
+    counts = read_sql(ws, "SELECT " + ", ".join(f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
     state.update({t: int(counts[t].iloc[0]) for t in tables})
     aliases = read_sql(ws, "SELECT version, alias FROM modelversion ORDER BY version")
     state["aliases"] = dict(zip(aliases["version"].astype(int), aliases["alias"], strict=True))
@@ -216,10 +216,12 @@ def store_state(ws) -> dict:
 
 def table_row_counts(ws) -> dict[str, int]:
     """Rows in every table of the store, the tables read from DuckDB's catalogue (a new table is counted too)."""
-    tables = read_sql(ws, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-                                      "AND table_type = 'BASE TABLE' ORDER BY table_name")["table_name"]
-    counts = read_sql(ws, "SELECT " + ", ".join(
-        f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
+    tables = read_sql(
+        ws,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_type = 'BASE TABLE' ORDER BY table_name",
+    )["table_name"]
+    counts = read_sql(ws, "SELECT " + ", ".join(f"(SELECT count(*) FROM {quote(t)}) AS {quote(t)}" for t in tables))
     return {t: int(counts[t].iloc[0]) for t in tables}
 
 
@@ -259,7 +261,6 @@ def predictions(ws) -> pd.DataFrame:
 def logged():
     """``logged(ws)``: the prediction table as a DataFrame indexed by id."""
     return predictions
-
 
 
 @pytest.fixture

@@ -34,8 +34,17 @@ from feedback.access.permissions import PERMISSIONS, ROLES, Actor, can
 from feedback.exceptions import InputError
 
 __all__ = [
-    "PERMISSIONS", "ROLES", "Actor", "SignInThrottle", "User", "authenticate", "can", "hash_password", "load_users",
-    "load_users_file", "verify_password",
+    "PERMISSIONS",
+    "ROLES",
+    "Actor",
+    "SignInThrottle",
+    "User",
+    "authenticate",
+    "can",
+    "hash_password",
+    "load_users",
+    "load_users_file",
+    "verify_password",
 ]
 
 _SCHEME = "scrypt"
@@ -127,15 +136,21 @@ def load_users(mapping: Mapping) -> dict[str, User]:
         if not isinstance(entry, Mapping):
             raise InputError(f"{where} must be a table with password_hash and role, not {type(entry).__name__}.")
         if "password" in entry:
-            raise InputError(f"{where} has a plaintext password. Remove it; store only password_hash, "
-                             "made with `python -m feedback users hash`.")
+            raise InputError(
+                f"{where} has a plaintext password. Remove it; store only password_hash, "
+                "made with `python -m feedback users hash`."
+            )
         encoded = entry.get("password_hash")
         if not encoded:
-            raise InputError(f"{where} has no password_hash. Make one with `python -m feedback users hash` "
-                             "and set password_hash = \"scrypt$...\".")
+            raise InputError(
+                f"{where} has no password_hash. Make one with `python -m feedback users hash` "
+                'and set password_hash = "scrypt$...".'
+            )
         if _parse(str(encoded)) is None:
-            raise InputError(f"{where} has a password_hash that is not a scrypt hash of this app. Make a new one "
-                             "with `python -m feedback users hash` and paste it whole.")
+            raise InputError(
+                f"{where} has a password_hash that is not a scrypt hash of this app. Make a new one "
+                "with `python -m feedback users hash` and paste it whole."
+            )
         role = entry.get("role")
         if role not in ROLES:
             found = "no role" if role is None else f"role {role!r}"
@@ -201,8 +216,15 @@ class SignInThrottle:
     clock : callable, default=time.monotonic
     """
 
-    def __init__(self, free_failures: int = 3, base_seconds: float = 1.0, cap_seconds: float = 300.0,
-                 reset_seconds: float = 900.0, max_pairs: int = 10_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        free_failures: int = 3,
+        base_seconds: float = 1.0,
+        cap_seconds: float = 300.0,
+        reset_seconds: float = 900.0,
+        max_pairs: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.free_failures = free_failures
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
@@ -251,8 +273,9 @@ class SignInThrottle:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen,
-                          maxmem=128 * r * (n + p + 2) + 1024 * 1024)
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=dklen, maxmem=128 * r * (n + p + 2) + 1024 * 1024
+    )
 
 
 def _parse(encoded: str) -> tuple[int, int, int, bytes, bytes] | None:

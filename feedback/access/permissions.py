@@ -108,8 +108,10 @@ def require(actor: Actor, action: str) -> Actor:
     if not isinstance(actor, Actor):
         raise TypeError(f"The acting user must be an Actor(name, role), not {type(actor).__name__}.")
     if not can(actor.role, action):
-        raise PermissionDenied(f"{actor.name} is {_article(actor.role)} {actor.role} and may not "
-                               f"{action.replace('_', ' ')}; only {who_may(action)} may. Nothing was changed.")
+        raise PermissionDenied(
+            f"{actor.name} is {_article(actor.role)} {actor.role} and may not "
+            f"{action.replace('_', ' ')}; only {who_may(action)} may. Nothing was changed."
+        )
     return actor
 
 

@@ -39,8 +39,10 @@ def session_hours(value: str | None) -> float:
     except ValueError:
         hours = float("nan")
     if not hours > 0 or hours == float("inf"):
-        raise InputError(f"FEEDBACK_SESSION_HOURS must be a number of hours above 0, got {value!r}; "
-                         "12 keeps a sign-in for a working day.")
+        raise InputError(
+            f"FEEDBACK_SESSION_HOURS must be a number of hours above 0, got {value!r}; "
+            "12 keeps a sign-in for a working day."
+        )
     return hours
 
 
@@ -53,8 +55,12 @@ def start_session(ws: Workspace, user_name: str, *, hours: float, now: datetime 
     token = secrets.token_urlsafe(32)
     with store.session(ws) as session:
         repository.delete_web_sessions(session, expired_before=now)
-        repository.add_web_session(session, WebSession(token_hash=_hash(token), user_name=user_name, created_at=now,
-                                                       expires_at=now + timedelta(hours=hours)))
+        repository.add_web_session(
+            session,
+            WebSession(
+                token_hash=_hash(token), user_name=user_name, created_at=now, expires_at=now + timedelta(hours=hours)
+            ),
+        )
     return token
 
 

@@ -28,8 +28,13 @@ from feedback.monitor import MonitorWindow, monitor_windows
 from feedback.store import Alert, repository
 from feedback.workspace import Workspace
 
-__all__ = ["check_alerts", "check_alerts_after_write", "check_alerts_for_new_labels", "check_alerts_on_writes",
-           "evaluate_windows"]
+__all__ = [
+    "check_alerts",
+    "check_alerts_after_write",
+    "check_alerts_for_new_labels",
+    "check_alerts_on_writes",
+    "evaluate_windows",
+]
 
 _log = logging.getLogger(__name__)
 _CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
@@ -54,17 +59,24 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     """
     policy = load_alert_policy(ws)
     with _CHECK_LOCK:
-        windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0,
-                                  details=False)
+        windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0, details=False)
         with store.session(ws) as session:
             seen = repository.alert_window_keys(session, policy.window)
-            fresh = [_alert(policy, window, decision) for window, decision in evaluate_windows(windows, policy)
-                     if (decision.metric, window.window) not in seen]
+            fresh = [
+                _alert(policy, window, decision)
+                for window, decision in evaluate_windows(windows, policy)
+                if (decision.metric, window.window) not in seen
+            ]
             new = [AlertRecord.from_row(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
     if new and policy.webhook_url:
-        send_in_background(policy.webhook_url, [_payload(ws, a) for a in new], partial(_record_delivery, ws),
-                           timeout=policy.webhook_timeout, retries=policy.webhook_retries,
-                           backoff=policy.webhook_backoff)
+        send_in_background(
+            policy.webhook_url,
+            [_payload(ws, a) for a in new],
+            partial(_record_delivery, ws),
+            timeout=policy.webhook_timeout,
+            retries=policy.webhook_retries,
+            backoff=policy.webhook_backoff,
+        )
     return new
 
 
@@ -163,11 +175,22 @@ def evaluate_windows(windows: list[MonitorWindow], policy: AlertPolicy) -> list[
 
 
 def _alert(policy: AlertPolicy, window: MonitorWindow, decision: AlertDecision) -> Alert:
-    details = {**decision.to_dict(), "window_start": window.start, "window_end": window.end,
-               "n_predictions": window.n_predictions, "n_audit_labels": window.n_audit_labels}
-    return Alert(kind=decision.kind, metric=decision.metric, window_kind=policy.window, window_id=window.window,
-                 message=f"{policy.window} {window.window}: {decision.message}", details=details,
-                 delivery_status="pending" if policy.webhook_url else None)
+    details = {
+        **decision.to_dict(),
+        "window_start": window.start,
+        "window_end": window.end,
+        "n_predictions": window.n_predictions,
+        "n_audit_labels": window.n_audit_labels,
+    }
+    return Alert(
+        kind=decision.kind,
+        metric=decision.metric,
+        window_kind=policy.window,
+        window_id=window.window,
+        message=f"{policy.window} {window.window}: {decision.message}",
+        details=details,
+        delivery_status="pending" if policy.webhook_url else None,
+    )
 
 
 def _payload(ws: Workspace, alert: AlertRecord) -> dict[str, Any]:

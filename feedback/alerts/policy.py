@@ -91,8 +91,9 @@ class AlertPolicy:
         return {
             "accuracy": replace(base["accuracy"], min_n=self.min_labels, **common),
             "dispute_rate": replace(base["dispute_rate"], min_n=self.min_predictions, **common),
-            "mean_confidence": replace(base["mean_confidence"], floor=self.confidence_floor,
-                                       min_n=self.min_predictions, **common),
+            "mean_confidence": replace(
+                base["mean_confidence"], floor=self.confidence_floor, min_n=self.min_predictions, **common
+            ),
         }
 
     def validated(self) -> AlertPolicy:

@@ -36,8 +36,9 @@ class MonitorReport:
         return {"windows": [w.to_dict() for w in self.windows], "alerts": [a.to_dict() for a in self.alerts]}
 
 
-def monitor_report(ws: Workspace, window: str = "batch", *, max_drift_rows: int = MAX_DRIFT_ROWS,
-                   random_state: int = 0) -> MonitorReport:
+def monitor_report(
+    ws: Workspace, window: str = "batch", *, max_drift_rows: int = MAX_DRIFT_ROWS, random_state: int = 0
+) -> MonitorReport:
     """Every monitoring window of the store, oldest first, and the stored alerts.
 
     Parameters
@@ -65,5 +66,6 @@ def monitor_report(ws: Workspace, window: str = "batch", *, max_drift_rows: int 
     --------
     feedback.monitor.windows.monitor_windows : the windows alone, with cheaper options for alerting.
     """
-    return MonitorReport(monitor_windows(ws, window, max_drift_rows=max_drift_rows, random_state=random_state),
-                         list_alerts(ws))
+    return MonitorReport(
+        monitor_windows(ws, window, max_drift_rows=max_drift_rows, random_state=random_state), list_alerts(ws)
+    )

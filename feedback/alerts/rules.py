@@ -102,8 +102,9 @@ class AlertDecision:
         return out
 
 
-def evaluate_rule(rule: MetricRule, history: Iterable[float | None], current: float | None,
-                  n: int) -> AlertDecision | None:
+def evaluate_rule(
+    rule: MetricRule, history: Iterable[float | None], current: float | None, n: int
+) -> AlertDecision | None:
     """Decide whether ``rule`` fires on the current window.
 
     Parameters
@@ -166,11 +167,13 @@ def evaluate_rule(rule: MetricRule, history: Iterable[float | None], current: fl
     mean = float(past.mean())
     basis = f"{rule.band_sigma:g} sigma of {len(past)} past windows"
     if rule.direction in ("lower", "both") and value < low:
-        return decision("band_lower", low,
-                        f"{shown} is below the band's lower limit {low:.3f} (mean {mean:.3f} - {basis})")
+        return decision(
+            "band_lower", low, f"{shown} is below the band's lower limit {low:.3f} (mean {mean:.3f} - {basis})"
+        )
     if rule.direction in ("upper", "both") and value > high:
-        return decision("band_upper", high,
-                        f"{shown} is above the band's upper limit {high:.3f} (mean {mean:.3f} + {basis})")
+        return decision(
+            "band_upper", high, f"{shown} is above the band's upper limit {high:.3f} (mean {mean:.3f} + {basis})"
+        )
     return None
 
 
@@ -211,13 +214,16 @@ def evaluate_drift(drift, n: int, min_n: int = 30) -> AlertDecision | None:
     share = float(report["share_drifted"])
     threshold = float(report.get("drift_share", 0.5))
     shown = ", ".join(map(str, drifted[:10])) + (", ..." if len(drifted) > 10 else "")
-    message = (f"feature drift in {len(drifted)} of {len(tested)} columns "
-               f"(share {share:.2f} >= {threshold:.2f}, n={n}): {shown}")
+    message = (
+        f"feature drift in {len(drifted)} of {len(tested)} columns "
+        f"(share {share:.2f} >= {threshold:.2f}, n={n}): {shown}"
+    )
     return AlertDecision(DRIFT_METRIC, share, int(n), "dataset_drift", threshold, message)
 
 
-def default_rules(accuracy_floor: float | None = None, dispute_ceiling: float | None = None,
-                  min_n: int = 30) -> dict[str, MetricRule]:
+def default_rules(
+    accuracy_floor: float | None = None, dispute_ceiling: float | None = None, min_n: int = 30
+) -> dict[str, MetricRule]:
     """The default rules, keyed by metric.
 
     Parameters
@@ -248,8 +254,12 @@ def default_rules(accuracy_floor: float | None = None, dispute_ceiling: float | 
     }
 
 
-def evaluate_rules(rules: Mapping[str, MetricRule], history: Mapping[str, Iterable[float | None]],
-                   current: Mapping[str, float | None], n: Mapping[str, int] | int) -> list[AlertDecision]:
+def evaluate_rules(
+    rules: Mapping[str, MetricRule],
+    history: Mapping[str, Iterable[float | None]],
+    current: Mapping[str, float | None],
+    n: Mapping[str, int] | int,
+) -> list[AlertDecision]:
     """Evaluate several rules on one window.
 
     Parameters

@@ -30,8 +30,15 @@ _IN_FLIGHT: dict[threading.Thread, float] = {}  # thread -> latest time it can s
 _IN_FLIGHT_LOCK = threading.Lock()
 
 
-def post_json(url: str, payload: Any, *, timeout: float = 5.0, retries: int = 3, backoff: float = 1.0,
-              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+def post_json(
+    url: str,
+    payload: Any,
+    *,
+    timeout: float = 5.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """POST ``payload`` as JSON, retrying failures that may pass.
 
     Parameters
@@ -59,8 +66,12 @@ def post_json(url: str, payload: Any, *, timeout: float = 5.0, retries: int = 3,
     http_status, error, attempts = None, None, 0
     for attempt in range(retries + 1):
         attempts += 1
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Content-Type": "application/json", "User-Agent": "feedback-loop-alerts"})
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "User-Agent": "feedback-loop-alerts"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return _outcome("delivered", attempts, response.status, None)
@@ -75,8 +86,15 @@ def post_json(url: str, payload: Any, *, timeout: float = 5.0, retries: int = 3,
     return _outcome("failed", attempts, http_status, error)
 
 
-def send_in_background(url: str, payloads: list[Any], on_outcome: Callable[[Any, dict], None], *,
-                       timeout: float = 5.0, retries: int = 3, backoff: float = 1.0) -> threading.Thread:
+def send_in_background(
+    url: str,
+    payloads: list[Any],
+    on_outcome: Callable[[Any, dict], None],
+    *,
+    timeout: float = 5.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+) -> threading.Thread:
     """Post each payload in turn on a daemon thread, calling ``on_outcome(payload, outcome)`` after each.
 
     An exception in ``on_outcome`` is swallowed after the delivery, so one bad
@@ -133,8 +151,13 @@ def wait_for_deliveries(timeout: float | None = None) -> bool:
 
 
 def _outcome(status: str, attempts: int, http_status: int | None, error: str | None) -> dict[str, Any]:
-    return {"status": status, "attempts": attempts, "http_status": http_status, "error": error,
-            "finished_at": utcnow().isoformat()}
+    return {
+        "status": status,
+        "attempts": attempts,
+        "http_status": http_status,
+        "error": error,
+        "finished_at": utcnow().isoformat(),
+    }
 
 
 atexit.register(wait_for_deliveries)

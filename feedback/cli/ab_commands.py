@@ -25,12 +25,20 @@ def ab_group():
 
 @command(ab_group, "start")
 @click.option("--challenger", "version", required=True, type=int, help="Model version to test against the champion.")
-@click.option("--share", default=0.5, show_default=True, type=float,
-              help="Share of units the challenger serves, strictly between 0 and 1 (ignored with --shadow).")
+@click.option(
+    "--share",
+    default=0.5,
+    show_default=True,
+    type=float,
+    help="Share of units the challenger serves, strictly between 0 and 1 (ignored with --shadow).",
+)
 @click.option("--shadow", is_flag=True, help="Serve everyone with the champion; only log the challenger's answers.")
-@click.option("--unit-col", default=None,
-              help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
-                   "Default: each prediction id is its own unit.")
+@click.option(
+    "--unit-col",
+    default=None,
+    help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
+    "Default: each prediction id is its own unit.",
+)
 @click.option("--by", "actor", default="cli", show_default=True, help="Who started it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json):
@@ -43,9 +51,12 @@ def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json
     experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor))
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
     unit = experiment.unit_col or "the prediction id"
-    emit(experiment.model_dump(), as_json,
-         f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
-         f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.")
+    emit(
+        experiment.model_dump(),
+        as_json,
+        f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
+        f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.",
+    )
 
 
 @command(ab_group, "status")
@@ -64,8 +75,10 @@ def ab_status_cmd(ws: Workspace, as_json):
 def _ab_status_text(status: ExperimentStatus) -> str:
     experiment = status.experiment
     state = "running" if experiment.running else f"stopped ({experiment.stop_reason or 'no reason given'})"
-    lines = [f"Experiment {experiment.id} ({experiment.mode}, {state}): challenger "
-             f"v{experiment.challenger_version} against champion v{experiment.champion_version}."]
+    lines = [
+        f"Experiment {experiment.id} ({experiment.mode}, {state}): challenger "
+        f"v{experiment.challenger_version} against champion v{experiment.champion_version}."
+    ]
     for arm, figures in status.arms.items():
         line = f"  {arm} v{figures.version}: {figures.n_predictions} predictions, {figures.n_units} units; "
         line += _proportion_text("audit accuracy", figures.accuracy)

@@ -43,8 +43,12 @@ def command(group, name: str, *, needs_store: bool = True, creates_store: bool =
 
     def wrap(fn):
         @group.command(name)
-        @click.option("--home", type=click.Path(file_okay=False), default=None,
-                      help="Store folder (default: $FEEDBACK_HOME or data/).")
+        @click.option(
+            "--home",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Store folder (default: $FEEDBACK_HOME or data/).",
+        )
         @functools.wraps(fn)
         def run(home, **kwargs):
             ws = None

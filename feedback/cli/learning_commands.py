@@ -12,21 +12,33 @@ from feedback.exceptions import InputError
 
 
 @cli.command("simulate")
-@click.option("--data", required=True, type=click.Path(path_type=Path),
-              help="Labelled .csv, .parquet or .jsonl file (the oracle).")
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Labelled .csv, .parquet or .jsonl file (the oracle).",
+)
 @click.option("--label-col", required=True, help="Column holding the true label.")
 @click.option("--drop", default="", help="Comma-separated columns that are not features (e.g. an id).")
-@click.option("--strategies", default="random,margin,default", show_default=True,
-              help="Comma-separated query strategies: random, least-confident, margin, entropy, ranked-batch, "
-                   "default.")
+@click.option(
+    "--strategies",
+    default="random,margin,default",
+    show_default=True,
+    help="Comma-separated query strategies: random, least-confident, margin, entropy, ranked-batch, default.",
+)
 @click.option("--budget", type=int, default=100, show_default=True, help="Total labels per run, initial ones included.")
 @click.option("--batch", type=int, default=1, show_default=True, help="Items queried per round.")
 @click.option("--initial", type=int, default=10, show_default=True, help="Random labels before the first query.")
 @click.option("--seeds", type=int, default=3, show_default=True, help="Number of seeds (splits).")
 @click.option("--test-size", type=float, default=0.3, show_default=True, help="Held-out share per seed.")
-@click.option("--model", "model_name", default="logistic", show_default=True,
-              type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
-              help="Pipeline refitted each round.")
+@click.option(
+    "--model",
+    "model_name",
+    default="logistic",
+    show_default=True,
+    type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
+    help="Pipeline refitted each round.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the curves as JSON.")
 def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seeds, test_size, model_name, as_json):
     """Replay a labelled file with an oracle and print the learning curve of each query strategy.
@@ -50,8 +62,10 @@ def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seed
     for name, entry in result.items():
         reached = labels_to_reach(entry)
         final = mean_curve(entry["curves"])[-1]
-        click.echo(f"{name:16} 98% of full ({entry['full_accuracy']:.3f}) at "
-                   f"{reached if reached is not None else 'not reached'}; {final[1]:.3f} at {final[0]:.0f} labels")
+        click.echo(
+            f"{name:16} 98% of full ({entry['full_accuracy']:.3f}) at "
+            f"{reached if reached is not None else 'not reached'}; {final[1]:.3f} at {final[0]:.0f} labels"
+        )
 
 
 def _oracle(path: Path, label_col: str, drop: str):
@@ -65,8 +79,10 @@ def _oracle(path: Path, label_col: str, drop: str):
     except InputError as error:
         raise click.BadParameter(str(error), param_hint="--data") from None
     if label_col not in frame.columns:
-        raise click.BadParameter(f"No column {label_col!r} in {path.name}; columns are: {', '.join(frame.columns)}.",
-                                 param_hint="--label-col")
+        raise click.BadParameter(
+            f"No column {label_col!r} in {path.name}; columns are: {', '.join(frame.columns)}.",
+            param_hint="--label-col",
+        )
     dropped = [c.strip() for c in drop.split(",") if c.strip()]
     missing = [c for c in dropped if c not in frame.columns]
     if missing:

@@ -14,8 +14,13 @@ if TYPE_CHECKING:
 
 
 @command(cli, "monitor")
-@click.option("--window", type=click.Choice(["batch", "day", "week"]), default="batch", show_default=True,
-              help="batch: one ingest call; day, week: UTC calendar days, ISO weeks.")
+@click.option(
+    "--window",
+    type=click.Choice(["batch", "day", "week"]),
+    default="batch",
+    show_default=True,
+    help="batch: one ingest call; day, week: UTC calendar days, ISO weeks.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def monitor_cmd(ws: Workspace, window, as_json):
     """Per-window audit accuracy, dispute rate, confidence, class mix, calibration and feature drift.
@@ -37,18 +42,35 @@ def _window_text(window: MonitorWindow) -> str:
     else:
         accuracy = "no audit labels yet"
     drift = window.drift
-    drifted = (f"drift in {drift.report.n_drifted} of {drift.report.n_tested} columns"
-               f"{' (dataset drifted)' if drift.report.dataset_drifted else ''}") if drift else "drift not tested"
-    return (f"{window.window}: {window.n_predictions} predictions; {accuracy}; disputes "
-            f"{window.dispute_rate:.1%}; mean confidence {window.mean_confidence:.2f}; {drifted}")
+    drifted = (
+        (
+            f"drift in {drift.report.n_drifted} of {drift.report.n_tested} columns"
+            f"{' (dataset drifted)' if drift.report.dataset_drifted else ''}"
+        )
+        if drift
+        else "drift not tested"
+    )
+    return (
+        f"{window.window}: {window.n_predictions} predictions; {accuracy}; disputes "
+        f"{window.dispute_rate:.1%}; mean confidence {window.mean_confidence:.2f}; {drifted}"
+    )
 
 
 @cli.group("alerts", invoke_without_command=True)
-@click.option("--state", "states", multiple=True, type=click.Choice(["open", "acknowledged", "resolved"]),
-              help="Only alerts in this state (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["open", "acknowledged", "resolved"]),
+    help="Only alerts in this state (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("--home", type=click.Path(file_okay=False), default=None,
-              help="Store folder (default: $FEEDBACK_HOME or data/). Each subcommand takes --home too.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Store folder (default: $FEEDBACK_HOME or data/). Each subcommand takes --home too.",
+)
 @click.pass_context
 def alerts_group(ctx, states, as_json, home):
     """List monitoring alerts (newest first); ack, resolve, check and configure them.
@@ -60,8 +82,13 @@ def alerts_group(ctx, states, as_json, home):
 
 
 @command(alerts_group, "list")
-@click.option("--state", "states", multiple=True, type=click.Choice(["open", "acknowledged", "resolved"]),
-              help="Only alerts in this state (repeatable).")
+@click.option(
+    "--state",
+    "states",
+    multiple=True,
+    type=click.Choice(["open", "acknowledged", "resolved"]),
+    help="Only alerts in this state (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def alerts_list_cmd(ws: Workspace, states, as_json):
     """List monitoring alerts, newest first.
@@ -106,8 +133,11 @@ def alerts_check_cmd(ws: Workspace, as_json):
     from feedback.alerts import check_alerts
 
     alerts = check_alerts(ws)
-    emit([a.to_dict() for a in alerts], as_json,
-         "\n".join(f"New alert #{a.id}: {a.message}" for a in alerts) or "No new alerts.")
+    emit(
+        [a.to_dict() for a in alerts],
+        as_json,
+        "\n".join(f"New alert #{a.id}: {a.message}" for a in alerts) or "No new alerts.",
+    )
 
 
 class _NumberOrOff(click.ParamType):
@@ -129,13 +159,22 @@ class _NumberOrOff(click.ParamType):
 @click.option("--accuracy-floor", type=_NumberOrOff(), default=None, help="Alert below this audit accuracy (off).")
 @click.option("--dispute-ceiling", type=_NumberOrOff(), default=None, help="Alert above this dispute rate (off).")
 @click.option("--confidence-floor", type=_NumberOrOff(), default=None, help="Alert below this mean confidence (off).")
-@click.option("--band-sigma", type=_NumberOrOff(), default=None,
-              help="Alert outside the mean of past windows +/- this many sigma (off: no bands).")
+@click.option(
+    "--band-sigma",
+    type=_NumberOrOff(),
+    default=None,
+    help="Alert outside the mean of past windows +/- this many sigma (off: no bands).",
+)
 @click.option("--min-labels", type=int, default=None, help="Audit labels a window needs for an accuracy alert.")
-@click.option("--min-predictions", type=int, default=None,
-              help="Predictions a window needs for a dispute, confidence or drift alert.")
-@click.option("--lookback", "lookback_windows", type=int, default=None,
-              help="Latest windows re-evaluated at each check.")
+@click.option(
+    "--min-predictions",
+    type=int,
+    default=None,
+    help="Predictions a window needs for a dispute, confidence or drift alert.",
+)
+@click.option(
+    "--lookback", "lookback_windows", type=int, default=None, help="Latest windows re-evaluated at each check."
+)
 @click.option("--drift/--no-drift", default=None, help="Alert on feature drift of the newest window.")
 @click.option("--webhook", default=None, help="http(s) URL each new alert is POSTed to as JSON (off to remove).")
 @click.option("--webhook-timeout", type=float, default=None, help="Seconds per webhook attempt.")

@@ -10,8 +10,12 @@ from feedback.workspace import Workspace
 
 @command(cli, "queue")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--audit-share", default=None, type=click.FloatRange(0, 1),
-              help="Share of the page given to random audit items (default: the queue policy's).")
+@click.option(
+    "--audit-share",
+    default=None,
+    type=click.FloatRange(0, 1),
+    help="Share of the page given to random audit items (default: the queue policy's).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def queue_cmd(ws: Workspace, limit, audit_share, as_json):
     """List the next items an expert should review, with why each surfaced and its priority.
@@ -26,15 +30,24 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 
 
 @command(cli, "queue-policy", needs_store=False)
-@click.option("--uncertainty-measure", type=click.Choice(["margin", "entropy", "least-confident"]), default=None,
-              help="How the champion's doubt is measured.")
+@click.option(
+    "--uncertainty-measure",
+    type=click.Choice(["margin", "entropy", "least-confident"]),
+    default=None,
+    help="How the champion's doubt is measured.",
+)
 @click.option("--uncertainty", type=float, default=None, help="Weight of the model's uncertainty (0-10).")
 @click.option("--dispute", type=float, default=None, help="Weight of an end-user dispute.")
-@click.option("--challenger-disagreement", type=float, default=None,
-              help="Weight of the challenger (in shadow) predicting another class.")
+@click.option(
+    "--challenger-disagreement",
+    type=float,
+    default=None,
+    help="Weight of the challenger (in shadow) predicting another class.",
+)
 @click.option("--expert-disagreement", type=float, default=None, help="Weight of a tie between experts.")
-@click.option("--suspect-label", type=float, default=None,
-              help="Weight of a gold label a cross-validated model contradicts.")
+@click.option(
+    "--suspect-label", type=float, default=None, help="Weight of a gold label a cross-validated model contradicts."
+)
 @click.option("--diversity", type=float, default=None, help="Weight of being unlike the page's other items.")
 @click.option("--audit-share", type=click.FloatRange(0, 1), default=None, help="Share of each page for audit items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -61,6 +74,10 @@ def suspects_cmd(ws: Workspace, as_json):
     from feedback.review import find_suspect_labels
 
     report = find_suspect_labels(ws, actor=cli_actor())
-    emit(report.to_dict(), as_json, report.reason or
-         f"{report.n_suspect} suspect label(s) among {report.n_labels} ({report.folds}-fold); "
-         "they are back in the review queue.")
+    emit(
+        report.to_dict(),
+        as_json,
+        report.reason
+        or f"{report.n_suspect} suspect label(s) among {report.n_labels} ({report.folds}-fold); "
+        "they are back in the review queue.",
+    )

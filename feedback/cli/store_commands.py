@@ -18,10 +18,20 @@ if TYPE_CHECKING:
 @click.option("--data", "data", required=True, type=click.Path(), help="Labelled seed file (CSV, Parquet, JSONL).")
 @click.option("--label-col", required=True, help="Column holding the label.")
 @click.option("--id-col", default="id", show_default=True, help="Column holding a unique id.")
-@click.option("--model", "model_name", default="logistic", show_default=True,
-              type=click.Choice(["logistic", "random-forest", "gradient-boosting"]))
-@click.option("--audit-share", default=0.05, show_default=True, type=float,
-              help="Share of production items kept as the uniformly random audit slice.")
+@click.option(
+    "--model",
+    "model_name",
+    default="logistic",
+    show_default=True,
+    type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
+)
+@click.option(
+    "--audit-share",
+    default=0.05,
+    show_default=True,
+    type=float,
+    help="Share of production items kept as the uniformly random audit slice.",
+)
 @click.option("--image-shape", default=None, help="Draw numeric features as an image, e.g. 8x8.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def init_cmd(ws: Workspace, data, label_col, id_col, model_name, audit_share, image_shape, as_json):
@@ -37,11 +47,15 @@ def init_cmd(ws: Workspace, data, label_col, id_col, model_name, audit_share, im
             shape = tuple(int(p) for p in image_shape.lower().split("x"))
         except ValueError:
             raise click.BadParameter("use ROWSxCOLS, e.g. 8x8", param_hint="--image-shape") from None
-    result = init_task(ws, data, label_col, id_col=id_col, model_name=model_name, audit_share=audit_share,
-                       image_shape=shape)
-    emit(result.to_dict(), as_json,
-         f"Task created: {len(result.labels)} labels, {len(result.features)} features, "
-         f"{result.n_seed} seed rows; version {result.champion_version} is champion.")
+    result = init_task(
+        ws, data, label_col, id_col=id_col, model_name=model_name, audit_share=audit_share, image_shape=shape
+    )
+    emit(
+        result.to_dict(),
+        as_json,
+        f"Task created: {len(result.labels)} labels, {len(result.features)} features, "
+        f"{result.n_seed} seed rows; version {result.champion_version} is champion.",
+    )
 
 
 @command(cli, "ingest", needs_store=False)
@@ -85,8 +99,12 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
     store.ensure_available(ws)
     if kind == "predictions":
         result = ingest_predictions(ws, file)
-        emit(result.to_dict(), as_json, f"Logged {result.n_new} new predictions ({result.n_audit} audit items); "
-                                        f"{result.n_skipped_existing} already logged.")
+        emit(
+            result.to_dict(),
+            as_json,
+            f"Logged {result.n_new} new predictions ({result.n_audit} audit items); "
+            f"{result.n_skipped_existing} already logged.",
+        )
     else:
         n = ingest_feedback(ws, file)
         emit({"signals": n}, as_json, f"Logged {n} end-user signals.")
@@ -96,8 +114,12 @@ def _ingest(ws: Workspace, file, inbox: bool, as_json: bool, *, kind: str) -> No
 @click.argument("item_id")
 @click.argument("label", required=False)
 @click.option("--annotator", required=True, help="Who is labelling.")
-@click.option("--action", type=click.Choice(["confirm", "correct", "skip", "ambiguous"]), default=None,
-              help="Default: confirm when LABEL equals the prediction, else correct.")
+@click.option(
+    "--action",
+    type=click.Choice(["confirm", "correct", "skip", "ambiguous"]),
+    default=None,
+    help="Default: confirm when LABEL equals the prediction, else correct.",
+)
 @click.option("--reason", "reason_code", default=None, help="Reason code.")
 @click.option("--comment", default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -108,8 +130,9 @@ def label_cmd(ws: Workspace, item_id, label, annotator, action, reason_code, com
     """
     from feedback.review import record_label
 
-    event = record_label(ws, item_id, label, annotator=annotator, action=action, reason_code=reason_code,
-                         comment=comment)
+    event = record_label(
+        ws, item_id, label, annotator=annotator, action=action, reason_code=reason_code, comment=comment
+    )
     labelled = f" as {event.label}" if event.label is not None else ""
     emit(event.model_dump(), as_json, f"Recorded {event.action} of {item_id}{labelled} (event {event.id}).")
 
@@ -152,8 +175,12 @@ def predict_cmd(ws: Workspace, file, out, version):
 @command(cli, "export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "jsonl"]), default="csv", show_default=True)
 @click.option("--out", required=True, type=click.Path(), help="File to write.")
-@click.option("--version", type=int, default=None,
-              help="Export the rows this model version trained on (its snapshot) instead of the label events.")
+@click.option(
+    "--version",
+    type=int,
+    default=None,
+    help="Export the rows this model version trained on (its snapshot) instead of the label events.",
+)
 def export_cmd(ws: Workspace, fmt, out, version):
     """Export every label event with its provenance, or the exact training set of a model version.
 
@@ -162,8 +189,11 @@ def export_cmd(ws: Workspace, fmt, out, version):
     from feedback.intake import export_labels, export_training_set
 
     actor = cli_actor()
-    written = (export_labels(ws, out, fmt, actor=actor) if version is None
-               else export_training_set(ws, version, out, fmt, actor=actor))
+    written = (
+        export_labels(ws, out, fmt, actor=actor)
+        if version is None
+        else export_training_set(ws, version, out, fmt, actor=actor)
+    )
     click.echo(f"Wrote {written}")
 
 
@@ -179,23 +209,33 @@ def status_cmd(ws: Workspace, as_json):
     status = store_status(ws)
     champion = status.champion.version if status.champion else None
     challenger = status.challenger.version if status.challenger else None
-    text = (f"{status.predictions} predictions, {status.label_events} label events, champion v{champion}, "
-            f"challenger {f'v{challenger}' if challenger else 'none'}, {len(status.open_alerts)} open alerts.\n"
-            + _live_accuracy_text(status.live_accuracy))
+    text = (
+        f"{status.predictions} predictions, {status.label_events} label events, champion v{champion}, "
+        f"challenger {f'v{challenger}' if challenger else 'none'}, {len(status.open_alerts)} open alerts.\n"
+        + _live_accuracy_text(status.live_accuracy)
+    )
     emit(status.to_dict(), as_json, text)
 
 
 def _live_accuracy_text(figure: Estimate) -> str:
     if not figure.n:
         return "Live accuracy: no audit item has an expert label yet."
-    return (f"Live accuracy of the champion: {figure.estimate:.1%} (95% interval {figure.ci_low:.1%} to "
-            f"{figure.ci_high:.1%}, n={figure.n} audit items).")
+    return (
+        f"Live accuracy of the champion: {figure.estimate:.1%} (95% interval {figure.ci_low:.1%} to "
+        f"{figure.ci_high:.1%}, n={figure.n} audit items)."
+    )
 
 
 @command(cli, "demo", creates_store=True)
 @click.option("--seed", "random_state", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--batches", "batches_to_ingest", default=6, show_default=True, type=click.IntRange(0, 6),
-              help="Ingest only the first batches (all files are written; ingest the rest later).")
+@click.option(
+    "--batches",
+    "batches_to_ingest",
+    default=6,
+    show_default=True,
+    type=click.IntRange(0, 6),
+    help="Ingest only the first batches (all files are written; ingest the rest later).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
     """Build the digits demo: seed set, v1 champion, drifting production batches, audit labels, disputes.
@@ -207,6 +247,10 @@ def demo_cmd(ws: Workspace, random_state, batches_to_ingest, as_json):
     from feedback.demo import build_demo
 
     summary = build_demo(ws, random_state=random_state, batches_to_ingest=batches_to_ingest)
-    emit(asdict(summary), as_json, f"Demo built in {ws.home}: {summary.predictions} predictions in "
-                                   f"{summary.batches} batches, {summary.audit_labels} audit labels, "
-                                   f"{summary.disputes} disputes.")
+    emit(
+        asdict(summary),
+        as_json,
+        f"Demo built in {ws.home}: {summary.predictions} predictions in "
+        f"{summary.batches} batches, {summary.audit_labels} audit labels, "
+        f"{summary.disputes} disputes.",
+    )

@@ -81,8 +81,9 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
             experiment = repository.get_experiment(session, int(experiment_id))
     if experiment is None:
         which = f"There is no experiment {experiment_id}" if experiment_id else "No A/B experiment has been started"
-        raise ExperimentError(f"{which}. Start one with "
-                              "`python -m feedback ab start --challenger VERSION --share 0.5`.")
+        raise ExperimentError(
+            f"{which}. Start one with `python -m feedback ab start --challenger VERSION --share 0.5`."
+        )
     evidence = _Evidence.read(ws, experiment)
     return evidence.shadow_status() if experiment.shadow else evidence.ab_status()
 
@@ -111,8 +112,15 @@ def _proportion(successes: int, n: int) -> Proportion:
 class _Evidence:
     """The counts behind an experiment's status, per arm and per look."""
 
-    def __init__(self, experiment: Experiment, batches: pd.DataFrame, units: pd.DataFrame,
-                 disputes: pd.DataFrame, audit: pd.DataFrame, now: datetime):
+    def __init__(
+        self,
+        experiment: Experiment,
+        batches: pd.DataFrame,
+        units: pd.DataFrame,
+        disputes: pd.DataFrame,
+        audit: pd.DataFrame,
+        now: datetime,
+    ):
         self.experiment = experiment
         self.units = units.set_index("arm") if len(units) else units
         self.disputes = disputes
@@ -121,8 +129,10 @@ class _Evidence:
         self.batches = batches.assign(at=batch_times)
         # The last look takes in everything: it is the latest event of the store's own clock (not the wall
         # clock, which DuckDB may store in local time), or now when there is no event at all.
-        events = [batch_times, *(_utc(frame[col]) for frame, col in ((audit, "labelled_at"), (disputes, "disputed_at"))
-                                 if len(frame))]
+        events = [
+            batch_times,
+            *(_utc(frame[col]) for frame, col in ((audit, "labelled_at"), (disputes, "disputed_at")) if len(frame)),
+        ]
         latest = np.concatenate(events)
         self.looks = np.unique(np.append(batch_times, latest.max() if len(latest) else _utc([now])[0]))
 
@@ -130,9 +140,14 @@ class _Evidence:
     def read(cls, ws: Workspace, experiment: Experiment) -> _Evidence:
         eid = experiment.id
         with store.session(ws) as session:
-            return cls(experiment, repository.experiment_batch_counts(session, eid),
-                       repository.experiment_unit_counts(session, eid), repository.experiment_disputes(session, eid),
-                       repository.experiment_audit_labels(session, eid, gold_label_series(session)), utcnow())
+            return cls(
+                experiment,
+                repository.experiment_batch_counts(session, eid),
+                repository.experiment_unit_counts(session, eid),
+                repository.experiment_disputes(session, eid),
+                repository.experiment_audit_labels(session, eid, gold_label_series(session)),
+                utcnow(),
+            )
 
     def _count(self, arm: str, column: str) -> int:
         return int(self.units.loc[arm, column]) if arm in self.units.index else 0
@@ -168,8 +183,10 @@ class _Evidence:
     def ab_status(self) -> ExperimentStatus:
         experiment = self.experiment
         history = {arm: self._history(arm) for arm in ARMS}
-        arms = {CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, history[CHAMPION]),
-                CHALLENGER: self._arm_figures(CHALLENGER, experiment.challenger_version, history[CHALLENGER])}
+        arms = {
+            CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, history[CHAMPION]),
+            CHALLENGER: self._arm_figures(CHALLENGER, experiment.challenger_version, history[CHALLENGER]),
+        }
         tests, p_values = {}, {}
         metrics = {"accuracy": ("correct", "n_audit"), "dispute_rate": ("disputed", "n_predictions")}
         for metric, (x, n) in metrics.items():
@@ -180,27 +197,35 @@ class _Evidence:
         srm = srm_check(n_champion, n_challenger, experiment.share) if n_champion + n_challenger else None
         recommendation = recommend(tests["accuracy"].sequential, tests["dispute_rate"].sequential, srm)
         if srm is None:
-            recommendation = Recommendation(recommendation.action, [
-                "Traffic split: no prediction has been routed yet.", *recommendation.reasons])
+            recommendation = Recommendation(
+                recommendation.action, ["Traffic split: no prediction has been routed yet.", *recommendation.reasons]
+            )
         caveat = _repeated_units_caveat(sum(a.n_predictions for a in arms.values()), n_champion + n_challenger)
         if caveat:
             recommendation = Recommendation(recommendation.action, [*recommendation.reasons, caveat])
         return ExperimentStatus(
-            experiment=ExperimentInfo.from_row(experiment), arms=arms,
-            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"]), srm=srm,
-            history=_history_rows(self.looks, history, p_values), recommendation=recommendation,
+            experiment=ExperimentInfo.from_row(experiment),
+            arms=arms,
+            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"]),
+            srm=srm,
+            history=_history_rows(self.looks, history, p_values),
+            recommendation=recommendation,
         )
 
     def shadow_status(self) -> ExperimentStatus:
         experiment = self.experiment
         served, shadow = self._history(CHAMPION, "predicted"), self._history(CHAMPION, "other_predicted")
-        arms = {CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, served),
-                CHALLENGER: self._arm_figures(CHAMPION, experiment.challenger_version, shadow, disputes=False)}
+        arms = {
+            CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, served),
+            CHALLENGER: self._arm_figures(CHAMPION, experiment.challenger_version, shadow, disputes=False),
+        }
         gold = self.audit["gold"].to_numpy(dtype=object)
         champion_pred = self.audit["predicted"].to_numpy(dtype=object)
         challenger_pred = self.audit["other_predicted"].to_numpy(dtype=object)
-        test, recommendation = None, Recommendation(COLLECT, [
-            "Audit accuracy: no audit item of the experiment has an expert label yet."])
+        test, recommendation = (
+            None,
+            Recommendation(COLLECT, ["Audit accuracy: no audit item of the experiment has an expert label yet."]),
+        )
         if len(gold):
             mcnemar = mcnemar_midp(gold, champion_pred, challenger_pred)
             diff = paired_bootstrap_diff(gold, champion_pred, challenger_pred, accuracy_score)
@@ -208,19 +233,25 @@ class _Evidence:
             recommendation = _shadow_recommendation(arms, test)
         history = {CHAMPION: served, CHALLENGER: {key: shadow[key] for key in ("n_audit", "correct")}}
         return ExperimentStatus(
-            experiment=ExperimentInfo.from_row(experiment), arms=arms,
-            tests=ExperimentTests(accuracy=test, dispute_rate=None), srm=None,
-            history=_history_rows(self.looks, history, {}), recommendation=recommendation,
+            experiment=ExperimentInfo.from_row(experiment),
+            arms=arms,
+            tests=ExperimentTests(accuracy=test, dispute_rate=None),
+            srm=None,
+            history=_history_rows(self.looks, history, {}),
+            recommendation=recommendation,
         )
 
 
-def _history_rows(looks: np.ndarray, history: dict[str, dict[str, np.ndarray]],
-                  p_values: dict[str, list]) -> list[dict[str, Any]]:
+def _history_rows(
+    looks: np.ndarray, history: dict[str, dict[str, np.ndarray]], p_values: dict[str, list]
+) -> list[dict[str, Any]]:
     """One row per look: ``<arm>_<count>`` cumulative counts and ``<metric>_p`` sequential p-values."""
     return [
-        {"at": _iso(at), **{f"{arm}_{key}": int(values[i]) for arm, counts in history.items()
-                            for key, values in counts.items()},
-         **{f"{metric}_p": values[i] for metric, values in p_values.items()}}
+        {
+            "at": _iso(at),
+            **{f"{arm}_{key}": int(values[i]) for arm, counts in history.items() for key, values in counts.items()},
+            **{f"{metric}_p": values[i] for metric, values in p_values.items()},
+        }
         for i, at in enumerate(looks)
     ]
 
@@ -229,9 +260,11 @@ def _repeated_units_caveat(n_predictions: int, n_units: int) -> str | None:
     """A warning when units sent several predictions each: the tests count predictions as independent."""
     if n_units == 0 or n_predictions < REPEATED_UNITS_RATIO * n_units:
         return None
-    return (f"Caution: {n_predictions} predictions came from {n_units} units ({n_predictions / n_units:.1f} each on "
-            "average). The tests count predictions as independent while a unit's predictions go together, so "
-            "their p-values are too small: ask for a clearer margin before you act on them.")
+    return (
+        f"Caution: {n_predictions} predictions came from {n_units} units ({n_predictions / n_units:.1f} each on "
+        "average). The tests count predictions as independent while a unit's predictions go together, so "
+        "their p-values are too small: ask for a clearer margin before you act on them."
+    )
 
 
 def _two_arm_tests(x1, n1, x2, n2) -> tuple[ArmTests, list[float | None]]:
@@ -247,8 +280,9 @@ def _two_arm_tests(x1, n1, x2, n2) -> tuple[ArmTests, list[float | None]]:
         p_values.append(None if state is None else state.p_value)
     if state is None:
         return ArmTests(None, None), p_values
-    return ArmTests(two_proportion_ztest(int(x1[-1]), int(n1[-1]), int(x2[-1]), int(n2[-1]), alpha=ALPHA),
-                    state), p_values
+    return ArmTests(
+        two_proportion_ztest(int(x1[-1]), int(n1[-1]), int(x2[-1]), int(n2[-1]), alpha=ALPHA), state
+    ), p_values
 
 
 def _shadow_recommendation(arms: dict[str, ArmFigures], test: PairedTests) -> Recommendation:
@@ -262,14 +296,16 @@ def _shadow_recommendation(arms: dict[str, ArmFigures], test: PairedTests) -> Re
         action, verdict = KEEP, "significantly worse for the challenger"
     else:
         action, verdict = COLLECT, "no significant difference"
-    return Recommendation(action, [
-        f"Audit accuracy on the same {diff.n:,} items: challenger {challenger.estimate:.3f} "
-        f"({challenger.successes:,}/{challenger.n:,}) vs champion {champion.estimate:.3f} "
-        f"({champion.successes:,}/{champion.n:,}), difference {diff.estimate:+.3f} "
-        f"(95% paired-bootstrap CI {diff.ci_low:+.3f} to {diff.ci_high:+.3f}); McNemar mid-p "
-        f"{mcnemar.p_value:.3g} on {mcnemar.n_champion_only + mcnemar.n_challenger_only} discordant items "
-        f"({mcnemar.n_challenger_only} only the challenger got right, {mcnemar.n_champion_only} only the "
-        f"champion), alpha {ALPHA:g}, a fixed-horizon test: {verdict}.",
-        "Shadow mode: nobody was served the challenger, so there is no dispute rate and no traffic split to check.",
-    ])
-
+    return Recommendation(
+        action,
+        [
+            f"Audit accuracy on the same {diff.n:,} items: challenger {challenger.estimate:.3f} "
+            f"({challenger.successes:,}/{challenger.n:,}) vs champion {champion.estimate:.3f} "
+            f"({champion.successes:,}/{champion.n:,}), difference {diff.estimate:+.3f} "
+            f"(95% paired-bootstrap CI {diff.ci_low:+.3f} to {diff.ci_high:+.3f}); McNemar mid-p "
+            f"{mcnemar.p_value:.3g} on {mcnemar.n_champion_only + mcnemar.n_challenger_only} discordant items "
+            f"({mcnemar.n_challenger_only} only the challenger got right, {mcnemar.n_champion_only} only the "
+            f"champion), alpha {ALPHA:g}, a fixed-horizon test: {verdict}.",
+            "Shadow mode: nobody was served the challenger, so there is no dispute rate and no traffic split to check.",
+        ],
+    )

@@ -40,7 +40,6 @@ class Recommendation:
     reasons: list[str] = field(default_factory=list)
 
 
-
 def recommend(
     accuracy_test: ZTestResult | SequentialState | None,
     dispute_test: ZTestResult | SequentialState | None,
@@ -120,7 +119,6 @@ def recommend(
 
 
 # ---------------------------------------------------------------- private helpers
-
 
 
 def _rejected(test: ZTestResult | SequentialState) -> bool:

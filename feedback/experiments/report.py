@@ -18,8 +18,16 @@ from feedback.experiments.sequential import SequentialState
 from feedback.experiments.stats import ZTestResult
 from feedback.store import Experiment
 
-__all__ = ["ArmFigures", "ArmTests", "ExperimentInfo", "ExperimentStatus", "ExperimentTests", "PairedTests",
-           "Proportion", "ShadowMcNemar"]
+__all__ = [
+    "ArmFigures",
+    "ArmTests",
+    "ExperimentInfo",
+    "ExperimentStatus",
+    "ExperimentTests",
+    "PairedTests",
+    "Proportion",
+    "ShadowMcNemar",
+]
 
 
 @dataclass(frozen=True)
@@ -181,8 +189,10 @@ class ExperimentTests:
 
     def to_dict(self) -> dict[str, Any]:
         """Each test's JSON, or None."""
-        return {name: None if test is None else test.to_dict()
-                for name, test in (("accuracy", self.accuracy), ("dispute_rate", self.dispute_rate))}
+        return {
+            name: None if test is None else test.to_dict()
+            for name, test in (("accuracy", self.accuracy), ("dispute_rate", self.dispute_rate))
+        }
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,6 @@ SRM_ALPHA = 0.001
 and with large traffic a real routing fault gives p-values far below this."""
 
 
-
 @dataclass(frozen=True)
 class SRMResult:
     """Outcome of a sample-ratio-mismatch check.

@@ -148,8 +148,13 @@ def start_experiment(
             )
         load_version(ws, target)  # refuse to serve a file that fails its hash check
         experiment = Experiment(
-            challenger_version=target.version, champion_version=champion.version, share=0.0 if shadow else share,
-            shadow=shadow, unit_col=unit_col, salt=f"ab-{secrets.token_hex(8)}", started_by=actor,
+            challenger_version=target.version,
+            champion_version=champion.version,
+            share=0.0 if shadow else share,
+            shadow=shadow,
+            unit_col=unit_col,
+            salt=f"ab-{secrets.token_hex(8)}",
+            started_by=actor,
         )
         return repository.add(session, experiment)
 
@@ -180,8 +185,7 @@ def stop_experiment(ws: Workspace, *, actor: Actor, reason: str = "") -> Experim
     actor = require(actor, "stop_experiment").name
     load_task(ws)
     with store.session(ws) as session:
-        stopped = repository.stop_running_experiment(session, actor=actor, reason=reason.strip() or None,
-                                                     now=utcnow())
+        stopped = repository.stop_running_experiment(session, actor=actor, reason=reason.strip() or None, now=utcnow())
         if stopped is None:
             raise ExperimentError(
                 "No A/B experiment is running, so there is nothing to stop. "
@@ -269,8 +273,11 @@ def route_predictions(
         to_challenger = assign_arm(units, experiment.share, salt=experiment.salt) == CHALLENGER
     # Series.mask keeps pandas' Arrow strings as they are: np.where would turn a million labels into
     # Python objects and back. Both frames share ingest's RangeIndex.
-    served = {c: predictions[c].mask(to_challenger, challenger_scored[c])
-              for c in challenger_scored.columns if c in _SERVED or c.startswith("proba_")}
+    served = {
+        c: predictions[c].mask(to_challenger, challenger_scored[c])
+        for c in challenger_scored.columns
+        if c in _SERVED or c.startswith("proba_")
+    }
     champion_version = predictions["model_version"].to_numpy()
     other = {
         "challenger_version": np.where(to_challenger, champion_version, experiment.challenger_version),
@@ -278,7 +285,8 @@ def route_predictions(
         "challenger_confidence": challenger_scored["confidence"].mask(to_challenger, predictions["confidence"]),
     }
     routed = predictions.assign(
-        **served, **other,
+        **served,
+        **other,
         model_version=np.where(to_challenger, experiment.challenger_version, champion_version),
         arm=pd.Categorical.from_codes(to_challenger.astype(np.int8), categories=[CHAMPION, CHALLENGER]),
         experiment_id=experiment.id,

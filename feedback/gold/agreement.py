@@ -280,4 +280,3 @@ def agreement_summary(events: pd.DataFrame) -> AgreementSummary:
         fleiss=fleiss_kappa(events),
         krippendorff=krippendorff_alpha(events),
     )
-

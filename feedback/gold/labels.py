@@ -83,13 +83,15 @@ def gold_labels(events: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         agreement = np.where((n_labels > 0) & (source != "conflict"), for_gold / n_labels, np.nan)
     people = frame.assign(external_id=frame["external_id"].astype(str)).groupby("external_id")["annotator"].nunique()
-    return pd.DataFrame({
-        "label": pd.Series(label, index=tally.index, dtype=object),
-        "source": pd.Series(source, index=tally.index, dtype=object),
-        "n_labels": n_labels,
-        "n_annotators": people.reindex(tally.index).fillna(0).astype(int),
-        "agreement": pd.Series(agreement, index=tally.index, dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "label": pd.Series(label, index=tally.index, dtype=object),
+            "source": pd.Series(source, index=tally.index, dtype=object),
+            "n_labels": n_labels,
+            "n_annotators": people.reindex(tally.index).fillna(0).astype(int),
+            "agreement": pd.Series(agreement, index=tally.index, dtype=float),
+        }
+    )
 
 
 def gold_label_series(session: Session) -> pd.Series:
@@ -137,14 +139,17 @@ def conflicting_items(events: pd.DataFrame) -> pd.DataFrame:
     disputed = votes[votes["external_id"].isin(tally.index)].sort_values(["external_id", "label", "annotator"])
     for item, label, annotator in disputed[["external_id", "label", "annotator"]].to_numpy(dtype=object):
         voters[item].setdefault(label, []).append(annotator)
-    table = pd.DataFrame({
-        "label": pd.Series(np.where(tally["tied"], None, tally["top_label"]), index=tally.index, dtype=object),
-        "source": pd.Series(np.where(tally["tied"], "conflict", "majority"), index=tally.index, dtype=object),
-        "n_distinct": tally["n_distinct"].astype(int),
-        "n_labels": tally["n_labels"].astype(int),
-        "top_share": (tally["top_n"] / tally["n_labels"]).astype(float),
-        "votes": pd.Series([voters[item] for item in tally.index], index=tally.index, dtype=object),
-    }, index=tally.index)
+    table = pd.DataFrame(
+        {
+            "label": pd.Series(np.where(tally["tied"], None, tally["top_label"]), index=tally.index, dtype=object),
+            "source": pd.Series(np.where(tally["tied"], "conflict", "majority"), index=tally.index, dtype=object),
+            "n_distinct": tally["n_distinct"].astype(int),
+            "n_labels": tally["n_labels"].astype(int),
+            "top_share": (tally["top_n"] / tally["n_labels"]).astype(float),
+            "votes": pd.Series([voters[item] for item in tally.index], index=tally.index, dtype=object),
+        },
+        index=tally.index,
+    )
     order = table.reset_index().sort_values(
         ["n_distinct", "n_labels", "top_share", "external_id"], ascending=[False, False, True, True], kind="stable"
     )
@@ -161,7 +166,10 @@ def _tally(counts: pd.Series) -> pd.DataFrame:
     frame = counts.rename("n").reset_index().sort_values(["external_id", "n", "label"], ascending=[True, False, True])
     frame["at_top"] = frame["n"] == frame.groupby("external_id")["n"].transform("max")
     tally = frame.groupby("external_id").agg(
-        n_labels=("n", "sum"), n_distinct=("n", "size"), top_n=("n", "first"), top_label=("label", "first"),
+        n_labels=("n", "sum"),
+        n_distinct=("n", "size"),
+        top_n=("n", "first"),
+        top_label=("label", "first"),
         n_at_top=("at_top", "sum"),
     )
     tally["tied"] = tally["n_at_top"] > 1
@@ -172,5 +180,8 @@ def _latest_adjudications(frame: pd.DataFrame) -> pd.Series:
     """The latest adjudicated label of each item, from chronologically ordered events."""
     adjudications = frame[(frame["action"] == ADJUDICATE) & frame["label"].notna()]
     latest = adjudications.drop_duplicates("external_id", keep="last")
-    return pd.Series(latest["label"].astype(str).to_numpy(dtype=object), dtype=object,
-                     index=pd.Index(latest["external_id"].astype(str).to_numpy(dtype=object), name="external_id"))
+    return pd.Series(
+        latest["label"].astype(str).to_numpy(dtype=object),
+        dtype=object,
+        index=pd.Index(latest["external_id"].astype(str).to_numpy(dtype=object), name="external_id"),
+    )

@@ -68,8 +68,10 @@ def export_training_set(ws: Workspace, version: int, out: str | Path, fmt: str =
         seed = repository.seed_ids(session)
     training = snapshots.read_snapshot(ws, row.snapshot_id)
     if training is None:
-        raise InputError(f"The training snapshot {row.snapshot_id} of version {version} is missing from "
-                         f"{ws.snapshots_dir}; restore it from a backup of the home to export it.")
+        raise InputError(
+            f"The training snapshot {row.snapshot_id} of version {version} is missing from "
+            f"{ws.snapshots_dir}; restore it from a backup of the home to export it."
+        )
     ids = training["external_id"].astype(str)
     frame = training.drop(columns=["external_id", "__label__"])
     frame.insert(0, "id", ids.to_numpy())

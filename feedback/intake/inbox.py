@@ -169,28 +169,36 @@ def _refusal(entry: Path, inbox: Path) -> str | None:
     where = f"inbox/{entry.relative_to(inbox).as_posix()}"
     info = entry.lstat()
     if stat.S_ISLNK(info.st_mode):
-        return (f"{where} is a symbolic link; the inbox reads only files inside it, so the link was moved here "
-                "unread and its target was not opened. Copy the file itself into the inbox (the CLI's --inbox "
-                "option does).")
+        return (
+            f"{where} is a symbolic link; the inbox reads only files inside it, so the link was moved here "
+            "unread and its target was not opened. Copy the file itself into the inbox (the CLI's --inbox "
+            "option does)."
+        )
     if stat.S_ISDIR(info.st_mode):
         return None
     if not stat.S_ISREG(info.st_mode):
         return f"{where} is not a regular file; it was moved here unread. Copy a CSV, Parquet or JSONL file in."
     if info.st_nlink > 1:
-        return (f"{where} has other hard links, so it may be a file from outside the inbox; it was moved here "
-                "unread. Copy the file into the inbox instead of linking it.")
+        return (
+            f"{where} has other hard links, so it may be a file from outside the inbox; it was moved here "
+            "unread. Copy the file into the inbox instead of linking it."
+        )
     if not entry.resolve().is_relative_to(inbox.resolve()):
         return f"{where} resolves outside the inbox; it was moved here unread. Copy the file into the inbox."
     return None
 
 
 def _outside_annotator_folder(entry: Path) -> str:
-    return (f"inbox/labels/{entry.name} is not in an annotator's folder: a label file goes into "
-            "inbox/labels/<annotator>/, the folder naming who labelled it. Move it into that folder, or hand it "
-            "over with `python -m feedback import-labels FILE --annotator NAME --inbox`.")
+    return (
+        f"inbox/labels/{entry.name} is not in an annotator's folder: a label file goes into "
+        "inbox/labels/<annotator>/, the folder naming who labelled it. Move it into that folder, or hand it "
+        "over with `python -m feedback import-labels FILE --annotator NAME --inbox`."
+    )
 
 
 def _unknown_user(path: Path, annotator: str) -> str:
-    return (f"inbox/labels/{path.parent.name}/{path.name} names annotator {annotator!r}, who is not a user of "
-            "this app; with sign-in on, label files are taken only from a user's folder. Add the user to the "
-            "users file (FEEDBACK_USERS_FILE), or hand the file over under a user's name.")
+    return (
+        f"inbox/labels/{path.parent.name}/{path.name} names annotator {annotator!r}, who is not a user of "
+        "this app; with sign-in on, label files are taken only from a user's folder. Add the user to the "
+        "users file (FEEDBACK_USERS_FILE), or hand the file over under a user's name."
+    )

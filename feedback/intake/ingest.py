@@ -52,8 +52,9 @@ def audit_mask(ids: pd.Series, task: Task) -> np.ndarray:
     return uniform_draws(ids, task.audit_salt) < task.audit_share
 
 
-def ingest_predictions(ws: Workspace, path: str | Path, *,
-                       progress: Callable[[float, str], None] | None = None) -> IngestResult:
+def ingest_predictions(
+    ws: Workspace, path: str | Path, *, progress: Callable[[float, str], None] | None = None
+) -> IngestResult:
     """Score a file of production inputs with the champion (and challenger in shadow) and log it.
 
     While an A/B experiment runs, each row is routed to an arm and served by that
@@ -104,8 +105,13 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     if experiment is not None:
         challenger = experiment_challenger(ws, experiment)
     result = IngestResult(
-        batch_id=None, n_rows=len(frame), n_new=len(ids), n_skipped_existing=int((~fresh).sum()), n_audit=0,
-        model_version=champion.version, shadow_version=challenger.version if challenger else None,
+        batch_id=None,
+        n_rows=len(frame),
+        n_new=len(ids),
+        n_skipped_existing=int((~fresh).sum()),
+        n_audit=0,
+        model_version=champion.version,
+        shadow_version=challenger.version if challenger else None,
         experiment_id=experiment.id if experiment is not None else None,
     )
     if not len(ids):
@@ -115,7 +121,10 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
     batch_id = f"b-{utcnow():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     now = utcnow()
     predictions = scored.assign(
-        external_id=ids.to_numpy(), batch_id=batch_id, received_at=now, model_version=champion.version,
+        external_id=ids.to_numpy(),
+        batch_id=batch_id,
+        received_at=now,
+        model_version=champion.version,
         is_audit=audit_mask(ids, task),
     )
     if experiment is not None:
@@ -130,8 +139,14 @@ def ingest_predictions(ws: Workspace, path: str | Path, *,
             challenger_confidence=shadow["confidence"].to_numpy(),
         )
     step(0.7, "Writing the predictions")
-    batch = IngestBatch(batch_id=batch_id, source=source, received_at=now, n_rows=len(ids),
-                        n_skipped_existing=result.n_skipped_existing, model_version=champion.version)
+    batch = IngestBatch(
+        batch_id=batch_id,
+        source=source,
+        received_at=now,
+        n_rows=len(ids),
+        n_skipped_existing=result.n_skipped_existing,
+        model_version=champion.version,
+    )
     inputs = X.assign(external_id=ids.to_numpy())[["external_id", *X.columns]]
     with store.session(ws) as session:
         repository.insert_predictions(session, batch, predictions, inputs)
@@ -186,10 +201,13 @@ def ingest_feedback(ws: Workspace, path: str | Path) -> int:
             f"{source}: no logged prediction has id {ids[unknown].iloc[0]!r} ({describe_rows(unknown)}). "
             "Ingest the predictions first."
         )
-    rows = pd.DataFrame({
-        "external_id": ids.astype(str).to_numpy(), "signal": signals.astype(str).to_numpy(),
-        "user_label": user_labels.astype(object).where(user_labels.notna(), None).to_numpy(),
-    })
+    rows = pd.DataFrame(
+        {
+            "external_id": ids.astype(str).to_numpy(),
+            "signal": signals.astype(str).to_numpy(),
+            "user_label": user_labels.astype(object).where(user_labels.notna(), None).to_numpy(),
+        }
+    )
     # The same signal twice (a re-sent file) is one signal, not two disputes.
     with store.session(ws) as session:
         logged = repository.logged_signals(session, rows["external_id"])

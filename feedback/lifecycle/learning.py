@@ -56,9 +56,16 @@ def learning_curve(ws: Workspace) -> pd.DataFrame:
     with store.session(ws) as session:
         versions = sorted(repository.list_versions(session), key=lambda v: v.version)
     rows = [
-        {"version": v.version, "labels": v.n_seed + v.n_labels, "expert_labels": v.n_labels,
-         "accuracy": v.metrics["accuracy"], "n_audit_items": v.metrics["n"], "alias": v.alias}
-        for v in versions if v.metrics
+        {
+            "version": v.version,
+            "labels": v.n_seed + v.n_labels,
+            "expert_labels": v.n_labels,
+            "accuracy": v.metrics["accuracy"],
+            "n_audit_items": v.metrics["n"],
+            "alias": v.alias,
+        }
+        for v in versions
+        if v.metrics
     ]
     return pd.DataFrame(rows, columns=["version", "labels", "expert_labels", "accuracy", "n_audit_items", "alias"])
 
@@ -68,7 +75,7 @@ def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -
     task = load_task(ws)
     with store.session(ws) as session:
         audit = repository.audit_evaluation_set(session, gold_label_series(session))
-        versions = sorted(repository.list_versions(session), key=lambda v: v.version)[-(window_size + 1):]
+        versions = sorted(repository.list_versions(session), key=lambda v: v.version)[-(window_size + 1) :]
     criterion = KappaAverage(window_size=window_size, kappa=kappa)
     if audit.empty:
         return "No audit item has an expert label yet; label some to see whether the model has settled."
@@ -79,9 +86,16 @@ def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -
     return suggest_stop(criterion, latest.n_seed + latest.n_labels) + f" (on {len(audit)} audit items)"
 
 
-def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", "margin", "default"),
-                          budget: int | None = None, batch: int | None = None, initial: int | None = None,
-                          seeds: int = 3) -> SimulationResult:
+def simulate_current_task(
+    ws: Workspace,
+    *,
+    actor: Actor,
+    strategies=("random", "margin", "default"),
+    budget: int | None = None,
+    batch: int | None = None,
+    initial: int | None = None,
+    seeds: int = 3,
+) -> SimulationResult:
     """Replay the task's labelled data (seed plus expert labels) with an oracle.
 
     CPU-heavy, so ``actor`` must be a lead or an admin (else ``PermissionDenied``).
@@ -95,17 +109,31 @@ def simulate_current_task(ws: Workspace, *, actor: Actor, strategies=("random", 
     names = [f["name"] for f in task.features]
     with store.session(ws) as session:
         gold = gold_label_series(session)
-        labelled = pd.concat([repository.seed_training_set(session), repository.expert_training_set(session, gold),
-                              repository.audit_evaluation_set(session, gold)], ignore_index=True)
+        labelled = pd.concat(
+            [
+                repository.seed_training_set(session),
+                repository.expert_training_set(session, gold),
+                repository.audit_evaluation_set(session, gold),
+            ],
+            ignore_index=True,
+        )
     if len(labelled) < 40 or labelled["__label__"].nunique() < 2:
         raise InputError(f"The simulation needs at least 40 labelled items of two classes; there are {len(labelled)}.")
     pool_size = int(len(labelled) * 0.7)
     budget = min(budget or 200, pool_size)
     batch = batch or max(5, budget // 20)  # about 20 rounds per curve keeps the page responsive
     initial = initial or max(2 * labelled["__label__"].nunique(), 10)
-    curves = simulate(labelled[names], labelled["__label__"].to_numpy(dtype=object), strategies, budget=budget,
-                      batch=batch, initial=min(initial, budget - batch), seeds=seeds, test_size=0.3,
-                      model_name=task.model_name)
+    curves = simulate(
+        labelled[names],
+        labelled["__label__"].to_numpy(dtype=object),
+        strategies,
+        budget=budget,
+        batch=batch,
+        initial=min(initial, budget - batch),
+        seeds=seeds,
+        test_size=0.3,
+        model_name=task.model_name,
+    )
     return SimulationResult(
         curves=curves,
         labels_to_98={s: labels_to_reach(curves[s], 0.98) for s in strategies},

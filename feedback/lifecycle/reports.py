@@ -11,8 +11,13 @@ from active_learning.comparison import ComparisonReport
 from feedback.files import atomic_write
 from feedback.workspace import Workspace
 
-__all__ = ["RetrainResult", "ScoredVersion", "comparison_report_path", "load_comparison_report",
-           "save_comparison_report"]
+__all__ = [
+    "RetrainResult",
+    "ScoredVersion",
+    "comparison_report_path",
+    "load_comparison_report",
+    "save_comparison_report",
+]
 
 
 @dataclass(frozen=True)
@@ -75,17 +80,26 @@ class RetrainResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values: the shape saved beside the models and printed by ``retrain --json``."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out.update(champion=asdict(self.champion), challenger=asdict(self.challenger), reasons=list(self.reasons),
-                   report=self.report.to_dict() if self.report else None)
+        out.update(
+            champion=asdict(self.champion),
+            challenger=asdict(self.challenger),
+            reasons=list(self.reasons),
+            report=self.report.to_dict() if self.report else None,
+        )
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RetrainResult:
         """The result of :meth:`to_dict`'s output, e.g. a report saved as JSON."""
         report = data["report"]
-        return cls(**{**data, "champion": ScoredVersion(**data["champion"]),
-                      "challenger": ScoredVersion(**data["challenger"]),
-                      "report": ComparisonReport.from_dict(report) if report else None})
+        return cls(
+            **{
+                **data,
+                "champion": ScoredVersion(**data["champion"]),
+                "challenger": ScoredVersion(**data["challenger"]),
+                "report": ComparisonReport.from_dict(report) if report else None,
+            }
+        )
 
 
 def comparison_report_path(ws: Workspace, version: int) -> Path:

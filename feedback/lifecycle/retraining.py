@@ -81,19 +81,31 @@ def retrain(
     if new_labels == 0:
         progress(1.0, "Nothing new to learn from")
         return RetrainResult(
-            champion=ScoredVersion(champion_row.version, {}), challenger=ScoredVersion(None, {}),
-            decision="keep", p_value=None, n_eval=0,
-            reasons=[f"No expert label has arrived since champion v{champion_row.version} was trained, "
-                     "so no challenger was trained. Label items in the review queue first."],
-            labels_needed=None, new_labels=0, n_train=len(training), training_seconds=0.0, promoted=False,
+            champion=ScoredVersion(champion_row.version, {}),
+            challenger=ScoredVersion(None, {}),
+            decision="keep",
+            p_value=None,
+            n_eval=0,
+            reasons=[
+                f"No expert label has arrived since champion v{champion_row.version} was trained, "
+                "so no challenger was trained. Label items in the review queue first."
+            ],
+            labels_needed=None,
+            new_labels=0,
+            n_train=len(training),
+            training_seconds=0.0,
+            promoted=False,
             report=None,
         )
 
     progress(0.2, f"Training the challenger on {len(training)} labels")
     started = time.perf_counter()
     try:
-        model = fit_clone(build_estimator(task.features, task.model_name, random_state=random_state),
-                          training[names], training["__label__"].to_numpy(dtype=object))
+        model = fit_clone(
+            build_estimator(task.features, task.model_name, random_state=random_state),
+            training[names],
+            training["__label__"].to_numpy(dtype=object),
+        )
     except ValueError as exc:
         raise InputError(f"Cannot train a challenger: {exc}") from None
     elapsed = time.perf_counter() - started
@@ -107,23 +119,35 @@ def retrain(
     if len(audit):
         y_true = audit["__label__"].to_numpy(dtype=object)
         report = compare_models(
-            y_true, champion_model.predict(audit[names]).astype(str), model.predict(audit[names]).astype(str),
-            task.labels, random_state=random_state,
+            y_true,
+            champion_model.predict(audit[names]).astype(str),
+            model.predict(audit[names]).astype(str),
+            task.labels,
+            random_state=random_state,
         )
         gate = decide(report, policy, new_labels=new_labels)
     else:
         gate = GateDecision(
             decision="keep" if new_labels == 0 else "insufficient-evidence",
-            reasons=["No audit item has an expert label yet, so the two models cannot be compared honestly. "
-                     "Label the random audit items in the review queue."],
+            reasons=[
+                "No audit item has an expert label yet, so the two models cannot be compared honestly. "
+                "Label the random audit items in the review queue."
+            ],
             labels_needed=policy.min_eval,
         )
 
     progress(0.9, "Registering the challenger")
     with store.session(ws) as session:
         row = register_version(
-            session, ws, model, model_name=task.model_name, snapshot_id=snapshot_id,
-            n_labels=len(expert), n_seed=len(seed), training_seconds=elapsed, alias=CHALLENGER,
+            session,
+            ws,
+            model,
+            model_name=task.model_name,
+            snapshot_id=snapshot_id,
+            n_labels=len(expert),
+            n_seed=len(seed),
+            training_seconds=elapsed,
+            alias=CHALLENGER,
             metrics=report.to_dict()["challenger"] if report else None,
         )
         challenger_version = row.version
@@ -148,4 +172,3 @@ def retrain(
     save_comparison_report(ws, challenger_version, result)
     progress(1.0, "Done")
     return result
-

@@ -49,15 +49,19 @@ def _check_seed(labels: pd.Series, feature_frame: pd.DataFrame, label_col: str, 
     if len(labels) == 0:
         raise InputError(f"{source} has a header but no rows; a seed needs labelled examples of every class.")
     if len(labels) > 1 and labels.astype(str).nunique() == len(labels):
-        raise InputError(f"{source}: column {label_col!r} holds a different value on each of its {len(labels)} rows, "
-                         "so no class has a second example: it looks like an id or a measurement, not a label. "
-                         "Name the label column with --label-col.")
+        raise InputError(
+            f"{source}: column {label_col!r} holds a different value on each of its {len(labels)} rows, "
+            "so no class has a second example: it looks like an id or a measurement, not a label. "
+            "Name the label column with --label-col."
+        )
     if feature_frame.shape[1] == 0:
         raise InputError(f"{source} has no feature column besides the id and the label; add the model's inputs.")
     empty = [str(c) for c in feature_frame.columns if feature_frame[c].isna().all()]
     if empty:
-        raise InputError(f"{source}: feature column(s) {', '.join(empty)} are empty on every row, so the model "
-                         "cannot learn from them; fill them in or remove them from the file.")
+        raise InputError(
+            f"{source}: feature column(s) {', '.join(empty)} are empty on every row, so the model "
+            "cannot learn from them; fill them in or remove them from the file."
+        )
 
 
 def load_task(ws: Workspace) -> Task:
@@ -111,16 +115,16 @@ def init_task(
     if not 0.0 <= audit_share < 1.0:
         raise InputError(f"audit share must be at least 0 and below 1, got {audit_share}.")
     if audit_salt is not None and len(audit_salt.encode("utf8")) != 16:
-        raise InputError(f"audit_salt must be 16 characters, got {len(audit_salt)}; "
-                         "feedback.draws.key_for(text) makes one from any text.")
+        raise InputError(
+            f"audit_salt must be 16 characters, got {len(audit_salt)}; "
+            "feedback.draws.key_for(text) makes one from any text."
+        )
     if ws.database_path is None or ws.database_path.exists():  # a new file is not made before the seed is checked
         store.create_db_and_tables(ws)
         with store.session(ws) as session:
             exists = repository.has_task(session)
         if exists:
-            raise InputError(
-                f"{ws.home} already holds a task. Use another FEEDBACK_HOME (or --home) for a new task."
-            )
+            raise InputError(f"{ws.home} already holds a task. Use another FEEDBACK_HOME (or --home) for a new task.")
     frame = read_table(data, string_columns=(id_col,))
     source = Path(data).name
     if label_col not in frame.columns:
@@ -143,10 +147,13 @@ def init_task(
     X = validate_features(frame, features, id_col, source, allowed_extra=(label_col,))
     y = frame[label_col].astype(str).to_numpy(dtype=object)
     labels = sorted_labels(frame[label_col])
-    if image_shape is not None and (len(image_shape) != 2 or min(image_shape) < 1
-                                    or image_shape[0] * image_shape[1] != len(features)):
-        raise InputError(f"Image shape {'x'.join(map(str, image_shape))} does not fit the {len(features)} feature "
-                         "columns; give two positive numbers ROWSxCOLS whose product is that count, e.g. 8x8 for 64.")
+    if image_shape is not None and (
+        len(image_shape) != 2 or min(image_shape) < 1 or image_shape[0] * image_shape[1] != len(features)
+    ):
+        raise InputError(
+            f"Image shape {'x'.join(map(str, image_shape))} does not fit the {len(features)} feature "
+            "columns; give two positive numbers ROWSxCOLS whose product is that count, e.g. 8x8 for 64."
+        )
 
     started = time.perf_counter()
     try:
@@ -162,16 +169,34 @@ def init_task(
     with store.session(ws) as session:
         repository.create_input_tables(session, features)
         repository.insert_seed(session, inputs, pd.DataFrame({"external_id": ids.to_numpy(), "label": y}))
-        session.add(Task(
-            name=name, labels=labels, features=features, id_col=id_col, label_col=label_col,
-            model_name=model_name, image_shape=list(image_shape) if image_shape else None,
-            audit_share=audit_share, audit_salt=audit_salt or secrets.token_hex(8),
-        ))
-        version = register_version(
-            session, ws, estimator, model_name=model_name, snapshot_id=snapshot_id, n_labels=0,
-            n_seed=len(frame), training_seconds=elapsed, alias=CHAMPION,
+        session.add(
+            Task(
+                name=name,
+                labels=labels,
+                features=features,
+                id_col=id_col,
+                label_col=label_col,
+                model_name=model_name,
+                image_shape=list(image_shape) if image_shape else None,
+                audit_share=audit_share,
+                audit_salt=audit_salt or secrets.token_hex(8),
+            )
         )
-        session.add(Decision(action="promote", version=version.version, actor="init",
-                             reason="initial model trained on the seed file"))
+        version = register_version(
+            session,
+            ws,
+            estimator,
+            model_name=model_name,
+            snapshot_id=snapshot_id,
+            n_labels=0,
+            n_seed=len(frame),
+            training_seconds=elapsed,
+            alias=CHAMPION,
+        )
+        session.add(
+            Decision(
+                action="promote", version=version.version, actor="init", reason="initial model trained on the seed file"
+            )
+        )
         number = version.version
     return InitResult(task=name, labels=labels, features=features, n_seed=len(frame), champion_version=number)

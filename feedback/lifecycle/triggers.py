@@ -54,8 +54,12 @@ class RetrainPolicy:
 
     def gate(self) -> GatePolicy:
         """The gate thresholds as the comparison module takes them."""
-        return GatePolicy(min_gain=self.min_gain, alpha=self.alpha, per_class_tolerance=self.per_class_tolerance,
-                          min_eval=self.min_eval)
+        return GatePolicy(
+            min_gain=self.min_gain,
+            alpha=self.alpha,
+            per_class_tolerance=self.per_class_tolerance,
+            min_eval=self.min_eval,
+        )
 
     def validated(self) -> RetrainPolicy:
         if self.every_n_labels is not None and self.every_n_labels < 1:
@@ -89,8 +93,11 @@ def retrain_due(ws: Workspace, policy: RetrainPolicy) -> str | None:
     with store.session(ws) as session:
         versions = repository.list_versions(session)
         alerts = repository.open_alerts(session)
-        expert = (repository.expert_label_ids(session, gold_label_series(session))
-                  if policy.every_n_labels is not None else None)
+        expert = (
+            repository.expert_label_ids(session, gold_label_series(session))
+            if policy.every_n_labels is not None
+            else None
+        )
     newest = versions[0]
     if policy.every_n_labels is not None:
         trained_on = snapshots.snapshot_ids(ws, newest.snapshot_id)

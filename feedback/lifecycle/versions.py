@@ -45,8 +45,10 @@ class VersionSummary:
 
 def version_list(session: Session) -> list[VersionSummary]:
     """Every model version, newest first."""
-    return [VersionSummary(v.version, v.alias, v.n_labels, v.n_seed, v.sha256[:12])
-            for v in repository.list_versions(session)]
+    return [
+        VersionSummary(v.version, v.alias, v.n_labels, v.n_seed, v.sha256[:12])
+        for v in repository.list_versions(session)
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +57,11 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=5, cwd=Path(__file__).parent, check=False,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+            check=False,
         )
     except OSError:
         return "unknown"
@@ -84,10 +90,18 @@ def register_version(
             previous.alias = ARCHIVED
             session.add(previous)
     row = ModelVersion(
-        version=number, model_name=model_name, artifact_path=str(path.relative_to(ws.home)), sha256=sha256,
-        snapshot_id=snapshot_id, n_labels=n_labels, n_seed=n_seed,
+        version=number,
+        model_name=model_name,
+        artifact_path=str(path.relative_to(ws.home)),
+        sha256=sha256,
+        snapshot_id=snapshot_id,
+        n_labels=n_labels,
+        n_seed=n_seed,
         params={k: repr(v) for k, v in estimator.get_params(deep=False).items() if k != "steps"},
-        code_version=code_version(), training_seconds=training_seconds, metrics=metrics, alias=alias,
+        code_version=code_version(),
+        training_seconds=training_seconds,
+        metrics=metrics,
+        alias=alias,
     )
     session.add(row)
     return row
@@ -121,12 +135,12 @@ def promote(ws: Workspace, version: int, *, reason: str, actor: Actor) -> Decisi
             session.add(current)
         target.alias = CHAMPION
         session.add(target)
-        decision = Decision(action="promote", version=version, previous_version=current and current.version,
-                            actor=actor, reason=reason)
+        decision = Decision(
+            action="promote", version=version, previous_version=current and current.version, actor=actor, reason=reason
+        )
         repository.add(session, decision)
         # A running A/B experiment compared the old champion: its arms would mean something else now.
-        repository.stop_running_experiment(session, actor=actor, reason=f"version {version} was promoted",
-                                           now=utcnow())
+        repository.stop_running_experiment(session, actor=actor, reason=f"version {version} was promoted", now=utcnow())
         return decision
 
 
@@ -151,11 +165,13 @@ def rollback(ws: Workspace, *, reason: str, actor: Actor) -> Decision:
         target.alias = CHAMPION
         session.add(current)
         session.add(target)
-        decision = Decision(action="rollback", version=previous, previous_version=current.version,
-                            actor=actor, reason=reason)
+        decision = Decision(
+            action="rollback", version=previous, previous_version=current.version, actor=actor, reason=reason
+        )
         repository.add(session, decision)
-        repository.stop_running_experiment(session, actor=actor, reason=f"rolled back to version {previous}",
-                                           now=utcnow())
+        repository.stop_running_experiment(
+            session, actor=actor, reason=f"rolled back to version {previous}", now=utcnow()
+        )
         return decision
 
 

@@ -5,7 +5,8 @@ from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_int
 from feedback.monitor.live_quality import live_accuracy
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.monitor.status import store_status
-from feedback.monitor.windows import MAX_DRIFT_ROWS, MONITOR_WINDOWS, MonitorWindow, WindowDrift, monitor_windows
+from feedback.monitor.window_drift import MAX_DRIFT_ROWS, WindowDrift
+from feedback.monitor.windows import MONITOR_WINDOWS, MonitorWindow, monitor_windows
 
 __all__ = [
     "ColumnDrift",

@@ -328,8 +328,10 @@ def _frequencies(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, 
     ref_counts = reference.value_counts()
     cur_counts = current.value_counts()
     keys = sorted(set(ref_counts.index) | set(cur_counts.index), key=lambda v: (type(v).__name__, str(v)))
-    return (ref_counts.reindex(keys, fill_value=0).to_numpy(dtype=float),
-            cur_counts.reindex(keys, fill_value=0).to_numpy(dtype=float))
+    return (
+        ref_counts.reindex(keys, fill_value=0).to_numpy(dtype=float),
+        cur_counts.reindex(keys, fill_value=0).to_numpy(dtype=float),
+    )
 
 
 _KS_EXACT_MAX_PRODUCT = 100_000  # past this n1 * n2 the exact p-value costs far more than it changes

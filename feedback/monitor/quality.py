@@ -141,8 +141,12 @@ def estimate_quality(
     if n == 0:
         macro = Estimate(None, None, None, 0)
     else:
-        resampled = bootstrap(lambda positions: macro_f1_resampled(t_codes, p_codes, k, positions), n,
-                              n_resamples, random_state=random_state)
+        resampled = bootstrap(
+            lambda positions: macro_f1_resampled(t_codes, p_codes, k, positions),
+            n,
+            n_resamples,
+            random_state=random_state,
+        )
         macro = Estimate(macro_f1_score(t, p, labels), *percentile_interval(resampled, confidence), n)
     return {
         "n": n,
@@ -202,15 +206,17 @@ def calibration_table(confidence, correct, n_bins: int = 10) -> pd.DataFrame:
         mean_conf = np.where(counts > 0, conf_sum / counts, np.nan)
         accuracy = np.where(counts > 0, hits / counts, np.nan)
     low, high = wilson_interval(hits, counts)
-    return pd.DataFrame({
-        "bin_low": edges[:-1],
-        "bin_high": edges[1:],
-        "n": counts.astype(int),
-        "mean_confidence": mean_conf,
-        "accuracy": accuracy,
-        "accuracy_ci_low": low,
-        "accuracy_ci_high": high,
-    })
+    return pd.DataFrame(
+        {
+            "bin_low": edges[:-1],
+            "bin_high": edges[1:],
+            "n": counts.astype(int),
+            "mean_confidence": mean_conf,
+            "accuracy": accuracy,
+            "accuracy_ci_low": low,
+            "accuracy_ci_high": high,
+        }
+    )
 
 
 def class_mix(predicted, reference, labels: Sequence) -> pd.DataFrame:
@@ -247,14 +253,16 @@ def class_mix(predicted, reference, labels: Sequence) -> pd.DataFrame:
     ref = np.bincount(_codes(_as_array(reference), labels, "reference"), minlength=len(labels))
     pred_share = pred / pred.sum() if pred.sum() else np.full(len(labels), np.nan)
     ref_share = ref / ref.sum() if ref.sum() else np.full(len(labels), np.nan)
-    return pd.DataFrame({
-        "label": pd.Series(labels, dtype=object),
-        "predicted_n": pred.astype(int),
-        "predicted_share": pred_share,
-        "reference_n": ref.astype(int),
-        "reference_share": ref_share,
-        "share_difference": pred_share - ref_share,
-    })
+    return pd.DataFrame(
+        {
+            "label": pd.Series(labels, dtype=object),
+            "predicted_n": pred.astype(int),
+            "predicted_share": pred_share,
+            "reference_n": ref.astype(int),
+            "reference_share": ref_share,
+            "share_difference": pred_share - ref_share,
+        }
+    )
 
 
 # --- private helpers ----------------------------------------------------------------------------------

@@ -114,8 +114,17 @@ def store_status(ws: Workspace) -> StoreStatus:
         champion = repository.version_with_alias(session, "champion")
         challenger = repository.version_with_alias(session, "challenger")
         versions = version_list(session)
-        alerts = [OpenAlert(a.id, a.kind, a.message, a.state, a.created_at.isoformat())
-                  for a in repository.open_alerts(session)]
-    return StoreStatus(task=task.name, labels=task.labels, **counts, champion=AliasedVersion.from_row(champion),
-                       challenger=AliasedVersion.from_row(challenger), versions=versions, open_alerts=alerts,
-                       live_accuracy=live_accuracy(ws))
+        alerts = [
+            OpenAlert(a.id, a.kind, a.message, a.state, a.created_at.isoformat())
+            for a in repository.open_alerts(session)
+        ]
+    return StoreStatus(
+        task=task.name,
+        labels=task.labels,
+        **counts,
+        champion=AliasedVersion.from_row(champion),
+        challenger=AliasedVersion.from_row(challenger),
+        versions=versions,
+        open_alerts=alerts,
+        live_accuracy=live_accuracy(ws),
+    )

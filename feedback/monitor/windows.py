@@ -24,66 +24,40 @@ queries for all windows at once) and assembles them.
 from __future__ import annotations
 
 import json
-import threading
-import warnings
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_random_state
 
 from feedback import store
 from feedback.gold import gold_label_series
-from feedback.lifecycle import champion_and_challenger, load_task
-from feedback.monitor.drift import DatasetDrift, dataset_drift
+from feedback.lifecycle import load_task
 from feedback.monitor.intervals import Estimate, estimate_proportion
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
-from feedback.store import Task, repository, snapshots
+from feedback.monitor.window_drift import (
+    MAX_DRIFT_ROWS,
+    MAX_REFERENCE_ROWS,
+    WindowDrift,
+    champion_reference,
+    drift_by_window,
+)
+from feedback.store import Task, repository
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
-__all__ = ["MAX_DRIFT_ROWS", "MAX_REFERENCE_ROWS", "MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "WindowDrift",
-           "champion_reference", "monitor_windows"]
+__all__ = [
+    "MAX_DRIFT_ROWS",
+    "MAX_REFERENCE_ROWS",
+    "MONITOR_WINDOWS",
+    "ClassQuality",
+    "MonitorWindow",
+    "WindowDrift",
+    "champion_reference",
+    "monitor_windows",
+]
 
-MAX_DRIFT_ROWS = 5_000  # rows per window tested for drift; larger windows are sampled
-MAX_REFERENCE_ROWS = 20_000  # reference rows kept for drift; a larger training set is sampled
-_SAMPLE_SALT = "monitoring-drift-sample"
 _CALIBRATION_BINS = 10
-_DRIFT_CACHE: OrderedDict[tuple, WindowDrift] = OrderedDict()  # drift reports of windows already tested
-_DRIFT_CACHE_SIZE = 4096
-_DRIFT_CACHE_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class WindowDrift:
-    """Feature drift of one window against the champion's training data.
-
-    Attributes
-    ----------
-    report : DatasetDrift
-        Every column's test and whether the dataset drifted.
-    n_reference : int
-        Reference rows (the champion's training data, sampled beyond ``MAX_REFERENCE_ROWS``).
-    n_current : int
-        Rows of the window tested.
-    sampled : bool
-        Whether the window was tested on a fixed sample of its rows.
-    reference_version : int
-        The champion whose training data is the reference.
-    """
-
-    report: DatasetDrift
-    n_reference: int
-    n_current: int
-    sampled: bool
-    reference_version: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """:meth:`DatasetDrift.to_dict` plus the counts: the JSON of a window's ``drift``."""
-        return {**self.report.to_dict(), "n_reference": self.n_reference, "n_current": self.n_current,
-                "sampled": self.sampled, "reference_version": self.reference_version}
 
 
 @dataclass(frozen=True)
@@ -165,18 +139,27 @@ class MonitorWindow:
     def to_dict(self) -> dict[str, Any]:
         """The window as JSON-ready values; the ``details`` figures only when computed."""
         details = ("macro_f1", "per_class", "calibration", "class_mix")
-        out = {f.name: getattr(self, f.name) for f in fields(self)
-               if f.name not in details or self.macro_f1 is not None}
+        out = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in details or self.macro_f1 is not None
+        }
         if self.macro_f1 is not None:
-            out.update(macro_f1=self.macro_f1.to_dict(),
-                       per_class={label: asdict(figures) for label, figures in self.per_class.items()})
+            out.update(
+                macro_f1=self.macro_f1.to_dict(),
+                per_class={label: asdict(figures) for label, figures in self.per_class.items()},
+            )
         out["drift"] = None if self.drift is None else self.drift.to_dict()
         return out
 
 
-def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int | None = None,
-                    details: bool = True, max_drift_rows: int = MAX_DRIFT_ROWS,
-                    random_state: int = 0) -> list[MonitorWindow]:
+def monitor_windows(
+    ws: Workspace,
+    window: str = "batch",
+    *,
+    drift_windows: int | None = None,
+    details: bool = True,
+    max_drift_rows: int = MAX_DRIFT_ROWS,
+    random_state: int = 0,
+) -> list[MonitorWindow]:
     """The figures of every monitoring window of the store, oldest first.
 
     Parameters
@@ -231,9 +214,9 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
     sizes = dict(zip(summary["window_id"].astype(str), summary["n_predictions"].astype(int), strict=True))
     tested = list(sizes)
     if drift_windows is not None:
-        tested = tested[len(tested) - drift_windows:] if drift_windows > 0 else []
+        tested = tested[len(tested) - drift_windows :] if drift_windows > 0 else []
     reference, version = champion_reference(ws, random_state) if tested or details else (None, None)
-    drift = _drift_by_window(ws, task, window, reference, version, {w: sizes[w] for w in tested}, max_drift_rows)
+    drift = drift_by_window(ws, task, window, reference, version, {w: sizes[w] for w in tested}, max_drift_rows)
     counts = None
     if details:
         with store.session(ws) as session:
@@ -248,33 +231,6 @@ def monitor_windows(ws: Workspace, window: str = "batch", *, drift_windows: int 
             row["class_mix"] = _class_mix(counts[counts["window_id"] == wid], reference, task.labels)
         rows.append(MonitorWindow(**row))
     return rows
-
-
-def champion_reference(ws: Workspace, random_state: int = 0) -> tuple[pd.DataFrame, int]:
-    """The champion's training data: the reference for drift and for the training class mix.
-
-    It is the label snapshot the champion was trained on (the seed file plus the
-    expert labels of its retrain, audit items never included), read from
-    ``<home>/snapshots``; should that file be gone, the seed rows stored in the
-    database. More than ``MAX_REFERENCE_ROWS`` rows are sampled down to that
-    many with ``random_state``.
-
-    Returns
-    -------
-    reference : pandas.DataFrame
-        Feature columns and ``__label__``.
-    version : int
-        The champion's version number.
-    """
-    champion, _ = champion_and_challenger(ws)
-    frame = snapshots.read_snapshot(ws, champion.snapshot_id)
-    if frame is None:
-        with store.session(ws) as session:
-            frame = repository.seed_training_set(session)
-    if len(frame) > MAX_REFERENCE_ROWS:
-        keep = check_random_state(random_state).choice(len(frame), MAX_REFERENCE_ROWS, replace=False)
-        frame = frame.iloc[np.sort(keep)]
-    return frame.reset_index(drop=True), champion.version
 
 
 # --- private helpers ----------------------------------------------------------------------------
@@ -298,58 +254,27 @@ def _window_figures(record: dict, items: pd.DataFrame, task: Task, details: bool
         accuracy = quality["accuracy"]
     else:
         quality, accuracy = None, estimate_accuracy(y_true, y_pred).to_dict()
-    row.update({
-        "accuracy": accuracy["estimate"],
-        "accuracy_ci": None if accuracy["n"] == 0 else [accuracy["ci_low"], accuracy["ci_high"]],
-        "n_disputed": n_disputed,
-        "dispute_rate": disputes.estimate,
-        "dispute_rate_ci": [disputes.ci_low, disputes.ci_high],
-        "mean_confidence": float(record["mean_confidence"]),
-    })
+    row.update(
+        {
+            "accuracy": accuracy["estimate"],
+            "accuracy_ci": None if accuracy["n"] == 0 else [accuracy["ci_low"], accuracy["ci_high"]],
+            "n_disputed": n_disputed,
+            "dispute_rate": disputes.estimate,
+            "dispute_rate_ci": [disputes.ci_low, disputes.ci_high],
+            "mean_confidence": float(record["mean_confidence"]),
+        }
+    )
     if details:
         correct = y_true == y_pred
         table = calibration_table(items["confidence"].to_numpy(dtype=float), correct, n_bins=_CALIBRATION_BINS)
-        per_class = {label: ClassQuality(f["support"], f["n_predicted"], Estimate(**f["precision"]),
-                                         Estimate(**f["recall"])) for label, f in quality["per_class"].items()}
-        row.update({"macro_f1": Estimate(**quality["macro_f1"]), "per_class": per_class,
-                    "calibration": _records(table)})
+        per_class = {
+            label: ClassQuality(f["support"], f["n_predicted"], Estimate(**f["precision"]), Estimate(**f["recall"]))
+            for label, f in quality["per_class"].items()
+        }
+        row.update(
+            {"macro_f1": Estimate(**quality["macro_f1"]), "per_class": per_class, "calibration": _records(table)}
+        )
     return row
-
-
-def _drift_by_window(ws: Workspace, task: Task, window: str, reference: pd.DataFrame | None,
-                     reference_version: int | None, sizes: dict[str, int], max_rows: int) -> dict[str, WindowDrift]:
-    """Drift of each window in ``sizes`` (window id -> predictions) against the reference.
-
-    Text features are not tested. Reports are remembered per window, size and
-    reference (inputs are append-only, so a window with as many rows as before
-    holds the same rows), and only windows not seen before are read and tested.
-    """
-    kinds = {f["name"]: f["kind"] for f in task.features if f["kind"] in ("numeric", "categorical")}
-    if not sizes or not kinds or reference is None:
-        return {}
-    columns = list(kinds)
-    store_key = (ws.database_url, task.audit_salt)  # the salt is drawn afresh for every new store
-    keys = {wid: (*store_key, window, wid, n, reference_version, len(reference), max_rows)
-            for wid, n in sizes.items()}
-    with _DRIFT_CACHE_LOCK:
-        out = {wid: _DRIFT_CACHE[key] for wid, key in keys.items() if key in _DRIFT_CACHE}
-    missing = [wid for wid in sizes if wid not in out]
-    if missing:
-        with store.session(ws) as session:
-            inputs = repository.monitoring_inputs(session, window, missing, max_rows, _SAMPLE_SALT)
-        for wid, current in inputs.groupby("window_id", sort=False):
-            wid = str(wid)
-            with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so
-                warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
-                drift = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns)
-            report = WindowDrift(drift, n_reference=len(reference), n_current=len(current),
-                                 sampled=sizes[wid] > len(current), reference_version=reference_version)
-            out[wid] = report
-            with _DRIFT_CACHE_LOCK:
-                _DRIFT_CACHE[keys[wid]] = report
-                while len(_DRIFT_CACHE) > _DRIFT_CACHE_SIZE:
-                    _DRIFT_CACHE.popitem(last=False)
-    return out
 
 
 def _class_mix(counts: pd.DataFrame, reference: pd.DataFrame, labels: list[str]) -> list[dict]:

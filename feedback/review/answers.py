@@ -107,16 +107,33 @@ def parse_answer(raw: Any) -> Answer:
     if reason is not None and reason not in REASON_CODES:
         raise InputError(f"The card sent an unknown reason {reason!r}; use one of {', '.join(REASON_CODES)}.")
     seconds = raw.get("seconds")
-    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)
-                                or not 0 <= seconds <= _MAX_SECONDS):
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds <= _MAX_SECONDS
+    ):
         raise InputError("The card sent a time spent that is not a number of seconds within a day.")
-    return Answer(client_id, op, annotator, external_id, _text(raw, "label"), action, reason,
-                  _text(raw, "comment", _MAX_COMMENT), None if seconds is None else round(float(seconds), 2),
-                  bool(raw.get("hidden", False)))
+    return Answer(
+        client_id,
+        op,
+        annotator,
+        external_id,
+        _text(raw, "label"),
+        action,
+        reason,
+        _text(raw, "comment", _MAX_COMMENT),
+        None if seconds is None else round(float(seconds), 2),
+        bool(raw.get("hidden", False)),
+    )
 
 
-def record_answers(ws: Workspace, raw_answers: list, *, annotator: str, overlap_share: float = 0.0,
-                   lease_seconds: float = 600.0, now: datetime | None = None) -> list[AnswerOutcome]:
+def record_answers(
+    ws: Workspace,
+    raw_answers: list,
+    *,
+    annotator: str,
+    overlap_share: float = 0.0,
+    lease_seconds: float = 600.0,
+    now: datetime | None = None,
+) -> list[AnswerOutcome]:
     """Record the card's answers in order, each for the item it names, each once.
 
     Parameters
@@ -140,19 +157,24 @@ def record_answers(ws: Workspace, raw_answers: list, *, annotator: str, overlap_
             answer = parse_answer(raw)
             outcomes.append(_record(ws, answer, annotator, overlap_share, lease_seconds, now or utcnow()))
         except FeedbackError as exc:
-            outcomes.append(AnswerOutcome(client_id, "refused", str(exc),
-                                          raw.get("item") if isinstance(raw, dict) else None))
+            outcomes.append(
+                AnswerOutcome(client_id, "refused", str(exc), raw.get("item") if isinstance(raw, dict) else None)
+            )
     return outcomes
 
 
-def _record(ws: Workspace, answer: Answer, annotator: str, overlap_share: float, lease_seconds: float,
-            now: datetime) -> AnswerOutcome:
+def _record(
+    ws: Workspace, answer: Answer, annotator: str, overlap_share: float, lease_seconds: float, now: datetime
+) -> AnswerOutcome:
     def outcome(status: str, message: str, event: LabelEvent | None = None) -> AnswerOutcome:
         return AnswerOutcome(answer.client_id, status, message, answer.external_id, event)
 
     if answer.annotator != annotator:
-        return outcome("refused", f"This answer was made as {answer.annotator}, but this page now records "
-                                  f"answers as {annotator}; it was not recorded. Answer the item again.")
+        return outcome(
+            "refused",
+            f"This answer was made as {answer.annotator}, but this page now records "
+            f"answers as {annotator}; it was not recorded. Answer the item again.",
+        )
     with store.session(ws) as session:
         stored = repository.event_with_client_id(session, answer.client_id)
         if stored is not None:
@@ -164,21 +186,36 @@ def _record(ws: Workspace, answer: Answer, annotator: str, overlap_share: float,
             answered = not held and repository.has_active_answer(session, answer.external_id, annotator)
     if answer.op == "undo":
         event = undo_last_answer(ws, annotator=annotator, client_id=answer.client_id)
-        hold_item(ws, annotator, event.external_id, overlap_share=overlap_share, lease_seconds=lease_seconds,
-                  now=now)
-        return AnswerOutcome(answer.client_id, "recorded",
-                             f"Undone: your answer on {event.external_id} no longer counts.", event.external_id,
-                             event)
+        hold_item(ws, annotator, event.external_id, overlap_share=overlap_share, lease_seconds=lease_seconds, now=now)
+        return AnswerOutcome(
+            answer.client_id,
+            "recorded",
+            f"Undone: your answer on {event.external_id} no longer counts.",
+            event.external_id,
+            event,
+        )
     if answered:
         return outcome("duplicate", f"You have answered {answer.external_id} already; the second answer was dropped.")
-    if not held and not hold_item(ws, annotator, answer.external_id, overlap_share=overlap_share,
-                                  lease_seconds=lease_seconds, now=now):
-        return outcome("refused", f"Not recorded: your hold on {answer.external_id} lapsed and another expert has "
-                                  "taken or answered it since. Nothing was saved for it.")
-    event = record_label(ws, answer.external_id, answer.label, annotator=annotator, action=answer.action,
-                         reason_code=answer.reason_code, comment=answer.comment,
-                         seconds_spent=answer.seconds_spent, suggestion_hidden=answer.suggestion_hidden,
-                         client_id=answer.client_id)
+    if not held and not hold_item(
+        ws, annotator, answer.external_id, overlap_share=overlap_share, lease_seconds=lease_seconds, now=now
+    ):
+        return outcome(
+            "refused",
+            f"Not recorded: your hold on {answer.external_id} lapsed and another expert has "
+            "taken or answered it since. Nothing was saved for it.",
+        )
+    event = record_label(
+        ws,
+        answer.external_id,
+        answer.label,
+        annotator=annotator,
+        action=answer.action,
+        reason_code=answer.reason_code,
+        comment=answer.comment,
+        seconds_spent=answer.seconds_spent,
+        suggestion_hidden=answer.suggestion_hidden,
+        client_id=answer.client_id,
+    )
     message = f"Saved: {event.action} {event.external_id}" + (f" as {event.label}" if event.label else "")
     if answer.suggestion_hidden:
         message += f". The model had said {event.served_prediction} ({event.served_confidence:.0%})."

@@ -42,7 +42,8 @@ def class_shortcuts(labels: list[str]) -> dict[str, str | None]:
     """
     free = set(_CLASS_DIGITS) | set(_CLASS_LETTERS)
     if all(len(label) == 1 and label.lower() in free for label in labels) and len(
-            {label.lower() for label in labels}) == len(labels):
+        {label.lower() for label in labels}
+    ) == len(labels):
         return {label: label.lower() for label in labels}
     keys = _CLASS_DIGITS + _CLASS_LETTERS
     return {label: keys[i] if i < len(keys) else None for i, label in enumerate(labels)}
@@ -57,8 +58,10 @@ def _resolve_action(action: str | None, label: str | None, predicted: str) -> st
         raise InputError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
     if action in UNLABELLED_ACTIONS:
         if label is not None:
-            raise InputError(f"Action {action} records no label, but {label!r} was given; drop the label, "
-                             "or record it with --action confirm or correct.")
+            raise InputError(
+                f"Action {action} records no label, but {label!r} was given; drop the label, "
+                "or record it with --action confirm or correct."
+            )
         return action
     if label is None:
         raise InputError(f"Action {action} needs a label.")
@@ -110,13 +113,21 @@ def record_label(
             raise InputError(f"No logged prediction has id {external_id!r}. Check the id, or ingest it first.")
         resolved = _resolve_action(action, label, prediction.predicted)
         event = LabelEvent(
-            external_id=prediction.external_id, annotator=annotator.strip(),
-            label=None if resolved in UNLABELLED_ACTIONS else label, action=resolved,
-            reason_code=reason_code or None, comment=comment or None, seconds_spent=seconds_spent,
+            external_id=prediction.external_id,
+            annotator=annotator.strip(),
+            label=None if resolved in UNLABELLED_ACTIONS else label,
+            action=resolved,
+            reason_code=reason_code or None,
+            comment=comment or None,
+            seconds_spent=seconds_spent,
             shown_prediction=None if suggestion_hidden else prediction.predicted,
-            shown_model_version=prediction.model_version, suggestion_hidden=suggestion_hidden,
-            served_prediction=prediction.predicted, served_confidence=prediction.confidence,
-            is_audit=prediction.is_audit, batch_id=prediction.batch_id, client_id=client_id,
+            shown_model_version=prediction.model_version,
+            suggestion_hidden=suggestion_hidden,
+            served_prediction=prediction.predicted,
+            served_confidence=prediction.confidence,
+            is_audit=prediction.is_audit,
+            batch_id=prediction.batch_id,
+            client_id=client_id,
         )
         repository.release_lease(session, prediction.external_id, event.annotator, event.created_at)
         return repository.add(session, event)
@@ -145,17 +156,23 @@ def undo_last_answer(ws: Workspace, *, annotator: str, client_id: str | None = N
         if last is None:
             raise InputError(f"{annotator.strip()} has no answer to undo.")
         event = LabelEvent(
-            external_id=last.external_id, annotator=last.annotator, action="undo", voids_event_id=last.id,
-            shown_prediction=last.shown_prediction, shown_model_version=last.shown_model_version,
-            suggestion_hidden=last.suggestion_hidden, served_prediction=last.served_prediction,
-            served_confidence=last.served_confidence, is_audit=last.is_audit, batch_id=last.batch_id,
+            external_id=last.external_id,
+            annotator=last.annotator,
+            action="undo",
+            voids_event_id=last.id,
+            shown_prediction=last.shown_prediction,
+            shown_model_version=last.shown_model_version,
+            suggestion_hidden=last.suggestion_hidden,
+            served_prediction=last.served_prediction,
+            served_confidence=last.served_confidence,
+            is_audit=last.is_audit,
+            batch_id=last.batch_id,
             client_id=client_id,
         )
         return repository.add(session, event)
 
 
-def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
-               comment: str | None = None) -> LabelEvent:
+def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor, comment: str | None = None) -> LabelEvent:
     """A lead's resolution of a conflicting item, appended as an ``adjudicate`` event.
 
     The adjudication beats any majority of expert labels (see :mod:`feedback.gold.labels`).
@@ -176,10 +193,17 @@ def adjudicate(ws: Workspace, external_id: str, label: str, *, actor: Actor,
         if prediction is None:
             raise InputError(f"No logged prediction has id {external_id!r}.")
         event = LabelEvent(
-            external_id=prediction.external_id, annotator=lead, label=label, action="adjudicate",
-            comment=comment or None, shown_prediction=prediction.predicted,
-            shown_model_version=prediction.model_version, served_prediction=prediction.predicted,
-            served_confidence=prediction.confidence, is_audit=prediction.is_audit, batch_id=prediction.batch_id,
+            external_id=prediction.external_id,
+            annotator=lead,
+            label=label,
+            action="adjudicate",
+            comment=comment or None,
+            shown_prediction=prediction.predicted,
+            shown_model_version=prediction.model_version,
+            served_prediction=prediction.predicted,
+            served_confidence=prediction.confidence,
+            is_audit=prediction.is_audit,
+            batch_id=prediction.batch_id,
         )
         return repository.add(session, event)
 
@@ -214,8 +238,9 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
     if repeated.any():
         example = ids[repeated].iloc[0]
         given = ", ".join(sorted(set(labels[ids == example].astype(str))))
-        raise InputError(f"{source}: id {example!r} appears on {describe_rows(ids == example)} (label {given}); "
-                         "keep one row per id.")
+        raise InputError(
+            f"{source}: id {example!r} appears on {describe_rows(ids == example)} (label {given}); keep one row per id."
+        )
     outside = ~labels.isin(task.labels)
     if outside.any():
         raise InputError(
@@ -230,22 +255,24 @@ def import_labels(ws: Workspace, path: str | Path, *, annotator: str) -> int:
             f"{source}: no logged prediction has id {ids[unknown].iloc[0]!r} ({describe_rows(pd.Series(unknown))})."
         )
     predicted = shown["predicted"].astype(str).to_numpy()
-    events = pd.DataFrame({
-        "external_id": ids.astype(str).to_numpy(),
-        "annotator": annotator.strip(),
-        "created_at": utcnow(),
-        "label": labels.astype(str).to_numpy(),
-        "action": ["confirm" if a == b else "correct" for a, b in zip(labels.astype(str), predicted, strict=True)],
-        "reason_code": frame["reason_code"].astype(object).to_numpy() if "reason_code" in frame else None,
-        "comment": frame["comment"].astype(object).to_numpy() if "comment" in frame else None,
-        "shown_prediction": predicted,
-        "shown_model_version": shown["model_version"].astype(int).to_numpy(),
-        "suggestion_hidden": False,
-        "served_prediction": predicted,
-        "served_confidence": shown["confidence"].astype(float).to_numpy(),
-        "is_audit": shown["is_audit"].astype(bool).to_numpy(),
-        "batch_id": shown["batch_id"].astype(str).to_numpy(),
-    })
+    events = pd.DataFrame(
+        {
+            "external_id": ids.astype(str).to_numpy(),
+            "annotator": annotator.strip(),
+            "created_at": utcnow(),
+            "label": labels.astype(str).to_numpy(),
+            "action": ["confirm" if a == b else "correct" for a, b in zip(labels.astype(str), predicted, strict=True)],
+            "reason_code": frame["reason_code"].astype(object).to_numpy() if "reason_code" in frame else None,
+            "comment": frame["comment"].astype(object).to_numpy() if "comment" in frame else None,
+            "shown_prediction": predicted,
+            "shown_model_version": shown["model_version"].astype(int).to_numpy(),
+            "suggestion_hidden": False,
+            "served_prediction": predicted,
+            "served_confidence": shown["confidence"].astype(float).to_numpy(),
+            "is_audit": shown["is_audit"].astype(bool).to_numpy(),
+            "batch_id": shown["batch_id"].astype(str).to_numpy(),
+        }
+    )
     with store.session(ws) as session:
         stored = repository.insert_label_events(session, events)
     written(ws, "labels")  # audit labels may tip an accuracy alert

@@ -53,8 +53,10 @@ class QueuePolicy:
 
     def validated(self) -> QueuePolicy:
         if self.uncertainty_measure not in UNCERTAINTY_MEASURES:
-            raise InputError(f"uncertainty_measure must be one of {', '.join(UNCERTAINTY_MEASURES)}, "
-                             f"got {self.uncertainty_measure!r}.")
+            raise InputError(
+                f"uncertainty_measure must be one of {', '.join(UNCERTAINTY_MEASURES)}, "
+                f"got {self.uncertainty_measure!r}."
+            )
         for name in WEIGHTS:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value <= 10:

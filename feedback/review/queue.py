@@ -55,8 +55,14 @@ def _interleave(primary: list[ReviewItem], audit: list[ReviewItem], limit: int, 
 
 def _items(frame: pd.DataFrame, reason) -> list[ReviewItem]:
     return [
-        ReviewItem(id=r.external_id, predicted=r.predicted, confidence=float(r.confidence), margin=float(r.margin),
-                   is_audit=bool(r.is_audit), reasons=reason(r))
+        ReviewItem(
+            id=r.external_id,
+            predicted=r.predicted,
+            confidence=float(r.confidence),
+            margin=float(r.margin),
+            is_audit=bool(r.is_audit),
+            reasons=reason(r),
+        )
         for r in frame.itertuples(index=False)
     ]
 
@@ -75,19 +81,31 @@ def _signal_reason(name: str, r, measure: str, n_classes: int) -> str:
         return f"the challenger predicts {r.challenger_predicted}"
     if name == "expert_disagreement":
         return "experts' labels tie and no lead has adjudicated"
-    return (f"suspect label: given {r.given_label}, but a cross-validated model gives it only "
-            f"{r.self_confidence:.0%} and suggests {r.suggested_label}")
+    return (
+        f"suspect label: given {r.given_label}, but a cross-validated model gives it only "
+        f"{r.self_confidence:.0%} and suggests {r.suggested_label}"
+    )
 
 
 def _ranked_item(r, measure: str, n_classes: int, *, relook: bool = False) -> ReviewItem:
     """A queue item with its priority (computed in SQL) and a reason for each signal that added to it."""
-    reasons = [f"{_signal_reason(name, r, measure, n_classes)} (+{value:.2f})"
-               for name in repository.QUEUE_SIGNALS if (value := float(getattr(r, f"added_{name}"))) > 0]
+    reasons = [
+        f"{_signal_reason(name, r, measure, n_classes)} (+{value:.2f})"
+        for name in repository.QUEUE_SIGNALS
+        if (value := float(getattr(r, f"added_{name}"))) > 0
+    ]
     if r.is_audit:
         reasons.append("random audit item")
-    return ReviewItem(id=r.external_id, predicted=r.predicted, confidence=float(r.confidence),
-                      margin=float(r.margin), is_audit=bool(r.is_audit), reasons=reasons,
-                      priority=float(r.priority), relook=relook)
+    return ReviewItem(
+        id=r.external_id,
+        predicted=r.predicted,
+        confidence=float(r.confidence),
+        margin=float(r.margin),
+        is_audit=bool(r.is_audit),
+        reasons=reasons,
+        priority=float(r.priority),
+        relook=relook,
+    )
 
 
 def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int, **who) -> list[ReviewItem]:
@@ -102,10 +120,8 @@ def _relook_items(ws: Workspace, policy: QueuePolicy, n_classes: int, limit: int
             if len(events):
                 gold = gold_labels(events)
                 conflicts = gold.index[gold["source"] == "conflict"].astype(str).tolist()
-        frame = repository.relook_candidates(session, conflicts, limit, w, policy.uncertainty_measure, n_classes,
-                                             **who)
-    return [_ranked_item(r, policy.uncertainty_measure, n_classes, relook=True)
-            for r in frame.itertuples(index=False)]
+        frame = repository.relook_candidates(session, conflicts, limit, w, policy.uncertainty_measure, n_classes, **who)
+    return [_ranked_item(r, policy.uncertainty_measure, n_classes, relook=True) for r in frame.itertuples(index=False)]
 
 
 def _spread(ws: Workspace, task, items: list[ReviewItem], limit: int, weight: float) -> list[ReviewItem]:
@@ -149,9 +165,15 @@ def _champion_model(ws: Workspace):
     return _MODELS[key]
 
 
-def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | None = None,
-                       annotator: str | None = None, now: datetime | None = None,
-                       policy: QueuePolicy | None = None) -> list[ReviewItem]:
+def build_review_queue(
+    ws: Workspace,
+    limit: int = 20,
+    *,
+    audit_share: float | None = None,
+    annotator: str | None = None,
+    now: datetime | None = None,
+    policy: QueuePolicy | None = None,
+) -> list[ReviewItem]:
     """The next ``limit`` items worth an expert's time, in order, each with why it surfaced.
 
     Items are ranked by the queue policy's weighted blend of signals (see
@@ -186,8 +208,9 @@ def build_review_queue(ws: Workspace, limit: int = 20, *, audit_share: float | N
     who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
     shortlist = SHORTLIST_FACTOR * limit if policy.diversity > 0 else limit
     with store.session(ws) as session:
-        frame = repository.ranked_unlabelled(session, shortlist, policy.weights(), policy.uncertainty_measure,
-                                             n_classes, **who)
+        frame = repository.ranked_unlabelled(
+            session, shortlist, policy.weights(), policy.uncertainty_measure, n_classes, **who
+        )
     ranked = [_ranked_item(r, policy.uncertainty_measure, n_classes) for r in frame.itertuples(index=False)]
     relook = _relook_items(ws, policy, n_classes, shortlist, **who)
     primary = _spread(ws, task, ranked + relook, limit, policy.diversity)
@@ -215,9 +238,16 @@ def is_overlap_item(external_id: str, overlap_share: float, salt: str) -> bool:
     return bool(uniform_draws([external_id], key_for(f"{salt}:overlap"))[0] < overlap_share)
 
 
-def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_share: float = 0.0,
-                       lease_seconds: float = 600.0, audit_share: float | None = None,
-                       now: datetime | None = None) -> list[ReviewItem]:
+def claim_review_items(
+    ws: Workspace,
+    annotator: str,
+    n: int = 3,
+    *,
+    overlap_share: float = 0.0,
+    lease_seconds: float = 600.0,
+    audit_share: float | None = None,
+    now: datetime | None = None,
+) -> list[ReviewItem]:
     """The items ``annotator`` holds, topped up to ``n`` by leasing the best free queue items.
 
     Two experts never hold the same item at once, except items drawn into the
@@ -256,8 +286,13 @@ def claim_review_items(ws: Workspace, annotator: str, n: int = 3, *, overlap_sha
         for external_id in missing:
             row = frame.loc[external_id]
             by_id[external_id] = ReviewItem(
-                id=external_id, predicted=row["predicted"], confidence=float(row["confidence"]),
-                margin=float(row["margin"]), is_audit=bool(row["is_audit"]), reasons=["held for you"])
+                id=external_id,
+                predicted=row["predicted"],
+                confidence=float(row["confidence"]),
+                margin=float(row["margin"]),
+                is_audit=bool(row["is_audit"]),
+                reasons=["held for you"],
+            )
         _add_probabilities(ws, task, [by_id[external_id] for external_id in missing])
     return [by_id[external_id] for external_id in held]
 
@@ -274,15 +309,23 @@ def release_items(ws: Workspace, annotator: str, now: datetime | None = None) ->
         repository.release_all_leases(session, annotator, now or utcnow())
 
 
-def hold_item(ws: Workspace, annotator: str, external_id: str, *, overlap_share: float = 0.0,
-              lease_seconds: float = 600.0, now: datetime | None = None) -> bool:
+def hold_item(
+    ws: Workspace,
+    annotator: str,
+    external_id: str,
+    *,
+    overlap_share: float = 0.0,
+    lease_seconds: float = 600.0,
+    now: datetime | None = None,
+) -> bool:
     """Lease one item to ``annotator`` (after an undo); False when others hold it."""
     task = load_task(ws)
     now = now or utcnow()
     candidates = [(external_id, is_overlap_item(external_id, overlap_share, task.audit_salt))]
     with store.session(ws) as session:
-        held = repository.claim_leases(session, annotator, candidates, 10**9, now,
-                                       now + timedelta(seconds=lease_seconds))
+        held = repository.claim_leases(
+            session, annotator, candidates, 10**9, now, now + timedelta(seconds=lease_seconds)
+        )
     return external_id in held
 
 

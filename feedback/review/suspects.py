@@ -50,18 +50,22 @@ def confident_joint_suspects(labels: np.ndarray, proba: np.ndarray, classes: lis
     position = {label: i for i, label in enumerate(classes)}
     given = np.array([position[label] for label in labels])
     self_confidence = proba[np.arange(len(labels)), given]
-    thresholds = np.array([self_confidence[given == j].mean() if (given == j).any() else np.inf
-                           for j in range(len(classes))])
+    thresholds = np.array(
+        [self_confidence[given == j].mean() if (given == j).any() else np.inf for j in range(len(classes))]
+    )
     above = proba >= thresholds[None, :]
     above[np.arange(len(labels)), given] = False
     suspect = (self_confidence < thresholds[given]) & above.any(axis=1)
     suggested = np.argmax(np.where(above, proba, -1.0), axis=1)
     rows = np.flatnonzero(suspect)
-    table = pd.DataFrame({
-        "given_label": np.asarray(labels, dtype=object)[rows],
-        "suggested_label": np.asarray(classes, dtype=object)[suggested[rows]],
-        "self_confidence": self_confidence[rows],
-    }, index=rows)
+    table = pd.DataFrame(
+        {
+            "given_label": np.asarray(labels, dtype=object)[rows],
+            "suggested_label": np.asarray(classes, dtype=object)[suggested[rows]],
+            "self_confidence": self_confidence[rows],
+        },
+        index=rows,
+    )
     return table.sort_values("self_confidence", kind="stable")
 
 
@@ -113,23 +117,27 @@ def find_suspect_labels(ws: Workspace, *, actor: Actor, random_state: int = 0) -
     with store.session(ws) as session:
         gold = gold_label_series(session)
         seed = repository.seed_training_set(session)
-        expert = pd.concat([repository.expert_training_set(session, gold),
-                            repository.audit_evaluation_set(session, gold)], ignore_index=True)
+        expert = pd.concat(
+            [repository.expert_training_set(session, gold), repository.audit_evaluation_set(session, gold)],
+            ignore_index=True,
+        )
     frame = pd.concat([seed.assign(__reviewable__=False), expert.assign(__reviewable__=True)], ignore_index=True)
     labels = frame["__label__"].astype(str).to_numpy(dtype=object)
     counts = pd.Series(labels).value_counts()
     folds = int(min(MAX_FOLDS, counts.min())) if len(counts) else 0
     if expert.empty or len(counts) < 2 or folds < 2:
-        return SuspectCheck(len(frame), 0, folds,
-                            reason="Too few labels: every class needs at least two to cross-validate.")
+        return SuspectCheck(
+            len(frame), 0, folds, reason="Too few labels: every class needs at least two to cross-validate."
+        )
     estimator = build_estimator(task.features, task.model_name, random_state=random_state)
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
     proba = cross_val_predict(estimator, frame[names], labels, cv=cv, method="predict_proba")
     classes = sorted(counts.index)  # cross_val_predict orders columns as the sorted classes
     table = confident_joint_suspects(labels, proba, classes)
     table = table[frame["__reviewable__"].to_numpy()[table.index]]
-    stored = table.assign(external_id=frame["external_id"].to_numpy()[table.index], computed_at=utcnow(),
-                          n_labels=len(frame))
+    stored = table.assign(
+        external_id=frame["external_id"].to_numpy()[table.index], computed_at=utcnow(), n_labels=len(frame)
+    )
     with store.session(ws) as session:
         repository.replace_suspect_labels(session, stored.reset_index(drop=True))
     return SuspectCheck(len(frame), len(stored), folds)

@@ -127,14 +127,20 @@ def _migration_0002_label_suggestion_hidden(conn: Connection) -> None:
 
 def _migration_0003_label_event_provenance(conn: Connection) -> None:
     """Label events carry what was served (prediction, confidence, audit flag, batch)."""
-    for column, ddl_type in (("served_prediction", "VARCHAR"), ("served_confidence", "DOUBLE"),
-                             ("is_audit", "BOOLEAN"), ("batch_id", "VARCHAR")):
+    for column, ddl_type in (
+        ("served_prediction", "VARCHAR"),
+        ("served_confidence", "DOUBLE"),
+        ("is_audit", "BOOLEAN"),
+        ("batch_id", "VARCHAR"),
+    ):
         _add_column_if_missing(conn, "labelevent", column, ddl_type)
-    conn.execute(text(
-        "UPDATE labelevent SET served_prediction = p.predicted, served_confidence = p.confidence, "
-        "is_audit = p.is_audit, batch_id = p.batch_id FROM prediction p "
-        "WHERE p.external_id = labelevent.external_id AND labelevent.batch_id IS NULL"
-    ))
+    conn.execute(
+        text(
+            "UPDATE labelevent SET served_prediction = p.predicted, served_confidence = p.confidence, "
+            "is_audit = p.is_audit, batch_id = p.batch_id FROM prediction p "
+            "WHERE p.external_id = labelevent.external_id AND labelevent.batch_id IS NULL"
+        )
+    )
 
 
 def _migration_0004_label_event_undo(conn: Connection) -> None:
@@ -153,10 +159,17 @@ def _migration_0005_ab_experiments(conn: Connection) -> None:
 
 def _migration_0006_alert_monitoring(conn: Connection) -> None:
     """Alerts name their metric and window, who acknowledged or resolved them, and the webhook outcome."""
-    for column, ddl_type in (("metric", "VARCHAR"), ("window_kind", "VARCHAR"), ("window_id", "VARCHAR"),
-                             ("acknowledged_at", "TIMESTAMP WITH TIME ZONE"), ("acknowledged_by", "VARCHAR"),
-                             ("resolved_at", "TIMESTAMP WITH TIME ZONE"), ("resolved_by", "VARCHAR"),
-                             ("delivery_status", "VARCHAR"), ("delivery", "JSON")):
+    for column, ddl_type in (
+        ("metric", "VARCHAR"),
+        ("window_kind", "VARCHAR"),
+        ("window_id", "VARCHAR"),
+        ("acknowledged_at", "TIMESTAMP WITH TIME ZONE"),
+        ("acknowledged_by", "VARCHAR"),
+        ("resolved_at", "TIMESTAMP WITH TIME ZONE"),
+        ("resolved_by", "VARCHAR"),
+        ("delivery_status", "VARCHAR"),
+        ("delivery", "JSON"),
+    ):
         _add_column_if_missing(conn, "alert", column, ddl_type)
 
 

@@ -105,5 +105,6 @@ def _formulas_neutralised(raw: Any, sql: str) -> str:
     prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
     replaced = ", ".join(
         f"CASE WHEN left({quote(c)}, 1) IN ({prefixes}) THEN chr(39) || {quote(c)} ELSE {quote(c)} END AS {quote(c)}"
-        for c in text_columns)
+        for c in text_columns
+    )
     return f"SELECT * REPLACE ({replaced}) FROM ({sql})"

@@ -19,8 +19,15 @@ import streamlit as st
 from feedback.access import SESSION_COOKIE, end_session, session_user, start_session
 from feedback.workspace import Workspace
 
-__all__ = ["EXPERT_COOKIE", "forget_sign_in", "remember_expert", "remember_sign_in", "remembered_expert",
-           "remembered_user", "write_session_cookie"]
+__all__ = [
+    "EXPERT_COOKIE",
+    "forget_sign_in",
+    "remember_expert",
+    "remember_sign_in",
+    "remembered_expert",
+    "remembered_user",
+    "write_session_cookie",
+]
 
 EXPERT_COOKIE = "feedback_expert"
 _EXPERT_MAX_AGE = 365 * 24 * 3600

@@ -54,13 +54,17 @@ button.primary { background: #ff4b4b; color: white; border-color: #ff4b4b; }
 table { border-collapse: collapse; } td, th { padding: .1rem .5rem; border-bottom: 1px solid #eee; text-align: left; }
 """
 _component = st.components.v2.component(
-    "feedback.review_card", html="", css=_CSS, js=(_STATIC / "review_card.js").read_text(encoding="utf-8"),
+    "feedback.review_card",
+    html="",
+    css=_CSS,
+    js=(_STATIC / "review_card.js").read_text(encoding="utf-8"),
 )
 
 
 def _card_state() -> dict:
-    return st.session_state.setdefault("review_card_server", {"acked": [], "refused": [], "notice": None,
-                                                               "pinned": None, "details": {}})
+    return st.session_state.setdefault(
+        "review_card_server", {"acked": [], "refused": [], "notice": None, "pinned": None, "details": {}}
+    )
 
 
 def process_outbox(ws: Workspace, annotator: str, settings: dict) -> None:
@@ -94,8 +98,11 @@ def _item_payload(ws: Workspace, item: ReviewItem) -> dict:
     details = item_details(ws, item.id)
     top = sorted(item.probabilities.items(), key=lambda kv: -kv[1])[:3]
     return {
-        "id": item.id, "predicted": item.predicted, "confidence": float(item.confidence),
-        "top": [[str(k), float(v)] for k, v in top], "reasons": list(item.reasons),
+        "id": item.id,
+        "predicted": item.predicted,
+        "confidence": float(item.confidence),
+        "top": [[str(k), float(v)] for k, v in top],
+        "reasons": list(item.reasons),
         "signals": [s.signal + (f" (suggests {s.user_label})" if s.user_label else "") for s in details["signals"]],
         "history": [f"{e.annotator}: {e.action} {e.label or ''}".strip() for e in details["history"]],
         "input": _item_input(details["task"], details["features"]),
@@ -124,13 +131,18 @@ def card_payload(ws: Workspace, annotator: str, settings: dict, *, blind: bool, 
     if pinned is not None and pinned not in cache:
         server["pinned"] = pinned = None
     data = {
-        "annotator": annotator, "blind": blind, "items": payload_items,
+        "annotator": annotator,
+        "blind": blind,
+        "items": payload_items,
         "classes": [[label, key] for label, key in class_shortcuts(task.labels).items()],
         "keys": {"skip": SKIP_KEY, "ambiguous": AMBIGUOUS_KEY, "undo": UNDO_KEY, "confirm": CONFIRM_KEY},
-        "reasons": list(REASON_CODES), "acked": server["acked"][-100:], "refused": server["refused"][-20:],
-        "notice": server["notice"], "pinned": pinned,
+        "reasons": list(REASON_CODES),
+        "acked": server["acked"][-100:],
+        "refused": server["refused"][-20:],
+        "notice": server["notice"],
+        "pinned": pinned,
         "empty_message": "The queue is empty for you: every item is answered or held by another expert. "
-                         "New items appear as traffic is ingested.",
+        "New items appear as traffic is ingested.",
     }
     json.dumps(data)  # fail here, not in the browser, if anything is not plain JSON
     return data

@@ -67,8 +67,10 @@ def get_workspace() -> Workspace:
         settings()
         return worker().ws
     except DatabaseBusyError as exc:
-        st.error(f"The database {md_text(exc.path)} is held by another process (PID {exc.pid}). "
-                 "Reload this page once that command has finished.")
+        st.error(
+            f"The database {md_text(exc.path)} is held by another process (PID {exc.pid}). "
+            "Reload this page once that command has finished."
+        )
         st.stop()
     except InputError as exc:
         st.error(f"The app cannot start: {exc}")

@@ -85,8 +85,10 @@ def _sign_in(users: dict[str, User]) -> None:
     throttle, client = _sign_in_throttle(), _client()
     wait = throttle.retry_after(name, client)
     if wait > 0:
-        st.session_state["sign_in_error"] = (f"Too many wrong passwords for {md_text(repr(name.strip()))} from this "
-                                             f"computer. Wait {math.ceil(wait)} s before trying again.")
+        st.session_state["sign_in_error"] = (
+            f"Too many wrong passwords for {md_text(repr(name.strip()))} from this "
+            f"computer. Wait {math.ceil(wait)} s before trying again."
+        )
         return
     user = authenticate(users, name, password)
     if user is None:
@@ -134,8 +136,12 @@ def sign_in() -> User | None:
     if user is None and oidc_configured() and st.user.is_logged_in:
         email = str(st.user.get("email") or "")
         if email not in users:
-            st.error(md_text(f"{email or 'This account'} has no role in this app; ask an admin to add "
-                             f"[users.\"{email}\"] with a role."))
+            st.error(
+                md_text(
+                    f"{email or 'This account'} has no role in this app; ask an admin to add "
+                    f'[users."{email}"] with a role.'
+                )
+            )
             st.button("Sign out", on_click=st.logout)
             st.stop()
         user = replace(users[email], password_hash="")

@@ -18,10 +18,12 @@ from feedback.exceptions import InputError
 from feedback.web.config import setting
 
 OPEN_ROLE = "admin"
-SIGN_IN_HELP = ("Sign-in is off: anyone who opens this app may label, adjudicate, retrain, promote and export. "
-                "To turn it on, add one `[users.<name>]` table per person with `role` (annotator, lead or admin) "
-                "and `password_hash` (made with `python -m feedback users hash`) to `.streamlit/secrets.toml`, "
-                "or to a TOML file named by `FEEDBACK_USERS_FILE`.")
+SIGN_IN_HELP = (
+    "Sign-in is off: anyone who opens this app may label, adjudicate, retrain, promote and export. "
+    "To turn it on, add one `[users.<name>]` table per person with `role` (annotator, lead or admin) "
+    "and `password_hash` (made with `python -m feedback users hash`) to `.streamlit/secrets.toml`, "
+    "or to a TOML file named by `FEEDBACK_USERS_FILE`."
+)
 
 
 def _secrets_section(name: str):

@@ -29,8 +29,12 @@ class BackgroundJob(threading.Thread):
         frees the job's kind there).
     """
 
-    def __init__(self, name: str, work: Callable[[Callable[[float, str], None]], Any],
-                 on_finish: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        name: str,
+        work: Callable[[Callable[[float, str], None]], Any],
+        on_finish: Callable[[], None] | None = None,
+    ):
         super().__init__(daemon=True, name=f"feedback-{name}")
         self.job_name = name
         self.work = work

@@ -28,8 +28,9 @@ class InboxWatcher(PeriodicCheck):
         (see :func:`~feedback.intake.inbox.process_inbox`). The web layer passes its users here.
     """
 
-    def __init__(self, ws: Workspace, interval: float = 2.0, *,
-                 known_users: Callable[[], Collection[str] | None] | None = None):
+    def __init__(
+        self, ws: Workspace, interval: float = 2.0, *, known_users: Callable[[], Collection[str] | None] | None = None
+    ):
         super().__init__("inbox", interval)
         self.ws = ws
         self.known_users = known_users

@@ -34,8 +34,9 @@ class Worker:
         The app's user names for the inbox, read at each check (see :class:`InboxWatcher`).
     """
 
-    def __init__(self, ws: Workspace, settings: Settings, *,
-                 known_users: Callable[[], Collection[str] | None] | None = None):
+    def __init__(
+        self, ws: Workspace, settings: Settings, *, known_users: Callable[[], Collection[str] | None] | None = None
+    ):
         self.ws = ws
         self.jobs = JobRunner()
         self.inbox = InboxWatcher(ws, interval=settings.inbox_interval, known_users=known_users)
@@ -65,8 +66,7 @@ class Worker:
         ws, policy = self.ws, load_policy(self.ws)
 
         def work(progress):
-            result = retrain(ws, actor=actor, policy=policy.gate(), auto_promote=policy.auto_promote,
-                             progress=progress)
+            result = retrain(ws, actor=actor, policy=policy.gate(), auto_promote=policy.auto_promote, progress=progress)
             find_suspect_labels(ws, actor=actor)
             return result
 
@@ -81,8 +81,13 @@ class Worker:
             As :meth:`start_retrain`.
         """
         ws = self.ws
-        return self._start("simulate", "a simulation", lambda progress: simulate_current_task(ws, actor=actor),
-                           actor=actor, action="simulate")
+        return self._start(
+            "simulate",
+            "a simulation",
+            lambda progress: simulate_current_task(ws, actor=actor),
+            actor=actor,
+            action="simulate",
+        )
 
     def start_suspect_search(self, actor: Actor) -> BackgroundJob:
         """Start looking for suspect labels (see :func:`feedback.review.suspects.find_suspect_labels`).
@@ -93,8 +98,13 @@ class Worker:
             As :meth:`start_retrain`.
         """
         ws = self.ws
-        return self._start("suspects", "a search for suspect labels",
-                           lambda progress: find_suspect_labels(ws, actor=actor), actor=actor, action="find_suspects")
+        return self._start(
+            "suspects",
+            "a search for suspect labels",
+            lambda progress: find_suspect_labels(ws, actor=actor),
+            actor=actor,
+            action="find_suspects",
+        )
 
     def _start(self, kind: str, what: str, work: Work, *, actor: Actor, action: str) -> BackgroundJob:
         require(actor, action)  # checked before the thread starts, so a refused job never runs

@@ -55,8 +55,7 @@ def open_signed_in(page, tmp_path, monkeypatch):
 
     def open_page(relative: str, home: Path) -> AppTest:
         path = tmp_path / "users.toml"
-        path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n',
-                        encoding="utf-8")
+        path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n', encoding="utf-8")
         monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
         at = page("app.py", home)
         at.session_state["user"] = User("ana", "annotator", "")

@@ -38,13 +38,15 @@ def running_home(ab_home, tmp_path):
     try:
         start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
         ingest_predictions(ws, tmp_path / "ab.csv")
-        ids = list(read_sql(ws, "SELECT external_id FROM prediction "
-                                            "WHERE experiment_id IS NOT NULL AND is_audit")["external_id"])
+        ids = list(
+            read_sql(ws, "SELECT external_id FROM prediction WHERE experiment_id IS NOT NULL AND is_audit")[
+                "external_id"
+            ]
+        )
         truth = pd.DataFrame({"id": ids, "label": [str(y[int(i[1:])]) for i in ids]})
         truth.to_csv(tmp_path / "ab-truth.csv", index=False)
         import_labels(ws, tmp_path / "ab-truth.csv", annotator="oracle")
-        pd.DataFrame({"id": ["d340", "d341", "d342"], "signal": "disputed"}).to_csv(tmp_path / "ab-fb.csv",
-                                                                                    index=False)
+        pd.DataFrame({"id": ["d340", "d341", "d342"], "signal": "disputed"}).to_csv(tmp_path / "ab-fb.csv", index=False)
         ingest_feedback(ws, tmp_path / "ab-fb.csv")
     finally:
         ws.close()
@@ -86,7 +88,11 @@ def test_running_experiment_shows_its_evidence_and_stops(running_home, page):
     assert all("/" in cell and "%" in cell for cell in table["audit accuracy (95% interval), correct/n"])
     recommendation = next(m.value for m in at.markdown if m.value.startswith("**Recommendation: "))
     assert recommendation.removeprefix("**Recommendation: ").rstrip("*") in (
-        "keep collecting", "promote challenger", "keep champion", "investigate traffic split")
+        "keep collecting",
+        "promote challenger",
+        "keep champion",
+        "investigate traffic split",
+    )
     assert any(m.value.startswith("- Traffic split:") for m in at.markdown), "the reasons are listed"
     tests = next(m.value for m in at.markdown if "always-valid sequential p" in m.value)
     assert "z-test p" in tests and "n=" in tests and "chi-squared p" in tests

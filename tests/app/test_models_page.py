@@ -35,8 +35,10 @@ def test_retrain_then_promote(digits_home, page):
     assert any("paired-bootstrap interval" in m.value and "n=" in m.value for m in at.markdown)
     assert any(c.value == MACRO_F1_DEFINITION for c in at.caption), "the definition sits next to the figure"
     assert len(at.get("vega_lite_chart")) >= 4, "per-class F1, two confusion matrices, learning curve"
-    assert any("audit items)" in m.value and ("settled" in m.value or "Keep labelling" in m.value
-                                              or "Too early" in m.value) for m in at.markdown)
+    assert any(
+        "audit items)" in m.value and ("settled" in m.value or "Keep labelling" in m.value or "Too early" in m.value)
+        for m in at.markdown
+    )
 
     next(b for b in at.button if b.label == "Simulate more labels").click().run()
     simulation = _wait_for_retrain(120, name="simulate")

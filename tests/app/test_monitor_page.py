@@ -63,8 +63,7 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
     alert = _ingest_drifting_batch(digits_home)
     at = page("app_pages/monitor.py", digits_home).run()
     assert not at.exception
-    assert any(m.value.startswith(f"**Alert {alert.id}** (open") and "feature drift" in m.value
-               for m in at.markdown)
+    assert any(m.value.startswith(f"**Alert {alert.id}** (open") and "feature drift" in m.value for m in at.markdown)
     at.button(key=f"ack_{alert.id}").click().run()
     assert not at.exception
     assert [s.value for s in at.success] == [f"Alert {alert.id} is acknowledged."]
@@ -83,8 +82,7 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
     assert len(at.selectbox(key="monitor_chosen").options) == 1, "both ingests fall in this ISO week"
 
 
-def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_ingest(digits_home, page,
-                                                                                       monkeypatch):
+def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_ingest(digits_home, page, monkeypatch):
     with closing(open_workspace(digits_home)) as ws:
         save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False), actor=ADMIN)
     monkeypatch.setenv("FEEDBACK_LABEL_ALERT_INTERVAL", "0.1")
@@ -109,9 +107,20 @@ def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_
 
 def test_the_five_newest_alerts_show_and_older_ones_wait_in_an_expander(digits_home, page):
     with closing(open_workspace(digits_home)) as ws:
-        stored = in_session(ws, repository.insert_alerts, [
-            Alert(kind="floor", metric="accuracy", window_kind="batch", window_id=f"w{i}",
-                  message=f"batch w{i}: accuracy below the floor") for i in range(7)])
+        stored = in_session(
+            ws,
+            repository.insert_alerts,
+            [
+                Alert(
+                    kind="floor",
+                    metric="accuracy",
+                    window_kind="batch",
+                    window_id=f"w{i}",
+                    message=f"batch w{i}: accuracy below the floor",
+                )
+                for i in range(7)
+            ],
+        )
     newest_first = sorted((a.id for a in stored), reverse=True)
     at = page("app_pages/monitor.py", digits_home).run()
     assert not at.exception

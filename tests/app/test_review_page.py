@@ -37,8 +37,7 @@ def _send(at, *ops) -> dict:
     """Do what the card does when keys are pressed: add answers to its outbox and send all of it."""
     sent = at.session_state.get("review_card", {})
     outbox = (sent.get("outbox") or {}).get("ops", [])
-    outbox = [*outbox, *({"cid": f"cid-{uuid.uuid4().hex}", "annotator": _card(at)["annotator"], **op}
-                         for op in ops)]
+    outbox = [*outbox, *({"cid": f"cid-{uuid.uuid4().hex}", "annotator": _card(at)["annotator"], **op} for op in ops)]
     at.session_state["review_card"] = {"outbox": {"ops": outbox, "n": len(outbox)}}
     at.run()
     assert not at.exception
@@ -59,8 +58,9 @@ def test_confirm_records_event_with_annotator_and_time(digits_home, page):
     at.session_state["annotator"] = "ana"
     at.run()
     item = _shown(at)
-    data = _send(at, {"op": "answer", "item": item["id"], "action": "confirm", "label": item["predicted"],
-                      "seconds": 2.5})
+    data = _send(
+        at, {"op": "answer", "item": item["id"], "action": "confirm", "label": item["predicted"], "seconds": 2.5}
+    )
     assert data["notice"]["text"] == f"Saved: confirm {item['id']} as {item['predicted']}"
     assert len(data["acked"]) == 1, "the card is told the answer is stored"
     [event] = _events(digits_home, item["id"])
@@ -72,8 +72,11 @@ def test_correction_and_skip(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
     first, second = _card(at)["items"][:2]
     other = "1" if first["predicted"] != "1" else "2"
-    _send(at, {"op": "answer", "item": first["id"], "label": other},
-          {"op": "answer", "item": second["id"], "action": "skip"})
+    _send(
+        at,
+        {"op": "answer", "item": first["id"], "label": other},
+        {"op": "answer", "item": second["id"], "action": "skip"},
+    )
     [event] = _events(digits_home, first["id"])
     assert (event.action, event.label, event.shown_prediction) == ("correct", other, first["predicted"])
     [skip] = _events(digits_home, second["id"])
@@ -91,11 +94,23 @@ def test_every_answer_has_a_keyboard_shortcut(digits_home, page):
 def test_reason_and_comment_travel_with_the_answer(digits_home, page):
     at = page("app_pages/review.py", digits_home).run()
     item = _shown(at)
-    _send(at, {"op": "answer", "item": item["id"], "label": item["predicted"], "reason": "ambiguous-input",
-               "comment": "faint stroke"})
+    _send(
+        at,
+        {
+            "op": "answer",
+            "item": item["id"],
+            "label": item["predicted"],
+            "reason": "ambiguous-input",
+            "comment": "faint stroke",
+        },
+    )
     [event] = _events(digits_home, item["id"])
     assert (event.action, event.label, event.reason_code, event.comment) == (
-        "confirm", item["predicted"], "ambiguous-input", "faint stroke")
+        "confirm",
+        item["predicted"],
+        "ambiguous-input",
+        "faint stroke",
+    )
 
 
 def test_blind_mode_hides_the_suggestion_until_the_answer(digits_home, page):
@@ -136,8 +151,9 @@ def test_undo_brings_the_item_back_and_progress_counts_today(digits_home, page):
     _send(at, {"op": "answer", "item": item["id"], "action": "confirm", "label": item["predicted"]})
     assert "ana: 1 answered today" in at.get("progress")[0].proto.text
     data = _send(at, {"op": "undo"})
-    assert data["pinned"] == item["id"] and item["id"] in [i["id"] for i in data["items"]], \
+    assert data["pinned"] == item["id"] and item["id"] in [i["id"] for i in data["items"]], (
         "the undone item is back on the card"
+    )
     assert "ana: 0 answered today" in at.get("progress")[0].proto.text
     confirm, undo = _events(digits_home, item["id"])
     assert (undo.action, undo.voids_event_id) == ("undo", confirm.id)

@@ -16,8 +16,19 @@ from feedback.workspace import open_workspace
 
 def _alert(home) -> int:
     with closing(open_workspace(home)) as ws:
-        [stored] = in_session(ws, repository.insert_alerts, [Alert(kind="floor", metric="accuracy", window_kind="batch",
-                                                              window_id="w1", message="accuracy below the floor")])
+        [stored] = in_session(
+            ws,
+            repository.insert_alerts,
+            [
+                Alert(
+                    kind="floor",
+                    metric="accuracy",
+                    window_kind="batch",
+                    window_id="w1",
+                    message="accuracy below the floor",
+                )
+            ],
+        )
     return stored.id
 
 
@@ -33,8 +44,9 @@ def test_an_annotator_cannot_acknowledge_or_resolve_an_alert(digits_home, open_s
     assert at.title[0].value == "Monitor"
     at.button(key=f"{button}_{alert_id}").click().run()
     assert not at.exception
-    assert any(e.value.startswith(f"ana is an annotator and may not {verb}; only leads and admins may")
-               for e in at.error)
+    assert any(
+        e.value.startswith(f"ana is an annotator and may not {verb}; only leads and admins may") for e in at.error
+    )
     assert _alert_state(digits_home, alert_id) == "open"
 
 
@@ -48,10 +60,15 @@ def test_an_annotator_cannot_start_the_simulation(digits_home, open_signed_in):
 
 # The controls of every other action an annotator may not take are not drawn for them; the library refuses
 # the call itself (tests/unit/feedback/access/test_permissions.py), and a role lost after drawing is tested below.
-HIDDEN = [("app_pages/models.py", "Retrain"), ("app_pages/models.py", "Save policy"),
-          ("app_pages/models.py", "Promote"), ("app_pages/models.py", "Roll back"),
-          ("app_pages/export.py", "Prepare the file"), ("app_pages/review.py", "Save queue policy"),
-          ("app_pages/review.py", "Look for suspect labels")]
+HIDDEN = [
+    ("app_pages/models.py", "Retrain"),
+    ("app_pages/models.py", "Save policy"),
+    ("app_pages/models.py", "Promote"),
+    ("app_pages/models.py", "Roll back"),
+    ("app_pages/export.py", "Prepare the file"),
+    ("app_pages/review.py", "Save queue policy"),
+    ("app_pages/review.py", "Look for suspect labels"),
+]
 
 
 @pytest.mark.parametrize("page_file, label", HIDDEN)
@@ -76,8 +93,10 @@ def roles_file(tmp_path, monkeypatch):
     hashed = hash_password("x")
 
     def set_roles(**roles: str) -> None:
-        path.write_text("".join(f'[users.{name}]\npassword_hash = "{hashed}"\nrole = "{role}"\n\n'
-                                for name, role in roles.items()), encoding="utf-8")
+        path.write_text(
+            "".join(f'[users.{name}]\npassword_hash = "{hashed}"\nrole = "{role}"\n\n' for name, role in roles.items()),
+            encoding="utf-8",
+        )
 
     return set_roles
 

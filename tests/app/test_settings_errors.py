@@ -6,8 +6,14 @@ import pytest
 
 from feedback.web import server
 
-PAGES = ["app_pages/review.py", "app_pages/models.py", "app_pages/monitor.py", "app_pages/team.py",
-         "app_pages/ab.py", "app_pages/export.py"]
+PAGES = [
+    "app_pages/review.py",
+    "app_pages/models.py",
+    "app_pages/monitor.py",
+    "app_pages/team.py",
+    "app_pages/ab.py",
+    "app_pages/export.py",
+]
 BAD = [
     ("FEEDBACK_INBOX_INTERVAL", "abc", "must be a number more than 0 and at most 86400 seconds, got 'abc'"),
     ("FEEDBACK_LEASE_SECONDS", "-5", "must be a number more than 0 and at most 604800 seconds, got '-5'"),

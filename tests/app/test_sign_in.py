@@ -13,8 +13,13 @@ PASSWORDS = {"ana": ("annotator", "ana-secret"), "lee": ("lead", "lee-secret"), 
 def users_file(tmp_path, monkeypatch):
     """Three users (annotator ana, lead lee, admin adm) in a TOML file the app is pointed at."""
     path = tmp_path / "users.toml"
-    path.write_text("".join(f'[users.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
-                            for name, (role, password) in PASSWORDS.items()), encoding="utf-8")
+    path.write_text(
+        "".join(
+            f'[users.{name}]\npassword_hash = "{hash_password(password)}"\nrole = "{role}"\n\n'
+            for name, (role, password) in PASSWORDS.items()
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
     _sign_in_throttle.clear()  # wrong passwords are counted per process: start each test afresh
     yield path
@@ -74,8 +79,9 @@ def test_open_mode_says_how_to_turn_sign_in_on(digits_home, page):
     assert "Retrain" in {b.label for b in at.button}, "in open mode everyone may retrain"
 
 
-def test_a_wrong_password_makes_the_next_try_wait_a_moment_not_fifteen_minutes(digits_home, page, users_file,
-                                                                              monkeypatch):
+def test_a_wrong_password_makes_the_next_try_wait_a_moment_not_fifteen_minutes(
+    digits_home, page, users_file, monkeypatch
+):
     now = [1000.0]
     throttle = SignInThrottle(clock=lambda: now[0])  # the app's own throttle, on a clock the test moves
     monkeypatch.setattr(signin, "_sign_in_throttle", lambda: throttle)

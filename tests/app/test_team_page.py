@@ -9,9 +9,11 @@ from feedback.store.repository import label_history
 from feedback.workspace import open_workspace
 
 # d40..d45 labelled by ana and bo; they disagree on d40 and d41, and cy adds a third label to d40.
-VOTES = {"ana": {f"d{i}": "1" for i in range(40, 46)},
-         "bo": {**{f"d{i}": "1" for i in range(42, 46)}, "d40": "2", "d41": "7"},
-         "cy": {"d40": "3", "d42": "1"}}
+VOTES = {
+    "ana": {f"d{i}": "1" for i in range(40, 46)},
+    "bo": {**{f"d{i}": "1" for i in range(42, 46)}, "d40": "2", "d41": "7"},
+    "cy": {"d40": "3", "d42": "1"},
+}
 
 
 @pytest.fixture
@@ -29,8 +31,11 @@ def team_home(digits_home):
 @pytest.fixture
 def users_file(tmp_path, monkeypatch):
     path = tmp_path / "users.toml"
-    path.write_text(f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n\n'
-                    f'[users.lee]\npassword_hash = "{hash_password("l")}"\nrole = "lead"\n', encoding="utf-8")
+    path.write_text(
+        f'[users.ana]\npassword_hash = "{hash_password("a")}"\nrole = "annotator"\n\n'
+        f'[users.lee]\npassword_hash = "{hash_password("l")}"\nrole = "lead"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FEEDBACK_USERS_FILE", str(path))
     return path
 

@@ -25,8 +25,9 @@ MESSAGE = f"feature drift in 1 of 64 columns: {IMAGE} $x$ :red[red]"
 
 
 def _elements_text(at) -> str:
-    return "\n".join(e.value for kind in ("markdown", "caption", "success", "error", "info", "warning")
-                     for e in at.get(kind))
+    return "\n".join(
+        e.value for kind in ("markdown", "caption", "success", "error", "info", "warning") for e in at.get(kind)
+    )
 
 
 def _assert_escaped(at, *texts):

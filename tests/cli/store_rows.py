@@ -22,15 +22,19 @@ def table_rows(database: str | Path) -> dict[str, int]:
     if not database.exists():
         return {}
     with duckdb.connect(str(database), read_only=True) as con:
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal "
-                             "ORDER BY 1, 2").fetchall()
-        return {f"{schema}.{table}": con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-                for schema, table in tables}
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal ORDER BY 1, 2"
+        ).fetchall()
+        return {
+            f"{schema}.{table}": con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
 
 
 def home_state(home: str | Path) -> dict:
     """The row count of every table of the home's database and the files under the home, with their sizes."""
     home = Path(home)
-    files = {str(p.relative_to(home)): p.stat().st_size for p in home.rglob("*") if p.is_file()} \
-        if home.exists() else {}
+    files = (
+        {str(p.relative_to(home)): p.stat().st_size for p in home.rglob("*") if p.is_file()} if home.exists() else {}
+    )
     return {"rows": table_rows(home / DATABASE_FILENAME), "files": files}

@@ -1,6 +1,5 @@
 """The ``ab`` commands in process with click's CliRunner, against a real store with a challenger v2."""
 
-
 import pytest
 from cli_results import failed, json_of, ok
 
@@ -15,8 +14,23 @@ def test_every_ab_command_has_help_with_an_example(run, name):
 
 
 def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_path):
-    started = json_of(run("ab", "start", "--challenger", 2, "--share", 0.5, "--unit-col", "user",
-                       "--by", "ana", "--home", home, "--json"))
+    started = json_of(
+        run(
+            "ab",
+            "start",
+            "--challenger",
+            2,
+            "--share",
+            0.5,
+            "--unit-col",
+            "user",
+            "--by",
+            "ana",
+            "--home",
+            home,
+            "--json",
+        )
+    )
     assert (started["challenger_version"], started["champion_version"], started["share"]) == (2, 1, 0.5)
     assert (started["unit_col"], started["started_by"], started["shadow"]) == ("user", "ana", False)
     frame = production_frame(80).assign(user=[f"u{i % 20}" for i in range(80)])  # 20 units: both arms get some
@@ -55,12 +69,15 @@ def test_shadow_start_prints_what_it_did(run, home, challenger):
     assert "(shadow, running)" in status and "Recommendation: keep collecting." in status
 
 
-@pytest.mark.parametrize("args, expected", [
-    (("start", "--challenger", 1), "Version 1 is the champion"),
-    (("start", "--challenger", 7), "There is no model version 7"),
-    (("start", "--challenger", 2, "--share", 1.5), "strictly between 0 and 1"),
-    (("status",), "No A/B experiment has been started"),
-    (("stop",), "nothing to stop"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (("start", "--challenger", 1), "Version 1 is the champion"),
+        (("start", "--challenger", 7), "There is no model version 7"),
+        (("start", "--challenger", 2, "--share", 1.5), "strictly between 0 and 1"),
+        (("status",), "No A/B experiment has been started"),
+        (("stop",), "nothing to stop"),
+    ],
+)
 def test_refusals_name_the_problem(run, home, challenger, args, expected):
     failed(run("ab", *args, "--home", home), "Error:", expected)

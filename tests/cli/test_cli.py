@@ -47,8 +47,22 @@ def test_group_help_lists_every_command(run):
 
 def test_init_and_ingest_print_json(run, tmp_path, seed_csv, write_production):
     home = tmp_path / "cli-home"
-    created = json_of(run("init", "--home", home, "--data", seed_csv, "--label-col", "label", "--audit-share", "0.3",
-                        "--image-shape", "8x8", "--json"))
+    created = json_of(
+        run(
+            "init",
+            "--home",
+            home,
+            "--data",
+            seed_csv,
+            "--label-col",
+            "label",
+            "--audit-share",
+            "0.3",
+            "--image-shape",
+            "8x8",
+            "--json",
+        )
+    )
     assert (created["n_seed"], created["champion_version"], len(created["labels"])) == (30, 1, 10)
 
     ingested = json_of(run("ingest", write_production(40), "--home", home, "--json"))
@@ -79,8 +93,20 @@ def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_p
     shown = json_of(run("queue-policy", "--home", home, "--json"))
     assert shown["uncertainty_measure"] == "margin" and shown["diversity"] > 0
 
-    changed = json_of(run("queue-policy", "--home", home, "--uncertainty-measure", "entropy", "--diversity", "0",
-                        "--dispute", "0", "--json"))
+    changed = json_of(
+        run(
+            "queue-policy",
+            "--home",
+            home,
+            "--uncertainty-measure",
+            "entropy",
+            "--diversity",
+            "0",
+            "--dispute",
+            "0",
+            "--json",
+        )
+    )
     assert (changed["uncertainty_measure"], changed["diversity"], changed["dispute"]) == ("entropy", 0.0, 0.0)
     ok(run("ingest", write_production(40), "--home", home))
     items = json_of(run("queue", "--home", home, "--limit", "5", "--audit-share", "0", "--json"))
@@ -132,16 +158,19 @@ def test_status_json(run, home, write_production):
 
 def test_label_json(run, ingested, home):
     event = json_of(run("label", "d-0100", "--action", "skip", "--annotator", "ana", "--home", home, "--json"))
-    assert (event["external_id"], event["action"], event["annotator"], event["label"]) == ("d-0100", "skip", "ana",
-                                                                                           None)
+    assert (event["external_id"], event["action"], event["annotator"], event["label"]) == (
+        "d-0100",
+        "skip",
+        "ana",
+        None,
+    )
 
 
 # --- errors: stderr, non-zero exit, nothing written -----------------------------------------------------
 
 
 def test_command_on_a_store_without_task_says_how_to_start(run, tmp_path):
-    failed(run("status", "--home", tmp_path / "nothing-here"), "Error:", "has no task yet",
-            "python -m feedback init")
+    failed(run("status", "--home", tmp_path / "nothing-here"), "Error:", "has no task yet", "python -m feedback init")
 
 
 @pytest.mark.parametrize(
@@ -149,32 +178,50 @@ def test_command_on_a_store_without_task_says_how_to_start(run, tmp_path):
     [
         pytest.param(["ingest", "{missing}"], ["Error: File not found"], id="ingest-missing-file"),
         pytest.param(["ingest", "{bad}"], ["Error:", "lacks feature column(s) px_5"], id="ingest-missing-column"),
-        pytest.param(["ingest-feedback", "{feedback}"], ["Error:", "no logged prediction has id 'zzz'"],
-                     id="feedback-unknown-id"),
-        pytest.param(["label", "zzz", "3", "--annotator", "ana"], ["Error: No logged prediction has id 'zzz'"],
-                     id="label-unknown-id"),
-        pytest.param(["label", "d-0100", "42", "--annotator", "ana"], ["Error: Label '42' is not in"],
-                     id="label-outside-set"),
-        pytest.param(["import-labels", "{labels}", "--annotator", "ana"], ["Error:", "label 'cat'"],
-                     id="import-label-outside-set"),
-        pytest.param(["promote", "9", "--reason", "why"], ["Error: There is no model version 9"],
-                     id="promote-unknown-version"),
+        pytest.param(
+            ["ingest-feedback", "{feedback}"], ["Error:", "no logged prediction has id 'zzz'"], id="feedback-unknown-id"
+        ),
+        pytest.param(
+            ["label", "zzz", "3", "--annotator", "ana"],
+            ["Error: No logged prediction has id 'zzz'"],
+            id="label-unknown-id",
+        ),
+        pytest.param(
+            ["label", "d-0100", "42", "--annotator", "ana"], ["Error: Label '42' is not in"], id="label-outside-set"
+        ),
+        pytest.param(
+            ["import-labels", "{labels}", "--annotator", "ana"],
+            ["Error:", "label 'cat'"],
+            id="import-label-outside-set",
+        ),
+        pytest.param(
+            ["promote", "9", "--reason", "why"], ["Error: There is no model version 9"], id="promote-unknown-version"
+        ),
         pytest.param(["rollback", "--reason", "oops"], ["Error: Nothing to roll back to"], id="rollback-nothing"),
         pytest.param(["predict", "{bad}", "--out", "{out}"], ["Error:", "px_5"], id="predict-bad-file"),
-        pytest.param(["init", "--data", "{seed}", "--label-col", "label"], ["Error:", "already holds a task"],
-                     id="second-init"),
-        pytest.param(["export", "--format", "xlsx", "--out", "{out}"], ["Invalid value for '--format'"],
-                     id="export-bad-format"),
+        pytest.param(
+            ["init", "--data", "{seed}", "--label-col", "label"], ["Error:", "already holds a task"], id="second-init"
+        ),
+        pytest.param(
+            ["export", "--format", "xlsx", "--out", "{out}"], ["Invalid value for '--format'"], id="export-bad-format"
+        ),
         pytest.param(["label", "d-0100", "3"], ["Missing option '--annotator'"], id="label-without-annotator"),
     ],
 )
-def test_errors_go_to_stderr_with_nonzero_exit_and_write_nothing(run, ingested, home, home_state, tmp_path, seed_csv,
-                                                                  production_frame, args, fragments):
+def test_errors_go_to_stderr_with_nonzero_exit_and_write_nothing(
+    run, ingested, home, home_state, tmp_path, seed_csv, production_frame, args, fragments
+):
     production_frame(5).drop(columns="px_5").to_csv(tmp_path / "bad.csv", index=False)
     pd.DataFrame({"id": ["zzz"], "signal": ["disputed"]}).to_csv(tmp_path / "feedback.csv", index=False)
     pd.DataFrame({"id": ["d-0100"], "label": ["cat"]}).to_csv(tmp_path / "labels.csv", index=False)
-    paths = {"missing": tmp_path / "missing.csv", "bad": tmp_path / "bad.csv", "feedback": tmp_path / "feedback.csv",
-             "labels": tmp_path / "labels.csv", "out": tmp_path / "out.csv", "seed": seed_csv}
+    paths = {
+        "missing": tmp_path / "missing.csv",
+        "bad": tmp_path / "bad.csv",
+        "feedback": tmp_path / "feedback.csv",
+        "labels": tmp_path / "labels.csv",
+        "out": tmp_path / "out.csv",
+        "seed": seed_csv,
+    }
     before = home_state(home)
 
     result = run(*[a.format(**paths) for a in args], "--home", home)
@@ -228,8 +275,9 @@ def test_full_script_on_a_labelled_csv(run, tmp_path, digits_frame, home_state):
     assert ingested["n_new"] == 600
     queue = json_of(run("queue", "--home", home, "--limit", "5", "--json"))
     assert len(queue) == 5
-    assert json_of(run("import-labels", tmp_path / "truth.csv", "--annotator", "oracle", "--home", home,
-                     "--json")) == {"label_events": 600}
+    assert json_of(run("import-labels", tmp_path / "truth.csv", "--annotator", "oracle", "--home", home, "--json")) == {
+        "label_events": 600
+    }
     assert json_of(run("queue", "--home", home, "--json")) == []  # everything is labelled now
 
     retrained = json_of(run("retrain", "--home", home, "--json"))
@@ -238,8 +286,18 @@ def test_full_script_on_a_labelled_csv(run, tmp_path, digits_frame, home_state):
     assert retrained["challenger"]["metrics"]["accuracy"] > retrained["champion"]["metrics"]["accuracy"]
     assert retrained["n_eval"] == ingested["n_audit"]
 
-    promoted = ok(run("promote", retrained["challenger"]["version"], "--reason", "gate says promote", "--by", "ana",
-                       "--home", home))
+    promoted = ok(
+        run(
+            "promote",
+            retrained["challenger"]["version"],
+            "--reason",
+            "gate says promote",
+            "--by",
+            "ana",
+            "--home",
+            home,
+        )
+    )
     assert "Version 2 is champion (was 1)" in promoted.stdout
     status = json_of(run("status", "--home", home, "--json"))
     assert status["champion"]["version"] == 2 and status["label_events"] == 600

@@ -18,8 +18,7 @@ def test_feedback_help_works_from_a_folder_outside_the_checkout(tmp_path):
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("PYTHONPATH", None)  # the package must come from the install, not from a path set by hand
 
-    result = subprocess.run(["feedback", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(["feedback", "--help"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Usage: feedback [OPTIONS] COMMAND [ARGS]...")

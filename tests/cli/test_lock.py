@@ -32,8 +32,12 @@ def held_store(home, state, write_production):
     ingest_predictions(ws, write_production(20, name="first.csv"))
     before = state(ws)
     ws.close()  # this process must not hold the file itself
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(home / "feedback.duckdb")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(home / "feedback.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked", "the holder process could not take the lock"
         yield holder, before
@@ -55,8 +59,9 @@ def _release(holder):
 def test_ingest_on_a_held_store_fails_clearly_and_changes_nothing(held_store, home, state, write_production):
     holder, before = held_store
 
-    result = CliRunner().invoke(cli, ["ingest", str(write_production(15, start=200, name="second.csv")),
-                                      "--home", str(home)])
+    result = CliRunner().invoke(
+        cli, ["ingest", str(write_production(15, start=200, name="second.csv")), "--home", str(home)]
+    )
 
     assert result.exit_code != 0
     assert isinstance(result.exception, SystemExit)
@@ -74,8 +79,9 @@ def test_ingest_on_a_held_store_fails_clearly_and_changes_nothing(held_store, ho
         ws.close()
 
 
-@pytest.mark.parametrize("command", [["status"], ["queue"], ["retrain"],
-                                     ["import-labels", "labels.csv", "--annotator", "ana"]])
+@pytest.mark.parametrize(
+    "command", [["status"], ["queue"], ["retrain"], ["import-labels", "labels.csv", "--annotator", "ana"]]
+)
 def test_other_commands_on_a_held_store_say_so_too(held_store, home, command):
     holder, _ = held_store
     result = CliRunner().invoke(cli, [*command, "--home", str(home)])

@@ -2,8 +2,17 @@
 
 from cli_results import failed, json_of, ok
 
-MONITOR_KEYS = {"start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci", "dispute_rate",
-                "mean_confidence", "drift"}
+MONITOR_KEYS = {
+    "start",
+    "end",
+    "n_predictions",
+    "n_audit_labels",
+    "accuracy",
+    "accuracy_ci",
+    "dispute_rate",
+    "mean_confidence",
+    "drift",
+}
 
 
 def test_monitor_json_and_text(run, home, write_production, write_drifted):
@@ -50,8 +59,22 @@ def test_alerts_list_ack_resolve_and_errors(run, home, write_drifted):
 def test_alerts_configure_and_check(run, home, write_production, production_frame, write_truth):
     shown = json_of(run("alerts", "configure", "--home", home, "--json"))
     assert (shown["accuracy_floor"], shown["min_labels"], shown["webhook_url"]) == (None, 30, None)
-    changed = json_of(run("alerts", "configure", "--home", home, "--accuracy-floor", "0.99", "--min-labels", "5",
-                        "--no-drift", "--webhook", "https://hooks.example.com/x", "--json"))
+    changed = json_of(
+        run(
+            "alerts",
+            "configure",
+            "--home",
+            home,
+            "--accuracy-floor",
+            "0.99",
+            "--min-labels",
+            "5",
+            "--no-drift",
+            "--webhook",
+            "https://hooks.example.com/x",
+            "--json",
+        )
+    )
     assert (changed["accuracy_floor"], changed["min_labels"], changed["drift"]) == (0.99, 5, False)
     assert changed["webhook_url"] == "https://hooks.example.com/x"
     text = ok(run("alerts", "configure", "--home", home, "--webhook", "https://u:p@hooks.example.com/T0/secret?k=1"))
@@ -69,8 +92,10 @@ def test_alerts_configure_and_check(run, home, write_production, production_fram
     [alert] = json_of(run("alerts", "--state", "open", "--home", home, "--json"))  # the import checked
     assert (alert["metric"], alert["kind"]) == ("accuracy", "floor")
     assert json_of(run("alerts", "check", "--home", home, "--json")) == []
-    assert json_of(run("alerts", "configure", "--home", home, "--accuracy-floor", "off", "--json"))[
-        "accuracy_floor"] is None
+    assert (
+        json_of(run("alerts", "configure", "--home", home, "--accuracy-floor", "off", "--json"))["accuracy_floor"]
+        is None
+    )
 
     # What a check finds when the settings change after the labels are in (no label, no ingest since).
     ok(run("alerts", "resolve", alert["id"], "--home", home))

@@ -8,8 +8,26 @@ from cli_results import failed, ok
 def test_cli_prints_valid_json(run, tmp_path, iris_frame):
     data = tmp_path / "iris.csv"
     iris_frame.to_csv(data, index=False)
-    result = ok(run("simulate", "--data", data, "--label-col", "species", "--strategies", "random,default",
-                    "--budget", "12", "--batch", "3", "--initial", "6", "--seeds", "2", "--json"))
+    result = ok(
+        run(
+            "simulate",
+            "--data",
+            data,
+            "--label-col",
+            "species",
+            "--strategies",
+            "random,default",
+            "--budget",
+            "12",
+            "--batch",
+            "3",
+            "--initial",
+            "6",
+            "--seeds",
+            "2",
+            "--json",
+        )
+    )
     result = json.loads(result.stdout)
     assert set(result) == {"random", "default"}
     assert len(result["default"]["curves"]) == 2 and result["default"]["curves"][0][-1][0] == 12

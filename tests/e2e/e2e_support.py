@@ -22,8 +22,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 EXPECT_TIMEOUT_MS = 20_000
 SERVER_START_TIMEOUT_S = 60
 SCREENSHOT_DIR = Path("/tmp")
@@ -40,7 +47,11 @@ def run_feedback(home: Path, *args: str, timeout: float = 180) -> subprocess.Com
     """``python -m feedback <args> --home <home>`` with the interpreter running the tests."""
     return subprocess.run(
         [sys.executable, "-m", "feedback", *map(str, args), "--home", str(home)],
-        cwd=ROOT, env=store_env(home), capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=store_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -75,20 +86,35 @@ class AppServer:
 
     def start(self) -> AppServer:
         command = [
-            sys.executable, "-m", "streamlit", "run", "feedback/web/server.py",
-            "--server.headless", "true", "--server.port", str(self.port), "--server.address", "127.0.0.1",
-            "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "feedback/web/server.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
             # Other people edit the sources while the suite runs: no file watcher, no reruns on save.
-            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
+            "--server.fileWatcherType",
+            "none",
+            "--server.runOnSave",
+            "false",
         ]
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode} before it was healthy:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"streamlit exited with {self.proc.returncode} before it was healthy:\n" + self.log_tail()
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
                     if response.status == 200 and response.read().strip() == b"ok":
@@ -228,8 +254,9 @@ def label_events(home: Path) -> list:
     ws = open_workspace(home)
     try:
         with store.session(ws) as session:
-            return list(session.exec(
-                select(LabelEvent).where(LabelEvent.annotator != AUDITOR).order_by(LabelEvent.id)).all())
+            return list(
+                session.exec(select(LabelEvent).where(LabelEvent.annotator != AUDITOR).order_by(LabelEvent.id)).all()
+            )
     finally:
         ws.close()
 
@@ -290,8 +317,10 @@ def markup_probe(trap: FetchTrap, tag: str, *, name: bool = False) -> str:
     """
     if name:
         return f"{tag} ![a]({trap.url('n.png')}) <img src={trap.url('h.png')}> **bold**"
-    return (f"{tag} ![a]({trap.url(tag + '-md.png')}) <img src={trap.url(tag + '-html.png')}> "
-            f"[link](javascript:alert(1)) **bold** $x^2$ :material/home: :red[red]")
+    return (
+        f"{tag} ![a]({trap.url(tag + '-md.png')}) <img src={trap.url(tag + '-html.png')}> "
+        f"[link](javascript:alert(1)) **bold** $x^2$ :material/home: :red[red]"
+    )
 
 
 def assert_shown_as_text(page, trap: FetchTrap, texts=()) -> None:

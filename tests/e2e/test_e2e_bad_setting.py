@@ -25,7 +25,8 @@ def test_a_bad_inbox_interval_is_one_line_in_the_log_and_on_every_page(new_home,
         log = server.log_tail(400)
     finally:
         server.stop()
-    expected = (f"Error: {MESSAGE}; fix it in the environment (or .streamlit/secrets.toml), "
-                "or unset it to use the default (2).")
+    expected = (
+        f"Error: {MESSAGE}; fix it in the environment (or .streamlit/secrets.toml), or unset it to use the default (2)."
+    )
     assert [line for line in log.splitlines() if "FEEDBACK_INBOX_INTERVAL" in line] == [expected]
     assert "Traceback" not in log

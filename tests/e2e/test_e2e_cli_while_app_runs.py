@@ -26,10 +26,8 @@ def _store_counts(home, ids: list[str]) -> dict:
                 "predictions": session.exec(select(func.count()).select_from(Prediction)).one(),
                 "signals": session.exec(select(func.count()).select_from(FeedbackSignal)).one(),
                 "labels": session.exec(select(func.count()).select_from(LabelEvent)).one(),
-                "new_predictions": session.exec(
-                    select(Prediction).where(Prediction.external_id.in_(ids))).all(),
-                "new_signals": session.exec(
-                    select(FeedbackSignal).where(FeedbackSignal.external_id.in_(ids))).all(),
+                "new_predictions": session.exec(select(Prediction).where(Prediction.external_id.in_(ids))).all(),
+                "new_signals": session.exec(select(FeedbackSignal).where(FeedbackSignal.external_id.in_(ids))).all(),
                 "new_labels": session.exec(select(LabelEvent).where(LabelEvent.external_id.in_(ids))).all(),
             }
     finally:
@@ -38,7 +36,8 @@ def _store_counts(home, ids: list[str]) -> dict:
 
 def _feedback_file(ids: list[str], path) -> None:
     pd.DataFrame({"id": ids[:2], "signal": ["disputed", "accepted"], "user_label": ["3", None]}).to_csv(
-        path, index=False)
+        path, index=False
+    )
 
 
 def test_cli_refused_while_app_runs(app, page, tmp_path, demo_template):
@@ -62,7 +61,8 @@ def test_cli_refused_while_app_runs(app, page, tmp_path, demo_template):
     after = _store_counts(app.home, ids)
     assert after["new_predictions"] == []
     assert {k: after[k] for k in ("predictions", "signals", "labels")} == {
-        k: before[k] for k in ("predictions", "signals", "labels")}
+        k: before[k] for k in ("predictions", "signals", "labels")
+    }
 
 
 def test_inbox_ingest_while_app_runs(app, tmp_path, demo_template):
@@ -75,8 +75,9 @@ def test_inbox_ingest_while_app_runs(app, tmp_path, demo_template):
     result = run_feedback(app.home, "ingest", batch, "--inbox")
     assert result.returncode == 0, result.stderr
     assert "Handed to the app" in result.stdout
-    outcome = wait_for(lambda: list(done.glob("*-handed-over.csv.result.json")), 10,
-                       "the predictions file in inbox/done")
+    outcome = wait_for(
+        lambda: list(done.glob("*-handed-over.csv.result.json")), 10, "the predictions file in inbox/done"
+    )
     result_json = read_json(outcome[0])
     assert result_json["ok"] is True, result_json
     assert result_json["n_new"] == 5 and result_json["n_skipped_existing"] == 0, result_json
@@ -86,16 +87,18 @@ def test_inbox_ingest_while_app_runs(app, tmp_path, demo_template):
     _feedback_file(ids, signals)
     result = run_feedback(app.home, "ingest-feedback", signals, "--inbox")
     assert result.returncode == 0, result.stderr
-    outcome = wait_for(lambda: list(done.glob("*-handed-over-feedback.csv.result.json")), 10,
-                       "the feedback file in inbox/done")
+    outcome = wait_for(
+        lambda: list(done.glob("*-handed-over-feedback.csv.result.json")), 10, "the feedback file in inbox/done"
+    )
     assert read_json(outcome[0]) == {"ok": True, "signals": 2}
 
     labels = tmp_path / "handed-over-labels.csv"
     pd.DataFrame({"id": ids[2:4], "label": ["7", "1"]}).to_csv(labels, index=False)
     result = run_feedback(app.home, "import-labels", labels, "--annotator", "vendor team", "--inbox")
     assert result.returncode == 0, result.stderr
-    outcome = wait_for(lambda: list(done.glob("*-handed-over-labels.csv.result.json")), 10,
-                       "the labels file in inbox/done")
+    outcome = wait_for(
+        lambda: list(done.glob("*-handed-over-labels.csv.result.json")), 10, "the labels file in inbox/done"
+    )
     assert read_json(outcome[0]) == {"ok": True, "label_events": 2}
 
     assert not (app.home / "inbox" / "failed").exists() or not any((app.home / "inbox" / "failed").iterdir())
@@ -109,7 +112,11 @@ def test_inbox_ingest_while_app_runs(app, tmp_path, demo_template):
     assert sorted(p.external_id for p in after["new_predictions"]) == ids
     assert all(p.model_version == 1 for p in after["new_predictions"])
     assert sorted((s.external_id, s.signal, s.user_label) for s in after["new_signals"]) == [
-        (ids[0], "disputed", "3"), (ids[1], "accepted", None)]
+        (ids[0], "disputed", "3"),
+        (ids[1], "accepted", None),
+    ]
     assert after["labels"] == before_labels + 2
     assert sorted((e.external_id, e.label, e.annotator) for e in after["new_labels"]) == [
-        (ids[2], "7", "vendor team"), (ids[3], "1", "vendor team")]
+        (ids[2], "7", "vendor team"),
+        (ids[3], "1", "vendor team"),
+    ]

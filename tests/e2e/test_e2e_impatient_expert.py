@@ -98,6 +98,9 @@ def test_keys_answer_the_card_unless_the_expert_is_typing(app, page):
     app.stop()
     events = label_events(app.home)
     assert [(e.external_id, e.label, e.annotator) for e in events] == [
-        (first, truth[first], "lee"), (second, truth[second], "lee"), (third, truth[third], "lee")]
+        (first, truth[first], "lee"),
+        (second, truth[second], "lee"),
+        (third, truth[third], "lee"),
+    ]
     assert events[1].comment == "5 faint"
     assert (events[0].suggestion_hidden, events[2].suggestion_hidden) == (False, True)

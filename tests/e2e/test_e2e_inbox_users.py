@@ -17,8 +17,9 @@ pytestmark = pytest.mark.e2e
 
 def test_the_running_app_refuses_label_files_of_someone_who_is_not_a_user(new_home, serve, tmp_path, monkeypatch):
     users = tmp_path / "users.toml"
-    users.write_text(f'[users.ana]\npassword_hash = "{hash_password("ana-secret")}"\nrole = "annotator"\n',
-                     encoding="utf-8")
+    users.write_text(
+        f'[users.ana]\npassword_hash = "{hash_password("ana-secret")}"\nrole = "annotator"\n', encoding="utf-8"
+    )
     monkeypatch.setenv("FEEDBACK_USERS_FILE", str(users))  # the server process inherits it
     home = new_home()
     before = len(label_events(home))
@@ -28,15 +29,19 @@ def test_the_running_app_refuses_label_files_of_someone_who_is_not_a_user(new_ho
     inbox = app.home / "inbox"
 
     assert run_feedback(app.home, "import-labels", labels, "--annotator", "mallory", "--inbox").returncode == 0
-    [error] = wait_for(lambda: list((inbox / "failed").glob("*-reviewed.csv.error.txt")), 20,
-                       "mallory's label file in inbox/failed")
+    [error] = wait_for(
+        lambda: list((inbox / "failed").glob("*-reviewed.csv.error.txt")), 20, "mallory's label file in inbox/failed"
+    )
     assert "names annotator 'mallory', who is not a user of this app" in error.read_text()
 
     assert run_feedback(app.home, "import-labels", labels, "--annotator", "ana", "--inbox").returncode == 0
-    [done] = wait_for(lambda: list((inbox / "done").glob("*-reviewed.csv.result.json")), 20,
-                      "ana's label file in inbox/done")
+    [done] = wait_for(
+        lambda: list((inbox / "done").glob("*-reviewed.csv.result.json")), 20, "ana's label file in inbox/done"
+    )
     assert read_json(done) == {"ok": True, "label_events": 2}
 
     app.stop()
     assert [(e.annotator, e.external_id) for e in label_events(app.home)[before:]] == [
-        ("ana", "p0-0000"), ("ana", "p0-0001")]
+        ("ana", "p0-0000"),
+        ("ana", "p0-0001"),
+    ]

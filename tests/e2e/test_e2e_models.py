@@ -69,4 +69,3 @@ def test_retrain_from_models_page(labelled_app, page):
     finally:
         ws.close()
     assert versions == {1: "champion", 2: "challenger"}
-

@@ -63,7 +63,9 @@ def test_expert_confirms_an_item(app, page):
     app.stop()
     events = label_events(app.home)
     assert [(e.external_id, e.action, e.annotator) for e in events] == [
-        (first_id, "confirm", "ana"), (second_id, "confirm", "ana")]
+        (first_id, "confirm", "ana"),
+        (second_id, "confirm", "ana"),
+    ]
     first = events[0]
     assert first.label == predicted == first.shown_prediction
     assert first.shown_model_version == 1

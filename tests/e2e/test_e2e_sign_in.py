@@ -16,9 +16,11 @@ pytestmark = pytest.mark.e2e
 def users_app(new_home, serve, tmp_path, monkeypatch):
     """The demo app with sign-in on: annotator ana and admin adm, from a users file."""
     users = tmp_path / "users.toml"
-    users.write_text(f'[users.ana]\npassword_hash = "{hash_password("ana-secret")}"\nrole = "annotator"\n\n'
-                     f'[users.adm]\npassword_hash = "{hash_password("adm-secret")}"\nrole = "admin"\n',
-                     encoding="utf-8")
+    users.write_text(
+        f'[users.ana]\npassword_hash = "{hash_password("ana-secret")}"\nrole = "annotator"\n\n'
+        f'[users.adm]\npassword_hash = "{hash_password("adm-secret")}"\nrole = "admin"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("FEEDBACK_USERS_FILE", str(users))  # the server process inherits it
     return serve(new_home())
 

@@ -63,15 +63,19 @@ def build_store(folder: Path, probes: dict[str, str]) -> Path:
         init_task(ws, folder / "seed.csv", "label", audit_share=0.5)
         ingest_predictions(ws, folder / "production.csv")
         for annotator, label in ((probes["annotator"], probes["label"]), (probes["other annotator"], "plain")):
-            record_label(ws, probes["item"], label, annotator=annotator, reason_code=probes["reason"],
-                         comment=probes["comment"])
+            record_label(
+                ws, probes["item"], label, annotator=annotator, reason_code=probes["reason"], comment=probes["comment"]
+            )
         for item, label in production[["id", "label"]].iloc[1:60].itertuples(index=False):
             record_label(ws, item, label, annotator=probes["annotator"])
         challenger = retrain(ws, actor=Actor(probes["annotator"], "admin"))["challenger"]["version"]
         start_experiment(ws, challenger, 0.5, actor=Actor(probes["annotator"], "admin"))
         stop_experiment(ws, actor=Actor(probes["other annotator"], "admin"), reason=probes["stop reason"])
-        [alert] = in_session(ws, repository.insert_alerts, [Alert(
-            kind="dataset_drift", message=f"feature drift in 1 of 2 columns: {probes['alert']}")])
+        [alert] = in_session(
+            ws,
+            repository.insert_alerts,
+            [Alert(kind="dataset_drift", message=f"feature drift in 1 of 2 columns: {probes['alert']}")],
+        )
         set_alert_state(ws, alert.id, "acknowledged", Actor(probes["annotator"], "admin"))
     return home
 
@@ -92,8 +96,9 @@ def test_user_text_renders_literally_and_fetches_nothing(tmp_path, serve, page, 
 
     page.goto(app.url + "/team")
     expect(page.get_by_role("heading", name="Team")).to_be_visible()
-    assert_shown_as_text(page, trap, [f"Item {probes['item']}", probes["annotator"], probes["other annotator"],
-                                      probes["label"]])
+    assert_shown_as_text(
+        page, trap, [f"Item {probes['item']}", probes["annotator"], probes["other annotator"], probes["label"]]
+    )
     comment = page.get_by_role("textbox", name="Comment (optional)")
     comment.fill(probes["comment"])
     comment.press("Enter")
@@ -116,8 +121,11 @@ def test_user_text_renders_literally_and_fetches_nothing(tmp_path, serve, page, 
 
     page.goto(app.url + "/ab")
     expect(page.get_by_role("heading", name="A/B")).to_be_visible()
-    assert_shown_as_text(page, trap, [f"stopped by {probes['other annotator']} ({probes['stop reason']})",
-                                      f"Started by {probes['annotator']}"])
+    assert_shown_as_text(
+        page,
+        trap,
+        [f"stopped by {probes['other annotator']} ({probes['stop reason']})", f"Started by {probes['annotator']}"],
+    )
 
     page.goto(app.url + "/export")
     expect(page.get_by_role("heading", name="Export")).to_be_visible()
@@ -159,5 +167,14 @@ def test_the_review_card_shows_user_text_literally(tmp_path, serve, page, trap):
         page.keyboard.press("s")
         expect(heading).not_to_have_text(shown)
     expect(heading).to_have_text(f"Item {probes['item']}")
-    assert_shown_as_text(page, trap, [probes["item"], probes["label"], f"{probes['annotator']}: ",
-                                      f"{probes['other annotator']}: ", f"{probes['reviewer']}: "])
+    assert_shown_as_text(
+        page,
+        trap,
+        [
+            probes["item"],
+            probes["label"],
+            f"{probes['annotator']}: ",
+            f"{probes['other annotator']}: ",
+            f"{probes['reviewer']}: ",
+        ],
+    )

@@ -107,7 +107,9 @@ def test_recommendations_on_identical_arms_rarely_act():
                 acted[rec.action] += 1
                 break
     rate = sum(acted.values()) / n_experiments
-    print(f"\nidentical arms, {n_experiments} experiments, recommendation after each of {N_BATCHES} batches: "
-          f"acted in {rate:.4f} of experiments (first action taken: {acted})")
+    print(
+        f"\nidentical arms, {n_experiments} experiments, recommendation after each of {N_BATCHES} batches: "
+        f"acted in {rate:.4f} of experiments (first action taken: {acted})"
+    )
     # two guarded metrics and an SRM check at 0.001: each holds its own level under peeking
     assert rate <= ALPHA

@@ -38,9 +38,17 @@ N_BATCHES = 12
 
 def _population(seed: int, n: int, class_sep: float = 1.2) -> tuple[np.ndarray, np.ndarray]:
     """One fixed data-generating process per seed: 3 classes, 6 numeric features, rows i.i.d."""
-    return make_classification(n_samples=n, n_features=N_FEATURES, n_informative=4, n_redundant=1,
-                               n_classes=3, n_clusters_per_class=1, class_sep=class_sep, flip_y=0.02,
-                               random_state=seed)
+    return make_classification(
+        n_samples=n,
+        n_features=N_FEATURES,
+        n_informative=4,
+        n_redundant=1,
+        n_classes=3,
+        n_clusters_per_class=1,
+        class_sep=class_sep,
+        flip_y=0.02,
+        random_state=seed,
+    )
 
 
 def _frame(X: np.ndarray, channel: np.ndarray) -> pd.DataFrame:
@@ -122,25 +130,33 @@ def test_drifting_streams_raise_drift_and_quality_alerts_at_the_drift_batch():
             pre_windows += k
             pre_drift_alarms += sum(a is not None for a in drift_alerts[:k])
             pre_quality_alarms += sum(a is not None for a in accuracy_alerts[:k])
-            drift_on_time += _first(drift_alerts[k:k + 2]) is not None
-            quality_hit = _first(accuracy_alerts[k:k + 2])
+            drift_on_time += _first(drift_alerts[k : k + 2]) is not None
+            quality_hit = _first(accuracy_alerts[k : k + 2])
             if np.mean(truth[k:]) <= np.mean(truth[:k]) - 0.1:
                 degraded += 1
                 quality_on_time += quality_hit is not None
-                band_on_time += _first(band_alerts[k:k + 2]) is not None
+                band_on_time += _first(band_alerts[k : k + 2]) is not None
                 if example is None and quality_hit is not None:
-                    example = (drift_alerts[k].message, accuracy_alerts[k + quality_hit].message,
-                               [round(a, 2) for a in accuracies], [round(a, 2) for a in truth])
+                    example = (
+                        drift_alerts[k].message,
+                        accuracy_alerts[k + quality_hit].message,
+                        [round(a, 2) for a in accuracies],
+                        [round(a, 2) for a in truth],
+                    )
             else:
                 quiet_alerts += quality_hit is not None
-    summary = (f"{streams} drifting streams (shift at batch {k}): drift alert at batch k or k+1 in "
-               f"{drift_on_time}/{streams}; {degraded} streams lost >= 0.1 true accuracy, accuracy alert "
-               f"(band or floor 0.7) at k or k+1 in {quality_on_time}/{degraded} (band alone "
-               f"{band_on_time}/{degraded}); {quiet_alerts} accuracy alerts in the {streams - degraded} streams "
-               f"that kept their accuracy; before the shift {pre_drift_alarms} drift and {pre_quality_alarms} "
-               f"accuracy alarms in {pre_windows} windows")
-    print(f"\n{summary}\n  e.g. {example[0]}\n       {example[1]}\n       audit accuracy per batch "
-          f"{example[2]}\n       true accuracy per batch  {example[3]}")
+    summary = (
+        f"{streams} drifting streams (shift at batch {k}): drift alert at batch k or k+1 in "
+        f"{drift_on_time}/{streams}; {degraded} streams lost >= 0.1 true accuracy, accuracy alert "
+        f"(band or floor 0.7) at k or k+1 in {quality_on_time}/{degraded} (band alone "
+        f"{band_on_time}/{degraded}); {quiet_alerts} accuracy alerts in the {streams - degraded} streams "
+        f"that kept their accuracy; before the shift {pre_drift_alarms} drift and {pre_quality_alarms} "
+        f"accuracy alarms in {pre_windows} windows"
+    )
+    print(
+        f"\n{summary}\n  e.g. {example[0]}\n       {example[1]}\n       audit accuracy per batch "
+        f"{example[2]}\n       true accuracy per batch  {example[3]}"
+    )
     assert drift_on_time == streams, summary
     assert degraded >= streams // 2, summary
     assert quality_on_time == degraded, summary
@@ -167,9 +183,11 @@ def test_null_streams_raise_drift_alarms_in_at_most_5_percent_of_windows():
         alarms += regime_alarms
     rate = alarms / windows
     per_test = {test: round(column_alarms[test] / column_tests[test], 3) for test in column_tests}
-    summary = (f"null streams: {alarms}/{windows} windows raised a drift alarm ({rate:.1%}); "
-               f"reference 800 rows (KS, chi-squared): {rates[800]:.1%}, reference 3000 rows "
-               f"(Wasserstein, Jensen-Shannon): {rates[3000]:.1%}; per-column false drift rate by test {per_test}")
+    summary = (
+        f"null streams: {alarms}/{windows} windows raised a drift alarm ({rate:.1%}); "
+        f"reference 800 rows (KS, chi-squared): {rates[800]:.1%}, reference 3000 rows "
+        f"(Wasserstein, Jensen-Shannon): {rates[3000]:.1%}; per-column false drift rate by test {per_test}"
+    )
     print("\n" + summary)
     assert windows >= 40 * N_BATCHES
     assert rate <= 0.05, summary
@@ -216,10 +234,12 @@ def test_audit_slice_interval_covers_true_stream_accuracy_and_the_naive_estimate
     one = estimate_accuracy(y_live[run], predicted[run])
     assert (one.ci_low, one.ci_high, one.n) == pytest.approx((audit_low[0], audit_high[0], n_audit[0]))
 
-    summary = (f"live accuracy over {n_runs} runs (stream {stream_size}, queue {queue_size} least certain, "
-               f"audit {audit_share:.0%} ~ {n_audit.mean():.0f} items): true accuracy {true_accuracy.mean():.3f}; "
-               f"audit-only Wilson coverage {coverage:.1%} (bias {audit_bias:+.4f}); naive on all "
-               f"~{n_labelled.mean():.0f} labelled items: coverage {naive_coverage:.1%}, bias {bias:+.3f}")
+    summary = (
+        f"live accuracy over {n_runs} runs (stream {stream_size}, queue {queue_size} least certain, "
+        f"audit {audit_share:.0%} ~ {n_audit.mean():.0f} items): true accuracy {true_accuracy.mean():.3f}; "
+        f"audit-only Wilson coverage {coverage:.1%} (bias {audit_bias:+.4f}); naive on all "
+        f"~{n_labelled.mean():.0f} labelled items: coverage {naive_coverage:.1%}, bias {bias:+.3f}"
+    )
     print("\n" + summary)
     assert coverage >= 0.93, summary
     assert bias < -0.05, summary

@@ -39,5 +39,3 @@ def test_bad_arguments_are_named(iris_frame):
         simulate(X, y, ["random"], budget=5, initial=10)
     with pytest.raises(ValueError, match="fewer than two classes"):
         simulate(X, np.array(["a"] * len(X)), ["random"])
-
-

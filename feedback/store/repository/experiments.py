@@ -14,8 +14,9 @@ from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
 
 def running_experiment(session: Session) -> Experiment | None:
     """The experiment not yet stopped, or None."""
-    return session.exec(select(Experiment).where(Experiment.stopped_at.is_(None))
-                        .order_by(Experiment.id.desc())).first()
+    return session.exec(
+        select(Experiment).where(Experiment.stopped_at.is_(None)).order_by(Experiment.id.desc())
+    ).first()
 
 
 def latest_experiment(session: Session) -> Experiment | None:
@@ -28,8 +29,7 @@ def get_experiment(session: Session, experiment_id: int) -> Experiment | None:
     return session.get(Experiment, experiment_id)
 
 
-def stop_running_experiment(session: Session, *, actor: str, reason: str | None,
-                            now: datetime) -> Experiment | None:
+def stop_running_experiment(session: Session, *, actor: str, reason: str | None, now: datetime) -> Experiment | None:
     """Mark the running experiment stopped, in the caller's transaction; None when none runs."""
     experiment = running_experiment(session)
     if experiment is not None:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 # An event counts unless it is an undo or an undo voided it (undo appends, never overwrites).
-ACTIVE_EVENT_SQL = ("{e}.action <> 'undo' AND NOT EXISTS "
-                    "(SELECT 1 FROM labelevent v WHERE v.voids_event_id = {e}.id)")
+ACTIVE_EVENT_SQL = "{e}.action <> 'undo' AND NOT EXISTS (SELECT 1 FROM labelevent v WHERE v.voids_event_id = {e}.id)"
 
 
 # Items with at least one active expert label (their gold label follows feedback.gold.labels's rules).

@@ -31,8 +31,14 @@ def label_events_frame(session: Session, *, split_items_only: bool = False) -> p
     With ``split_items_only``, only the events of items that were ever given two different labels:
     the only items on which experts can disagree.
     """
-    split = ("AND external_id IN (SELECT external_id FROM labelevent WHERE action IN ('confirm', 'correct') "
-             "GROUP BY external_id HAVING count(DISTINCT label) > 1)") if split_items_only else ""
+    split = (
+        (
+            "AND external_id IN (SELECT external_id FROM labelevent WHERE action IN ('confirm', 'correct') "
+            "GROUP BY external_id HAVING count(DISTINCT label) > 1)"
+        )
+        if split_items_only
+        else ""
+    )
     return native.read_frame(
         session,
         f"""SELECT id, external_id, annotator, label, action, created_at, voids_event_id FROM labelevent

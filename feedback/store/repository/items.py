@@ -47,8 +47,7 @@ def insert_seed(session: Session, inputs: pd.DataFrame, labels: pd.DataFrame) ->
     native.insert_frame(session, "seedlabel", labels)
 
 
-def insert_predictions(session: Session, batch: IngestBatch, predictions: pd.DataFrame,
-                       inputs: pd.DataFrame) -> None:
+def insert_predictions(session: Session, batch: IngestBatch, predictions: pd.DataFrame, inputs: pd.DataFrame) -> None:
     """Store one ingest call: its batch row, prediction rows and input rows (bulk, in the session's transaction).
 
     ``predictions`` carries the class probabilities as ``proba_0 .. proba_k``
@@ -122,7 +121,8 @@ def logged_signals(session: Session, ids: pd.Series) -> pd.DataFrame:
 def read_inputs(session: Session, ids: list[str]) -> pd.DataFrame:
     """Input features of the given logged predictions, in the order of ``ids``, indexed by external_id."""
     frame = native.read_frame(
-        session, f"SELECT * FROM {PREDICTION_INPUT} WHERE {ids_in('external_id', len(ids))}", [ids])
+        session, f"SELECT * FROM {PREDICTION_INPUT} WHERE {ids_in('external_id', len(ids))}", [ids]
+    )
     return frame.set_index("external_id").reindex(ids)
 
 

@@ -122,8 +122,9 @@ def alert_window_keys(session: Session, window_kind: str) -> set[tuple[str, str]
     return {(metric, window_id) for metric, window_id in session.exec(statement).all()}
 
 
-def update_alert(session: Session, alert_id: int, values: dict[str, Any],
-                 from_states: tuple[str, ...] | None = None) -> Alert | None:
+def update_alert(
+    session: Session, alert_id: int, values: dict[str, Any], from_states: tuple[str, ...] | None = None
+) -> Alert | None:
     """Set ``values`` on one alert, only while its state is one of ``from_states`` (any when None).
 
     Returns the updated alert, or None when there is no such alert or its state did not allow it

@@ -1,20 +1,19 @@
-"""The review queue: ranked candidates, leases, undo and progress."""
+"""The review queue: ranked candidates and progress (leases are in leases.py)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import or_, text, update
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from feedback.store import native
-from feedback.store.models import LabelEvent, Lease
 from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
 
-_UNLABELLED = ("NOT EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id "
-               f"AND l.action <> 'skip' AND {ACTIVE_EVENT_SQL.format(e='l')})")
+_UNLABELLED = (
+    "NOT EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id "
+    f"AND l.action <> 'skip' AND {ACTIVE_EVENT_SQL.format(e='l')})"
+)
 
 
 _CANDIDATE_COLS = "p.external_id, p.predicted, p.confidence, p.margin, p.entropy, p.is_audit, p.received_at"
@@ -23,7 +22,7 @@ _CANDIDATE_COLS = "p.external_id, p.predicted, p.confidence, p.margin, p.entropy
 # For one annotator ($1) at a time ($2): not answered by them, and a lease slot free to them.
 _NOT_ANSWERED_BY = f"""
     NOT EXISTS (SELECT 1 FROM labelevent m WHERE m.external_id = p.external_id AND m.annotator = $1
-                AND {ACTIVE_EVENT_SQL.format(e='m')})"""
+                AND {ACTIVE_EVENT_SQL.format(e="m")})"""
 
 
 _LEASE_FREE_TO = """
@@ -53,8 +52,14 @@ _DISPUTES_SQL = """SELECT external_id, count(*) AS n_disputes, max(received_at) 
 QUEUE_SIGNALS = ("uncertainty", "dispute", "challenger_disagreement", "expert_disagreement", "suspect_label")
 
 
-def _priority_sql(weights: dict[str, float], uncertainty_measure: str, n_classes: int, *,
-                  expert_conflict: str = "FALSE", self_confidence: str = "NULL") -> str:
+def _priority_sql(
+    weights: dict[str, float],
+    uncertainty_measure: str,
+    n_classes: int,
+    *,
+    expert_conflict: str = "FALSE",
+    self_confidence: str = "NULL",
+) -> str:
     """Select-list of the queue priority over prediction p and its disputes d.
 
     Gives ``uncertainty``, what each signal adds (``added_<signal>``: its weight times
@@ -69,8 +74,13 @@ def _priority_sql(weights: dict[str, float], uncertainty_measure: str, n_classes
         "suspect_label": f"coalesce(1 - ({self_confidence}), 0)",
     }
     added = {name: f"{float(weights[name])!r} * ({value})" for name, value in values.items()}
-    return ", ".join([f"{uncertainty} AS uncertainty", *(f"{sql} AS added_{name}" for name, sql in added.items()),
-                      " + ".join(added.values()) + " AS priority"])
+    return ", ".join(
+        [
+            f"{uncertainty} AS uncertainty",
+            *(f"{sql} AS added_{name}" for name, sql in added.items()),
+            " + ".join(added.values()) + " AS priority",
+        ]
+    )
 
 
 def _candidates(session: Session, sql: str, limit: int, annotator: str | None, now: datetime | None) -> pd.DataFrame:
@@ -80,8 +90,15 @@ def _candidates(session: Session, sql: str, limit: int, annotator: str | None, n
     return native.read_frame(session, sql, params)
 
 
-def ranked_unlabelled(session: Session, limit: int, weights: dict[str, float], uncertainty_measure: str,
-                      n_classes: int, annotator: str | None = None, now: datetime | None = None) -> pd.DataFrame:
+def ranked_unlabelled(
+    session: Session,
+    limit: int,
+    weights: dict[str, float],
+    uncertainty_measure: str,
+    n_classes: int,
+    annotator: str | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Unlabelled items by priority: the weighted sum of uncertainty, dispute and challenger disagreement.
 
     Audit items take part only when disputed (the rest of the audit slice is
@@ -97,8 +114,10 @@ def ranked_unlabelled(session: Session, limit: int, weights: dict[str, float], u
         highest first (ties: most recent dispute, then id).
     """
     added = ", ".join(f"added_{name}" for name in QUEUE_SIGNALS)
-    columns = ("external_id, predicted, confidence, margin, entropy, is_audit, received_at, n_disputes, "
-               f"disputed_at, challenger_predicted, uncertainty, {added}, priority")
+    columns = (
+        "external_id, predicted, confidence, margin, entropy, is_audit, received_at, n_disputes, "
+        f"disputed_at, challenger_predicted, uncertainty, {added}, priority"
+    )
     scored = f"""
         SELECT p.*, coalesce(d.n_disputes, 0) AS n_disputes, d.disputed_at,
                {_priority_sql(weights, uncertainty_measure, n_classes)}
@@ -108,31 +127,45 @@ def ranked_unlabelled(session: Session, limit: int, weights: dict[str, float], u
     return _candidates(session, _first_eligible(session, scored, columns, order, limit), limit, annotator, now)
 
 
-def audit_unlabelled(session: Session, limit: int, annotator: str | None = None,
-                     now: datetime | None = None) -> pd.DataFrame:
+def audit_unlabelled(
+    session: Session, limit: int, annotator: str | None = None, now: datetime | None = None
+) -> pd.DataFrame:
     """Unlabelled audit items, oldest first so the audit slice is labelled evenly over time."""
     columns = _CANDIDATE_COLS.replace("p.", "")
     return _candidates(
         session,
-        _first_eligible(session, "SELECT * FROM prediction p WHERE p.is_audit", columns, "received_at, external_id",
-                        limit),
-        limit, annotator, now,
+        _first_eligible(
+            session, "SELECT * FROM prediction p WHERE p.is_audit", columns, "received_at, external_id", limit
+        ),
+        limit,
+        annotator,
+        now,
     )
 
 
 def _first_eligible(session: Session, scored: str, columns: str, order: str, limit: int) -> str:
     # The anti-joins run on a pre-cut: each label event or lease excludes at most one item, so the
     # first `limit` eligible items are among the first `limit + events + leases` in this order.
-    excluded = int(native.read_frame(
-        session, "SELECT (SELECT count(*) FROM labelevent) + (SELECT count(*) FROM lease) AS n").iloc[0, 0])
+    excluded = int(
+        native.read_frame(session, "SELECT (SELECT count(*) FROM labelevent) + (SELECT count(*) FROM lease) AS n").iloc[
+            0, 0
+        ]
+    )
     return f"""SELECT {columns} FROM ({scored} ORDER BY {order} LIMIT {int(limit) + excluded}) p
                WHERE {_UNLABELLED} AND {{available}}
                ORDER BY {order} LIMIT {{limit}}"""
 
 
-def relook_candidates(session: Session, conflict_ids: list[str], limit: int, weights: dict[str, float],
-                      uncertainty_measure: str, n_classes: int, annotator: str | None = None,
-                      now: datetime | None = None) -> pd.DataFrame:
+def relook_candidates(
+    session: Session,
+    conflict_ids: list[str],
+    limit: int,
+    weights: dict[str, float],
+    uncertainty_measure: str,
+    n_classes: int,
+    annotator: str | None = None,
+    now: datetime | None = None,
+) -> pd.DataFrame:
     """Labelled items that want another look, by priority: expert ties and suspect gold labels.
 
     ``conflict_ids`` are the items whose experts' labels tie (from
@@ -148,14 +181,20 @@ def relook_candidates(session: Session, conflict_ids: list[str], limit: int, wei
         suggested_label and self_confidence (None when not suspect), highest priority first.
     """
     answered_since_check = f"""EXISTS (SELECT 1 FROM labelevent l WHERE l.external_id = p.external_id
-        AND l.created_at > s.computed_at AND {ACTIVE_EVENT_SQL.format(e='l')}
+        AND l.created_at > s.computed_at AND {ACTIVE_EVENT_SQL.format(e="l")}
         AND (l.action <> 'skip' OR l.annotator = $1))"""
     # Without an annotator $1 and $2 are NULL: no one's answers or leases exclude anything.
     conflict_ok = f"(list_contains($4::VARCHAR[], p.external_id) AND {_NOT_ANSWERED_BY})"
-    suspect_ok = (f"(s.external_id IS NOT NULL AND NOT {answered_since_check})" if weights["suspect_label"] > 0
-                  else "FALSE")
-    priority = _priority_sql(weights, uncertainty_measure, n_classes, expert_conflict=conflict_ok,
-                             self_confidence=f"CASE WHEN {suspect_ok} THEN s.self_confidence END")
+    suspect_ok = (
+        f"(s.external_id IS NOT NULL AND NOT {answered_since_check})" if weights["suspect_label"] > 0 else "FALSE"
+    )
+    priority = _priority_sql(
+        weights,
+        uncertainty_measure,
+        n_classes,
+        expert_conflict=conflict_ok,
+        self_confidence=f"CASE WHEN {suspect_ok} THEN s.self_confidence END",
+    )
     sql = f"""
         SELECT {_CANDIDATE_COLS}, coalesce(d.n_disputes, 0) AS n_disputes, p.challenger_predicted, {priority},
                CASE WHEN {suspect_ok} THEN s.given_label END AS given_label,
@@ -176,141 +215,11 @@ def second_opinion_candidates(session: Session, limit: int, annotator: str, now:
         f"""SELECT {_CANDIDATE_COLS} FROM prediction p
             WHERE p.external_id IN (SELECT external_id FROM lease WHERE overlap AND slot = 0)
               AND (SELECT count(DISTINCT l.annotator) FROM labelevent l WHERE l.external_id = p.external_id
-                   AND l.action IN ('confirm', 'correct') AND {ACTIVE_EVENT_SQL.format(e='l')}) = 1
+                   AND l.action IN ('confirm', 'correct') AND {ACTIVE_EVENT_SQL.format(e="l")}) = 1
               AND {_AVAILABLE_TO}
             ORDER BY p.external_id LIMIT $3""",
         [annotator, now, limit],
     )
-
-
-# Streamlit sessions are threads of the one process that owns the store: claims queue here.
-_CLAIM_LOCK = threading.Lock()
-
-
-def claim_leases(session: Session, annotator: str, candidates: list[tuple[str, bool]], n: int,
-                 now: datetime, expires_at: datetime, relook: frozenset[str] = frozenset()) -> list[str]:
-    """Hold up to ``n`` items for ``annotator``: the ones already held, then free candidates in order.
-
-    Parameters
-    ----------
-    candidates : list of (external_id, overlap)
-        Ranked; ``overlap`` says whether a not-yet-leased item opens a second slot.
-    relook : frozenset of str
-        Labelled items the queue sends back for another look: an earlier answer does not make them taken.
-    now, expires_at : datetime
-        Leases past their expiry count as free.
-
-    Returns
-    -------
-    list of str
-        Ids this annotator holds, oldest claim first.
-
-    Notes
-    -----
-    The claim is a transaction of its own, taken under the claim lock: the session's earlier work
-    is committed first, so the claim reads the leases as they are now, and the claim is committed
-    before the lock is let go.
-    """
-    with _CLAIM_LOCK:
-        session.commit()
-        held = _held(session, annotator, now)
-        for external_id, overlap_if_new in candidates:
-            if len(held) >= n:
-                break
-            if external_id in held:
-                continue
-            rows = {r.slot: r for r in session.exec(select(Lease).where(Lease.external_id == external_id)).all()}
-            overlap = rows[0].overlap if 0 in rows else overlap_if_new
-            if not overlap and external_id not in relook and _answered(session, external_id):
-                continue  # answered since the queue was read: its released lease is not free for others
-            for slot in (0, 1) if overlap else (0,):
-                row = rows.get(slot)
-                if row is None:
-                    session.add(Lease(external_id=external_id, slot=slot, annotator=annotator, claimed_at=now,
-                                      position=len(held), expires_at=expires_at, overlap=overlap))
-                    session.flush()  # the primary key refuses a second holder of this slot
-                else:
-                    taken = session.execute(
-                        update(Lease)
-                        .where(Lease.external_id == external_id, Lease.slot == slot,
-                               or_(Lease.released_at.is_not(None), Lease.expires_at <= now))
-                        .values(annotator=annotator, claimed_at=now, position=len(held), expires_at=expires_at,
-                                released_at=None)
-                    ).rowcount
-                    if taken != 1:
-                        continue
-                held.append(external_id)
-                break
-        session.commit()
-        return held
-
-
-def _answered(session: Session, external_id: str) -> bool:
-    """Whether anyone has an active answer (not a skip) on the item, read inside the claim."""
-    return session.execute(
-        text(f"""SELECT 1 FROM labelevent l WHERE l.external_id = :external_id
-                 AND l.action IN ('confirm', 'correct', 'ambiguous', 'adjudicate')
-                 AND {ACTIVE_EVENT_SQL.format(e='l')} LIMIT 1"""),
-        {"external_id": external_id},
-    ).first() is not None
-
-
-def _held(session: Session, annotator: str, now: datetime) -> list[str]:
-    statement = (select(Lease.external_id)
-                 .where(Lease.annotator == annotator, Lease.released_at.is_(None), Lease.expires_at > now)
-                 .order_by(Lease.claimed_at, Lease.position))
-    return list(dict.fromkeys(session.exec(statement).all()))
-
-
-def release_all_leases(session: Session, annotator: str, now: datetime) -> None:
-    """Release every lease ``annotator`` holds (the items go back to the queue), committed under the claim lock."""
-    with _CLAIM_LOCK:
-        session.commit()
-        session.execute(update(Lease).where(Lease.annotator == annotator, Lease.released_at.is_(None))
-                        .values(released_at=now))
-        session.commit()
-
-
-def held_ids(session: Session, annotator: str, now: datetime) -> list[str]:
-    """Ids of the items ``annotator`` holds now, oldest claim first."""
-    return _held(session, annotator, now)
-
-
-def holds_lease(session: Session, external_id: str, annotator: str, now: datetime) -> bool:
-    """Whether ``annotator`` holds an unexpired, unreleased lease on the item."""
-    return external_id in _held(session, annotator, now)
-
-
-def event_with_client_id(session: Session, client_id: str) -> LabelEvent | None:
-    """The event stored for an answer the review card sent with this id, if any."""
-    return session.exec(select(LabelEvent).where(LabelEvent.client_id == client_id)).first()
-
-
-def has_active_answer(session: Session, external_id: str, annotator: str) -> bool:
-    """Whether ``annotator`` has an answer on the item that is neither an undo nor undone."""
-    return session.execute(
-        text(f"""SELECT 1 FROM labelevent l WHERE l.external_id = :external_id AND l.annotator = :annotator
-                 AND {ACTIVE_EVENT_SQL.format(e="l")} LIMIT 1"""),
-        {"external_id": external_id, "annotator": annotator},
-    ).first() is not None
-
-
-def release_lease(session: Session, external_id: str, annotator: str, now: datetime) -> None:
-    """Release the annotator's lease on an item (part of the caller's transaction)."""
-    session.execute(update(Lease)
-                    .where(Lease.external_id == external_id, Lease.annotator == annotator,
-                           Lease.released_at.is_(None))
-                    .values(released_at=now))
-
-
-def latest_active_event(session: Session, annotator: str) -> LabelEvent | None:
-    """The annotator's most recent event that is neither an undo nor undone."""
-    voided = select(LabelEvent.voids_event_id).where(LabelEvent.voids_event_id.is_not(None))
-    statement = (select(LabelEvent)
-                 .where(LabelEvent.annotator == annotator, LabelEvent.action != "undo",
-                        LabelEvent.id.not_in(voided))
-                 .order_by(LabelEvent.id.desc()))
-    return session.exec(statement).first()
 
 
 def review_progress(session: Session, annotator: str, since: datetime) -> dict[str, int]:
@@ -319,7 +228,7 @@ def review_progress(session: Session, annotator: str, since: datetime) -> dict[s
         session,
         f"""SELECT
             (SELECT count(*) FROM labelevent e WHERE e.annotator = $1 AND e.created_at >= $2
-             AND {ACTIVE_EVENT_SQL.format(e='e')}) AS answered,
+             AND {ACTIVE_EVENT_SQL.format(e="e")}) AS answered,
             (SELECT count(*) FROM prediction p WHERE {_UNLABELLED}) AS unlabelled""",
         [annotator, since],
     )

@@ -21,8 +21,13 @@ def web_session_user(session: Session, token_hash: str, now: datetime) -> str | 
     return row.user_name if row is not None and row.expires_at > now else None
 
 
-def delete_web_sessions(session: Session, *, token_hash: str | None = None, expired_before: datetime | None = None,
-                        user_name: str | None = None) -> None:
+def delete_web_sessions(
+    session: Session,
+    *,
+    token_hash: str | None = None,
+    expired_before: datetime | None = None,
+    user_name: str | None = None,
+) -> None:
     """Delete one sign-in session (by token hash), every expired one, or every one of a user."""
     if token_hash is None and expired_before is None and user_name is None:
         raise ValueError("Name the sessions to delete: a token hash, an expiry time or a user.")

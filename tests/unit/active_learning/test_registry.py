@@ -32,8 +32,13 @@ SKOPS_PROTOCOL = 2  # the "protocol" skops 0.16 writes into every schema.json
 
 
 def _json(value) -> dict:
-    return {"__class__": type(value).__name__, "__module__": "builtins", "__loader__": "JsonNode",
-            "content": json.dumps(value), "is_json": True}
+    return {
+        "__class__": type(value).__name__,
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(value),
+        "is_json": True,
+    }
 
 
 def _tuple(*items) -> dict:
@@ -42,15 +47,24 @@ def _tuple(*items) -> dict:
 
 def _empty_dict() -> dict:
     key_types = {"__class__": "list", "__module__": "builtins", "__loader__": "ListNode", "content": []}
-    return {"__class__": "dict", "__module__": "builtins", "__loader__": "DictNode", "content": {},
-            "key_types": key_types}
+    return {
+        "__class__": "dict",
+        "__module__": "builtins",
+        "__loader__": "DictNode",
+        "content": {},
+        "key_types": key_types,
+    }
 
 
 def _call(function: str, *args) -> dict:
     """A node that, when built, calls ``function(*args)`` (skops' loader for objects rebuilt from ``__reduce__``)."""
     module, name = function.rsplit(".", 1)
-    return {"__class__": name, "__module__": module, "__loader__": "ConstructorFromReduceNode",
-            "content": _tuple(*args)}
+    return {
+        "__class__": name,
+        "__module__": module,
+        "__loader__": "ConstructorFromReduceNode",
+        "content": _tuple(*args),
+    }
 
 
 def _payload(kind: str, marker) -> dict:
@@ -61,13 +75,19 @@ def _payload(kind: str, marker) -> dict:
         "builtins.eval": lambda: _call("builtins.eval", _json(code)),
         "builtins.getattr": lambda: _call("builtins.getattr", _json("text"), _json("upper")),
         "numpy.testing._private.utils.runstring": lambda: _call(
-            "numpy.testing._private.utils.runstring", _json(code), _empty_dict()),
+            "numpy.testing._private.utils.runstring", _json(code), _empty_dict()
+        ),
         "posix.system": lambda: _call("posix.system", _json(f"touch {shlex.quote(str(marker))}")),
     }[kind]()
 
 
-PAYLOADS = ("builtins.exec", "builtins.eval", "builtins.getattr", "numpy.testing._private.utils.runstring",
-            "posix.system")
+PAYLOADS = (
+    "builtins.exec",
+    "builtins.eval",
+    "builtins.getattr",
+    "numpy.testing._private.utils.runstring",
+    "posix.system",
+)
 
 
 def _archive(root: dict, others: dict[str, bytes] | None = None) -> bytes:
@@ -102,8 +122,11 @@ def test_a_crafted_file_that_calls_a_function_is_refused_before_anything_runs(tm
     marker = tmp_path / "ran"
     path, sha256 = _save(_archive(_payload(kind, marker)), tmp_path / "models")
 
-    with pytest.raises(ModelIntegrityError, match=rf"v1\.skops holds types the task's pipelines never save: "
-                                                  rf"{kind}\. Refusing to load it"):
+    with pytest.raises(
+        ModelIntegrityError,
+        match=rf"v1\.skops holds types the task's pipelines never save: "
+        rf"{kind}\. Refusing to load it",
+    ):
         load_model(path, sha256, tmp_path / "models")
 
     assert not marker.exists()
@@ -113,8 +136,9 @@ def test_a_crafted_file_that_calls_a_function_is_refused_before_anything_runs(tm
 
 
 @pytest.mark.parametrize("kind", PAYLOADS)
-def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_recorded(ws, write_production, row_counts,
-                                                                                    state, tmp_path, kind):
+def test_ingest_refuses_a_live_model_file_with_a_payload_whose_sha256_was_recorded(
+    ws, write_production, row_counts, state, tmp_path, kind
+):
     marker = tmp_path / "ran"
     live = ws.models_dir / "v1.skops"
     live.write_bytes(_with_payload(live, _payload(kind, marker)))
@@ -139,20 +163,27 @@ def test_an_unreadable_archive_with_a_recorded_sha256_is_refused_with_a_message(
 
 
 def test_a_file_of_allowed_types_only_loads(tmp_path):
-    data = sio.dumps(fit_clone(build_estimator([{"name": "x", "kind": "numeric"}], "random-forest"),
-                               pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}), np.array(["a", "b", "a", "b"])))
+    data = sio.dumps(
+        fit_clone(
+            build_estimator([{"name": "x", "kind": "numeric"}], "random-forest"),
+            pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]}),
+            np.array(["a", "b", "a", "b"]),
+        )
+    )
     path, sha256 = _save(data, tmp_path / "models")
     assert list(load_model(path, sha256, tmp_path / "models").predict(pd.DataFrame({"x": [0.0]}))) == ["a"]
 
 
 def _small_frame(n: int = 24) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({
-        "num": rng.normal(size=n),
-        "cat": rng.choice(["a", "b", "c"], n),
-        "flag": rng.choice([True, False], n),
-        "text": [f"word{i} and some more words {i % 3}" for i in range(n)],
-    })
+    frame = pd.DataFrame(
+        {
+            "num": rng.normal(size=n),
+            "cat": rng.choice(["a", "b", "c"], n),
+            "flag": rng.choice([True, False], n),
+            "text": [f"word{i} and some more words {i % 3}" for i in range(n)],
+        }
+    )
     frame.loc[0, "num"] = np.nan
     return frame
 
@@ -174,4 +205,5 @@ def test_the_checked_in_allow_list_is_exactly_what_every_pipeline_configuration_
 
     assert allowed_types() == saved, (
         f"active_learning/model_types.txt is out of date: add {sorted(saved - allowed_types())}, "
-        f"remove {sorted(allowed_types() - saved)}")
+        f"remove {sorted(allowed_types() - saved)}"
+    )

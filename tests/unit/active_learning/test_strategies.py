@@ -77,12 +77,15 @@ def test_cold_start_falls_back_to_random(name, iris_model):
     np.testing.assert_array_equal(indices, expected)
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("least-confident", [4, 3]),
-    ("margin", [1, 4]),
-    ("entropy", [4, 3]),
-    ("default", [1, 4]),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("least-confident", [4, 3]),
+        ("margin", [1, 4]),
+        ("entropy", [4, 3]),
+        ("default", [1, 4]),
+    ],
+)
 def test_uncertainty_strategies_pick_least_certain_rows(name, expected):
     indices, _ = get_strategy(name)(FixedProba(PROBA).fit(), POOL, 2, random_state=0)
     assert indices.tolist() == expected
@@ -130,8 +133,20 @@ def test_top_k_breaks_ties_by_seed():
 
 def test_spread_top_k_skips_near_duplicates():
     scores = np.array([0.99, 0.989, 0.988, 0.987, 0.986, 0.5, 0.45, 0.4, 0.35, 0.3])
-    embedding = np.array([[0.0, 0.0], [0.0, 0.001], [0.001, 0.0], [0.001, 0.001], [0.0, 0.002],
-                          [5.0, 5.0], [9.0, 0.0], [0.0, 9.0], [9.0, 9.0], [4.0, 8.0]])
+    embedding = np.array(
+        [
+            [0.0, 0.0],
+            [0.0, 0.001],
+            [0.001, 0.0],
+            [0.001, 0.001],
+            [0.0, 0.002],
+            [5.0, 5.0],
+            [9.0, 0.0],
+            [0.0, 9.0],
+            [9.0, 9.0],
+            [4.0, 8.0],
+        ]
+    )
     assert top_k(scores, 5).tolist() == [0, 1, 2, 3, 4]
     spread, bonus = spread_top_k(scores, lambda positions: embedding[positions], 5, weight=1.0)
     assert spread[0] == 0 and sum(i < 5 for i in spread) == 1

@@ -14,21 +14,29 @@ from feedback.review import import_labels
 def heard():
     """A listener for this test: ``(moment, kind)`` for each event, removed afterwards."""
     calls = []
-    remove = events.on_write(lambda ws, kind: calls.append(("after", kind)),
-                             before=lambda ws, kind: calls.append(("before", kind)))
+    remove = events.on_write(
+        lambda ws, kind: calls.append(("after", kind)), before=lambda ws, kind: calls.append(("before", kind))
+    )
     yield calls
     remove()
 
 
-def test_each_write_is_announced_before_it_starts_and_after_it_is_stored(ws, heard, write_production, write_truth,
-                                                                         tmp_path, logged):
+def test_each_write_is_announced_before_it_starts_and_after_it_is_stored(
+    ws, heard, write_production, write_truth, tmp_path, logged
+):
     ingest_predictions(ws, write_production(20, start=0))
     ids = list(logged(ws).index[:2])
     import_labels(ws, write_truth(ids), annotator="oracle")
     (tmp_path / "fb.csv").write_text(f"id,signal\n{ids[0]},disputed\n")
     ingest_feedback(ws, tmp_path / "fb.csv")
-    assert heard == [("before", "predictions"), ("after", "predictions"), ("before", "labels"), ("after", "labels"),
-                     ("before", "feedback"), ("after", "feedback")]
+    assert heard == [
+        ("before", "predictions"),
+        ("after", "predictions"),
+        ("before", "labels"),
+        ("after", "labels"),
+        ("before", "feedback"),
+        ("after", "feedback"),
+    ]
 
 
 def test_a_listener_refusing_before_the_write_leaves_nothing_stored(ws, write_production, state):

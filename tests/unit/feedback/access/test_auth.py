@@ -25,8 +25,9 @@ def encoded() -> str:
 
 @pytest.fixture(scope="module")
 def users(encoded) -> dict[str, User]:
-    return load_users({"ana": {"password_hash": encoded, "role": "annotator"},
-                       "lee": {"password_hash": encoded, "role": "lead"}})
+    return load_users(
+        {"ana": {"password_hash": encoded, "role": "annotator"}, "lee": {"password_hash": encoded, "role": "lead"}}
+    )
 
 
 # --- hashes -----------------------------------------------------------------------------------------
@@ -61,16 +62,18 @@ def _flip(hex_text: str) -> str:
 def test_a_tampered_or_malformed_hash_is_refused(encoded):
     scheme, n, r, p, salt, key = encoded.split("$")
     tampered = [
-        "$".join([scheme, n, r, p, salt, _flip(key)]),       # hash changed
-        "$".join([scheme, n, r, p, _flip(salt), key]),       # salt changed
-        "$".join([scheme, "8192", r, p, salt, key]),         # cost lowered
-        "$".join([scheme, n, r, p, salt, key[:-2]]),         # truncated
-        "$".join(["pbkdf2", n, r, p, salt, key]),            # another scheme
-        "$".join([scheme, "1000", r, p, salt, key]),         # n not a power of two
-        "$".join([scheme, str(2**30), r, p, salt, key]),     # cost beyond the limit: refused, not computed
-        "$".join([scheme, n, r, p, "zz" * 16, key]),         # not hex
-        "$".join([scheme, "1\u00b2", r, p, salt, key]),      # a digit that is not ASCII
-        "correct horse", "", None,
+        "$".join([scheme, n, r, p, salt, _flip(key)]),  # hash changed
+        "$".join([scheme, n, r, p, _flip(salt), key]),  # salt changed
+        "$".join([scheme, "8192", r, p, salt, key]),  # cost lowered
+        "$".join([scheme, n, r, p, salt, key[:-2]]),  # truncated
+        "$".join(["pbkdf2", n, r, p, salt, key]),  # another scheme
+        "$".join([scheme, "1000", r, p, salt, key]),  # n not a power of two
+        "$".join([scheme, str(2**30), r, p, salt, key]),  # cost beyond the limit: refused, not computed
+        "$".join([scheme, n, r, p, "zz" * 16, key]),  # not hex
+        "$".join([scheme, "1\u00b2", r, p, salt, key]),  # a digit that is not ASCII
+        "correct horse",
+        "",
+        None,
     ]
 
     for bad in tampered:
@@ -153,13 +156,29 @@ def test_what_each_role_may_do():
     allowed = {role: {action for action in PERMISSIONS if can(role, action)} for role in ROLES}
 
     everyone = {"label", "undo", "check_alerts"}
-    leads = everyone | {"adjudicate", "set_queue_policy", "find_suspects", "acknowledge_alert", "resolve_alert",
-                        "simulate"}
+    leads = everyone | {
+        "adjudicate",
+        "set_queue_policy",
+        "find_suspects",
+        "acknowledge_alert",
+        "resolve_alert",
+        "simulate",
+    }
     assert allowed == {
         "annotator": everyone,
         "lead": leads,
-        "admin": leads | {"retrain", "set_retrain_policy", "promote", "rollback", "set_alert_policy",
-                          "start_experiment", "stop_experiment", "export", "manage"},
+        "admin": leads
+        | {
+            "retrain",
+            "set_retrain_policy",
+            "promote",
+            "rollback",
+            "set_alert_policy",
+            "start_experiment",
+            "stop_experiment",
+            "export",
+            "manage",
+        },
     }
     assert User("lee", "lead", "x").can("adjudicate") and not User("lee", "lead", "x").can("promote")
 

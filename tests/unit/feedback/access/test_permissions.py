@@ -36,8 +36,11 @@ DENIED = [(call, role) for call in CALLS for role in ROLES if not can(role, call
 
 def _files(home: Path) -> dict[str, bytes]:
     """Every settings, model and snapshot file of the home (the database is compared by its rows)."""
-    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*"))
-            if p.is_file() and ".duckdb" not in p.name}
+    return {
+        str(p.relative_to(home)): p.read_bytes()
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and ".duckdb" not in p.name
+    }
 
 
 def test_every_guarded_action_has_a_library_call_under_test():

@@ -18,7 +18,6 @@ raised an accuracy band alert before k, when the band rested on its minimum of
 3 past windows.
 """
 
-
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
@@ -65,8 +64,9 @@ def run_stream(folder, *, audit_salt: str, policy: AlertPolicy | None = None, se
             served = in_session(ws, repository.predictions_frame, frame["id"].tolist())
             true_accuracy.append(float(np.mean(served["predicted"].astype(int).to_numpy() == y[rows])))
             audit = served["is_audit"].astype(bool).to_numpy()
-            pd.DataFrame({"id": frame["id"][audit], "label": y[rows][audit]}).to_csv(folder / f"audit_{b}.csv",
-                                                                                      index=False)
+            pd.DataFrame({"id": frame["id"][audit], "label": y[rows][audit]}).to_csv(
+                folder / f"audit_{b}.csv", index=False
+            )
             import_labels(ws, folder / f"audit_{b}.csv", annotator="expert")  # which checks the alerts
         return batches, list_alerts(ws), true_accuracy
     finally:
@@ -84,8 +84,10 @@ def first_alerts(batches: list[str], alerts: list[AlertRecord]) -> dict[str, int
 def test_a_stream_that_drifts_from_batch_k_raises_drift_and_quality_alerts_at_k_or_soon_after(tmp_path):
     batches, alerts, true_accuracy = run_stream(tmp_path, audit_salt="5eed5eed5eed5eed")
     first = first_alerts(batches, alerts)
-    summary = (f"first alert per metric (batch index, drift from {DRIFT_FROM}): {first}; champion's true accuracy "
-               f"per batch {[round(a, 2) for a in true_accuracy]}")
+    summary = (
+        f"first alert per metric (batch index, drift from {DRIFT_FROM}): {first}; champion's true accuracy "
+        f"per batch {[round(a, 2) for a in true_accuracy]}"
+    )
     print("\n" + summary)
     assert np.mean(true_accuracy[DRIFT_FROM:]) < np.mean(true_accuracy[:DRIFT_FROM]) - 0.15, summary
     assert DRIFT_FROM <= first.get("drift_share", -1) <= DRIFT_FROM + 2, summary

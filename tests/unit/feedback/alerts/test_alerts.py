@@ -25,22 +25,35 @@ from feedback.worker import LabelAlertWatcher
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
-def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300,
-            drift=None) -> MonitorWindow:
-    return MonitorWindow(window=f"w{i}", start=f"2026-01-0{i + 1}", end=f"2026-01-0{i + 1}", n_predictions=n,
-                         n_audit_labels=n_audit, accuracy=accuracy, accuracy_ci=None, n_disputed=0,
-                         dispute_rate=dispute_rate, dispute_rate_ci=[None, None], mean_confidence=confidence,
-                         drift=drift)
+def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None) -> MonitorWindow:
+    return MonitorWindow(
+        window=f"w{i}",
+        start=f"2026-01-0{i + 1}",
+        end=f"2026-01-0{i + 1}",
+        n_predictions=n,
+        n_audit_labels=n_audit,
+        accuracy=accuracy,
+        accuracy_ci=None,
+        n_disputed=0,
+        dispute_rate=dispute_rate,
+        dispute_rate_ci=[None, None],
+        mean_confidence=confidence,
+        drift=drift,
+    )
 
 
-def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(ws, write_production,
-                                                                               write_drifted):
+def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(ws, write_production, write_drifted):
     ingest_predictions(ws, write_production(100, start=0))
     assert list_alerts(ws) == []
     batch = ingest_predictions(ws, write_drifted(100, start=100)).batch_id
     [alert] = list_alerts(ws)
     assert (alert.metric, alert.kind, alert.window_kind, alert.window_id, alert.state) == (
-        "drift_share", "dataset_drift", "batch", batch, "open")
+        "drift_share",
+        "dataset_drift",
+        "batch",
+        batch,
+        "open",
+    )
     assert alert.message.startswith(f"batch {batch}: feature drift in ")
     assert alert.details["n_predictions"] == 100 and alert.delivery_status is None
     assert check_alerts(ws) == [] and check_alerts(ws, drift=False) == []
@@ -48,8 +61,9 @@ def test_a_drifting_ingest_raises_one_drift_alert_and_checking_again_adds_none(w
     assert [a.id for a in store_status(ws).open_alerts] == [alert.id]
 
 
-def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_production, production_frame, write_truth,
-                                                              logged):
+def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(
+    ws, write_production, production_frame, write_truth, logged
+):
     save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
     assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
@@ -61,8 +75,7 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(ws, write_producti
     assert check_alerts(ws) == []
 
 
-def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_next_look(ws, write_production,
-                                                                                       logged):
+def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_next_look(ws, write_production, logged):
     save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
     served = logged(ws)
@@ -122,8 +135,9 @@ def test_a_new_alert_triggers_a_retrain_when_the_policy_says_so(ws, write_drifte
     assert retrain_due(ws, RetrainPolicy()) is None, "only when the user turned it on"
 
 
-def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, write_drifted, write_truth, logged,
-                                                                            caplog, monkeypatch):
+def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(
+    ws, write_drifted, write_truth, logged, caplog, monkeypatch
+):
     def broken_check(*args, **kwargs):
         raise RuntimeError("the check broke")
 
@@ -139,8 +153,9 @@ def test_a_failing_alert_check_never_fails_the_ingest_or_the_label_import(ws, wr
     assert store_status(ws).label_events == 10
 
 
-def test_a_broken_alert_policy_refuses_the_ingest_and_the_label_import_before_writing(ws, ingested, write_drifted,
-                                                                                        write_truth, state):
+def test_a_broken_alert_policy_refuses_the_ingest_and_the_label_import_before_writing(
+    ws, ingested, write_drifted, write_truth, state
+):
     # Issue 9: the write used to be stored while alerting silently stopped; now nothing is written.
     (ws.home / "alert_policy.json").write_text("{not json")
     before = state(ws)
@@ -155,17 +170,20 @@ def test_a_broken_alert_policy_refuses_the_ingest_and_the_label_import_before_wr
 
 def test_policy_round_trip_rules_and_bad_values(ws):
     assert load_alert_policy(ws) == AlertPolicy()
-    saved = save_alert_policy(ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"),
-                              actor=ADMIN)
+    saved = save_alert_policy(
+        ws, AlertPolicy(accuracy_floor=0.8, min_labels=50, webhook_url="https://x.test/h"), actor=ADMIN
+    )
     assert load_alert_policy(ws) == saved
     rules = saved.rules()
     assert (rules["accuracy"].floor, rules["accuracy"].min_n, rules["dispute_rate"].min_n) == (0.8, 50, 30)
     assert rules["dispute_rate"].direction == "upper" and rules["mean_confidence"].direction == "lower"
-    for bad, message in [({"accuracy_floor": 1.5}, "accuracy_floor must be between 0 and 1"),
-                         ({"min_labels": 0}, "min_labels must be at least 1"),
-                         ({"window": "month"}, "window must be one of"),
-                         ({"webhook_url": "ftp://x"}, "http:// or https://"),
-                         ({"webhook_timeout": 0}, "webhook_timeout must be positive")]:
+    for bad, message in [
+        ({"accuracy_floor": 1.5}, "accuracy_floor must be between 0 and 1"),
+        ({"min_labels": 0}, "min_labels must be at least 1"),
+        ({"window": "month"}, "window must be one of"),
+        ({"webhook_url": "ftp://x"}, "http:// or https://"),
+        ({"webhook_timeout": 0}, "webhook_timeout must be positive"),
+    ]:
         with pytest.raises(InputError, match=message):
             save_alert_policy(ws, AlertPolicy(**bad), actor=ADMIN)
 
@@ -176,13 +194,19 @@ def test_rules_judge_each_window_against_the_windows_before_it():
     assert evaluate_windows(steady, policy) == []
     drop = steady + [_window(4, accuracy=0.70, n_audit=60), _window(5, accuracy=0.72, n_audit=60)]
     fired = evaluate_windows(drop, policy)
-    assert [(w.window, d.metric, d.kind) for w, d in fired] == [("w4", "accuracy", "band_lower"),
-                                                                   ("w5", "accuracy", "band_lower")]
+    assert [(w.window, d.metric, d.kind) for w, d in fired] == [
+        ("w4", "accuracy", "band_lower"),
+        ("w5", "accuracy", "band_lower"),
+    ]
     assert fired[1][1].n_history == 4, "a window that fired stays out of the band"
     assert evaluate_windows(drop[:4] + [_window(4, accuracy=0.2, n_audit=10)], policy) == [], "too few labels"
     assert [w.window for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
-    report = DatasetDrift(share_drifted=0.8, dataset_drifted=True, drift_share=0.5,
-                          columns={"a": ColumnDrift("ks", 0.0, 0.05, True, n_reference=30, n_current=300)})
+    report = DatasetDrift(
+        share_drifted=0.8,
+        dataset_drifted=True,
+        drift_share=0.5,
+        columns={"a": ColumnDrift("ks", 0.0, 0.05, True, n_reference=30, n_current=300)},
+    )
     drift = WindowDrift(report, n_reference=30, n_current=300, sampled=False, reference_version=1)
     [(window, decision)] = evaluate_windows([_window(0, drift=drift)], policy)
     assert decision.kind == "dataset_drift"

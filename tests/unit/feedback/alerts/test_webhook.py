@@ -82,7 +82,11 @@ def test_a_new_alert_is_posted_once_as_json(ws, write_drifted, endpoint):
     alert = _delivered_alert(ws)
     [body] = server.bodies
     assert (body["id"], body["metric"], body["message"], body["state"]) == (
-        alert.id, "drift_share", alert.message, "open")
+        alert.id,
+        "drift_share",
+        alert.message,
+        "open",
+    )
     assert body["text"].startswith(f"Feedback loop alert {alert.id}: batch ")
     assert alert.delivery_status == "delivered"
     assert (alert.delivery["attempts"], alert.delivery["http_status"]) == (1, 200)

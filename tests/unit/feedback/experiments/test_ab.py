@@ -51,8 +51,11 @@ def _scores(ws, ids, version_alias):
     """What the champion (or challenger) predicts for the logged inputs of ``ids``."""
     champion, challenger = champion_and_challenger(ws)
     row = champion if version_alias == "champion" else challenger
-    inputs = read_sql(ws, f"SELECT * FROM {PREDICTION_INPUT} WHERE external_id IN (SELECT unnest(?))",
-                      [list(ids)]).set_index("external_id").loc[list(ids)]
+    inputs = (
+        read_sql(ws, f"SELECT * FROM {PREDICTION_INPUT} WHERE external_id IN (SELECT unnest(?))", [list(ids)])
+        .set_index("external_id")
+        .loc[list(ids)]
+    )
     names = [f["name"] for f in load_task(ws).features]
     return pd.Series(load_version(ws, row).predict(inputs[names]).astype(str), index=list(ids))
 
@@ -78,8 +81,11 @@ def test_an_old_store_gains_the_experiment_table_and_columns(home, ingested):
     ws = open_workspace(home=home)
     try:
         store.create_db_and_tables(ws)
-        columns = set(read_sql(ws, "SELECT column_name FROM information_schema.columns "
-                                   "WHERE table_name = 'prediction'")["column_name"])
+        columns = set(
+            read_sql(ws, "SELECT column_name FROM information_schema.columns WHERE table_name = 'prediction'")[
+                "column_name"
+            ]
+        )
         assert {"arm", "unit_id", "experiment_id"} <= columns
         applied = set(read_sql(ws, "SELECT name FROM appliedmigration")["name"])
         assert "0005_ab_experiments" in applied
@@ -93,8 +99,9 @@ def test_an_old_store_gains_the_experiment_table_and_columns(home, ingested):
 # --- routing at ingest -------------------------------------------------------------------------
 
 
-def test_ab_routing_keeps_each_unit_in_one_arm_and_serves_its_arms_model(ws, challenger, production_frame,
-                                                                          tmp_path, logged):
+def test_ab_routing_keeps_each_unit_in_one_arm_and_serves_its_arms_model(
+    ws, challenger, production_frame, tmp_path, logged
+):
     experiment = start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
     first = write_frame(_with_users(production_frame(120)), tmp_path / "one.csv")
     second = write_frame(_with_users(production_frame(120, start=120), offset=5), tmp_path / "two.parquet")
@@ -147,8 +154,9 @@ def test_shadow_mode_serves_the_champion_to_everyone(ws, challenger, write_produ
     assert set(rows["arm"]) == {"champion"} and set(rows["model_version"]) == {1}
     assert set(rows["challenger_version"]) == {2}
     np.testing.assert_array_equal(rows["predicted"].to_numpy(dtype=object), _scores(ws, rows.index, "champion"))
-    np.testing.assert_array_equal(rows["challenger_predicted"].to_numpy(dtype=object),
-                                  _scores(ws, rows.index, "challenger"))
+    np.testing.assert_array_equal(
+        rows["challenger_predicted"].to_numpy(dtype=object), _scores(ws, rows.index, "challenger")
+    )
 
 
 def test_a_stopped_experiment_routes_nothing(ws, challenger, write_production, logged):
@@ -162,11 +170,16 @@ def test_a_stopped_experiment_routes_nothing(ws, challenger, write_production, l
     assert rows["arm"].isna().all() and set(rows["model_version"]) == {1} and set(rows["challenger_version"]) == {2}
 
 
-@pytest.mark.parametrize("edit, expected", [
-    (lambda f: f.drop(columns="user"), "has no column 'user', the unit id the running A/B experiment"),
-    (lambda f: f.assign(user=[None, *f["user"].iloc[1:]]),
-     "column 'user' (the A/B experiment's unit id) is empty on line 2"),
-])
+@pytest.mark.parametrize(
+    "edit, expected",
+    [
+        (lambda f: f.drop(columns="user"), "has no column 'user', the unit id the running A/B experiment"),
+        (
+            lambda f: f.assign(user=[None, *f["user"].iloc[1:]]),
+            "column 'user' (the A/B experiment's unit id) is empty on line 2",
+        ),
+    ],
+)
 def test_a_file_without_its_unit_ids_is_refused(ws, challenger, production_frame, tmp_path, state, edit, expected):
     start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"))
     path = write_frame(edit(_with_users(production_frame(10))), tmp_path / "prod.csv")
@@ -188,14 +201,17 @@ def test_the_unit_column_is_unknown_once_the_experiment_stops(ws, challenger, pr
 # --- starting and stopping ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version, share, expected", [
-    (9, 0.5, "There is no model version 9"),
-    (1, 0.5, "Version 1 is the champion"),
-    (2, 0.0, "strictly between 0 and 1, got 0.0"),
-    (2, 1.0, "strictly between 0 and 1, got 1.0"),
-    (2, -0.2, "strictly between 0 and 1"),
-    (2, "half", "strictly between 0 and 1, got 'half'"),
-])
+@pytest.mark.parametrize(
+    "version, share, expected",
+    [
+        (9, 0.5, "There is no model version 9"),
+        (1, 0.5, "Version 1 is the champion"),
+        (2, 0.0, "strictly between 0 and 1, got 0.0"),
+        (2, 1.0, "strictly between 0 and 1, got 1.0"),
+        (2, -0.2, "strictly between 0 and 1"),
+        (2, "half", "strictly between 0 and 1, got 'half'"),
+    ],
+)
 def test_refused_start_names_the_problem_and_starts_nothing(ws, challenger, version, share, expected):
     with pytest.raises(ExperimentError, match=expected):
         start_experiment(ws, version, share, actor=Actor("ana", "admin"))
@@ -262,8 +278,10 @@ def ab_store(ws, challenger, write_production, digits_frame, tmp_path, logged):
     write_frame(pd.DataFrame({"id": labels.index, "label": labels.to_numpy()}), tmp_path / "labels.csv")
     import_labels(ws, tmp_path / "labels.csv", annotator="oracle")
     disputed = [i for arm in ("champion", "challenger") for i in rows[rows["arm"] == arm].index[:5]]
-    write_frame(pd.DataFrame({"id": [*disputed, disputed[0]], "signal": "disputed",
-                              "user_label": [None] * 10 + ["3"]}), tmp_path / "fb.csv")
+    write_frame(
+        pd.DataFrame({"id": [*disputed, disputed[0]], "signal": "disputed", "user_label": [None] * 10 + ["3"]}),
+        tmp_path / "fb.csv",
+    )
     ingest_feedback(ws, tmp_path / "fb.csv")
     return experiment, rows, labels, set(disputed)
 
@@ -294,7 +312,8 @@ def test_status_figures_match_the_hand_counts(ws, ab_store):
     assert accuracy["z_test"]["p_value"] == pytest.approx(z.p_value)
     assert (accuracy["z_test"]["x1"], accuracy["z_test"]["n1"]) == (x1, n1)
     assert status["tests"]["dispute_rate"]["z_test"]["p_value"] == pytest.approx(
-        two_proportion_ztest(d1, m1, d2, m2).p_value)
+        two_proportion_ztest(d1, m1, d2, m2).p_value
+    )
     # labels and disputes arrived after both batches: the looks after each batch saw none of them
     assert [h["champion_n_predictions"] for h in status["history"]][-1] == m1
     assert status["history"][-1]["challenger_n_audit"] == n2
@@ -332,8 +351,9 @@ def test_a_stopped_experiment_still_reports(ws, ab_store):
     assert status.arms["challenger"].n_predictions > 0
 
 
-def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenger, write_production,
-                                                                   write_truth, logged):
+def test_shadow_status_compares_the_models_on_the_same_audit_items(
+    ws, challenger, write_production, write_truth, logged
+):
     start_experiment(ws, 2, shadow=True, actor=Actor("ana", "admin"))
     ingest_predictions(ws, write_production(200))
     rows = logged(ws)
@@ -358,8 +378,9 @@ def test_shadow_status_compares_the_models_on_the_same_audit_items(ws, challenge
     json.dumps(status)
 
 
-def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(ws, challenger, write_production,
-                                                                                 write_truth, logged):
+def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(
+    ws, challenger, write_production, write_truth, logged
+):
     start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
     counts = []  # cumulative (x1, n1, x2, n2) of labelled audit items after each labelling round
     for round_, start in enumerate((0, 150, 300)):
@@ -371,15 +392,18 @@ def test_the_sequential_test_replays_the_evidence_as_it_stood_after_each_batch(w
         truth = pd.read_csv(write_truth(list(audit.index), name="all.csv"), dtype=str).set_index("id")["label"]
         right = audit["predicted"] == truth[audit.index]
         arms = [audit["arm"] == arm for arm in ("champion", "challenger")]
-        counts.append([int((right & arms[0]).sum()), int(arms[0].sum()), int((right & arms[1]).sum()),
-                       int(arms[1].sum())])
+        counts.append(
+            [int((right & arms[0]).sum()), int(arms[0].sum()), int((right & arms[1]).sum()), int(arms[1].sum())]
+        )
 
     status = experiment_status(ws).to_dict()
 
     # looks: after batch 1 (nothing labelled yet), after batch 2 (round 1's labels), after batch 3 (round 2's),
     # and the latest evidence (round 3's)
-    seen = [[h["champion_correct"], h["champion_n_audit"], h["challenger_correct"], h["challenger_n_audit"]]
-            for h in status["history"]]
+    seen = [
+        [h["champion_correct"], h["champion_n_audit"], h["challenger_correct"], h["challenger_n_audit"]]
+        for h in status["history"]
+    ]
     assert seen == [[0, 0, 0, 0], *counts]
     x1, n1, x2, n2 = np.array(counts).T
     sequential = status["tests"]["accuracy"]["sequential"]

@@ -20,28 +20,37 @@ from feedback.gold import (
 
 def _events(rows, action="confirm") -> pd.DataFrame:
     """Events from (external_id, annotator, label) rows."""
-    return pd.DataFrame([(i, a, lab, action) for i, a, lab in rows],
-                        columns=["external_id", "annotator", "label", "action"])
+    return pd.DataFrame(
+        [(i, a, lab, action) for i, a, lab in rows], columns=["external_id", "annotator", "label", "action"]
+    )
 
 
 def _from_columns(columns: dict[str, list[str]], missing: str = ".") -> pd.DataFrame:
     """Events from one list of values per annotator, one position per unit; ``missing`` = not rated."""
-    return _events([(f"u{u:02d}", who, value)
-                    for who, values in columns.items() for u, value in enumerate(values) if value != missing])
+    return _events(
+        [
+            (f"u{u:02d}", who, value)
+            for who, values in columns.items()
+            for u, value in enumerate(values)
+            if value != missing
+        ]
+    )
 
 
 # --- which labels count -----------------------------------------------------------------------------
 
 
 def test_each_annotator_counts_once_with_their_latest_confirm_or_correct():
-    events = pd.DataFrame({
-        "id": [1, 2, 3, 4, 5],
-        "created_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04", "2024-01-05"]),
-        "external_id": ["x", "x", "x", "x", "y"],
-        "annotator": ["ana", "ana", "ana", "bo", "bo"],
-        "label": ["cat", "dog", "bird", None, "cat"],
-        "action": ["confirm", "correct", "correct", "skip", "ambiguous"],
-    })
+    events = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5],
+            "created_at": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-04", "2024-01-05"]),
+            "external_id": ["x", "x", "x", "x", "y"],
+            "annotator": ["ana", "ana", "ana", "bo", "bo"],
+            "label": ["cat", "dog", "bird", None, "cat"],
+            "action": ["confirm", "correct", "correct", "skip", "ambiguous"],
+        }
+    )
 
     labels = latest_labels(events)
 
@@ -50,14 +59,16 @@ def test_each_annotator_counts_once_with_their_latest_confirm_or_correct():
 
 
 def test_an_undo_voids_the_event_it_names_and_is_not_a_label_itself():
-    events = pd.DataFrame({
-        "id": [1, 2, 3, 4],
-        "external_id": ["x", "x", "y", "y"],
-        "annotator": ["ana", "ana", "ana", "ana"],
-        "label": ["cat", None, "dog", "cat"],
-        "action": ["confirm", "undo", "correct", "confirm"],
-        "voids_event_id": [None, 1, None, None],
-    })
+    events = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "external_id": ["x", "x", "y", "y"],
+            "annotator": ["ana", "ana", "ana", "ana"],
+            "label": ["cat", None, "dog", "cat"],
+            "action": ["confirm", "undo", "correct", "confirm"],
+            "voids_event_id": [None, 1, None, None],
+        }
+    )
 
     # x: the confirm was undone, nothing is left. y: both answers stand, the later one counts.
     assert latest_labels(events).to_dict("records") == [{"external_id": "y", "annotator": "ana", "label": "cat"}]
@@ -135,15 +146,15 @@ def test_cohen_lists_every_pair_in_name_order():
 # Fleiss (1971) as worked on Wikipedia: 10 items, 14 raters each, 5 categories.
 _FLEISS_TABLE = [
     [0, 0, 0, 0, 14],  # P_1 = (14^2 - 14) / (14 * 13) = 1.000
-    [0, 2, 6, 4, 2],   # P_2 = (4 + 36 + 16 + 4 - 14) / 182 = 46/182 = 0.253
-    [0, 0, 3, 5, 6],   # P_3 = (9 + 25 + 36 - 14) / 182 = 56/182 = 0.308
-    [0, 3, 9, 2, 0],   # P_4 = (9 + 81 + 4 - 14) / 182 = 80/182 = 0.440
-    [2, 2, 8, 1, 1],   # P_5 = (4 + 4 + 64 + 1 + 1 - 14) / 182 = 60/182 = 0.330
-    [7, 7, 0, 0, 0],   # P_6 = (49 + 49 - 14) / 182 = 84/182 = 0.462
-    [3, 2, 6, 3, 0],   # P_7 = (9 + 4 + 36 + 9 - 14) / 182 = 44/182 = 0.242
-    [2, 5, 3, 2, 2],   # P_8 = (4 + 25 + 9 + 4 + 4 - 14) / 182 = 32/182 = 0.176
-    [6, 5, 2, 1, 0],   # P_9 = (36 + 25 + 4 + 1 - 14) / 182 = 52/182 = 0.286
-    [0, 2, 2, 3, 7],   # P_10 = (4 + 4 + 9 + 49 - 14) / 182 = 52/182 = 0.286
+    [0, 2, 6, 4, 2],  # P_2 = (4 + 36 + 16 + 4 - 14) / 182 = 46/182 = 0.253
+    [0, 0, 3, 5, 6],  # P_3 = (9 + 25 + 36 - 14) / 182 = 56/182 = 0.308
+    [0, 3, 9, 2, 0],  # P_4 = (9 + 81 + 4 - 14) / 182 = 80/182 = 0.440
+    [2, 2, 8, 1, 1],  # P_5 = (4 + 4 + 64 + 1 + 1 - 14) / 182 = 60/182 = 0.330
+    [7, 7, 0, 0, 0],  # P_6 = (49 + 49 - 14) / 182 = 84/182 = 0.462
+    [3, 2, 6, 3, 0],  # P_7 = (9 + 4 + 36 + 9 - 14) / 182 = 44/182 = 0.242
+    [2, 5, 3, 2, 2],  # P_8 = (4 + 25 + 9 + 4 + 4 - 14) / 182 = 32/182 = 0.176
+    [6, 5, 2, 1, 0],  # P_9 = (36 + 25 + 4 + 1 - 14) / 182 = 52/182 = 0.286
+    [0, 2, 2, 3, 7],  # P_10 = (4 + 4 + 9 + 49 - 14) / 182 = 52/182 = 0.286
 ]
 # Column sums (20, 28, 39, 21, 32) / 140 = p_j = (0.143, 0.200, 0.279, 0.150, 0.229)
 # P_bar = (182 + 46 + 56 + 80 + 60 + 84 + 44 + 32 + 52 + 52) / 1820 = 688/1820 = 0.378
@@ -173,8 +184,9 @@ def test_fleiss_with_a_varying_number_of_raters():
     # y: a, b      n=2, P = (1 + 1 - 2) / (2 * 1) = 0
     # z: b         one rating: left out
     # P_bar = 0.5;  p_a = 4/5, p_b = 1/5;  P_e = 0.64 + 0.04 = 0.68;  kappa = (0.5 - 0.68) / 0.32 = -0.5625
-    events = _events([("x", "ana", "a"), ("x", "bo", "a"), ("x", "cy", "a"),
-                      ("y", "ana", "a"), ("y", "bo", "b"), ("z", "cy", "b")])
+    events = _events(
+        [("x", "ana", "a"), ("x", "bo", "a"), ("x", "cy", "a"), ("y", "ana", "a"), ("y", "bo", "b"), ("z", "cy", "b")]
+    )
 
     assert fleiss_kappa(events) == AgreementFigure(pytest.approx(-0.5625), 2, 5)
     # With three raters required only x is left, all "a": P_e = 1, so kappa is undefined.
@@ -199,11 +211,14 @@ def test_krippendorff_wikipedia_example():
     # Matching coincidences: 8 agreeing pairs x 2 = 16, unit 6 (3,3,4): 2*1/2 = 1, unit 7 (4,4,4): 3*2/2 = 3 -> 20.
     # Disagreement observed = 26 - 20 = 6;  expected = 26^2 - (49 + 16 + 100 + 25) = 486.
     # alpha = 1 - (26 - 1) * 6 / 486 = 1 - 150/486 = 0.691
-    events = _from_columns({
-        "A": "* * * * * 3 4 1 2 1 1 3 3 * 3".split(),
-        "B": "1 * 2 1 3 3 4 3 * * * * * * *".split(),
-        "C": "* * 2 1 3 4 4 * 2 1 1 3 3 * 4".split(),
-    }, missing="*")
+    events = _from_columns(
+        {
+            "A": "* * * * * 3 4 1 2 1 1 3 3 * 3".split(),
+            "B": "1 * 2 1 3 3 4 3 * * * * * * *".split(),
+            "C": "* * 2 1 3 4 4 * 2 1 1 3 3 * 4".split(),
+        },
+        missing="*",
+    )
 
     figure = krippendorff_alpha(events)
 
@@ -217,12 +232,14 @@ def test_krippendorff_reliability_data_with_missing_values():
     # unit 12 has one value and is left out. n = 40; n_c: 1 -> 9, 2 -> 13, 3 -> 10, 4 -> 5, 5 -> 3.
     # Matching coincidences per unit: 3 + 2 + 4 + 4 + 4 + 0 + 4 + 2 + 4 + 3 + 2 = 32 -> disagreement 40 - 32 = 8.
     # Expected: 40^2 - (81 + 169 + 100 + 25 + 9) = 1216.  alpha = 1 - 39 * 8 / 1216 = 0.743
-    events = _from_columns({
-        "A": "1 2 3 3 2 1 4 1 2 . . .".split(),
-        "B": "1 2 3 3 2 2 4 1 2 5 . 3".split(),
-        "C": ". 3 3 3 2 3 4 2 2 5 1 .".split(),
-        "D": "1 2 3 3 2 4 4 1 2 5 1 .".split(),
-    })
+    events = _from_columns(
+        {
+            "A": "1 2 3 3 2 1 4 1 2 . . .".split(),
+            "B": "1 2 3 3 2 2 4 1 2 5 . 3".split(),
+            "C": ". 3 3 3 2 3 4 2 2 5 1 .".split(),
+            "D": "1 2 3 3 2 4 4 1 2 5 1 .".split(),
+        }
+    )
 
     figure = krippendorff_alpha(events)
 
@@ -254,7 +271,10 @@ def test_summary_is_json_safe_and_gives_counts():
     assert summary["fleiss"] == {"value": None, "n_items": 2, "n_ratings": 4}
     assert summary["krippendorff"] == {"value": None, "n_items": 2, "n_ratings": 4}
     assert {(p["annotator_a"], p["annotator_b"], p["n_items"]) for p in summary["cohen"]} == {
-        ("ana", "bo", 2), ("ana", "cy", 0), ("bo", "cy", 0)}
+        ("ana", "bo", 2),
+        ("ana", "cy", 0),
+        ("bo", "cy", 0),
+    }
 
 
 def test_summary_with_figures_holds_plain_python_numbers():
@@ -270,7 +290,10 @@ def test_summary_of_no_events():
     empty = pd.DataFrame(columns=["external_id", "annotator", "label", "action"])
 
     assert agreement_summary(empty).to_dict() == {
-        "n_annotators": 0, "n_items_labelled": 0, "n_items_shared": 0, "cohen": [],
+        "n_annotators": 0,
+        "n_items_labelled": 0,
+        "n_items_shared": 0,
+        "cohen": [],
         "fleiss": {"value": None, "n_items": 0, "n_ratings": 0},
         "krippendorff": {"value": None, "n_items": 0, "n_ratings": 0},
     }

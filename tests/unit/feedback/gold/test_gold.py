@@ -22,13 +22,13 @@ def _row(gold: pd.DataFrame, item: str) -> dict:
 def test_a_single_label_is_gold():
     gold = gold_labels(_events(("x", "ana", "cat", "confirm")))
 
-    assert _row(gold, "x") == {"label": "cat", "source": "single", "n_labels": 1, "n_annotators": 1,
-                               "agreement": 1.0}
+    assert _row(gold, "x") == {"label": "cat", "source": "single", "n_labels": 1, "n_annotators": 1, "agreement": 1.0}
 
 
 def test_a_majority_beats_a_single_dissent():
-    gold = gold_labels(_events(("x", "ana", "cat", "confirm"), ("x", "bo", "dog", "correct"),
-                               ("x", "cy", "cat", "confirm")))
+    gold = gold_labels(
+        _events(("x", "ana", "cat", "confirm"), ("x", "bo", "dog", "correct"), ("x", "cy", "cat", "confirm"))
+    )
 
     row = _row(gold, "x")
     assert (row["label"], row["source"], row["n_labels"]) == ("cat", "majority", 3)
@@ -36,20 +36,32 @@ def test_a_majority_beats_a_single_dissent():
 
 
 def test_a_plurality_counts_as_a_majority_and_unanimity_too():
-    gold = gold_labels(_events(
-        ("x", "ana", "cat", "confirm"), ("x", "bo", "cat", "confirm"), ("x", "cy", "dog", "correct"),
-        ("x", "dee", "bird", "correct"),
-        ("y", "ana", "dog", "correct"), ("y", "bo", "dog", "correct"),
-    ))
+    gold = gold_labels(
+        _events(
+            ("x", "ana", "cat", "confirm"),
+            ("x", "bo", "cat", "confirm"),
+            ("x", "cy", "dog", "correct"),
+            ("x", "dee", "bird", "correct"),
+            ("y", "ana", "dog", "correct"),
+            ("y", "bo", "dog", "correct"),
+        )
+    )
 
     assert gold.loc["x", ["label", "source", "agreement"]].tolist() == ["cat", "majority", 0.5]
     assert gold.loc["y", ["label", "source", "agreement"]].tolist() == ["dog", "majority", 1.0]
 
 
 def test_a_tie_without_adjudication_is_a_conflict_with_no_label():
-    gold = gold_labels(_events(("x", "ana", "cat", "confirm"), ("x", "bo", "dog", "correct"),
-                               ("y", "ana", "cat", "confirm"), ("y", "bo", "cat", "confirm"),
-                               ("y", "cy", "dog", "correct"), ("y", "dee", "dog", "correct")))
+    gold = gold_labels(
+        _events(
+            ("x", "ana", "cat", "confirm"),
+            ("x", "bo", "dog", "correct"),
+            ("y", "ana", "cat", "confirm"),
+            ("y", "bo", "cat", "confirm"),
+            ("y", "cy", "dog", "correct"),
+            ("y", "dee", "dog", "correct"),
+        )
+    )
 
     for item in ("x", "y"):
         row = _row(gold, item)
@@ -59,10 +71,15 @@ def test_a_tie_without_adjudication_is_a_conflict_with_no_label():
 
 
 def test_an_adjudication_beats_a_majority_and_the_latest_adjudication_wins():
-    gold = gold_labels(_events(
-        ("x", "ana", "cat", "confirm"), ("x", "bo", "cat", "confirm"), ("x", "cy", "dog", "correct"),
-        ("x", "lee", "bird", "adjudicate"), ("x", "lee", "dog", "adjudicate"),
-    ))
+    gold = gold_labels(
+        _events(
+            ("x", "ana", "cat", "confirm"),
+            ("x", "bo", "cat", "confirm"),
+            ("x", "cy", "dog", "correct"),
+            ("x", "lee", "bird", "adjudicate"),
+            ("x", "lee", "dog", "adjudicate"),
+        )
+    )
 
     row = _row(gold, "x")
     # Three expert votes, one of them for dog; four people answered (the lead included).
@@ -71,12 +88,16 @@ def test_an_adjudication_beats_a_majority_and_the_latest_adjudication_wins():
 
 
 def test_latest_means_created_at_then_id_not_row_order():
-    events = pd.DataFrame({
-        "id": [2, 1],
-        "created_at": pd.to_datetime(["2024-05-02", "2024-05-01"]),
-        "external_id": ["x", "x"], "annotator": ["lee", "max"], "label": ["cat", "dog"],
-        "action": ["adjudicate", "adjudicate"],
-    })
+    events = pd.DataFrame(
+        {
+            "id": [2, 1],
+            "created_at": pd.to_datetime(["2024-05-02", "2024-05-01"]),
+            "external_id": ["x", "x"],
+            "annotator": ["lee", "max"],
+            "label": ["cat", "dog"],
+            "action": ["adjudicate", "adjudicate"],
+        }
+    )
 
     assert gold_labels(events).loc["x", "label"] == "cat"
 
@@ -90,17 +111,23 @@ def test_an_adjudication_alone_is_gold():
 
 
 def test_an_expert_who_changes_their_mind_counts_once():
-    gold = gold_labels(_events(("x", "ana", "dog", "correct"), ("x", "ana", "cat", "confirm"),
-                               ("x", "bo", "cat", "confirm")))
+    gold = gold_labels(
+        _events(("x", "ana", "dog", "correct"), ("x", "ana", "cat", "confirm"), ("x", "bo", "cat", "confirm"))
+    )
 
     # Without the rule ana's two answers would make a 1-1 tie between dog and cat.
-    assert _row(gold, "x") == {"label": "cat", "source": "majority", "n_labels": 2, "n_annotators": 2,
-                               "agreement": 1.0}
+    assert _row(gold, "x") == {"label": "cat", "source": "majority", "n_labels": 2, "n_annotators": 2, "agreement": 1.0}
 
 
 def test_undone_answers_and_adjudications_do_not_count():
-    events = _events(("x", "ana", "cat", "confirm"), ("x", "bo", "dog", "correct"), ("x", "cy", "dog", "correct"),
-                     ("x", "cy", None, "undo"), ("x", "lee", "bird", "adjudicate"), ("x", "lee", None, "undo"))
+    events = _events(
+        ("x", "ana", "cat", "confirm"),
+        ("x", "bo", "dog", "correct"),
+        ("x", "cy", "dog", "correct"),
+        ("x", "cy", None, "undo"),
+        ("x", "lee", "bird", "adjudicate"),
+        ("x", "lee", None, "undo"),
+    )
     events["voids_event_id"] = [None, None, None, 3, None, 5]
 
     # cy's dog and lee's adjudication were undone: ana's cat and bo's dog tie again.
@@ -110,12 +137,17 @@ def test_undone_answers_and_adjudications_do_not_count():
 
 
 def test_skip_and_ambiguous_are_not_labels():
-    gold = gold_labels(_events(("x", "ana", None, "skip"), ("x", "bo", "cat", "confirm"),
-                               ("x", "cy", None, "ambiguous"), ("y", "ana", None, "skip")))
+    gold = gold_labels(
+        _events(
+            ("x", "ana", None, "skip"),
+            ("x", "bo", "cat", "confirm"),
+            ("x", "cy", None, "ambiguous"),
+            ("y", "ana", None, "skip"),
+        )
+    )
 
     assert list(gold.index) == ["x"]
-    assert _row(gold, "x") == {"label": "cat", "source": "single", "n_labels": 1, "n_annotators": 3,
-                               "agreement": 1.0}
+    assert _row(gold, "x") == {"label": "cat", "source": "single", "n_labels": 1, "n_annotators": 3, "agreement": 1.0}
 
 
 def test_no_events_give_an_empty_frame_with_the_columns():
@@ -132,15 +164,24 @@ def test_no_events_give_an_empty_frame_with_the_columns():
 def test_conflicting_items_most_disputed_first():
     events = _events(
         # tie2: 2 labels, 2 votes; three: 3 labels, 3 votes; maj4 (3-1) and tie4 (2-2): 2 labels, 4 votes.
-        ("tie2", "ana", "a", "confirm"), ("tie2", "bo", "b", "correct"),
-        ("three", "ana", "a", "confirm"), ("three", "bo", "b", "correct"), ("three", "cy", "c", "correct"),
-        ("maj4", "ana", "a", "confirm"), ("maj4", "bo", "a", "confirm"), ("maj4", "cy", "a", "confirm"),
+        ("tie2", "ana", "a", "confirm"),
+        ("tie2", "bo", "b", "correct"),
+        ("three", "ana", "a", "confirm"),
+        ("three", "bo", "b", "correct"),
+        ("three", "cy", "c", "correct"),
+        ("maj4", "ana", "a", "confirm"),
+        ("maj4", "bo", "a", "confirm"),
+        ("maj4", "cy", "a", "confirm"),
         ("maj4", "dee", "b", "correct"),
-        ("tie4", "ana", "a", "confirm"), ("tie4", "bo", "a", "confirm"), ("tie4", "cy", "b", "correct"),
+        ("tie4", "ana", "a", "confirm"),
+        ("tie4", "bo", "a", "confirm"),
+        ("tie4", "cy", "b", "correct"),
         ("tie4", "dee", "b", "correct"),
         # Not in the queue: everyone agrees, or a lead has settled it.
-        ("agreed", "ana", "a", "confirm"), ("agreed", "bo", "a", "confirm"),
-        ("settled", "ana", "a", "confirm"), ("settled", "bo", "b", "correct"),
+        ("agreed", "ana", "a", "confirm"),
+        ("agreed", "bo", "a", "confirm"),
+        ("settled", "ana", "a", "confirm"),
+        ("settled", "bo", "b", "correct"),
         ("settled", "lee", "a", "adjudicate"),
     )
 
@@ -149,7 +190,12 @@ def test_conflicting_items_most_disputed_first():
     # Most distinct labels first, then most votes, then the evenest split (smallest top share).
     assert list(table.index) == ["three", "tie4", "maj4", "tie2"]
     assert table.loc["tie4", ["label", "source", "n_distinct", "n_labels", "top_share"]].tolist() == [
-        None, "conflict", 2, 4, 0.5]
+        None,
+        "conflict",
+        2,
+        4,
+        0.5,
+    ]
     assert table.loc["maj4", ["label", "source", "top_share"]].tolist() == ["a", "majority", 0.75]
     assert table.loc["three", "votes"] == {"a": ["ana"], "b": ["bo"], "c": ["cy"]}
     assert table.loc["maj4", "votes"] == {"a": ["ana", "bo", "cy"], "b": ["dee"]}

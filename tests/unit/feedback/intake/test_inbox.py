@@ -66,7 +66,9 @@ def test_label_file_goes_through_the_inbox_under_its_annotators_name(ws, ingeste
         assert {e.annotator for e in session.exec(select(LabelEvent)).all()} == {"Ana Lee/QA"}
     assert state(ws)["label_events"] == 3
     assert json.loads((ws.inbox_dir / "done" / f"{target.name}.result.json").read_text()) == {
-        "ok": True, "label_events": 3}
+        "ok": True,
+        "label_events": 3,
+    }
     assert pending_files(ws) == []
 
 
@@ -121,9 +123,12 @@ def test_one_bad_file_does_not_block_the_good_ones(ws, production_frame, write_p
 
 @pytest.mark.parametrize(
     ("name", "kind", "expected"),
-    [("prod.csv", "alerts", "Unknown inbox kind 'alerts'"), ("prod.csv", "labels", "Say who labelled the file"),
-     ("missing.csv", "predictions", "File not found"),
-     ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file")],
+    [
+        ("prod.csv", "alerts", "Unknown inbox kind 'alerts'"),
+        ("prod.csv", "labels", "Say who labelled the file"),
+        ("missing.csv", "predictions", "File not found"),
+        ("prod.xlsx", "predictions", "use a .csv, .parquet or .jsonl file"),
+    ],
 )
 def test_drop_refuses_what_the_inbox_cannot_take(ws, tmp_path, name, kind, expected):
     if name != "missing.csv":

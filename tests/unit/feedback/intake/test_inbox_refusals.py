@@ -54,12 +54,14 @@ def _refused(ws, row_counts, entry: Path, **options) -> str:
 
 
 @pytest.mark.parametrize("where", ["feedback/passwd.csv", "predictions/linked.csv", "labels/ana/linked.csv"])
-def test_a_symbolic_link_is_moved_to_failed_itself_and_its_target_is_not_read(ws, ingested, row_counts, tmp_path,
-                                                                              production_frame, where):
+def test_a_symbolic_link_is_moved_to_failed_itself_and_its_target_is_not_read(
+    ws, ingested, row_counts, tmp_path, production_frame, where
+):
     kind = where.split("/")[0]
     outside = tmp_path / "outside" / "secret.csv"
-    {"feedback": _feedback_file, "labels": _label_file}.get(
-        kind, lambda p: _prediction_file(p, production_frame))(outside)
+    {"feedback": _feedback_file, "labels": _label_file}.get(kind, lambda p: _prediction_file(p, production_frame))(
+        outside
+    )
     content = outside.read_bytes()
     link = ws.inbox_dir / where
     link.parent.mkdir(parents=True)
@@ -67,8 +69,10 @@ def test_a_symbolic_link_is_moved_to_failed_itself_and_its_target_is_not_read(ws
 
     error = _refused(ws, row_counts, link)
 
-    assert error.startswith(f"inbox/{where} is a symbolic link; the inbox reads only files inside it, so the link "
-                            "was moved here unread and its target was not opened.")
+    assert error.startswith(
+        f"inbox/{where} is a symbolic link; the inbox reads only files inside it, so the link "
+        "was moved here unread and its target was not opened."
+    )
     moved = ws.inbox_dir / "failed" / link.name
     assert moved.is_symlink() and os.readlink(moved) == str(outside), "the link itself moved, not its target"
     assert outside.read_bytes() == content
@@ -88,11 +92,15 @@ def test_a_link_to_etc_passwd_is_never_parsed_or_quoted(ws, row_counts):
 
 
 @pytest.mark.parametrize("where", ["labels/ana", "predictions"])
-def test_a_linked_folder_is_moved_to_failed_and_the_files_it_points_to_stay(ws, ingested, row_counts, tmp_path,
-                                                                           production_frame, where):
+def test_a_linked_folder_is_moved_to_failed_and_the_files_it_points_to_stay(
+    ws, ingested, row_counts, tmp_path, production_frame, where
+):
     outside = tmp_path / "outside"
-    inside = _label_file(outside / "truth.csv") if where.startswith("labels") else _prediction_file(
-        outside / "prod.csv", production_frame)
+    inside = (
+        _label_file(outside / "truth.csv")
+        if where.startswith("labels")
+        else _prediction_file(outside / "prod.csv", production_frame)
+    )
     link = ws.inbox_dir / where
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to(outside, target_is_directory=True)
@@ -111,8 +119,10 @@ def test_a_hard_link_to_a_file_outside_is_refused(ws, ingested, row_counts, tmp_
 
     error = _refused(ws, row_counts, entry)
 
-    assert error == ("inbox/feedback/hard.csv has other hard links, so it may be a file from outside the inbox; "
-                     "it was moved here unread. Copy the file into the inbox instead of linking it.")
+    assert error == (
+        "inbox/feedback/hard.csv has other hard links, so it may be a file from outside the inbox; "
+        "it was moved here unread. Copy the file into the inbox instead of linking it."
+    )
     assert outside.is_file()
 
 
@@ -131,9 +141,11 @@ def test_a_label_file_directly_in_the_labels_folder_is_refused_instead_of_waitin
 
     error = _refused(ws, row_counts, entry)
 
-    assert error == ("inbox/labels/truth.csv is not in an annotator's folder: a label file goes into "
-                     "inbox/labels/<annotator>/, the folder naming who labelled it. Move it into that folder, or "
-                     "hand it over with `python -m feedback import-labels FILE --annotator NAME --inbox`.")
+    assert error == (
+        "inbox/labels/truth.csv is not in an annotator's folder: a label file goes into "
+        "inbox/labels/<annotator>/, the folder naming who labelled it. Move it into that folder, or "
+        "hand it over with `python -m feedback import-labels FILE --annotator NAME --inbox`."
+    )
     assert (ws.inbox_dir / "failed" / "truth.csv").is_file()
 
 
@@ -142,9 +154,11 @@ def test_with_sign_in_on_a_label_file_is_taken_only_from_a_known_users_folder(ws
 
     error = _refused(ws, row_counts, entry, known_users={"ana", "ben"})
 
-    assert error == ("inbox/labels/mallory/truth.csv names annotator 'mallory', who is not a user of this app; with "
-                     "sign-in on, label files are taken only from a user's folder. Add the user to the users file "
-                     "(FEEDBACK_USERS_FILE), or hand the file over under a user's name.")
+    assert error == (
+        "inbox/labels/mallory/truth.csv names annotator 'mallory', who is not a user of this app; with "
+        "sign-in on, label files are taken only from a user's folder. Add the user to the users file "
+        "(FEEDBACK_USERS_FILE), or hand the file over under a user's name."
+    )
 
     _label_file(ws.inbox_dir / "labels" / "ana" / "truth.csv")
     [outcome] = process_inbox(ws, known_users={"ana", "ben"})

@@ -24,8 +24,11 @@ def _batches(ws) -> pd.DataFrame:
 def test_ingest_logs_every_row_scored_by_the_champion(ws, production_frame, tmp_path, logged, suffix):
     frame = production_frame(40)
     path = tmp_path / f"prod.{suffix}"
-    {"csv": lambda: frame.to_csv(path, index=False), "parquet": lambda: frame.to_parquet(path, index=False),
-     "jsonl": lambda: frame.to_json(path, orient="records", lines=True)}[suffix]()
+    {
+        "csv": lambda: frame.to_csv(path, index=False),
+        "parquet": lambda: frame.to_parquet(path, index=False),
+        "jsonl": lambda: frame.to_json(path, orient="records", lines=True),
+    }[suffix]()
 
     result = ingest_predictions(ws, path)
 
@@ -99,8 +102,13 @@ def test_progress_is_told_each_stage_as_it_starts(ws, write_production):
     ingest_predictions(ws, write_production(30), progress=lambda fraction, message: heard.append((fraction, message)))
 
     assert [message for _, message in heard] == [
-        "Reading the file", "Checking ids and features", "Looking up ids already logged",
-        "Scoring with the champion (and challenger)", "Writing the predictions", "Committing", "Checking alerts",
+        "Reading the file",
+        "Checking ids and features",
+        "Looking up ids already logged",
+        "Scoring with the champion (and challenger)",
+        "Writing the predictions",
+        "Committing",
+        "Checking alerts",
     ]
     fractions = [fraction for fraction, _ in heard]
     assert fractions == sorted(fractions) and fractions[0] >= 0 and fractions[-1] <= 1
@@ -170,7 +178,8 @@ REFUSED_FRAMES = [
 PARQUET_CASES = ("missing-feature", "text-in-numeric", "duplicate-ids", "infinite")
 REFUSED_FILES = [pytest.param(spoil, expected, "csv", id=f"{name}-csv") for name, spoil, expected in REFUSED_FRAMES] + [
     pytest.param(spoil, expected, "parquet", id=f"{name}-parquet")
-    for name, spoil, expected in REFUSED_FRAMES if name in PARQUET_CASES
+    for name, spoil, expected in REFUSED_FRAMES
+    if name in PARQUET_CASES
 ]
 
 
@@ -199,10 +208,18 @@ def test_refused_prediction_file_names_the_problem_and_writes_nothing(
     ("name", "content", "expected"),
     [
         pytest.param("prod.txt", b"id,px_0\n1,2\n", "use a .csv, .parquet or .jsonl file", id="unknown-type"),
-        pytest.param("prod.parquet", b"this is not parquet at all", "Cannot parse prod.parquet as parquet",
-                     id="unparseable-parquet"),
-        pytest.param("prod.jsonl", b'{"id": "a", "px_0": 1}\n{not json\n', "Cannot parse prod.jsonl as jsonl",
-                     id="unparseable-jsonl"),
+        pytest.param(
+            "prod.parquet",
+            b"this is not parquet at all",
+            "Cannot parse prod.parquet as parquet",
+            id="unparseable-parquet",
+        ),
+        pytest.param(
+            "prod.jsonl",
+            b'{"id": "a", "px_0": 1}\n{not json\n',
+            "Cannot parse prod.jsonl as jsonl",
+            id="unparseable-jsonl",
+        ),
     ],
 )
 def test_unreadable_file_is_refused_and_nothing_written(ws, tmp_path, state, name, content, expected):
@@ -227,8 +244,16 @@ def test_missing_file_is_refused(ws, tmp_path, state):
 
 
 def _task(share: float, salt: str = "0123456789abcdef") -> Task:
-    return Task(name="t", labels=["a", "b"], features=[], id_col="id", label_col="label",
-                model_name="logistic", audit_share=share, audit_salt=salt)
+    return Task(
+        name="t",
+        labels=["a", "b"],
+        features=[],
+        id_col="id",
+        label_col="label",
+        model_name="logistic",
+        audit_share=share,
+        audit_salt=salt,
+    )
 
 
 @pytest.mark.parametrize("share", [0.05, 0.3, 0.5])
@@ -274,8 +299,13 @@ def _signals(ws) -> pd.DataFrame:
 
 
 def test_feedback_signals_are_logged(ws, ingested, tmp_path, state):
-    pd.DataFrame({"id": ["d-0100", "d-0101", "d-0102"], "signal": ["disputed", " Accepted ", "disputed"],
-                  "user_label": ["3", None, None]}).to_csv(tmp_path / "fb.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": ["d-0100", "d-0101", "d-0102"],
+            "signal": ["disputed", " Accepted ", "disputed"],
+            "user_label": ["3", None, None],
+        }
+    ).to_csv(tmp_path / "fb.csv", index=False)
 
     assert ingest_feedback(ws, tmp_path / "fb.csv") == 3
 
@@ -289,17 +319,28 @@ def test_feedback_signals_are_logged(ws, ingested, tmp_path, state):
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
-        pytest.param({"id": ["d-0100", "nope-1"], "signal": ["disputed", "disputed"]},
-                     ["no logged prediction has id 'nope-1'", "line 3"], id="unknown-id"),
-        pytest.param({"id": ["d-0100", "d-0101"], "signal": ["disputed", "angry"]},
-                     ["signal must be disputed or accepted", "line 3"], id="bad-signal"),
-        pytest.param({"id": ["d-0100"], "signal": ["disputed"], "user_label": ["cat"]},
-                     ["user_label 'cat'", "not one of the task's labels"], id="user-label-outside-set"),
+        pytest.param(
+            {"id": ["d-0100", "nope-1"], "signal": ["disputed", "disputed"]},
+            ["no logged prediction has id 'nope-1'", "line 3"],
+            id="unknown-id",
+        ),
+        pytest.param(
+            {"id": ["d-0100", "d-0101"], "signal": ["disputed", "angry"]},
+            ["signal must be disputed or accepted", "line 3"],
+            id="bad-signal",
+        ),
+        pytest.param(
+            {"id": ["d-0100"], "signal": ["disputed"], "user_label": ["cat"]},
+            ["user_label 'cat'", "not one of the task's labels"],
+            id="user-label-outside-set",
+        ),
         pytest.param({"id": ["d-0100"]}, ["'signal' is missing"], id="missing-signal-column"),
-        pytest.param({"id": ["d-0100"], "signal": ["disputed"], "note": ["x"]}, ["unknown column(s) note"],
-                     id="extra-column"),
-        pytest.param({"id": [None, "d-0100"], "signal": ["disputed", "disputed"]}, ["'id' is empty on line 2"],
-                     id="empty-id"),
+        pytest.param(
+            {"id": ["d-0100"], "signal": ["disputed"], "note": ["x"]}, ["unknown column(s) note"], id="extra-column"
+        ),
+        pytest.param(
+            {"id": [None, "d-0100"], "signal": ["disputed", "disputed"]}, ["'id' is empty on line 2"], id="empty-id"
+        ),
     ],
 )
 def test_refused_feedback_file_names_the_problem_and_writes_nothing(ws, ingested, tmp_path, state, rows, expected):

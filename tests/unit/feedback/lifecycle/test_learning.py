@@ -66,8 +66,9 @@ def test_charts_encode_the_report(ws, labelled_twice):
     report = labelled_twice[-1].report
     f1 = per_class_f1_chart(report).to_dict()
     assert str(report.n_eval) in f1["title"]
-    assert len(f1["data"]["values"] if "values" in f1["data"] else next(iter(f1["datasets"].values()))) == \
-        2 * len(report.labels)
+    assert len(f1["data"]["values"] if "values" in f1["data"] else next(iter(f1["datasets"].values()))) == 2 * len(
+        report.labels
+    )
     confusion = confusion_chart(report, "challenger").to_dict()
     assert "Challenger confusion" in confusion["title"]
     assert learning_curve_chart(learning_curve(ws)).to_dict()["mark"]["type"] == "line"

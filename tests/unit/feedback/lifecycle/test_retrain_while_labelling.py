@@ -17,8 +17,9 @@ ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
 @pytest.mark.slow  # over 10 s
-def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(ws, write_production, production_frame,
-                                                                          write_truth, digits_frame):
+def test_labels_recorded_during_a_retrain_are_all_kept_and_used_next_time(
+    ws, write_production, production_frame, write_truth, digits_frame
+):
     logged = ingest_predictions(ws, write_production(400, start=200))
     assert logged.n_new == 400
     ids = list(production_frame(400, start=200)["id"])

@@ -24,9 +24,12 @@ def _nothing_created(ws) -> None:
     tables = set(read_sql(ws, "SELECT table_name FROM duckdb_tables()")["table_name"])
     if "seedlabel" not in tables:  # refused before the schema was even created
         return
-    counts = read_sql(ws, "SELECT (SELECT count(*) FROM seedlabel) AS seed, "
-                                      "(SELECT count(*) FROM modelversion) AS versions, "
-                                      "(SELECT count(*) FROM decision) AS decisions")
+    counts = read_sql(
+        ws,
+        "SELECT (SELECT count(*) FROM seedlabel) AS seed, "
+        "(SELECT count(*) FROM modelversion) AS versions, "
+        "(SELECT count(*) FROM decision) AS decisions",
+    )
     assert counts.iloc[0].tolist() == [0, 0, 0]
 
 
@@ -66,19 +69,24 @@ def test_init_makes_ids_when_the_seed_has_none(empty_ws, tmp_path, digits_frame)
 def test_mixed_features_are_typed_and_labels_kept_as_text(empty_ws, tmp_path):
     rng = np.random.default_rng(0)
     n = 40
-    pd.DataFrame({
-        "id": [f"t{i}" for i in range(n)],
-        "amount": rng.normal(size=n),
-        "country": rng.choice(["fr", "de", "es"], size=n),
-        "note": [f"customer wrote a long message number {i}" for i in range(n)],
-        "label": ["fraud", "ok"] * (n // 2),
-    }).to_csv(tmp_path / "mixed.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": [f"t{i}" for i in range(n)],
+            "amount": rng.normal(size=n),
+            "country": rng.choice(["fr", "de", "es"], size=n),
+            "note": [f"customer wrote a long message number {i}" for i in range(n)],
+            "label": ["fraud", "ok"] * (n // 2),
+        }
+    ).to_csv(tmp_path / "mixed.csv", index=False)
 
     result = init_task(empty_ws, tmp_path / "mixed.csv", "label")
 
     assert result.labels == ["fraud", "ok"]
-    assert {f["name"]: f["kind"] for f in result.features} == {"amount": "numeric", "country": "categorical",
-                                                                "note": "text"}
+    assert {f["name"]: f["kind"] for f in result.features} == {
+        "amount": "numeric",
+        "country": "categorical",
+        "note": "text",
+    }
 
 
 def test_numeric_labels_sort_numerically():
@@ -171,8 +179,11 @@ def test_a_refused_init_leaves_the_home_ready_for_a_good_one(empty_ws, seed_csv,
     assert init_task(empty_ws, seed_csv, "label").champion_version == 1
 
 
-@pytest.mark.parametrize("columns", [["External_ID", "b"], ["a", "A"], ["__label__", "b"]],
-                         ids=["reserved-other-case", "case-only-difference", "label-placeholder"])
+@pytest.mark.parametrize(
+    "columns",
+    [["External_ID", "b"], ["a", "A"], ["__label__", "b"]],
+    ids=["reserved-other-case", "case-only-difference", "label-placeholder"],
+)
 def test_column_names_the_store_cannot_hold_are_refused_cleanly(tmp_path, columns):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(20, 2)), columns=columns)

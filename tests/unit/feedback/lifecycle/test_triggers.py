@@ -76,8 +76,9 @@ def test_scheduler_thread_retrains_and_auto_promotes_only_when_turned_on(ws, lab
     results = []
 
     def start(reason):
-        results.append(retrain(ws, actor=Actor(f"trigger: {reason}", "admin"),
-                               auto_promote=load_policy(ws).auto_promote))
+        results.append(
+            retrain(ws, actor=Actor(f"trigger: {reason}", "admin"), auto_promote=load_policy(ws).auto_promote)
+        )
         return True
 
     scheduler = RetrainScheduler(ws, start, interval=0.05)

@@ -59,8 +59,9 @@ def test_refused_promotion_changes_nothing(ws, challenger, state, version, reaso
     assert state(ws) == before and _decisions(ws) == decisions
 
 
-@pytest.mark.parametrize(("reason", "expected"), [("oops", "Nothing to roll back to"),
-                                                  ("", "Give a reason for the rollback")])
+@pytest.mark.parametrize(
+    ("reason", "expected"), [("oops", "Nothing to roll back to"), ("", "Give a reason for the rollback")]
+)
 def test_refused_rollback_changes_nothing(ws, state, reason, expected):
     before, decisions = state(ws), _decisions(ws)
     with pytest.raises(InputError, match=expected):

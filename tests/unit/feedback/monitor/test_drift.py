@@ -19,18 +19,21 @@ def rng():
 # --- which test, by reference size and column --------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_reference, values, kind, expected", [
-    (1000, "many", None, "ks"),
-    (1001, "many", None, "wasserstein"),
-    (1000, "six", None, "ks"),            # 6 unique values: still numeric
-    (1000, "five", None, "chisquare"),    # 5 unique values: treated as categorical
-    (1001, "five", None, "jensenshannon"),
-    (1000, "two", None, "z"),
-    (1000, "many", "categorical", "chisquare"),
-    (500, "letters", None, "chisquare"),
-    (5000, "letters", None, "jensenshannon"),
-    (500, "bools", None, "z"),
-])
+@pytest.mark.parametrize(
+    "n_reference, values, kind, expected",
+    [
+        (1000, "many", None, "ks"),
+        (1001, "many", None, "wasserstein"),
+        (1000, "six", None, "ks"),  # 6 unique values: still numeric
+        (1000, "five", None, "chisquare"),  # 5 unique values: treated as categorical
+        (1001, "five", None, "jensenshannon"),
+        (1000, "two", None, "z"),
+        (1000, "many", "categorical", "chisquare"),
+        (500, "letters", None, "chisquare"),
+        (5000, "letters", None, "jensenshannon"),
+        (500, "bools", None, "z"),
+    ],
+)
 def test_the_test_follows_evidentlys_defaults(rng, n_reference, values, kind, expected):
     draw = {
         "many": lambda n: rng.normal(size=n),

@@ -14,8 +14,22 @@ from feedback.lifecycle import promote
 from feedback.monitor import Estimate, MonitorWindow, monitor_windows
 from feedback.review import import_labels, record_label
 
-WINDOW_KEYS = {"window", "start", "end", "n_predictions", "n_audit_labels", "accuracy", "accuracy_ci",
-               "dispute_rate", "mean_confidence", "drift", "macro_f1", "per_class", "class_mix", "calibration"}
+WINDOW_KEYS = {
+    "window",
+    "start",
+    "end",
+    "n_predictions",
+    "n_audit_labels",
+    "accuracy",
+    "accuracy_ci",
+    "dispute_rate",
+    "mean_confidence",
+    "drift",
+    "macro_f1",
+    "per_class",
+    "class_mix",
+    "calibration",
+}
 
 
 def _only_window(ws, **options) -> MonitorWindow:
@@ -30,9 +44,12 @@ def test_an_empty_store_has_no_windows(ws):
 
 
 def test_windows_are_ingest_calls_utc_days_or_iso_weeks(ws, monkeypatch, write_production):
-    times = [datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 2, 17, tzinfo=UTC),  # Monday, twice
-             datetime(2026, 3, 4, 12, tzinfo=UTC),  # Wednesday of the same ISO week
-             datetime(2026, 3, 10, 8, tzinfo=UTC)]  # Tuesday of the next week
+    times = [
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        datetime(2026, 3, 2, 17, tzinfo=UTC),  # Monday, twice
+        datetime(2026, 3, 4, 12, tzinfo=UTC),  # Wednesday of the same ISO week
+        datetime(2026, 3, 10, 8, tzinfo=UTC),
+    ]  # Tuesday of the next week
     sizes, start, batch_ids = [40, 30, 20, 10], 0, []
     for i, (when, n) in enumerate(zip(times, sizes, strict=True)):
         monkeypatch.setattr("feedback.intake.ingest.utcnow", lambda when=when: when)
@@ -45,8 +62,7 @@ def test_windows_are_ingest_calls_utc_days_or_iso_weeks(ws, monkeypatch, write_p
     assert all(w.drift is None for w in batches), "drift_windows=0 tests no window"
 
     days = monitor_windows(ws, "day")
-    assert [(w.window, w.n_predictions) for w in days] == [("2026-03-02", 70), ("2026-03-04", 20),
-                                                                  ("2026-03-10", 10)]
+    assert [(w.window, w.n_predictions) for w in days] == [("2026-03-02", 70), ("2026-03-04", 20), ("2026-03-10", 10)]
     assert (days[0].start, days[0].end) == ("2026-03-02T00:00:00+00:00", "2026-03-03T00:00:00+00:00")
     assert days[0].drift.n_current == 70
 
@@ -58,8 +74,7 @@ def test_windows_are_ingest_calls_utc_days_or_iso_weeks(ws, monkeypatch, write_p
     assert [w.drift is not None for w in last_only] == [False, False, True]
 
 
-def test_quality_rests_on_expert_labelled_audit_items_only(ws, write_production, production_frame, write_truth,
-                                                           logged):
+def test_quality_rests_on_expert_labelled_audit_items_only(ws, write_production, production_frame, write_truth, logged):
     ingest_predictions(ws, write_production(200, start=300))
     served = logged(ws)
     truth = production_frame(200, start=300, with_label=True).set_index("id")["label"].astype(str)
@@ -88,7 +103,10 @@ def test_quality_rests_on_expert_labelled_audit_items_only(ws, write_production,
     record_label(ws, others[0], wrong, annotator="ana")
     again = _only_window(ws)
     assert (again.accuracy, again.accuracy_ci, again.n_audit_labels) == (
-        window.accuracy, window.accuracy_ci, window.n_audit_labels)
+        window.accuracy,
+        window.accuracy_ci,
+        window.n_audit_labels,
+    )
 
 
 def test_quality_scores_the_answer_that_was_served_not_todays_champion(ws, challenger):
@@ -124,8 +142,9 @@ def test_a_large_window_is_tested_on_a_fixed_sample(ws, write_production):
 
 
 def test_the_json_shape_disputes_class_mix_and_calibration(ws, ingested, tmp_path):
-    disputes = pd.DataFrame({"id": ["d-0100", "d-0101", "d-0102", "d-0102"],
-                             "signal": "disputed", "user_label": [None, None, None, "3"]})
+    disputes = pd.DataFrame(
+        {"id": ["d-0100", "d-0101", "d-0102", "d-0102"], "signal": "disputed", "user_label": [None, None, None, "3"]}
+    )
     disputes.to_csv(tmp_path / "fb.csv", index=False)
     ingest_feedback(ws, tmp_path / "fb.csv")
     result = monitor_report(ws).to_dict()

@@ -21,13 +21,16 @@ from feedback.monitor import (
 # --- Wilson interval --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("successes, n, expected", [
-    # Reference values: Brown, Cai and DasGupta (2001) / statsmodels proportion_confint(method="wilson").
-    (45, 50, (0.7864, 0.9565)),
-    (0, 10, (0.0, 0.2775)),
-    (10, 10, (0.7225, 1.0)),
-    (1, 2, (0.0945, 0.9055)),
-])
+@pytest.mark.parametrize(
+    "successes, n, expected",
+    [
+        # Reference values: Brown, Cai and DasGupta (2001) / statsmodels proportion_confint(method="wilson").
+        (45, 50, (0.7864, 0.9565)),
+        (0, 10, (0.0, 0.2775)),
+        (10, 10, (0.7225, 1.0)),
+        (1, 2, (0.0945, 0.9055)),
+    ],
+)
 def test_wilson_interval_matches_reference_values(successes, n, expected):
     assert wilson_interval(successes, n) == pytest.approx(expected, abs=1e-4)
 
@@ -111,7 +114,8 @@ def test_estimate_quality_matches_scikit_learn():
     assert quality["accuracy"]["estimate"] == pytest.approx(np.mean(truth == pred))
     # Macro-F1 averages over every task label: "emu", which nobody saw, counts as F1 = 0.
     assert quality["macro_f1"]["estimate"] == pytest.approx(
-        f1_score(truth, pred, labels=labels + ["emu"], average="macro", zero_division=0))
+        f1_score(truth, pred, labels=labels + ["emu"], average="macro", zero_division=0)
+    )
     for i, label in enumerate(labels):
         figures = quality["per_class"][label]
         assert figures["precision"]["estimate"] == pytest.approx(precision[i])
@@ -132,10 +136,13 @@ def test_macro_f1_interval_brackets_the_estimate_and_is_reproducible():
     assert first["ci_high"] - first["ci_low"] < 0.15
 
 
-@pytest.mark.parametrize("truth, pred, labels, expected", [
-    (["a", "a", "b"], ["a", "b", "b"], ["a", "b", "c"], 4 / 9),  # over classes present it was 2/3
-    (["a", "b", "b", "a", "b"], ["a", "b", "a", "a", "b"], ["a", "b", "c"], 0.8 * 2 / 3),
-])
+@pytest.mark.parametrize(
+    "truth, pred, labels, expected",
+    [
+        (["a", "a", "b"], ["a", "b", "b"], ["a", "b", "c"], 4 / 9),  # over classes present it was 2/3
+        (["a", "b", "b", "a", "b"], ["a", "b", "a", "a", "b"], ["a", "b", "c"], 0.8 * 2 / 3),
+    ],
+)
 def test_monitor_and_gate_show_one_macro_f1_for_the_same_items(truth, pred, labels, expected):
     monitor = estimate_quality(truth, pred, labels)["macro_f1"]["estimate"]
     gate = compare_models(truth, pred, pred, labels, n_resamples=10).champion.macro_f1

@@ -28,8 +28,7 @@ def _other_label(label: str) -> str:
 def test_label_equal_to_the_prediction_is_a_confirm(ws, ingested, logged):
     shown = _predicted(logged, ws, "d-0100")
 
-    event = record_label(ws, "d-0100", shown, annotator=" ana ", seconds_spent=1.5, reason_code="clear",
-                         comment="easy")
+    event = record_label(ws, "d-0100", shown, annotator=" ana ", seconds_spent=1.5, reason_code="clear", comment="easy")
 
     assert event.id is not None
     assert (event.action, event.label, event.annotator) == ("confirm", shown, "ana")
@@ -84,8 +83,7 @@ def test_labels_are_append_only_and_each_expert_counts_once_in_the_gold_label(ws
     record_label(ws, "d-0104", _other_label(shown), annotator="ana")  # ana changes her mind
     with store.session(ws) as session:
         history = repository.label_history(session, "d-0104")
-    assert [(e.annotator, e.action) for e in history] == [("ana", "confirm"), ("ben", "correct"),
-                                                          ("ana", "correct")]
+    assert [(e.annotator, e.action) for e in history] == [("ana", "confirm"), ("ben", "correct"), ("ana", "correct")]
     counts = state(ws)
     assert (counts["label_events"], counts["labelled_items"]) == (3, 1)
     assert gold() == [_other_label(shown)]
@@ -95,17 +93,29 @@ def test_labels_are_append_only_and_each_expert_counts_once_in_the_gold_label(ws
     ("item", "label", "kwargs", "expected"),
     [
         pytest.param("nope-1", "3", {"annotator": "ana"}, "No logged prediction has id 'nope-1'", id="unknown-id"),
-        pytest.param("d-0100", "11", {"annotator": "ana"}, "Label '11' is not in the task's label set",
-                     id="label-outside-set"),
-        pytest.param("d-0100", "cat", {"annotator": "ana", "action": "correct"}, "Label 'cat' is not in",
-                     id="label-outside-set-explicit-action"),
+        pytest.param(
+            "d-0100", "11", {"annotator": "ana"}, "Label '11' is not in the task's label set", id="label-outside-set"
+        ),
+        pytest.param(
+            "d-0100",
+            "cat",
+            {"annotator": "ana", "action": "correct"},
+            "Label 'cat' is not in",
+            id="label-outside-set-explicit-action",
+        ),
         pytest.param("d-0100", None, {"annotator": ""}, "Say who is labelling", id="empty-annotator"),
         pytest.param("d-0100", None, {"annotator": "   "}, "Say who is labelling", id="blank-annotator"),
         pytest.param("d-0100", None, {"annotator": "ana"}, "Give a label", id="no-label-no-action"),
-        pytest.param("d-0100", None, {"annotator": "ana", "action": "correct"}, "Action correct needs a label",
-                     id="correct-without-label"),
-        pytest.param("d-0100", "3", {"annotator": "ana", "action": "delete"}, "Unknown action 'delete'",
-                     id="unknown-action"),
+        pytest.param(
+            "d-0100",
+            None,
+            {"annotator": "ana", "action": "correct"},
+            "Action correct needs a label",
+            id="correct-without-label",
+        ),
+        pytest.param(
+            "d-0100", "3", {"annotator": "ana", "action": "delete"}, "Unknown action 'delete'", id="unknown-action"
+        ),
     ],
 )
 def test_refused_label_names_the_problem_and_writes_nothing(ws, ingested, state, item, label, kwargs, expected):
@@ -134,10 +144,14 @@ def test_confirm_of_a_label_other_than_the_prediction_is_refused(ws, ingested, l
 def test_import_labels_records_one_event_per_row_with_what_the_model_said(ws, ingested, logged, tmp_path):
     rows = logged(ws)
     ids = ["d-0100", "d-0101", "d-0102"]
-    labels = [rows.loc["d-0100", "predicted"], _other_label(rows.loc["d-0101", "predicted"]),
-              rows.loc["d-0102", "predicted"]]
+    labels = [
+        rows.loc["d-0100", "predicted"],
+        _other_label(rows.loc["d-0101", "predicted"]),
+        rows.loc["d-0102", "predicted"],
+    ]
     pd.DataFrame({"id": ids, "label": labels, "comment": ["a", "b", "c"], "reason_code": ["r1", "r2", "r3"]}).to_csv(
-        tmp_path / "labels.csv", index=False)
+        tmp_path / "labels.csv", index=False
+    )
 
     assert import_labels(ws, tmp_path / "labels.csv", annotator="ana") == 3
 
@@ -155,20 +169,29 @@ def test_import_labels_records_one_event_per_row_with_what_the_model_said(ws, in
 @pytest.mark.parametrize(
     ("frame", "annotator", "expected"),
     [
-        pytest.param({"id": ["d-0100", "nope-7"], "label": ["3", "4"]}, "ana",
-                     ["no logged prediction has id 'nope-7'", "line 3"], id="unknown-id"),
-        pytest.param({"id": ["d-0100", "d-0101"], "label": ["3", "12"]}, "ana",
-                     ["label '12'", "line 3", "not in the task's label set"], id="label-outside-set"),
+        pytest.param(
+            {"id": ["d-0100", "nope-7"], "label": ["3", "4"]},
+            "ana",
+            ["no logged prediction has id 'nope-7'", "line 3"],
+            id="unknown-id",
+        ),
+        pytest.param(
+            {"id": ["d-0100", "d-0101"], "label": ["3", "12"]},
+            "ana",
+            ["label '12'", "line 3", "not in the task's label set"],
+            id="label-outside-set",
+        ),
         pytest.param({"id": ["d-0100"], "label": ["3"]}, "", ["Say who labelled the file"], id="missing-annotator"),
         pytest.param({"id": ["d-0100"]}, "ana", ["'label' is missing"], id="missing-label-column"),
-        pytest.param({"id": ["d-0100"], "label": ["3"], "score": [1]}, "ana", ["unknown column(s) score"],
-                     id="extra-column"),
-        pytest.param({"id": ["d-0100", "d-0101"], "label": ["3", None]}, "ana", ["empty on line 3"],
-                     id="empty-label"),
+        pytest.param(
+            {"id": ["d-0100"], "label": ["3"], "score": [1]}, "ana", ["unknown column(s) score"], id="extra-column"
+        ),
+        pytest.param({"id": ["d-0100", "d-0101"], "label": ["3", None]}, "ana", ["empty on line 3"], id="empty-label"),
     ],
 )
-def test_refused_label_file_names_the_problem_and_writes_nothing(ws, ingested, tmp_path, state, frame, annotator,
-                                                                 expected):
+def test_refused_label_file_names_the_problem_and_writes_nothing(
+    ws, ingested, tmp_path, state, frame, annotator, expected
+):
     path = tmp_path / "labels.csv"
     pd.DataFrame(frame).to_csv(path, index=False)
     before = state(ws)

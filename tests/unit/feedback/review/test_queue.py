@@ -45,8 +45,9 @@ def test_queue_without_audit_lists_lowest_margin_first(ws, ingested, logged):
         assert item.confidence == pytest.approx(rows.loc[item.id, "confidence"])
 
 
-@pytest.mark.parametrize(("share", "audit_positions"), [(0.2, [4, 9, 14, 19]), (0.25, [3, 7, 11, 15, 19]),
-                                                        (0.5, list(range(1, 20, 2)))])
+@pytest.mark.parametrize(
+    ("share", "audit_positions"), [(0.2, [4, 9, 14, 19]), (0.25, [3, 7, 11, 15, 19]), (0.5, list(range(1, 20, 2)))]
+)
 def test_audit_items_are_interleaved_at_the_given_share(ws, ingested, logged, share, audit_positions):
     rows = logged(ws)
     assert rows["is_audit"].sum() >= len(audit_positions) and (~rows["is_audit"]).sum() >= 20
@@ -56,9 +57,9 @@ def test_audit_items_are_interleaved_at_the_given_share(ws, ingested, logged, sh
     assert len(queue) == 20
     assert [i for i, item in enumerate(queue) if item.is_audit] == audit_positions
     audit_items = [item for item in queue if item.is_audit]
-    assert [item.id for item in audit_items] == _audit_in_order(rows)[:len(audit_positions)]
+    assert [item.id for item in audit_items] == _audit_in_order(rows)[: len(audit_positions)]
     assert all(item.reasons == ["random audit item"] for item in audit_items)
-    assert [item.id for item in queue if not item.is_audit] == _by_margin(rows)[:20 - len(audit_positions)]
+    assert [item.id for item in queue if not item.is_audit] == _by_margin(rows)[: 20 - len(audit_positions)]
 
 
 def test_audit_items_fill_the_page_when_nothing_else_is_left(ws, write_production, logged):
@@ -105,8 +106,9 @@ def test_labelled_items_leave_the_queue_and_skipped_items_stay(ws, ingested, log
     _dispute(ws, tmp_path, [disputed])
     record_label(ws, first, rows.loc[first, "predicted"], annotator="ana")
     record_label(ws, second, None, annotator="ana", action="skip")
-    record_label(ws, disputed, "3", annotator="ana", action="correct" if rows.loc[disputed, "predicted"] != "3"
-                 else "confirm")
+    record_label(
+        ws, disputed, "3", annotator="ana", action="correct" if rows.loc[disputed, "predicted"] != "3" else "confirm"
+    )
 
     queue = [item.id for item in build_review_queue(ws, policy=PLAIN, limit=60, audit_share=0.2)]
 

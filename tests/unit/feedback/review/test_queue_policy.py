@@ -28,8 +28,9 @@ ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 PRODUCTION_START = 100  # as in tests/conftest.py
 
-ONLY = dict(uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, expert_disagreement=0.0, suspect_label=0.0,
-            diversity=0.0)
+ONLY = dict(
+    uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, expert_disagreement=0.0, suspect_label=0.0, diversity=0.0
+)
 
 
 def write_frame(frame: pd.DataFrame, path):
@@ -47,6 +48,7 @@ def _predictions(ws) -> pd.DataFrame:
 
 
 # --- the policy file ---------------------------------------------------------------
+
 
 def test_policy_is_saved_validated_and_read_back(ws):
     assert load_queue_policy(ws) == QueuePolicy()
@@ -67,9 +69,15 @@ def test_a_broken_policy_file_is_named_in_the_error(ws):
 
 # --- uncertainty measures ---------------------------------------------------------------
 
-@pytest.mark.parametrize("measure, column, ascending", [
-    ("margin", "margin", True), ("entropy", "entropy", False), ("least-confident", "confidence", True),
-])
+
+@pytest.mark.parametrize(
+    "measure, column, ascending",
+    [
+        ("margin", "margin", True),
+        ("entropy", "entropy", False),
+        ("least-confident", "confidence", True),
+    ],
+)
 def test_each_uncertainty_measure_orders_the_page(ws, ingested, measure, column, ascending):
     rows = _predictions(ws)
     plain = rows[~rows["is_audit"]].reset_index().sort_values([column, "external_id"], ascending=[ascending, True])
@@ -103,6 +111,7 @@ def test_the_queue_sql_measure_equals_the_python_definition_on_random_probabilit
 
 # --- disputes and the challenger ---------------------------------------------------------
 
+
 def test_a_dispute_weight_of_zero_leaves_disputes_to_uncertainty(ws, ingested, tmp_path):
     rows = _predictions(ws)
     sure = rows[~rows["is_audit"]].sort_values("margin", ascending=False).index[0]
@@ -130,6 +139,7 @@ def test_challenger_disagreement_surfaces_items_the_shadow_model_calls_otherwise
 
 # --- expert ties -------------------------------------------------------------------------
 
+
 def test_an_expert_tie_goes_to_a_third_expert_who_can_lease_it(ws, ingested):
     rows = _predictions(ws)
     item = rows[~rows["is_audit"]].sort_values("margin", ascending=False).index[0]  # last in uncertainty order
@@ -150,11 +160,20 @@ def test_an_expert_tie_goes_to_a_third_expert_who_can_lease_it(ws, ingested):
 
 # --- suspect labels ------------------------------------------------------------------------
 
+
 def test_confident_joint_flags_a_label_the_model_contradicts_by_hand():
     classes = ["a", "b"]
     labels = np.array(["a", "a", "a", "b", "b", "b"], dtype=object)
-    proba = np.array([[0.9, 0.1], [0.8, 0.2], [0.1, 0.9],   # the third "a" looks like a "b"
-                      [0.2, 0.8], [0.3, 0.7], [0.4, 0.6]])
+    proba = np.array(
+        [
+            [0.9, 0.1],
+            [0.8, 0.2],
+            [0.1, 0.9],  # the third "a" looks like a "b"
+            [0.2, 0.8],
+            [0.3, 0.7],
+            [0.4, 0.6],
+        ]
+    )
     # thresholds: a = mean(0.9, 0.8, 0.1) = 0.6; b = mean(0.8, 0.7, 0.6) = 0.7
     table = confident_joint_suspects(labels, proba, classes)
     assert list(table.index) == [2]
@@ -162,13 +181,14 @@ def test_confident_joint_flags_a_label_the_model_contradicts_by_hand():
 
 
 def _label_with_flips(ws, digits_frame, tmp_path, n=200, flips=12):
-    rows = digits_frame.iloc[PRODUCTION_START + 300: PRODUCTION_START + 300 + n]
+    rows = digits_frame.iloc[PRODUCTION_START + 300 : PRODUCTION_START + 300 + n]
     ingest_predictions(ws, write_frame(rows.drop(columns="label"), tmp_path / "prod.csv"))
     labels = rows["label"].astype(str).to_numpy(dtype=object).copy()
     flipped = np.arange(0, n, n // flips)[:flips]
     labels[flipped] = [str((int(v) + 5) % 10) for v in labels[flipped]]
-    import_labels(ws, write_frame(pd.DataFrame({"id": rows["id"], "label": labels}), tmp_path / "labels.csv"),
-                  annotator="ana")
+    import_labels(
+        ws, write_frame(pd.DataFrame({"id": rows["id"], "label": labels}), tmp_path / "labels.csv"), annotator="ana"
+    )
     return set(rows["id"].iloc[flipped])
 
 
@@ -184,8 +204,9 @@ def test_suspect_labels_find_most_flipped_labels_and_few_others(ws, digits_frame
 def test_a_suspect_label_returns_to_its_labeller_and_leaves_once_answered_again(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
     find_suspect_labels(ws, actor=ADMIN)
-    save_queue_policy(ws, actor=ADMIN, uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, diversity=0.0,
-                      audit_share=0.0)
+    save_queue_policy(
+        ws, actor=ADMIN, uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, diversity=0.0, audit_share=0.0
+    )
 
     held = claim_review_items(ws, "ana", 3)
     assert held and all(item.relook for item in held)
@@ -204,6 +225,7 @@ def test_too_few_labels_for_cross_validation_is_said_and_changes_nothing(ws, ing
 
 
 # --- diversity ----------------------------------------------------------------------------
+
 
 def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_frame, tmp_path):
     others = production_frame(60)
@@ -225,7 +247,7 @@ def test_diversity_keeps_near_duplicates_from_filling_a_page(ws, production_fram
 def test_relook_items_are_ranked_by_priority_so_many_suspects_do_not_crowd_out_a_tie(ws, digits_frame, tmp_path):
     flipped = _label_with_flips(ws, digits_frame, tmp_path)
     assert find_suspect_labels(ws, actor=ADMIN).n_suspect > 3
-    tie = next(i for i in digits_frame["id"].iloc[PRODUCTION_START + 300: PRODUCTION_START + 500] if i not in flipped)
+    tie = next(i for i in digits_frame["id"].iloc[PRODUCTION_START + 300 : PRODUCTION_START + 500] if i not in flipped)
     record_label(ws, tie, "0" if digits_frame.set_index("id").loc[tie, "label"] != 0 else "1", annotator="ben")
     policy = only(expert_disagreement=1.5, suspect_label=1.0)
 

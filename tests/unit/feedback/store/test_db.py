@@ -12,8 +12,9 @@ from feedback.workspace import open_workspace
 
 
 def _columns(ws, table):
-    frame = read_sql(ws, "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                         "ORDER BY ordinal_position", [table])
+    frame = read_sql(
+        ws, "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position", [table]
+    )
     return list(frame["column_name"])
 
 
@@ -99,9 +100,18 @@ def test_unit_of_work_writes_all_or_nothing(ws, state):
     before = state(ws)
     with pytest.raises(RuntimeError), store.session(ws) as session:
         session.add(Alert(kind="test", message="half-written?"))
-        native.insert_frame(session, "feedbacksignal", pd.DataFrame({
-            "external_id": ["x"], "signal": ["disputed"], "user_label": [None],
-            "received_at": [pd.Timestamp.now(tz="UTC")]}))
+        native.insert_frame(
+            session,
+            "feedbacksignal",
+            pd.DataFrame(
+                {
+                    "external_id": ["x"],
+                    "signal": ["disputed"],
+                    "user_label": [None],
+                    "received_at": [pd.Timestamp.now(tz="UTC")],
+                }
+            ),
+        )
         session.flush()
         raise RuntimeError("crash in the middle")
     assert state(ws) == before
@@ -110,8 +120,16 @@ def test_unit_of_work_writes_all_or_nothing(ws, state):
 
 def test_bulk_insert_takes_arrow_and_falls_back_to_pandas_for_mixed_python_objects(ws, ingested, logged):
     ids = logged(ws).index[:3].tolist()
-    typed = pd.DataFrame({"external_id": ids, "annotator": "ana", "action": "skip", "created_at": utcnow(),
-                          "suggestion_hidden": False, "comment": [None, "x", "y"]})
+    typed = pd.DataFrame(
+        {
+            "external_id": ids,
+            "annotator": "ana",
+            "action": "skip",
+            "created_at": utcnow(),
+            "suggestion_hidden": False,
+            "comment": [None, "x", "y"],
+        }
+    )
     mixed = typed.assign(comment=pd.Series([None, "x", 7], dtype=object))  # as pd.read_json can give
     assert not isinstance(native.scannable(typed), pd.DataFrame), "a typed frame goes in as Arrow"
     assert isinstance(native.scannable(mixed), pd.DataFrame), "Arrow refuses a column of str and int: pandas it is"
