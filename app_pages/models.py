@@ -5,7 +5,7 @@ from dataclasses import asdict
 import pandas as pd
 import streamlit as st
 
-from active_learning.metrics import MACRO_F1_DEFINITION
+from active_learning import MACRO_F1_DEFINITION
 from feedback.access import who_may
 from feedback.exceptions import FeedbackError
 from feedback.lifecycle import (

@@ -4,7 +4,7 @@ drift), and one window in detail: reliability, class mix, per-class figures and 
 import pandas as pd
 import streamlit as st
 
-from active_learning.metrics import MACRO_F1_DEFINITION
+from active_learning import MACRO_F1_DEFINITION
 from feedback.alerts import AlertRecord, check_alerts, monitor_report, set_alert_state
 from feedback.exceptions import FeedbackError
 from feedback.monitor import MONITOR_WINDOWS

@@ -25,7 +25,7 @@ import time
 import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine, make_classification
 
-from active_learning.simulate import labels_to_reach, mean_curve, simulate
+from active_learning import labels_to_reach, mean_curve, simulate
 
 STRATEGIES = ("random", "least-confident", "margin", "entropy", "ranked-batch", "default")
 FRACTION = 0.98

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 from sklearn.datasets import make_classification
 
-from active_learning.training import build_estimator
+from active_learning import build_estimator
 from bench._harness import Result, runs_str, scratch_dir, timed
 from feedback import store
 from feedback.access import Actor

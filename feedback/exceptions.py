@@ -1,6 +1,6 @@
 """Errors a user can act on. Each message names the problem and how to fix it."""
 
-from active_learning.exceptions import ModelIntegrityError
+from active_learning import ModelIntegrityError
 
 __all__ = [
     "FeedbackError",

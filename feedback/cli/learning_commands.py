@@ -49,7 +49,7 @@ def simulate_cmd(data, label_col, drop, strategies, budget, batch, initial, seed
 
     Example: python -m feedback simulate --data seed.csv --label-col label --drop id --budget 200 --batch 10
     """
-    from active_learning.simulate import labels_to_reach, mean_curve, simulate
+    from active_learning import labels_to_reach, mean_curve, simulate
 
     X, y = _oracle(data, label_col, drop)
     try:

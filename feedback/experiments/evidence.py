@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score
 
-from active_learning.comparison import mcnemar_midp, paired_bootstrap_diff
+from active_learning import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
 from feedback.exceptions import ExperimentError
 from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from active_learning.comparison import Interval
+from active_learning import Interval
 from feedback.experiments.recommendation import Recommendation
 from feedback.experiments.routing import SRMResult
 from feedback.experiments.sequential import SequentialState

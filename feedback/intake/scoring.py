@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from active_learning.training import proba_for_labels
-from active_learning.uncertainty import entropy_score, margin_score
+from active_learning import entropy_score, margin_score, proba_for_labels
 from feedback.exceptions import InputError
 
 

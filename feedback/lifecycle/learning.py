@@ -14,8 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from active_learning.simulate import labels_to_reach, mean_curve, simulate
-from active_learning.stopping import KappaAverage, suggest_stop
+from active_learning import KappaAverage, labels_to_reach, mean_curve, simulate, suggest_stop
 from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import InputError

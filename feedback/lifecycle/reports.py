@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from active_learning.comparison import ComparisonReport
+from active_learning import ComparisonReport
 from feedback.files import atomic_write
 from feedback.workspace import Workspace
 

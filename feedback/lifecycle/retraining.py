@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from active_learning.comparison import GateDecision, GatePolicy, ModelScores, compare_models, decide
-from active_learning.training import build_estimator, fit_clone
+from active_learning import GateDecision, GatePolicy, ModelScores, build_estimator, compare_models, decide, fit_clone
 from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import InputError

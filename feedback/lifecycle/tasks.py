@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
+from active_learning import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 from feedback import store
 from feedback.exceptions import InputError
 from feedback.files import read_table

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from active_learning.comparison import GatePolicy
+from active_learning import GatePolicy
 from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import InputError

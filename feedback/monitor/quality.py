@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from active_learning.metrics import bootstrap, macro_f1_resampled, macro_f1_score, percentile_interval
+from active_learning import bootstrap, macro_f1_resampled, macro_f1_score, percentile_interval
 from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
 
 __all__ = ["calibration_table", "class_mix", "estimate_accuracy", "estimate_quality"]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from active_learning.selection import DIVERSITY_WEIGHT
-from active_learning.uncertainty import UNCERTAINTY_MEASURES
+from active_learning import DIVERSITY_WEIGHT, UNCERTAINTY_MEASURES
 from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings

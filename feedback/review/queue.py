@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from active_learning.selection import SHORTLIST_FACTOR, spread_top_k
-from active_learning.strategies import feature_embedding
+from active_learning import SHORTLIST_FACTOR, feature_embedding, spread_top_k
 from feedback import store
 from feedback.draws import key_for, uniform_draws
 from feedback.gold import gold_labels

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from active_learning.training import build_estimator
+from active_learning import build_estimator
 from feedback import store
 from feedback.access import Actor, require
 from feedback.gold import gold_label_series

@@ -5,8 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from active_learning.comparison import ComparisonReport
-from active_learning.simulate import mean_curve
+from active_learning import ComparisonReport, mean_curve
 from feedback.monitor import MonitorWindow
 
 

@@ -2,7 +2,7 @@
 
 import time
 
-from active_learning.metrics import MACRO_F1_DEFINITION
+from active_learning import MACRO_F1_DEFINITION
 from feedback.monitor import store_status
 from feedback.review import import_labels
 from feedback.web import worker

@@ -7,7 +7,7 @@ import pandas as pd
 from sklearn.datasets import load_digits
 from store_sql import in_session
 
-from active_learning.metrics import MACRO_F1_DEFINITION
+from active_learning import MACRO_F1_DEFINITION
 from feedback.access import Actor
 from feedback.alerts import AlertPolicy, list_alerts, save_alert_policy
 from feedback.intake import ingest_predictions

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from active_learning.simulate import labels_to_reach, mean_curve, simulate
+from active_learning import labels_to_reach, mean_curve, simulate
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 

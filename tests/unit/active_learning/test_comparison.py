@@ -6,13 +6,7 @@ import pytest
 from scipy.stats import binom, binomtest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from active_learning.comparison import (
-    GatePolicy,
-    compare_models,
-    decide,
-    mcnemar_midp,
-    paired_bootstrap_diff,
-)
+from active_learning import GatePolicy, compare_models, decide, mcnemar_midp, paired_bootstrap_diff
 
 LABELS = ["cat", "dog", "fox"]
 

@@ -21,9 +21,16 @@ import pytest
 import skops
 import skops.io as sio
 
-from active_learning.exceptions import ModelIntegrityError
-from active_learning.registry import allowed_types, file_sha256, load_model
-from active_learning.training import FEATURE_KINDS, MODEL_NAMES, build_estimator, fit_clone
+from active_learning import (
+    FEATURE_KINDS,
+    MODEL_NAMES,
+    ModelIntegrityError,
+    allowed_types,
+    build_estimator,
+    file_sha256,
+    fit_clone,
+    load_model,
+)
 from feedback import store
 from feedback.intake import ingest_predictions
 from feedback.store import repository

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from active_learning.stopping import KappaAverage, agreement_kappa, suggest_stop
+from active_learning import KappaAverage, agreement_kappa, suggest_stop
 
 
 def test_stops_on_identical_predictions():

@@ -6,10 +6,19 @@ from modAL.uncertainty import uncertainty_sampling as modal_uncertainty
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
 
-from active_learning.exceptions import EmptyPoolError
-from active_learning.selection import bottom_k, random_k, spread_top_k, top_k
-from active_learning.strategies import STRATEGIES, get_strategy, is_fitted
-from active_learning.training import build_estimator, fit_clone, infer_feature_schema
+from active_learning import (
+    STRATEGIES,
+    EmptyPoolError,
+    bottom_k,
+    build_estimator,
+    fit_clone,
+    get_strategy,
+    infer_feature_schema,
+    is_fitted,
+    random_k,
+    spread_top_k,
+    top_k,
+)
 
 
 class FixedProba(ClassifierMixin, BaseEstimator):

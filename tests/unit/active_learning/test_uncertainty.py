@@ -6,7 +6,7 @@ from modAL.uncertainty import classifier_entropy, classifier_margin, classifier_
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 
-from active_learning.uncertainty import entropy_score, least_confidence_score, margin_score, uncertainty_score
+from active_learning import entropy_score, least_confidence_score, margin_score, uncertainty_score
 
 
 def test_margin_and_entropy_match_modal():

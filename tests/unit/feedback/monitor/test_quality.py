@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
-from active_learning.comparison import compare_models
+from active_learning import compare_models
 from feedback.monitor import (
     Estimate,
     calibration_table,

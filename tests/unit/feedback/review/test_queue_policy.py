@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from store_sql import read_sql
 
-from active_learning.uncertainty import entropy_score, margin_score, uncertainty_score
+from active_learning import entropy_score, margin_score, uncertainty_score
 from feedback import store
 from feedback.access import Actor
 from feedback.exceptions import InputError
