@@ -32,6 +32,10 @@ def emit(data, as_json: bool, text: str | None = None) -> None:
         click.echo(text if text is not None else json.dumps(data, default=str, indent=2))
 
 
+# The pipelines a task can train (active_learning.MODEL_NAMES, spelled out: importing scikit-learn would slow --help).
+MODEL_CHOICE = click.Choice(["logistic", "random-forest", "gradient-boosting"])
+
+
 def command(group, name: str, *, needs_store: bool = True, creates_store: bool = False):
     """Register a command that gets an open Workspace, with errors turned into clear messages.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from feedback.cli.base import cli
+from feedback.cli.base import MODEL_CHOICE, cli
 from feedback.exceptions import InputError
 
 
@@ -36,7 +36,7 @@ from feedback.exceptions import InputError
     "model_name",
     default="logistic",
     show_default=True,
-    type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
+    type=MODEL_CHOICE,
     help="Pipeline refitted each round.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the curves as JSON.")

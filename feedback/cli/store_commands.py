@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from feedback.cli.base import cli, cli_actor, command, emit
+from feedback.cli.base import MODEL_CHOICE, cli, cli_actor, command, emit
 from feedback.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     "model_name",
     default="logistic",
     show_default=True,
-    type=click.Choice(["logistic", "random-forest", "gradient-boosting"]),
+    type=MODEL_CHOICE,
 )
 @click.option(
     "--audit-share",

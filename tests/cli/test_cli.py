@@ -325,3 +325,10 @@ def test_full_script_on_a_labelled_csv(run, tmp_path, digits_frame, home_state):
     rolled = ok(run("rollback", "--reason", "just checking", "--home", home))
     assert "version 1 is champion again (was 2)" in rolled.stdout
     assert home_state(home)["aliases"] == {1: "champion", 2: "archived"}
+
+
+def test_the_model_choice_of_the_commands_is_the_pipelines_a_task_can_train():
+    from active_learning import MODEL_NAMES
+    from feedback.cli.base import MODEL_CHOICE
+
+    assert tuple(MODEL_CHOICE.choices) == MODEL_NAMES
