@@ -12,6 +12,7 @@ import time
 
 from bench import active_learning_curves, export, ingest, retrain, review_latency
 from feedback.alerts import check_alerts_on_writes
+from feedback.worker import deliver_alerts_in_background
 
 BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rows must be at least 1")
 
     check_alerts_on_writes()  # ingest is timed as the app and the CLI run it: with the alert check after the write
+    deliver_alerts_in_background()
     results = []
     started = time.perf_counter()
     for name in args.only or [*BENCHMARKS, CURVES]:

@@ -20,6 +20,7 @@ from feedback.access import Actor
 from feedback.alerts import check_alerts_on_writes
 from feedback.lifecycle import init_task
 from feedback.store import PREDICTION_INPUT, SEED_INPUT, quote, repository
+from feedback.worker import deliver_alerts_in_background
 from feedback.workspace import open_workspace
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
@@ -34,8 +35,10 @@ PRODUCTION_START = 100  # digits rows before this index are never production row
 
 @pytest.fixture(scope="session", autouse=True)
 def alert_checks_after_writes():
-    """Run the alert check after every ingest and label import, as the app and the CLI wire it at start."""
+    """Run the alert check after every ingest and label import, and post new alerts in the background,
+    as the app and the CLI wire them at start."""
     check_alerts_on_writes()
+    deliver_alerts_in_background()
 
 
 @pytest.fixture(scope="session")

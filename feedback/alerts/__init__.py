@@ -12,17 +12,21 @@ from feedback.alerts.rules import (
     evaluate_rules,
 )
 from feedback.alerts.triage import AlertRecord, list_alerts, set_alert_state
-from feedback.alerts.webhook import post_json, wait_for_deliveries
+from feedback.alerts.webhook import Deliverer, Delivery, deliver, deliver_with, post_json
 
 __all__ = [
     "AlertDecision",
     "AlertPolicy",
     "AlertRecord",
+    "Deliverer",
+    "Delivery",
     "MetricRule",
     "check_alerts",
     "check_alerts_for_new_labels",
     "check_alerts_on_writes",
     "default_rules",
+    "deliver",
+    "deliver_with",
     "evaluate_drift",
     "evaluate_rule",
     "evaluate_rules",
@@ -33,5 +37,4 @@ __all__ = [
     "post_json",
     "save_alert_policy",
     "set_alert_state",
-    "wait_for_deliveries",
 ]

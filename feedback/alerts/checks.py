@@ -6,10 +6,12 @@ it to the write events (the app and the command line do at start), and on
 demand. It re-evaluates the latest ``lookback_windows`` windows, each against
 the windows before it, so an alert can still fire when
 audit labels or disputes for a batch arrive later; an alert is stored at most
-once per metric and window. New alerts go to the webhook on a background
-thread. When the retrain policy's ``on_alert`` switch is on, the app's retrain
-scheduler (:class:`feedback.worker.RetrainScheduler`) starts a retrain for a
-new open alert at its next check.
+once per metric and window. New alerts go to the webhook through
+:func:`feedback.alerts.webhook.deliver`, which the app and the command line wire
+to a background thread (:func:`feedback.worker.deliver_alerts_in_background`);
+this module starts no thread. When the retrain policy's ``on_alert`` switch is
+on, the app's retrain scheduler (:class:`feedback.worker.RetrainScheduler`)
+starts a retrain for a new open alert at its next check.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from feedback import events, store
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
 from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import AlertRecord
-from feedback.alerts.webhook import send_in_background
+from feedback.alerts.webhook import Delivery, deliver
 from feedback.monitor import MonitorWindow, monitor_windows
 from feedback.store import Alert, repository
 from feedback.workspace import Workspace
@@ -54,8 +56,10 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     -------
     list of AlertRecord
         The alerts stored by this call; empty when nothing new fired. With a webhook configured their
-        ``delivery_status`` is ``"pending"`` until the background delivery
-        records ``"delivered"`` or ``"failed"``.
+        ``delivery_status`` is ``"pending"`` as stored; the delivery records
+        ``"delivered"`` or ``"failed"`` on the alert (see
+        :func:`feedback.alerts.webhook.deliver`: in the background once the app
+        or the command line wired it, else in this call).
     """
     policy = load_alert_policy(ws)
     with _CHECK_LOCK:
@@ -69,13 +73,15 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
             ]
             new = [AlertRecord.from_row(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
     if new and policy.webhook_url:
-        send_in_background(
-            policy.webhook_url,
-            [_payload(ws, a) for a in new],
-            partial(_record_delivery, ws),
-            timeout=policy.webhook_timeout,
-            retries=policy.webhook_retries,
-            backoff=policy.webhook_backoff,
+        deliver(
+            Delivery(
+                policy.webhook_url,
+                tuple(_payload(ws, a) for a in new),
+                partial(_record_delivery, ws),
+                timeout=policy.webhook_timeout,
+                retries=policy.webhook_retries,
+                backoff=policy.webhook_backoff,
+            )
         )
     return new
 

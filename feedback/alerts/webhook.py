@@ -1,15 +1,18 @@
-"""Posting JSON to a webhook: a timeout on every attempt, retries with backoff, never in the caller's way.
+"""Posting alerts to a webhook: a timeout on every attempt, retries with backoff, the outcome kept on the alert.
 
-:func:`post_json` makes the attempts; :func:`send_in_background` runs them on a
-daemon thread so that neither the app nor an ingest waits for a slow or dead
-endpoint. A command-line process waits for deliveries still in flight when it
-exits (:func:`wait_for_deliveries`, registered with :mod:`atexit`), at most as
-long as their timeouts and retries allow.
+:func:`post_json` makes the attempts and returns the outcome; a
+:class:`Delivery` posts a batch of payloads in turn and records each outcome.
+This package starts no thread: :func:`deliver` hands a delivery to the
+deliverer the app and the command line wire at start
+(:func:`feedback.worker.deliver_alerts_in_background`, which posts on a
+daemon thread so no ingest waits for a slow endpoint, and waits for the
+deliveries in flight when the process exits). With no deliverer wired (the
+library used alone), :func:`deliver` posts in the caller, which then waits at
+most :meth:`Delivery.budget` seconds: the alert is still delivered.
 """
 
 from __future__ import annotations
 
-import atexit
 import http.client
 import json
 import logging
@@ -18,16 +21,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from feedback.store import utcnow
 
-__all__ = ["post_json", "send_in_background", "wait_for_deliveries"]
+__all__ = ["Deliverer", "Delivery", "deliver", "deliver_with", "post_json"]
 
 _log = logging.getLogger(__name__)
 _RETRY_STATUS = frozenset({408, 425, 429})  # plus every 5xx
-_IN_FLIGHT: dict[threading.Thread, float] = {}  # thread -> latest time it can still be working
-_IN_FLIGHT_LOCK = threading.Lock()
 
 
 def post_json(
@@ -86,68 +88,80 @@ def post_json(
     return _outcome("failed", attempts, http_status, error)
 
 
-def send_in_background(
-    url: str,
-    payloads: list[Any],
-    on_outcome: Callable[[Any, dict], None],
-    *,
-    timeout: float = 5.0,
-    retries: int = 3,
-    backoff: float = 1.0,
-) -> threading.Thread:
-    """Post each payload in turn on a daemon thread, calling ``on_outcome(payload, outcome)`` after each.
-
-    An exception in ``on_outcome`` is swallowed after the delivery, so one bad
-    record does not stop the others.
-
-    Returns
-    -------
-    threading.Thread
-        Already started.
-    """
-    budget = len(payloads) * ((retries + 1) * timeout + backoff * (2**retries - 1) + 1.0)
-
-    def run() -> None:
-        try:
-            for payload in payloads:
-                outcome = post_json(url, payload, timeout=timeout, retries=retries, backoff=backoff)
-                try:
-                    on_outcome(payload, outcome)
-                except Exception:  # noqa: BLE001 - recording is best effort; the delivery happened
-                    _log.exception("webhook %s: delivered, but recording the outcome failed", url)
-        finally:
-            with _IN_FLIGHT_LOCK:
-                _IN_FLIGHT.pop(threading.current_thread(), None)
-
-    thread = threading.Thread(target=run, daemon=True, name="feedback-webhook")
-    with _IN_FLIGHT_LOCK:
-        _IN_FLIGHT[thread] = time.monotonic() + budget
-    thread.start()
-    return thread
-
-
-def wait_for_deliveries(timeout: float | None = None) -> bool:
-    """Wait for deliveries in flight, each at most until its own retries are spent.
+@dataclass(frozen=True)
+class Delivery:
+    """Payloads to post to one webhook in turn, and how to record each outcome.
 
     Parameters
     ----------
-    timeout : float or None, default=None
-        Give up after this many seconds overall.
+    url : str
+        An http(s) URL.
+    payloads : tuple of JSON-serialisable
+    record : callable
+        ``record(payload, outcome)`` after each post, ``outcome`` as
+        :func:`post_json` returns it.
+    timeout, retries, backoff : float, int, float
+        As :func:`post_json` takes them.
+    """
+
+    url: str
+    payloads: tuple[Any, ...]
+    record: Callable[[Any, dict], None]
+    timeout: float = 5.0
+    retries: int = 3
+    backoff: float = 1.0
+
+    def budget(self) -> float:
+        """The most seconds :meth:`run` can take: every attempt timing out, every backoff, a second to record each."""
+        per_payload = (self.retries + 1) * self.timeout + self.backoff * (2**self.retries - 1) + 1.0
+        return len(self.payloads) * per_payload
+
+    def run(self) -> None:
+        """Post each payload in turn and record its outcome.
+
+        An exception in ``record`` is logged and swallowed after the post, so
+        one bad record does not stop the others.
+        """
+        for payload in self.payloads:
+            outcome = post_json(self.url, payload, timeout=self.timeout, retries=self.retries, backoff=self.backoff)
+            try:
+                self.record(payload, outcome)
+            except Exception:  # noqa: BLE001 - recording is best effort; the delivery happened
+                _log.exception("webhook %s: delivered, but recording the outcome failed", self.url)
+
+
+Deliverer = Callable[[Delivery], object]
+
+_deliverer: Deliverer | None = None
+_deliverer_lock = threading.Lock()
+
+
+def deliver_with(deliverer: Deliverer | None) -> Deliverer | None:
+    """Hand every later :func:`deliver` to ``deliverer(delivery)``; None posts in the caller again.
+
+    The app and the command line wire a background deliverer at start (see
+    :func:`feedback.worker.deliver_alerts_in_background`); wiring the same one
+    again changes nothing.
 
     Returns
     -------
-    bool
-        Whether none is left in flight.
+    callable or None
+        The deliverer wired before, to restore it.
     """
-    give_up = None if timeout is None else time.monotonic() + timeout
-    with _IN_FLIGHT_LOCK:
-        pending = list(_IN_FLIGHT.items())
-    for thread, deadline in pending:
-        if give_up is not None:
-            deadline = min(deadline, give_up)
-        thread.join(max(0.0, deadline - time.monotonic()))
-    with _IN_FLIGHT_LOCK:
-        return not _IN_FLIGHT
+    global _deliverer
+    with _deliverer_lock:
+        previous, _deliverer = _deliverer, deliverer
+    return previous
+
+
+def deliver(delivery: Delivery) -> None:
+    """Hand ``delivery`` to the wired deliverer, or run it in the caller when none is wired."""
+    with _deliverer_lock:
+        deliverer = _deliverer
+    if deliverer is None:
+        delivery.run()
+    else:
+        deliverer(delivery)
 
 
 def _outcome(status: str, attempts: int, http_status: int | None, error: str | None) -> dict[str, Any]:
@@ -158,6 +172,3 @@ def _outcome(status: str, attempts: int, http_status: int | None, error: str | N
         "error": error,
         "finished_at": utcnow().isoformat(),
     }
-
-
-atexit.register(wait_for_deliveries)

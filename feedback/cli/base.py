@@ -96,5 +96,7 @@ def _remove_new_store(ws: Workspace, new_home: bool) -> None:
 def cli():
     """Keep a production classifier improving: log, review, retrain, compare, promote."""
     from feedback.alerts import check_alerts_on_writes
+    from feedback.worker import deliver_alerts_in_background
 
     check_alerts_on_writes()  # every ingest and label import of a command runs the alert check, as in the app
+    deliver_alerts_in_background()  # new alerts go to the webhook on a thread; the command waits for it at exit

@@ -23,7 +23,7 @@ from feedback.web.users import user_names
 # Everything the worker threads (inbox, label alerts, retrain, trigger scheduler) run is imported here, in the
 # importing thread: a first import of scikit-learn in two threads at once can fail with "partially
 # initialized module" (seen when the inbox watcher's first ingest raced the scheduler's start).
-from feedback.worker import Worker
+from feedback.worker import Worker, deliver_alerts_in_background
 from feedback.workspace import Workspace, open_workspace
 
 T = TypeVar("T")
@@ -32,6 +32,7 @@ T = TypeVar("T")
 @st.cache_resource(show_spinner=False)
 def _workspace(home: str | None, url: str | None) -> Workspace:
     check_alerts_on_writes()  # every ingest and label import of this process runs the alert check
+    deliver_alerts_in_background()  # its new alerts go to the webhook on a thread: no ingest waits for it
     ws = open_workspace(home, url)
     store.ensure_available(ws)
     store.create_db_and_tables(ws)

@@ -72,3 +72,10 @@ def test_the_cli_wires_the_alert_check_at_start(monkeypatch, tmp_path):
     monkeypatch.setattr("feedback.alerts.check_alerts_on_writes", lambda: wired.append(True))  # what the CLI calls
     CliRunner().invoke(cli, ["status", "--home", str(tmp_path / "no-store")])
     assert wired == [True]
+
+
+def test_the_cli_wires_the_background_webhook_deliveries_at_start(monkeypatch, tmp_path):
+    wired = []
+    monkeypatch.setattr("feedback.worker.deliver_alerts_in_background", lambda: wired.append(True))
+    CliRunner().invoke(cli, ["status", "--home", str(tmp_path / "no-store")])
+    assert wired == [True]

@@ -6,13 +6,14 @@ import pytest
 
 from feedback import store
 from feedback.access import Actor
+from feedback.alerts import Delivery, deliver, deliver_with
 from feedback.exceptions import JobAlreadyRunning, PermissionDenied
 from feedback.intake import ingest_predictions
 from feedback.lifecycle import RetrainPolicy, save_policy
 from feedback.review import import_labels
 from feedback.settings import load_settings
 from feedback.store import repository
-from feedback.worker import JobRunner, Worker
+from feedback.worker import JobRunner, Worker, deliver_alerts_in_background, deliver_in_background, wait_for_deliveries
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
@@ -127,3 +128,23 @@ def test_a_refused_role_starts_no_job(ws):
     with pytest.raises(PermissionDenied):
         worker.start_simulation(Actor("ana", "annotator"))
     assert "retrain" not in worker.jobs and "simulate" not in worker.jobs
+
+
+def test_a_wired_delivery_runs_on_a_thread_of_its_own_and_exit_can_wait_for_it():
+    release, recorded = threading.Event(), []
+
+    def record(payload, outcome):
+        release.wait(10)  # still in flight while the caller goes on
+        recorded.append((payload, outcome["status"], threading.current_thread().name))
+
+    previous = deliver_with(None)
+    deliver_alerts_in_background()
+    try:
+        assert deliver_with(deliver_in_background) is deliver_in_background
+        deliver(Delivery("http://127.0.0.1:9/nothing-listens-here", ({"id": 1},), record, timeout=1, retries=0))
+        assert recorded == [] and not wait_for_deliveries(timeout=0.2)
+        release.set()
+        assert wait_for_deliveries(timeout=10)
+    finally:
+        deliver_with(previous)
+    assert recorded == [({"id": 1}, "failed", "feedback-webhook")]

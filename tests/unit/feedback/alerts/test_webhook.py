@@ -8,8 +8,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from feedback.access import Actor
-from feedback.alerts import AlertPolicy, AlertRecord, list_alerts, post_json, save_alert_policy, wait_for_deliveries
+from feedback.alerts import (
+    AlertPolicy,
+    AlertRecord,
+    Delivery,
+    deliver,
+    deliver_with,
+    list_alerts,
+    post_json,
+    save_alert_policy,
+)
 from feedback.intake import ingest_predictions
+from feedback.worker import wait_for_deliveries
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
@@ -128,3 +138,21 @@ def test_post_json_does_not_retry_a_client_error_and_backs_off_between_retries(e
     assert waits == [0.5, 1.0, 2.0]
     refused = post_json("http://127.0.0.1:9/nothing-listens-here", {}, retries=1, backoff=0, timeout=1)
     assert refused["status"] == "failed" and refused["attempts"] == 2 and refused["http_status"] is None
+
+
+def test_without_a_deliverer_wired_the_caller_posts_and_records(endpoint):
+    server = endpoint(statuses=(500, 200))
+    recorded = []
+    delivery = Delivery(
+        server.url,
+        ({"id": 1}, {"id": 2}),
+        lambda payload, outcome: recorded.append((payload["id"], outcome["attempts"], threading.current_thread())),
+        backoff=0,
+    )
+    previous = deliver_with(None)  # the library alone: the app and the CLI wire a background deliverer at start
+    try:
+        deliver(delivery)
+    finally:
+        deliver_with(previous)
+    assert recorded == [(1, 2, threading.current_thread()), (2, 1, threading.current_thread())]
+    assert server.bodies == [{"id": 1}, {"id": 1}, {"id": 2}]
