@@ -68,7 +68,7 @@ def build_store(folder: Path, probes: dict[str, str]) -> Path:
             )
         for item, label in production[["id", "label"]].iloc[1:60].itertuples(index=False):
             record_label(ws, item, label, annotator=probes["annotator"])
-        challenger = retrain(ws, actor=Actor(probes["annotator"], "admin"))["challenger"]["version"]
+        challenger = retrain(ws, actor=Actor(probes["annotator"], "admin")).challenger.version
         start_experiment(ws, challenger, 0.5, actor=Actor(probes["annotator"], "admin"))
         stop_experiment(ws, actor=Actor(probes["other annotator"], "admin"), reason=probes["stop reason"])
         [alert] = in_session(
