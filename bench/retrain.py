@@ -84,12 +84,12 @@ def run(rows: int | None = None, repeat: int = 2) -> list[Result]:
         limit_seconds=LIMIT_SECONDS,
     )
     print(
-        f"retrain on {last['n_train']:,} labels ({rows:,} labelled predictions + {N_SEED} seed), "
-        f"compared on {last['n_eval']:,} audit items"
+        f"retrain on {last.n_train:,} labels ({rows:,} labelled predictions + {N_SEED} seed), "
+        f"compared on {last.n_eval:,} audit items"
     )
     print(
         f"  retrain runs (s):       {runs_str(result.runs)}  best {result.seconds:.2f} s "
-        f"(fit alone inside it: {last['training_seconds']:.2f} s)"
+        f"(fit alone inside it: {last.training_seconds:.2f} s)"
     )
     print(
         f"  baseline runs (s):      {runs_str(result.baseline_runs)}  best {result.baseline_seconds:.2f} s "
