@@ -14,7 +14,8 @@ week starting on Monday (``week``). For each window:
   end-user dispute (disputes count in the window of the prediction they dispute,
   so a window's rate can still rise as late disputes arrive);
 - **feature drift** compares the window's inputs with the champion's training
-  data (see :func:`champion_reference`) using :func:`feedback.monitor.drift.dataset_drift`.
+  data (see :func:`~feedback.monitor.window_drift.champion_reference`) using
+  :func:`feedback.monitor.drift.dataset_drift`.
 
 The statistics are the tested libraries :mod:`feedback.monitor.quality`,
 :mod:`feedback.monitor.drift`; this module only reads the store (a handful of DuckDB
@@ -37,7 +38,6 @@ from feedback.monitor.intervals import Estimate, estimate_proportion
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.monitor.window_drift import (
     MAX_DRIFT_ROWS,
-    MAX_REFERENCE_ROWS,
     WindowDrift,
     champion_reference,
     drift_by_window,
@@ -46,16 +46,7 @@ from feedback.store import Task, repository
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
-__all__ = [
-    "MAX_DRIFT_ROWS",
-    "MAX_REFERENCE_ROWS",
-    "MONITOR_WINDOWS",
-    "ClassQuality",
-    "MonitorWindow",
-    "WindowDrift",
-    "champion_reference",
-    "monitor_windows",
-]
+__all__ = ["MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "monitor_windows"]
 
 _CALIBRATION_BINS = 10
 
@@ -192,11 +183,11 @@ def monitor_windows(
     -----
     The drift reference is the data the current champion trained on: its label
     snapshot, i.e. the seed rows plus the expert-labelled items outside the
-    audit slice that its retrain used (see :func:`champion_reference`); the
+    audit slice that its retrain used (see :func:`~feedback.monitor.window_drift.champion_reference`); the
     training class mix comes from the same rows. A window of more than
     ``max_drift_rows`` predictions is tested on a fixed sample (the rows with
     the smallest md5 of id and a fixed salt), a reference of more than
-    ``MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
+    ``window_drift.MAX_REFERENCE_ROWS`` rows on a sample seeded by ``random_state``. Inputs
     are append-only, so each window's drift report is remembered in this
     process and only new or grown windows are tested again.
     """
