@@ -1,7 +1,9 @@
-"""Run the benchmarks and print one table: ``python -m bench [--only NAME] [--rows N] [--repeat N]``.
+"""Run the benchmarks and print their tables: ``python -m bench [--only NAME] [--rows N] [--repeat N]``.
 
 Exits with status 1 when a goal is missed. Add a benchmark by adding its
-module (with a ``run(rows=None, repeat=...) -> list[Result]``) to BENCHMARKS.
+module (with a ``run(rows=None, repeat=...) -> list[Result]``) to BENCHMARKS,
+and an error-rate simulation by adding its module (with a
+``simulate(runs=None) -> list[Rate]``, see ``bench/_rates.py``) to SIMULATIONS.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ import sys
 import time
 
 from bench import active_learning_curves, export, ingest, retrain, review_latency
+from bench._rates import rate_table
 from feedback.alerts import check_alerts_on_writes
 from feedback.worker import deliver_alerts_in_background
 
 BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
+SIMULATIONS: dict = {module.NAME: module for module in ()}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
 CURVES = "active-learning"
 
@@ -35,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=sorted([*BENCHMARKS, CURVES]),
+        choices=sorted([*BENCHMARKS, CURVES, *SIMULATIONS]),
         metavar="NAME",
-        help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES])}",
+        help=f"run only this benchmark (repeatable): {', '.join([*BENCHMARKS, CURVES, *SIMULATIONS])}",
     )
     parser.add_argument(
         "--rows", type=int, default=None, help="rows per benchmark (default: each one's own, 1,000,000)"
@@ -54,12 +58,18 @@ def main(argv: list[str] | None = None) -> int:
 
     check_alerts_on_writes()  # ingest is timed as the app and the CLI run it: with the alert check after the write
     deliver_alerts_in_background()
-    results = []
+    results, rates = [], []
     started = time.perf_counter()
-    for name in args.only or [*BENCHMARKS, CURVES]:
+    for name in args.only or [*BENCHMARKS, CURVES, *SIMULATIONS]:
         print(f"== {name}", flush=True)
         if name == CURVES:
             active_learning_curves.run([])
+            print(flush=True)
+            continue
+        if name in SIMULATIONS:
+            measured = SIMULATIONS[name].simulate()
+            print(rate_table(measured), flush=True)
+            rates.extend(measured)
             print(flush=True)
             continue
         options = {} if args.repeat is None else {"repeat": args.repeat}
@@ -67,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         print(flush=True)
     if results:
         print(_table(results))
+    if rates:
+        print("\n" + rate_table(rates))
     print(
         f"\ntotal {time.perf_counter() - started:.0f} s; each figure is the best of its runs, "
         "product and baseline interleaved in the same run"
     )
-    return 0 if all(r.met for r in results) else 1
+    return 0 if all(r.met for r in [*results, *rates]) else 1
 
 
 if __name__ == "__main__":
