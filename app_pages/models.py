@@ -31,6 +31,7 @@ from feedback.web import (
     per_class_f1_chart,
     signed_in_user,
     simulation_chart,
+    watch_job,
     worker,
 )
 
@@ -40,16 +41,15 @@ st.title("Models")
 if signed_in_user() is None and allowed("retrain"):
     st.caption("Sign-in is off, so anyone may retrain, promote and change the policy.")
 
-_finished = worker().jobs.get("retrain")  # read before the status, so the status below includes what it wrote
-if _finished is not None and not _finished.running:
-    st.session_state["retrain_job_shown"] = _finished  # this whole-page run shows the finished job
+# The jobs are read before the status, so that the status below includes what a finished job wrote.
+retrain_job = worker().jobs.get("retrain")
+simulation_job = worker().jobs.get("simulate")
 status = load_or_stop(lambda: store_status(ws))
 if st.session_state.get("models_refused"):  # a Retrain or Simulate click the library refused
     st.error(st.session_state.pop("models_refused"))
 
 
 def _start_retrain() -> None:
-    st.session_state["retrain_job_shown"] = None
     try:
         worker().start_retrain(current_actor())
     except FeedbackError as exc:
@@ -110,46 +110,28 @@ def show_report(result: RetrainResult) -> None:
     right.altair_chart(confusion_chart(report, "challenger"), width="stretch")
 
 
-@st.fragment(run_every=1.0)
-def retrain_panel() -> None:
-    job = worker().jobs.get("retrain")
-    running = job is not None and job.running
-    if allowed("retrain"):
-        st.button(
-            "Retrain",
-            type="primary",
-            disabled=running,
-            on_click=_start_retrain,
-            help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.",
-        )
-    else:
-        st.caption(f"Only {who_may('retrain')} retrain.")
-    if job is None:
-        return
-    if running:
-        st.progress(job.fraction, text=job.message)
-        return
-    if st.session_state.get("retrain_job_shown") is not job:
-        # The job has finished but the page around this panel has not shown it: rerun the whole page, so the
-        # versions list shows the challenger. Asked again each second until a whole-page run has happened
-        # (a request made while the machine is busy can be overtaken by this fragment's own next run).
-        st.rerun(scope="app")
-    if job.error:
-        st.error(f"Retrain failed: {md_text(job.error)}")
-
-
-retrain_panel()
+if allowed("retrain"):
+    st.button(
+        "Retrain",
+        type="primary",
+        disabled=retrain_job is not None and retrain_job.running,
+        on_click=_start_retrain,
+        help="Train a challenger on all expert labels (audit items excluded) and compare it with the champion.",
+    )
+else:
+    st.caption(f"Only {who_may('retrain')} retrain.")
+watch_job("retrain", retrain_job, lambda job: st.progress(job.fraction, text=job.message))
+if retrain_job is not None and not retrain_job.running and retrain_job.error:
+    st.error(f"Retrain failed: {md_text(retrain_job.error)}")
 
 challenger = status.challenger
 saved = load_comparison_report(ws, challenger.version) if challenger else None
 if saved:
     st.subheader(f"Champion v{saved.champion.version} against challenger v{saved.challenger.version}")
     show_report(saved)
-else:
-    last = worker().jobs.get("retrain")
-    if last is not None and not last.running and last.result:
-        st.subheader("Last retrain")
-        show_report(last.result)
+elif retrain_job is not None and not retrain_job.running and retrain_job.result:
+    st.subheader("Last retrain")
+    show_report(retrain_job.result)
 
 st.subheader("Learning progress")
 curve = learning_curve(ws)
@@ -160,35 +142,29 @@ else:
     st.markdown(stopping_hint(ws))
 
 
-@st.fragment(run_every=1.0)
-def simulation_panel() -> None:
-    job = worker().jobs.get("simulate")
-    running = job is not None and job.running
-    st.button(
-        "Simulate more labels",
-        disabled=running,
-        on_click=_start_simulation,
-        help="Replay the labelled items with an oracle: would more labels help, and how many?",
-    )
-    if job is None:
-        return
-    if running:
-        st.progress(0.5, text="Simulating random, margin and the default policy on the labelled items…")
-        return
-    if job.error:
-        st.error(f"Simulation failed: {md_text(job.error)}")
-        return
-    result = job.result
-    st.altair_chart(simulation_chart(result.curves), width="stretch")
-    beyond = f"more than {result.budget}"
-    needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result.labels_to_98.items())
-    st.markdown(
-        f"Labels to reach 98% of the accuracy with all {result.n_pool} labelled items "
-        f"(70% pool, 30% held out, 3 seeds): {needs}."
-    )
-
-
-simulation_panel()
+st.button(
+    "Simulate more labels",
+    disabled=simulation_job is not None and simulation_job.running,
+    on_click=_start_simulation,
+    help="Replay the labelled items with an oracle: would more labels help, and how many?",
+)
+watch_job(
+    "simulate",
+    simulation_job,
+    lambda _: st.progress(0.5, text="Simulating random, margin and the default policy on the labelled items…"),
+)
+if simulation_job is not None and not simulation_job.running:
+    if simulation_job.error:
+        st.error(f"Simulation failed: {md_text(simulation_job.error)}")
+    else:
+        result = simulation_job.result
+        st.altair_chart(simulation_chart(result.curves), width="stretch")
+        beyond = f"more than {result.budget}"
+        needs = ", ".join(f"{s}: {beyond if n is None else n}" for s, n in result.labels_to_98.items())
+        st.markdown(
+            f"Labels to reach 98% of the accuracy with all {result.n_pool} labelled items "
+            f"(70% pool, 30% held out, 3 seeds): {needs}."
+        )
 
 st.subheader("Retrain policy")
 policy = load_policy(ws)

@@ -12,6 +12,7 @@ from feedback.web.charts import (
     window_trend_chart,
 )
 from feedback.web.config import review_settings
+from feedback.web.job_watch import watch_job
 from feedback.web.remember import remember_expert, remembered_expert
 from feedback.web.session import get_workspace, get_workspace_quietly, load_or_stop, worker
 from feedback.web.signin import allowed, current_actor, sign_in, signed_in_user
@@ -41,6 +42,7 @@ __all__ = [
     "sign_in",
     "signed_in_user",
     "simulation_chart",
+    "watch_job",
     "window_trend_chart",
     "worker",
 ]
