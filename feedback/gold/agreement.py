@@ -14,12 +14,12 @@ that chance agreement is already perfect.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass
 from itertools import combinations
 from typing import Any
 
 import pandas as pd
+from sklearn.metrics import cohen_kappa_score
 
 __all__ = [
     "LABELLED_ACTIONS",
@@ -145,7 +145,8 @@ def pairwise_cohen_kappa(events: pd.DataFrame) -> list[PairAgreement]:
 
     kappa = (p_o - p_e) / (1 - p_e), where p_o is the share of shared items on
     which the two agree and p_e = sum_k (n_ak / n)(n_bk / n) is the agreement
-    expected from each annotator's own label frequencies on those items.
+    expected from each annotator's own label frequencies on those items;
+    computed by :func:`sklearn.metrics.cohen_kappa_score`.
 
     Parameters
     ----------
@@ -158,10 +159,6 @@ def pairwise_cohen_kappa(events: pd.DataFrame) -> list[PairAgreement]:
         One per pair of annotators with any label, ordered by name; a pair
         with no shared item has n_items 0 and kappa None, and kappa is None
         where p_e is 1 (both gave one and the same label to every shared item).
-
-    See Also
-    --------
-    sklearn.metrics.cohen_kappa_score : the same figure for two label arrays.
     """
     labels = latest_labels(events)
     wide = labels.pivot(index="external_id", columns="annotator", values="label")
@@ -172,11 +169,10 @@ def pairwise_cohen_kappa(events: pd.DataFrame) -> list[PairAgreement]:
         if n == 0:
             pairs.append(PairAgreement(a, b, None, None, 0))
             continue
-        agree = int((both[a] == both[b]).sum())
-        count_a, count_b = Counter(both[a]), Counter(both[b])
-        expected = sum(count_a[k] * count_b[k] for k in count_a)  # p_e * n^2, exact
-        p_o, p_e = agree / n, expected / n**2
-        kappa = None if expected == n**2 else (p_o - p_e) / (1 - p_e)
+        p_o = float((both[a] == both[b]).mean())
+        # p_e is 1 when both gave one and the same label to every shared item: kappa is 0/0 there.
+        single = both[a].nunique() == 1 and both[b].nunique() == 1 and both[a].iloc[0] == both[b].iloc[0]
+        kappa = None if single else float(cohen_kappa_score(both[a].astype(str), both[b].astype(str)))
         pairs.append(PairAgreement(a, b, kappa, p_o, n))
     return pairs
 
@@ -197,6 +193,9 @@ def fleiss_kappa(events: pd.DataFrame, min_raters: int = 2) -> AgreementFigure:
     P_i = (sum_j n_ij^2 - n_i) / (n_i (n_i - 1)), P_bar = mean_i P_i,
     p_j = sum_i n_ij / sum_i n_i, P_e = sum_j p_j^2,
     kappa = (P_bar - P_e) / (1 - P_e).
+    Our own code, because :func:`statsmodels.stats.inter_rater.fleiss_kappa`
+    assumes every item has the same number of raters; with equal numbers the two
+    agree (tested).
 
     Parameters
     ----------

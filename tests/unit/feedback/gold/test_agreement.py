@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import cohen_kappa_score
@@ -297,3 +298,37 @@ def test_summary_of_no_events():
         "fleiss": {"value": None, "n_items": 0, "n_ratings": 0},
         "krippendorff": {"value": None, "n_items": 0, "n_ratings": 0},
     }
+
+
+def test_fleiss_matches_statsmodels_on_random_tables_with_equal_raters():
+    from statsmodels.stats.inter_rater import fleiss_kappa as statsmodels_fleiss
+
+    rng = np.random.default_rng(11)
+    for _ in range(50):
+        raters, items = int(rng.integers(2, 6)), int(rng.integers(3, 40))
+        rows = [
+            (f"i{i}", f"r{r}", str(rng.choice(["a", "b", "c"], p=[0.5, 0.3, 0.2])))
+            for i in range(items)
+            for r in range(raters)
+        ]
+        events = _events(rows)
+        table = events.groupby(["external_id", "label"]).size().unstack(fill_value=0).to_numpy()
+
+        ours = fleiss_kappa(events).value
+        if ours is not None:
+            assert ours == pytest.approx(statsmodels_fleiss(table, method="fleiss"), abs=1e-12)
+
+
+def test_cohen_on_random_pairs_matches_sklearn_and_is_none_when_undefined():
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        n = int(rng.integers(1, 30))
+        a, b = rng.choice(["x", "y", "z"], n), rng.choice(["x", "y", "z"], n)
+        rows = [(f"i{k}", "ana", x) for k, x in enumerate(a)] + [(f"i{k}", "bo", y) for k, y in enumerate(b)]
+
+        (pair,) = pairwise_cohen_kappa(_events(rows))
+
+        if len(set(a) | set(b)) == 1:
+            assert pair.kappa is None
+        else:
+            assert pair.kappa == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
