@@ -36,7 +36,7 @@ from feedback.settings import SETTINGS
 from feedback.store import Decision, ModelVersion, repository, utcnow
 from feedback.workspace import Workspace
 
-__all__ = ["DEFAULT_LIVE_DAYS", "LiveQuality", "LiveWindow", "live_quality", "live_window_start"]
+__all__ = ["DEFAULT_LIVE_DAYS", "LiveQuality", "LiveWindow", "live_quality", "live_window_mask", "live_window_start"]
 
 _DAYS = SETTINGS["live_days"]
 DEFAULT_LIVE_DAYS = _DAYS.default
@@ -164,6 +164,44 @@ def live_window_start(
     return max(starts) if starts else None
 
 
+def live_window_mask(
+    served_at,
+    now: datetime,
+    promoted_at: datetime | None = None,
+    *,
+    since_promotion: bool = True,
+    max_days: float | None = DEFAULT_LIVE_DAYS,
+) -> np.ndarray:
+    """Which items the live window holds: those served from its start (:func:`live_window_start`) up to ``now``.
+
+    Parameters
+    ----------
+    served_at : array-like of datetime
+        When each item's prediction was served, any shape (e.g. runs x items in a
+        simulation); naive times are taken as UTC.
+    now, promoted_at, since_promotion, max_days
+        As for :func:`live_window_start`.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The same shape as ``served_at``.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> served = [datetime(2026, 1, 5), datetime(2026, 3, 1), datetime(2026, 4, 2)]
+    >>> live_window_mask(served, datetime(2026, 3, 31), datetime(2025, 12, 1), max_days=30).tolist()
+    [False, True, False]
+    """
+    times = _naive_utc(served_at)
+    inside = times <= _naive_utc(now)
+    start = live_window_start(now, promoted_at, since_promotion=since_promotion, max_days=max_days)
+    if start is not None:
+        inside &= times >= _naive_utc(start)
+    return inside
+
+
 def live_quality(
     ws: Workspace,
     *,
@@ -223,8 +261,7 @@ def live_quality(
     names = [f["name"] for f in task.features]
     truth = audit["__label__"].astype(str).to_numpy(dtype=object)
     predicted = load_version(ws, champion).predict(audit[names]).astype(str)
-    times = _naive_utc(served.to_numpy())
-    inside = (times <= _naive_utc(now)) & (times >= _naive_utc(start) if start is not None else True)
+    inside = live_window_mask(served.to_numpy(), now, promoted_at, since_promotion=since_promotion, max_days=max_days)
     quality = estimate_quality(truth[inside], predicted[inside], task.labels, random_state=random_state)
     return LiveQuality(
         accuracy=Estimate(**quality["accuracy"]),
@@ -256,14 +293,16 @@ def _promoted_at(decisions: list[Decision], champion: ModelVersion | None) -> da
 
 
 def _naive_utc(values) -> np.ndarray:
-    """Times as naive UTC datetime64 (a naive time is taken as UTC), comparable whatever the driver returned."""
-    times = pd.to_datetime(pd.Series(np.atleast_1d(np.asarray(values, dtype=object))), utc=True)
-    converted = times.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    return converted if np.ndim(values) else converted[0]
+    """Times as naive UTC datetime64 of any shape (a naive time is taken as UTC), whatever the driver returned."""
+    array = np.asarray(values)
+    if array.dtype.kind == "M":
+        return array.astype("datetime64[ns]")
+    flat = pd.to_datetime(pd.Series(array.ravel().astype(object)), utc=True)
+    return flat.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").reshape(array.shape)
 
 
 def _iso(at: datetime | None) -> str | None:
-    return None if at is None else pd.Timestamp(_naive_utc(at)).tz_localize("UTC").isoformat()
+    return None if at is None else pd.Timestamp(_naive_utc(at)[()]).tz_localize("UTC").isoformat()
 
 
 def _minute(iso: str) -> str:
