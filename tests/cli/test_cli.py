@@ -156,8 +156,8 @@ def test_status_json(run, home, write_production):
     text = ok(run("status", "--home", home)).stdout
     assert "20 predictions, 0 label events, champion v1, challenger none" in text
     assert "Live accuracy: no labelled audit item was served " in text and "(since champion v1 was promoted)" in text
-    window = json_of(run("status", "--home", home, "--json", "--live-days", "7", "--before-promotion"))["live"]["window"]
-    assert (window["max_days"], window["since_promotion"]) == (7, False)
+    chosen = json_of(run("status", "--home", home, "--json", "--live-days", "7", "--before-promotion"))
+    assert (chosen["live"]["window"]["max_days"], chosen["live"]["window"]["since_promotion"]) == (7, False)
     failed(run("status", "--home", home, "--live-days", "0"), "--live-days", "0<x<=3650", exit_code=2)
 
 
