@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -69,7 +69,7 @@ class LiveWindow:
     max_days: float | None
 
     def describe(self) -> str:
-        """The window in words, e.g. ``served 2026-11-06 11:40 to 2026-12-06 11:40 UTC (the last 30 days; ...)``."""
+        """The window in words, e.g. ``served from 2026-11-06 11:40 to 2026-12-06 11:40 UTC (the last 30 days)``."""
         reason = "every item since the start"
         if self.start is not None and self.since_promotion and self.start == self.promoted_at:
             reason = f"since champion v{self.champion_version} was promoted"
@@ -78,7 +78,7 @@ class LiveWindow:
             if self.since_promotion and self.promoted_at is not None:
                 reason += f"; champion v{self.champion_version} was promoted before, {_minute(self.promoted_at)} UTC"
         start = "the first prediction" if self.start is None else _minute(self.start)
-        return f"served {start} to {_minute(self.end)} UTC ({reason})"
+        return f"served from {start} to {_minute(self.end)} UTC ({reason})"
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ def live_window_start(
     Returns
     -------
     datetime or None
-        None when the window reaches back to the first prediction.
+        Timezone-aware UTC (a naive time given is taken as UTC); None when the window reaches back to the
+        first prediction.
 
     Examples
     --------
@@ -158,9 +159,9 @@ def live_window_start(
     """
     starts = []
     if since_promotion and promoted_at is not None:
-        starts.append(promoted_at)
+        starts.append(_aware(promoted_at))
     if max_days is not None:
-        starts.append(now - timedelta(days=max_days))
+        starts.append(_aware(now) - timedelta(days=max_days))
     return max(starts) if starts else None
 
 
@@ -224,7 +225,7 @@ def live_quality(
     since_promotion : bool, default=True
         The window starts no earlier than the champion's promotion.
     now : datetime, optional
-        The end of the window (timezone-aware); default the current time.
+        The end of the window (a naive time is taken as UTC); default the current time.
     random_state : int, default=0
         Seeds the macro-F1 bootstrap.
 
@@ -290,6 +291,11 @@ def _promoted_at(decisions: list[Decision], champion: ModelVersion | None) -> da
     if champion is None:
         return None
     return next((d.created_at for d in decisions if d.version == champion.version), None)
+
+
+def _aware(at: datetime) -> datetime:
+    """``at`` as an aware UTC time; a naive time is taken as UTC."""
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _naive_utc(values) -> np.ndarray:

@@ -11,7 +11,15 @@ from feedback.access import Actor
 from feedback.exceptions import InputError
 from feedback.intake import ingest_predictions
 from feedback.lifecycle import promote, retrain
-from feedback.monitor import live_quality, live_window_start, store_status
+from feedback.monitor import (
+    Estimate,
+    LiveQuality,
+    LiveWindow,
+    live_quality,
+    live_window_mask,
+    live_window_start,
+    store_status,
+)
 from feedback.review import import_labels
 from feedback.store import repository
 
@@ -110,3 +118,39 @@ def test_window_start_is_the_later_of_promotion_and_the_day_limit():
     assert live_window_start(now, promoted, max_days=5) == now - timedelta(days=5)
     assert live_window_start(now, promoted, since_promotion=False, max_days=None) is None
     assert live_window_start(now, None, max_days=None) is None
+
+
+def test_naive_and_aware_times_mix_as_utc():
+    aware = datetime(2026, 6, 30, 12, tzinfo=UTC)
+    naive_promotion = datetime(2026, 6, 29, 12)
+    assert live_window_start(aware, naive_promotion, max_days=30) == naive_promotion.replace(tzinfo=UTC)
+    assert live_window_start(aware.replace(tzinfo=None), None, max_days=1) == datetime(2026, 6, 29, 12, tzinfo=UTC)
+    served = np.array(["2026-06-29T11:00", "2026-06-29T13:00", "2026-06-30T13:00"], dtype="datetime64[ns]")
+    assert live_window_mask(served, aware, naive_promotion).tolist() == [False, True, False]
+
+
+def test_the_window_says_what_it_covers():
+    window = LiveWindow(
+        start="2026-06-01T00:00:00+00:00",
+        end="2026-07-01T00:00:00+00:00",
+        champion_version=3,
+        promoted_at="2026-05-01T08:30:00+00:00",
+        since_promotion=True,
+        max_days=30,
+    )
+    assert window.describe() == (
+        "served from 2026-06-01 00:00 to 2026-07-01 00:00 UTC "
+        "(the last 30 days; champion v3 was promoted before, 2026-05-01 08:30 UTC)"
+    )
+    everything = LiveWindow(None, window.end, 3, window.promoted_at, False, None)
+    assert (
+        everything.describe() == "served from the first prediction to 2026-07-01 00:00 UTC (every item since the start)"
+    )
+    figure = Estimate(0.9, 0.8, 0.95, 100)
+    text = LiveQuality(figure, Estimate(0.85, 0.75, 0.9, 100), window, Estimate(0.93, 0.9, 0.95, 400)).summary()
+    assert text.startswith("Live accuracy of champion v3: 90.0% (95% interval 80.0% to 95.0%), macro-F1 0.850")
+    assert "on 100 audit labels served from 2026-06-01 00:00" in text
+    assert text.endswith(
+        "All-history accuracy (every labelled audit item since the start): 93.0% "
+        "(95% interval 90.0% to 95.0%) on 400 audit labels."
+    )
