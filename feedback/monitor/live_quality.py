@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -239,7 +240,7 @@ def live_quality(
     InputError
         If ``max_days`` is not a number of days in the allowed range.
     """
-    _check_days(max_days)
+    max_days = _checked_days(max_days)
     now = now or utcnow()
     task = load_task(ws)
     with store.session(ws) as session:
@@ -275,15 +276,17 @@ def live_quality(
 # --- private helpers ----------------------------------------------------------------------------------
 
 
-def _check_days(max_days: float | None) -> None:
+def _checked_days(max_days: float | None) -> float | None:
+    """``max_days`` as a float (None stays None), or an InputError naming the allowed range."""
     if max_days is None:
-        return
-    number = float(max_days) if isinstance(max_days, (int, float)) else math.nan
+        return None
+    number = float(max_days) if isinstance(max_days, Real) and not isinstance(max_days, bool) else math.nan
     if not (math.isfinite(number) and _DAYS.low < number <= _DAYS.high):
         raise InputError(
             f"The live window's number of days must be {_DAYS.describe_range()}, got {str(max_days)[:40]!r}; "
             f"give a number of days, or none for no limit."
         )
+    return number
 
 
 def _promoted_at(decisions: list[Decision], champion: ModelVersion | None) -> datetime | None:

@@ -105,10 +105,14 @@ def test_the_window_starts_at_the_promotion_unless_asked_not_to(ws, monkeypatch,
     assert live_quality(ws, since_promotion=False, now=now).accuracy.n == n_before + n_after
 
 
-@pytest.mark.parametrize("days", [0, -1, 3651, float("nan"), "30"])
+@pytest.mark.parametrize("days", [0, -1, 3651, float("nan"), "30", True])
 def test_a_bad_number_of_days_is_refused_with_the_range(ws, days):
     with pytest.raises(InputError, match="more than 0 and at most 3650 days"):
         live_quality(ws, max_days=days)
+
+
+def test_numpy_numbers_of_days_are_numbers(ws):
+    assert live_quality(ws, max_days=np.int64(7)).window.max_days == 7
 
 
 def test_window_start_is_the_later_of_promotion_and_the_day_limit():
