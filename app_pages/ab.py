@@ -14,7 +14,7 @@ from feedback.experiments import (
     start_experiment,
     stop_experiment,
 )
-from feedback.monitor import store_status
+from feedback.lifecycle import model_versions
 from feedback.web import (
     ab_accuracy_chart,
     ab_p_value_chart,
@@ -32,7 +32,7 @@ st.title("A/B")
 if signed_in_user() is None and allowed("promote"):
     st.caption("Sign-in is off, so anyone may start and stop experiments.")
 
-experiment, versions = load_or_stop(lambda: (latest_experiment(ws), store_status(ws).versions))
+experiment, versions = load_or_stop(lambda: (latest_experiment(ws), model_versions(ws)))
 
 flash = st.session_state.pop("ab_flash", None)
 if flash:

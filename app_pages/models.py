@@ -26,6 +26,7 @@ from feedback.web import (
     current_actor,
     get_workspace,
     learning_curve_chart,
+    live_days,
     load_or_stop,
     md_text,
     per_class_f1_chart,
@@ -44,7 +45,7 @@ if signed_in_user() is None and allowed("retrain"):
 # The jobs are read before the status, so that the status below includes what a finished job wrote.
 retrain_job = worker().jobs.get("retrain")
 simulation_job = worker().jobs.get("simulate")
-status = load_or_stop(lambda: store_status(ws))
+status = load_or_stop(lambda: store_status(ws, live_days=live_days()))
 if st.session_state.get("models_refused"):  # a Retrain or Simulate click the library refused
     st.error(st.session_state.pop("models_refused"))
 
@@ -217,6 +218,8 @@ if scheduler.last_reason:
     st.caption(f"Last automatic retrain: {md_text(scheduler.last_reason)}")
 
 st.subheader("Versions")
+st.markdown(status.live.summary())
+st.caption("The Monitor page sets the live figure's window.")
 st.dataframe(pd.DataFrame(status.versions), hide_index=True)
 
 st.subheader("Promote or roll back")

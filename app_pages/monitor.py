@@ -7,11 +7,12 @@ import streamlit as st
 from active_learning import MACRO_F1_DEFINITION
 from feedback.alerts import AlertRecord, check_alerts, monitor_report, set_alert_state
 from feedback.exceptions import FeedbackError
-from feedback.monitor import MONITOR_WINDOWS
+from feedback.monitor import MONITOR_WINDOWS, live_quality
 from feedback.web import (
     class_mix_chart,
     current_actor,
     get_workspace,
+    live_days,
     load_or_stop,
     md_text,
     reliability_chart,
@@ -112,6 +113,28 @@ if resolved:
 if not windows:
     st.info("Nothing has been ingested yet: every figure here starts with the first batch of predictions.")
     st.stop()
+
+st.subheader("Now")
+days_column, since_column = st.columns(2)
+days = days_column.number_input(
+    "Live figure: at most the last N days",
+    min_value=1.0,
+    max_value=3650.0,
+    value=float(min(max(live_days(), 1.0), 3650.0)),
+    step=1.0,
+    format="%g",
+    key="monitor_live_days",
+    help="FEEDBACK_LIVE_DAYS sets the default (30).",
+)
+since_promotion = since_column.checkbox(
+    "Only items served since the champion was promoted", value=True, key="monitor_live_since_promotion"
+)
+live = load_or_stop(lambda: live_quality(ws, max_days=days, since_promotion=since_promotion))
+st.markdown(live.summary())
+st.caption(
+    "The live figure scores the current champion on the labelled audit items served in its window; the "
+    f"all-history figure, on every one since the start, lags behind a change. {MACRO_F1_DEFINITION}"
+)
 
 st.subheader("Over time")
 st.caption(

@@ -79,6 +79,7 @@ SETTINGS = {
     "label_alert_interval": Setting("FEEDBACK_LABEL_ALERT_INTERVAL", 30.0, 0.0, DAY),
     "overlap_share": Setting("FEEDBACK_OVERLAP_SHARE", 0.0, 0.0, 1.0, low_inclusive=True, unit=""),
     "lease_seconds": Setting("FEEDBACK_LEASE_SECONDS", 600.0, 0.0, WEEK),
+    "live_days": Setting("FEEDBACK_LIVE_DAYS", 30.0, 0.0, 3650.0, unit="days"),
 }
 
 
@@ -91,6 +92,7 @@ class Settings:
     label_alert_interval: float
     overlap_share: float
     lease_seconds: float
+    live_days: float
 
 
 def load_settings(lookup: Callable[[str], str | None] | None = None) -> Settings:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from feedback.cli.base import MODEL_CHOICE, cli, cli_actor, command, emit
+from feedback.settings import load_settings
 from feedback.workspace import Workspace
-
-if TYPE_CHECKING:
-    from feedback.monitor import Estimate
 
 
 @command(cli, "init", creates_store=True)
@@ -198,32 +195,36 @@ def export_cmd(ws: Workspace, fmt, out, version):
 
 
 @command(cli, "status")
+@click.option(
+    "--live-days",
+    type=click.FloatRange(0, 3650, min_open=True),
+    default=None,
+    help="The live figure covers at most the last N days (default: $FEEDBACK_LIVE_DAYS, or 30).",
+)
+@click.option(
+    "--since-promotion/--before-promotion",
+    default=True,
+    show_default=True,
+    help="The live figure starts no earlier than the champion's promotion, or may reach back before it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def status_cmd(ws: Workspace, as_json):
-    """Counts, the champion, the challenger and open alerts.
+def status_cmd(ws: Workspace, live_days, since_promotion, as_json):
+    """Counts, the champion, the challenger, open alerts, and the champion's live accuracy and its window.
 
-    Example: python -m feedback status --json
+    Example: python -m feedback status --live-days 14 --json
     """
     from feedback.monitor import store_status
 
-    status = store_status(ws)
+    days = live_days if live_days is not None else load_settings().live_days
+    status = store_status(ws, live_days=days, since_promotion=since_promotion)
     champion = status.champion.version if status.champion else None
     challenger = status.challenger.version if status.challenger else None
     text = (
         f"{status.predictions} predictions, {status.label_events} label events, champion v{champion}, "
         f"challenger {f'v{challenger}' if challenger else 'none'}, {len(status.open_alerts)} open alerts.\n"
-        + _live_accuracy_text(status.live_accuracy)
+        + status.live.summary()
     )
     emit(status.to_dict(), as_json, text)
-
-
-def _live_accuracy_text(figure: Estimate) -> str:
-    if not figure.n:
-        return "Live accuracy: no audit item has an expert label yet."
-    return (
-        f"Live accuracy of the champion: {figure.estimate:.1%} (95% interval {figure.ci_low:.1%} to "
-        f"{figure.ci_high:.1%}, n={figure.n} audit items)."
-    )
 
 
 @command(cli, "demo", creates_store=True)

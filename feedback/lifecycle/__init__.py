@@ -9,6 +9,7 @@ from feedback.lifecycle.versions import (
     VersionSummary,
     champion_and_challenger,
     load_version,
+    model_versions,
     promote,
     rollback,
     version_list,
@@ -34,5 +35,6 @@ __all__ = [
     "simulate_current_task",
     "sorted_labels",
     "stopping_hint",
+    "model_versions",
     "version_list",
 ]

@@ -51,6 +51,12 @@ def version_list(session: Session) -> list[VersionSummary]:
     ]
 
 
+def model_versions(ws: Workspace) -> list[VersionSummary]:
+    """Every model version of the workspace, newest first (:func:`version_list` in its own unit of work)."""
+    with store.session(ws) as session:
+        return version_list(session)
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """The git commit of this code, or ``unknown`` outside a checkout."""

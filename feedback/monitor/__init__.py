@@ -2,7 +2,14 @@
 
 from feedback.monitor.drift import ColumnDrift, DatasetDrift, column_drift, dataset_drift
 from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
-from feedback.monitor.live_quality import live_accuracy
+from feedback.monitor.live_quality import (
+    DEFAULT_LIVE_DAYS,
+    LiveQuality,
+    LiveWindow,
+    live_quality,
+    live_window_mask,
+    live_window_start,
+)
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.monitor.status import store_status
 from feedback.monitor.window_drift import MAX_DRIFT_ROWS, WindowDrift
@@ -10,8 +17,11 @@ from feedback.monitor.windows import MONITOR_WINDOWS, MonitorWindow, monitor_win
 
 __all__ = [
     "ColumnDrift",
+    "DEFAULT_LIVE_DAYS",
     "DatasetDrift",
     "Estimate",
+    "LiveQuality",
+    "LiveWindow",
     "MAX_DRIFT_ROWS",
     "MONITOR_WINDOWS",
     "MonitorWindow",
@@ -23,7 +33,9 @@ __all__ = [
     "estimate_accuracy",
     "estimate_proportion",
     "estimate_quality",
-    "live_accuracy",
+    "live_quality",
+    "live_window_mask",
+    "live_window_start",
     "monitor_windows",
     "store_status",
     "wilson_interval",

@@ -1,4 +1,4 @@
-"""A summary of the store: counts, the two model aliases, open alerts and the champion's live accuracy."""
+"""A summary of the store: counts, the two model aliases, open alerts and the champion's live quality."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 
 from feedback import store
 from feedback.lifecycle import VersionSummary, load_task, version_list
-from feedback.monitor.intervals import Estimate
-from feedback.monitor.live_quality import live_accuracy
+from feedback.monitor.live_quality import DEFAULT_LIVE_DAYS, LiveQuality, live_quality
 from feedback.store import ModelVersion, repository
 from feedback.workspace import Workspace
 
@@ -70,7 +69,7 @@ class OpenAlert:
 
 @dataclass(frozen=True)
 class StoreStatus:
-    """Counts of the store, the two aliases, the open alerts and the champion's live accuracy.
+    """Counts of the store, the two aliases, the open alerts and the champion's live quality.
 
     Attributes
     ----------
@@ -82,9 +81,10 @@ class StoreStatus:
     versions : list of VersionSummary
         Every version, newest first.
     open_alerts : list of OpenAlert
-    live_accuracy : Estimate
-        The champion's accuracy on the expert-labelled audit items with a 95% Wilson interval
-        (nulls without audit labels); see :func:`feedback.monitor.live_quality.live_accuracy`.
+    live : LiveQuality
+        The champion's accuracy and macro-F1 on the labelled audit items of the live window, the
+        window itself, and the all-history accuracy apart; see
+        :func:`feedback.monitor.live_quality.live_quality`.
     """
 
     task: str
@@ -99,15 +99,35 @@ class StoreStatus:
     challenger: AliasedVersion | None
     versions: list[VersionSummary]
     open_alerts: list[OpenAlert]
-    live_accuracy: Estimate
+    live: LiveQuality
 
     def to_dict(self) -> dict[str, Any]:
         """The status as JSON-ready values."""
         return asdict(self)
 
 
-def store_status(ws: Workspace) -> StoreStatus:
-    """Counts of predictions and labels, the champion, the challenger, open alerts, and the live accuracy."""
+def store_status(
+    ws: Workspace, *, live_days: float | None = DEFAULT_LIVE_DAYS, since_promotion: bool = True
+) -> StoreStatus:
+    """Counts of predictions and labels, the champion, the challenger, open alerts, and the live quality.
+
+    Parameters
+    ----------
+    ws : Workspace
+    live_days : float or None, default=30
+        The live window reaches back at most this many days (``FEEDBACK_LIVE_DAYS``); None for no limit.
+    since_promotion : bool, default=True
+        The live window starts no earlier than the champion's promotion.
+
+    Returns
+    -------
+    StoreStatus
+
+    Raises
+    ------
+    InputError
+        If ``live_days`` is out of range.
+    """
     task = load_task(ws)
     with store.session(ws) as session:
         counts = repository.count_rows(session)
@@ -126,5 +146,5 @@ def store_status(ws: Workspace) -> StoreStatus:
         challenger=AliasedVersion.from_row(challenger),
         versions=versions,
         open_alerts=alerts,
-        live_accuracy=live_accuracy(ws),
+        live=live_quality(ws, max_days=live_days, since_promotion=since_promotion),
     )

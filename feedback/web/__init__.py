@@ -11,7 +11,7 @@ from feedback.web.charts import (
     simulation_chart,
     window_trend_chart,
 )
-from feedback.web.config import review_settings
+from feedback.web.config import live_days, review_settings
 from feedback.web.job_watch import watch_job
 from feedback.web.remember import remember_expert, remembered_expert
 from feedback.web.session import get_workspace, get_workspace_quietly, load_or_stop, worker
@@ -32,6 +32,7 @@ __all__ = [
     "get_workspace",
     "get_workspace_quietly",
     "learning_curve_chart",
+    "live_days",
     "load_or_stop",
     "md_text",
     "per_class_f1_chart",

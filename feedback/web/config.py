@@ -40,3 +40,9 @@ def review_settings() -> dict[str, float]:
     two experts) and ``FEEDBACK_LEASE_SECONDS`` (default 600), from secrets or the environment."""
     checked = settings()
     return {"overlap_share": checked.overlap_share, "lease_seconds": checked.lease_seconds}
+
+
+def live_days() -> float:
+    """``FEEDBACK_LIVE_DAYS`` (default 30): how many days the live figure reaches back at most, from secrets or
+    the environment."""
+    return settings().live_days

@@ -133,3 +133,17 @@ def test_the_five_newest_alerts_show_and_older_ones_wait_in_an_expander(digits_h
     at.button(key=f"resolve_{newest_first[6]}").click().run()  # an older one is resolved from inside
     assert not at.exception
     assert [e.label for e in at.expander if "older alert" in e.label] == ["1 older alert not yet resolved"]
+
+
+def test_the_live_figure_says_its_window_and_the_controls_change_it(digits_home, page):
+    with closing(open_workspace(digits_home)) as ws:
+        import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
+    at = page("app_pages/monitor.py", digits_home).run()
+    [live] = [m.value for m in at.markdown if m.value.startswith("Live accuracy of champion v1: ")]
+    assert "(since champion v1 was promoted)" in live and "All-history accuracy" in live
+    at.checkbox(key="monitor_live_since_promotion").uncheck()
+    at.number_input(key="monitor_live_days").set_value(7.0)
+    at.run()
+    assert not at.exception
+    [live] = [m.value for m in at.markdown if m.value.startswith("Live accuracy of champion v1: ")]
+    assert "(the last 7 days)" in live

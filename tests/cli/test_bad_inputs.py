@@ -155,6 +155,12 @@ STORE_CASES = [
         {"FEEDBACK_LABEL_ALERT_INTERVAL": "0"},
         ["FEEDBACK_LABEL_ALERT_INTERVAL must be a number more than 0"],
     ),
+    (
+        "live window of no days",
+        ["status"],
+        {"FEEDBACK_LIVE_DAYS": "0"},
+        ["FEEDBACK_LIVE_DAYS must be a number more than 0 and at most 3650 days", "got '0'"],
+    ),
 ]
 
 

@@ -152,8 +152,13 @@ def test_status_json(run, home, write_production):
     assert {"predictions", "label_events", "champion", "challenger"} <= set(status)
     assert (status["predictions"], status["label_events"], status["challenger"]) == (20, 0, None)
     assert status["champion"]["version"] == 1
+    assert status["live"]["accuracy"]["n"] == 0 and status["live"]["window"]["max_days"] == 30
     text = ok(run("status", "--home", home)).stdout
     assert "20 predictions, 0 label events, champion v1, challenger none" in text
+    assert "Live accuracy: no labelled audit item was served " in text and "(since champion v1 was promoted)" in text
+    chosen = json_of(run("status", "--home", home, "--json", "--live-days", "7", "--before-promotion"))
+    assert (chosen["live"]["window"]["max_days"], chosen["live"]["window"]["since_promotion"]) == (7, False)
+    failed(run("status", "--home", home, "--live-days", "0"), "--live-days", "0<x<=3650", exit_code=2)
 
 
 def test_label_json(run, ingested, home):
