@@ -260,12 +260,13 @@ def test_promotion_stops_the_running_experiment(ws, challenger):
 
 @pytest.fixture
 def ab_store(ws, challenger, write_production, digits_frame, tmp_path, logged):
-    """An A/B experiment (share 0.5) over two batches of 100, its audit items labelled, some disputed.
+    """An A/B experiment (share 0.5, a planned horizon of 2 units per arm) over two batches of 100, its
+    audit items labelled, some disputed.
 
     Labels: the truth, except three audit items per arm labelled with a class the served model did
     not predict; disputes on the first five predictions of each arm (one of them twice).
     """
-    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
+    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"), horizon_units=2)
     ingest_predictions(ws, write_production(100))
     ingest_predictions(ws, write_production(100, start=100, name="two.csv"))
     rows = logged(ws)
