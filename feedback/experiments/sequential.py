@@ -195,7 +195,8 @@ def clustered_msprt_p_value(arm1: UnitSums, arm2: UnitSums, *, tau2: float = DEF
     arm1, arm2 : UnitSums
         The champion's and the challenger's cumulative sums at each look, looks
         along ``axis`` (e.g. :func:`~feedback.experiments.units.unit_sums` over
-        an array of shape ``(experiments, looks, units)``).
+        an array of shape ``(experiments, looks, units)``). A look at which an
+        arm has no trials yet gives no evidence.
     tau2 : float, default=0.0025
         Mixing variance; see :func:`msprt_likelihood_ratio`.
     axis : int, default=-1
@@ -209,11 +210,14 @@ def clustered_msprt_p_value(arm1: UnitSums, arm2: UnitSums, *, tau2: float = DEF
     Raises
     ------
     ValueError
-        On an arm without trials or ``tau2 <= 0``.
+        On invalid counts, or ``tau2 <= 0``.
     """
     tau2 = _check_tau2(tau2)
-    x1, n1, x2, n2 = check_counts(arm1.successes, arm1.trials, arm2.successes, arm2.trials)
-    lam = _likelihood_ratio(x1, n1, x2, n2, tau2, arm1.design_effect, arm2.design_effect)
+    empty = (np.asarray(arm1.trials) == 0) | (np.asarray(arm2.trials) == 0)
+    x1, n1, x2, n2 = check_counts(
+        *(np.where(empty, fill, values) for fill, values in zip((0, 1, 0, 1), _counts(arm1, arm2), strict=True))
+    )
+    lam = np.where(empty, 0.0, _likelihood_ratio(x1, n1, x2, n2, tau2, arm1.design_effect, arm2.design_effect))
     with np.errstate(divide="ignore"):
         per_look = np.minimum(1.0, 1.0 / lam)
     if per_look.ndim == 0:
@@ -341,6 +345,10 @@ class SequentialTest:
             deff2=d2,
         )
         return self.state_
+
+
+def _counts(arm1: UnitSums, arm2: UnitSums) -> tuple:
+    return arm1.successes, arm1.trials, arm2.successes, arm2.trials
 
 
 def _variance(x1, n1, x2, n2, d1, d2) -> np.ndarray:
