@@ -55,7 +55,7 @@ __all__ = ["ALPHA", "experiment_status"]
 
 ALPHA = 0.05
 ARMS = (CHAMPION, CHALLENGER)
-METRICS = {"accuracy": "Audit accuracy", "dispute_rate": "Dispute rate"}
+METRICS = {"accuracy": ("Audit accuracy", True), "dispute_rate": ("Dispute rate", False)}  # name, higher is better
 
 
 def experiment_status(ws: Workspace, experiment_id: int | None = None) -> ExperimentStatus:
@@ -108,7 +108,7 @@ def _events(frame: pd.DataFrame, time_col: str, successes, trials) -> pd.DataFra
     if frame.empty:
         return pd.DataFrame({"unit": [], "at": np.array([], dtype="datetime64[ns]"), "y": [], "m": []})
     return pd.DataFrame(
-        {"unit": frame["unit_id"].to_numpy(dtype=object), "at": _utc(frame[time_col]), "y": successes, "m": trials}
+        {"unit": frame["unit_id"].to_numpy(), "at": _utc(frame[time_col]), "y": successes, "m": trials}
     ).astype({"y": np.float64, "m": np.float64})
 
 
@@ -224,7 +224,7 @@ class _Evidence:
                 recommendation.action, ["Traffic split: no prediction has been routed yet.", *recommendation.reasons]
             )
         if experiment.horizon_units:
-            horizon = [_horizon_reason(METRICS[m], tests[m], experiment.horizon_units) for m in METRICS]
+            horizon = [_horizon_reason(*METRICS[m], tests[m], experiment.horizon_units) for m in METRICS]
             recommendation = Recommendation(recommendation.action, [*recommendation.reasons, *horizon])
         return ExperimentStatus(
             experiment=ExperimentInfo.from_row(experiment),
@@ -299,11 +299,11 @@ def _two_arm_tests(arm1: UnitSums, arm2: UnitSums, horizon: int | None) -> tuple
     return ArmTests(clustered_ztest(arm1.at(-1), arm2.at(-1), alpha=ALPHA) if reached else None, state), p_values
 
 
-def _horizon_reason(metric: str, test: ArmTests, horizon: int) -> str:
+def _horizon_reason(metric: str, higher_is_better: bool, test: ArmTests, horizon: int) -> str:
     """The fixed-horizon verdict once both arms reached the planned units, else how far they are."""
     if test.z_test is not None:
         return f"{metric} at the planned horizon of {horizon:,} units per arm: " + describe_test(
-            test.z_test, higher_is_better=metric != METRICS["dispute_rate"]
+            test.z_test, higher_is_better=higher_is_better
         )
     have = (
         "no unit in an arm yet"

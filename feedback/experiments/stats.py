@@ -58,13 +58,13 @@ class ZTestResult:
         ``1 - alpha``, clipped to [-1, 1].
     x1, n1, x2, n2 : int or ndarray
         The counts the test rests on.
-    alpha : float
-        Significance level of the test and of the interval.
     units1, units2 : int or ndarray
         The units the trials came from (``n1``, ``n2`` when each trial is its own unit).
     deff1, deff2 : float or ndarray
         Each arm's design effect (1 when each trial is its own unit); see
         :mod:`feedback.experiments.units`.
+    alpha : float
+        Significance level of the test and of the interval.
     """
 
     z: float | np.ndarray
@@ -76,11 +76,11 @@ class ZTestResult:
     n1: int | np.ndarray
     x2: int | np.ndarray
     n2: int | np.ndarray
+    units1: int | np.ndarray
+    units2: int | np.ndarray
+    deff1: float | np.ndarray
+    deff2: float | np.ndarray
     alpha: float = 0.05
-    units1: int | np.ndarray = 0
-    units2: int | np.ndarray = 0
-    deff1: float | np.ndarray = 1.0
-    deff2: float | np.ndarray = 1.0
 
     @property
     def rejected(self) -> bool | np.ndarray:

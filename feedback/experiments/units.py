@@ -130,7 +130,9 @@ def cumulative_unit_sums(units, times, successes, trials, looks) -> UnitSums:
         zeros = np.zeros(len(looks))
         return _from_moments(zeros, zeros, zeros, zeros, zeros, zeros)
     order = np.argsort(times, kind="stable")
-    codes = pd.factorize(pd.Series(np.asarray(units, dtype=object)[order]))[0]
+    codes = pd.factorize(units if isinstance(units, pd.Series) else pd.Series(np.asarray(units, dtype=object)))[0][
+        order
+    ]
     y, m = (np.asarray(values, dtype=np.float64)[order] for values in (successes, trials))
     y_before = pd.Series(y).groupby(codes).cumsum().to_numpy() - y
     m_before = pd.Series(m).groupby(codes).cumsum().to_numpy() - m
