@@ -51,6 +51,17 @@ def _p(value: float | None) -> str:
     return "n/a" if value is None else ("< 1e-6" if value < 1e-6 else f"{value:.3g}")
 
 
+def _fixed_horizon(z, horizon: int | None) -> str:
+    if not horizon:
+        return "No horizon was planned, so the one-look z-test does not apply."
+    if z is None:
+        return f"The z-test is shown once both arms reach the planned {horizon} units."
+    return (
+        f"At the planned horizon of {horizon} units per arm: 95% interval {z.ci_low:+.1%} to {z.ci_high:+.1%}, "
+        f"z-test p {_p(z.p_value)} (valid for this one look)."
+    )
+
+
 def _start() -> None:
     try:
         started = start_experiment(
@@ -60,6 +71,7 @@ def _start() -> None:
             shadow=st.session_state["ab_shadow"],
             unit_col=st.session_state["ab_unit_col"] or None,
             actor=current_actor(),
+            horizon_units=st.session_state["ab_horizon"] or None,
         )
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
@@ -77,7 +89,7 @@ def _stop() -> None:
 
 
 def start_form() -> None:
-    """Admins pick a version, a share (or shadow) and a unit column."""
+    """Admins pick a version, a share (or shadow), a unit column and, optionally, a planned horizon."""
     st.subheader("Start an experiment")
     if not allowed("promote"):
         st.caption(f"Only {who_may('promote')} start experiments.")
@@ -99,6 +111,14 @@ def start_form() -> None:
         )
         st.checkbox("Shadow: serve everyone with the champion, only log the challenger", key="ab_shadow")
         st.text_input("Unit id column (e.g. user_id; empty: each prediction is its own unit)", key="ab_unit_col")
+        st.number_input(
+            "Planned horizon, units per arm (0: none; the always-valid sequential test only)",
+            min_value=0,
+            value=0,
+            step=100,
+            key="ab_horizon",
+            help="Fix it before any data: the one-look z-test is shown once both arms reach it.",
+        )
         st.form_submit_button("Start experiment", on_click=_start)
 
 
@@ -149,14 +169,14 @@ def show_status(status: ExperimentStatus) -> None:
         lines = []
         for test, name in ((tests.accuracy, "Audit accuracy"), (tests.dispute_rate, "Dispute rate")):
             z, seq = test.z_test, test.sequential
-            if z is None:
+            if seq is None:
                 lines.append(f"- {name}: not testable until both arms have data.")
                 continue
             lines.append(
-                f"- {name}: difference {z.diff:+.1%} (95% interval {z.ci_low:+.1%} to "
-                f"{z.ci_high:+.1%}; n={z.n1} champion, n={z.n2} challenger); z-test p "
-                f"{_p(z.p_value)} (valid for one look only); always-valid sequential p "
-                f"{_p(seq.p_value)} after {seq.n_looks} look(s)."
+                f"- {name}: difference {seq.diff:+.1%} (always-valid 95% interval {seq.ci_low:+.1%} to "
+                f"{seq.ci_high:+.1%}; n={seq.n1} champion, n={seq.n2} challenger, from {seq.units1} and "
+                f"{seq.units2} units, design effect {seq.deff1:.2f} and {seq.deff2:.2f}); always-valid sequential p "
+                f"{_p(seq.p_value)} after {seq.n_looks} look(s). {_fixed_horizon(z, info.horizon_units)}"
             )
         srm = status.srm
         if srm is not None:

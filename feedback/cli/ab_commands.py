@@ -39,23 +39,37 @@ def ab_group():
     help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
     "Default: each prediction id is its own unit.",
 )
+@click.option(
+    "--horizon-units",
+    default=None,
+    type=int,
+    help="Planned units per arm for a fixed-horizon z-test, shown once both arms reach it. "
+    "Default: none, the always-valid sequential test only.",
+)
 @click.option("--by", "actor", default="cli", show_default=True, help="Who started it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json):
+def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, horizon_units, actor, as_json):
     """Start routing live traffic between the champion and a challenger version.
 
-    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id
+    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id --horizon-units 2000
     """
     from feedback.experiments import start_experiment
 
-    experiment = start_experiment(ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor))
+    experiment = start_experiment(
+        ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor), horizon_units=horizon_units
+    )
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
     unit = experiment.unit_col or "the prediction id"
+    horizon = (
+        f"fixed horizon: {experiment.horizon_units:,} units per arm"
+        if experiment.horizon_units
+        else "no fixed horizon (sequential test only)"
+    )
     emit(
         experiment.model_dump(),
         as_json,
         f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
-        f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.",
+        f"v{experiment.champion_version} {split}, unit: {unit}, {horizon}. Ingested batches are routed from now on.",
     )
 
 

@@ -17,10 +17,12 @@ from feedback.experiments.sequential import (
     DEFAULT_TAU2,
     SequentialState,
     SequentialTest,
+    clustered_msprt_p_value,
     msprt_likelihood_ratio,
     msprt_p_value,
 )
-from feedback.experiments.stats import ZTestResult, two_proportion_ztest
+from feedback.experiments.stats import ZTestResult, clustered_ztest, two_proportion_ztest
+from feedback.experiments.units import UnitSums, cumulative_unit_sums, unit_sums
 
 __all__ = [
     "ACTIONS",
@@ -35,8 +37,12 @@ __all__ = [
     "SRM_ALPHA",
     "SequentialState",
     "SequentialTest",
+    "UnitSums",
     "ZTestResult",
     "assign_arm",
+    "clustered_msprt_p_value",
+    "clustered_ztest",
+    "cumulative_unit_sums",
     "experiment_challenger",
     "experiment_status",
     "latest_experiment",
@@ -50,4 +56,5 @@ __all__ = [
     "stop_experiment",
     "two_proportion_ztest",
     "unit_ids",
+    "unit_sums",
 ]

@@ -1,9 +1,15 @@
 """What an A/B or shadow experiment's evidence says: per-arm figures, the tests, the split check, a recommendation.
 
-A/B arms are compared on audit accuracy and on the end-user dispute rate with a
-two-proportion z-test (:mod:`feedback.experiments.stats`) and the always-valid mSPRT
-(:mod:`feedback.experiments.sequential`), after a sample-ratio check of the split
-(:func:`feedback.experiments.routing.srm_check`).
+A/B arms are compared on audit accuracy and on the end-user dispute rate at the
+unit of randomisation: each arm's labels and disputes are summed per unit (the
+experiment's unit id, or the prediction itself when it split by prediction id)
+and the tests use the cluster-robust variance of :mod:`feedback.experiments.units`.
+The always-valid mSPRT (:mod:`feedback.experiments.sequential`) is valid at
+every look and drives the recommendation; the fixed-horizon z-test
+(:mod:`feedback.experiments.stats`) is shown only when the experiment planned a
+horizon (``horizon_units`` per arm) and both arms have reached it. A
+sample-ratio check of the split (:func:`feedback.experiments.routing.srm_check`)
+comes first.
 In shadow mode both models answer the same audit items, so they are compared
 with the paired tests (McNemar mid-p and a paired bootstrap interval).
 
@@ -24,7 +30,7 @@ from sklearn.metrics import accuracy_score
 from active_learning import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
 from feedback.exceptions import ExperimentError
-from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
+from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, describe_test, recommend
 from feedback.experiments.report import (
     ArmFigures,
     ArmTests,
@@ -37,7 +43,8 @@ from feedback.experiments.report import (
 )
 from feedback.experiments.routing import CHALLENGER, CHAMPION, srm_check
 from feedback.experiments.sequential import SequentialTest
-from feedback.experiments.stats import two_proportion_ztest
+from feedback.experiments.stats import clustered_ztest
+from feedback.experiments.units import UnitSums, cumulative_unit_sums
 from feedback.gold import gold_label_series
 from feedback.lifecycle import load_task
 from feedback.monitor import estimate_proportion
@@ -48,7 +55,7 @@ __all__ = ["ALPHA", "experiment_status"]
 
 ALPHA = 0.05
 ARMS = (CHAMPION, CHALLENGER)
-REPEATED_UNITS_RATIO = 1.2  # predictions per unit above which the tests' independence visibly fails
+METRICS = {"accuracy": ("Audit accuracy", True), "dispute_rate": ("Dispute rate", False)}  # name, higher is better
 
 
 def experiment_status(ws: Workspace, experiment_id: int | None = None) -> ExperimentStatus:
@@ -64,9 +71,11 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
     Returns
     -------
     ExperimentStatus
-        A/B: ``tests`` holds a fixed-horizon ``z_test`` and an always-valid
-        ``sequential`` mSPRT result for ``accuracy`` and ``dispute_rate``;
-        shadow: the paired McNemar mid-p and bootstrap interval of ``accuracy``.
+        A/B: ``tests`` holds an always-valid ``sequential`` mSPRT result for
+        ``accuracy`` and ``dispute_rate``, and a fixed-horizon ``z_test`` once
+        both arms reached the planned horizon (None without one), both
+        cluster-robust at the unit; shadow: the paired McNemar mid-p and
+        bootstrap interval of ``accuracy``.
 
     Raises
     ------
@@ -94,15 +103,28 @@ def _utc(values) -> np.ndarray:
     return times.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
 
 
+def _events(frame: pd.DataFrame, time_col: str, successes, trials) -> pd.DataFrame:
+    """Per-unit events of a frame with ``unit_id``: unit, at (UTC), y (successes added), m (trials added)."""
+    if frame.empty:
+        return pd.DataFrame({"unit": [], "at": np.array([], dtype="datetime64[ns]"), "y": [], "m": []})
+    return pd.DataFrame(
+        {"unit": frame["unit_id"].to_numpy(), "at": _utc(frame[time_col]), "y": successes, "m": trials}
+    ).astype({"y": np.float64, "m": np.float64})
+
+
+def _counts(sums: dict[str, UnitSums]) -> dict[str, np.ndarray]:
+    """An arm's cumulative counts at each look, from its per-unit sums."""
+    counts = {
+        "n_predictions": sums["dispute_rate"].trials,
+        "n_audit": sums["accuracy"].trials,
+        "correct": sums["accuracy"].successes,
+        "disputed": sums["dispute_rate"].successes,
+    }
+    return {key: np.asarray(values).astype(np.int64) for key, values in counts.items()}
+
+
 def _iso(at: np.datetime64) -> str:
     return pd.Timestamp(at).isoformat()
-
-
-def _cumulative(times: np.ndarray, weights, looks: np.ndarray) -> np.ndarray:
-    """How much of ``weights`` had arrived (time <= look) at each look."""
-    order = np.argsort(times, kind="stable")
-    total = np.concatenate([[0], np.cumsum(np.asarray(weights, dtype=np.int64)[order])])
-    return total[np.searchsorted(times[order], looks, side="right")]
 
 
 def _proportion(successes: int, n: int) -> Proportion:
@@ -152,23 +174,24 @@ class _Evidence:
     def _count(self, arm: str, column: str) -> int:
         return int(self.units.loc[arm, column]) if arm in self.units.index else 0
 
-    def _per_look(self, frame: pd.DataFrame, time_col: str, weights=None) -> np.ndarray:
-        if frame.empty:
-            return np.zeros(len(self.looks), dtype=np.int64)
-        return _cumulative(_utc(frame[time_col]), np.ones(len(frame)) if weights is None else weights, self.looks)
-
-    def _history(self, arm: str, served_col: str = "predicted") -> dict[str, np.ndarray]:
-        """Cumulative counts of one arm at each look."""
+    def _sums(self, arm: str, served_col: str = "predicted") -> dict[str, UnitSums]:
+        """One arm's per-unit sums at each look: ``accuracy`` (correct / audited) and ``dispute_rate``."""
         batches = self.batches[self.batches["arm"] == arm] if len(self.batches) else self.batches
         audit = self.audit[self.audit["arm"] == arm] if len(self.audit) else self.audit
         disputes = self.disputes[self.disputes["arm"] == arm] if len(self.disputes) else self.disputes
-        correct = (audit[served_col] == audit["gold"]).to_numpy() if len(audit) else None
+        correct = (audit[served_col] == audit["gold"]).to_numpy() if len(audit) else []
+        labels = _events(audit, "labelled_at", correct, 1)
+        # a batch adds its predictions to their unit's trials when it arrives; a dispute adds a success
+        served = _events(batches, "received_at", 0, batches["n_predictions"] if len(batches) else [])
+        events = pd.concat([served, _events(disputes, "disputed_at", 1, 0)]) if len(disputes) else served
         return {
-            "n_predictions": self._per_look(batches, "at", batches["n_predictions"] if len(batches) else None),
-            "n_audit": self._per_look(audit, "labelled_at"),
-            "correct": self._per_look(audit, "labelled_at", correct),
-            "disputed": self._per_look(disputes, "disputed_at"),
+            metric: cumulative_unit_sums(frame["unit"], frame["at"], frame["y"], frame["m"], self.looks)
+            for metric, frame in (("accuracy", labels), ("dispute_rate", events))
         }
+
+    def _history(self, arm: str, served_col: str = "predicted") -> dict[str, np.ndarray]:
+        """Cumulative counts of one arm at each look."""
+        return _counts(self._sums(arm, served_col))
 
     def _arm_figures(self, arm: str, version: int, history: dict, *, disputes: bool = True) -> ArmFigures:
         predictions = int(history["n_predictions"][-1])
@@ -182,17 +205,17 @@ class _Evidence:
 
     def ab_status(self) -> ExperimentStatus:
         experiment = self.experiment
-        history = {arm: self._history(arm) for arm in ARMS}
+        sums = {arm: self._sums(arm) for arm in ARMS}
+        history = {arm: _counts(sums[arm]) for arm in ARMS}
         arms = {
             CHAMPION: self._arm_figures(CHAMPION, experiment.champion_version, history[CHAMPION]),
             CHALLENGER: self._arm_figures(CHALLENGER, experiment.challenger_version, history[CHALLENGER]),
         }
         tests, p_values = {}, {}
-        metrics = {"accuracy": ("correct", "n_audit"), "dispute_rate": ("disputed", "n_predictions")}
-        for metric, (x, n) in metrics.items():
-            x1, n1 = history[CHAMPION][x], history[CHAMPION][n]
-            x2, n2 = history[CHALLENGER][x], history[CHALLENGER][n]
-            tests[metric], p_values[metric] = _two_arm_tests(x1, n1, x2, n2)
+        for metric in METRICS:
+            tests[metric], p_values[metric] = _two_arm_tests(
+                sums[CHAMPION][metric], sums[CHALLENGER][metric], experiment.horizon_units
+            )
         n_champion, n_challenger = self._count(CHAMPION, "n_units"), self._count(CHALLENGER, "n_units")
         srm = srm_check(n_champion, n_challenger, experiment.share) if n_champion + n_challenger else None
         recommendation = recommend(tests["accuracy"].sequential, tests["dispute_rate"].sequential, srm)
@@ -200,9 +223,9 @@ class _Evidence:
             recommendation = Recommendation(
                 recommendation.action, ["Traffic split: no prediction has been routed yet.", *recommendation.reasons]
             )
-        caveat = _repeated_units_caveat(sum(a.n_predictions for a in arms.values()), n_champion + n_challenger)
-        if caveat:
-            recommendation = Recommendation(recommendation.action, [*recommendation.reasons, caveat])
+        if experiment.horizon_units:
+            horizon = [_horizon_reason(*METRICS[m], tests[m], experiment.horizon_units) for m in METRICS]
+            recommendation = Recommendation(recommendation.action, [*recommendation.reasons, *horizon])
         return ExperimentStatus(
             experiment=ExperimentInfo.from_row(experiment),
             arms=arms,
@@ -256,33 +279,41 @@ def _history_rows(
     ]
 
 
-def _repeated_units_caveat(n_predictions: int, n_units: int) -> str | None:
-    """A warning when units sent several predictions each: the tests count predictions as independent."""
-    if n_units == 0 or n_predictions < REPEATED_UNITS_RATIO * n_units:
-        return None
-    return (
-        f"Caution: {n_predictions} predictions came from {n_units} units ({n_predictions / n_units:.1f} each on "
-        "average). The tests count predictions as independent while a unit's predictions go together, so "
-        "their p-values are too small: ask for a clearer margin before you act on them."
-    )
+def _two_arm_tests(arm1: UnitSums, arm2: UnitSums, horizon: int | None) -> tuple[ArmTests, list[float | None]]:
+    """The mSPRT replayed over every look with data in both arms, and the z-test once the horizon is reached.
 
-
-def _two_arm_tests(x1, n1, x2, n2) -> tuple[ArmTests, list[float | None]]:
-    """The fixed-horizon z-test at the last look and the mSPRT replayed over every look with data in both arms.
-
-    Returns the tests and the always-valid p-value after each look (None before
-    both arms have data).
+    ``arm1`` and ``arm2`` hold the champion's and the challenger's sums at each
+    look. Returns the tests and the always-valid p-value after each look (None
+    before both arms have data).
     """
     sequential, state, p_values, previous = SequentialTest(alpha=ALPHA), None, [], None
-    for counts in zip(x1, n1, x2, n2, strict=True):
-        if counts[1] > 0 and counts[3] > 0 and counts != previous:
-            state, previous = sequential.update(*(int(c) for c in counts)), counts
+    for look in range(len(arm1.trials)):
+        one, two = arm1.at(look), arm2.at(look)
+        counts = (one.successes, one.trials, two.successes, two.trials)
+        if one.trials > 0 and two.trials > 0 and counts != previous:
+            state, previous = sequential.update_units(one, two), counts
         p_values.append(None if state is None else state.p_value)
     if state is None:
         return ArmTests(None, None), p_values
-    return ArmTests(
-        two_proportion_ztest(int(x1[-1]), int(n1[-1]), int(x2[-1]), int(n2[-1]), alpha=ALPHA), state
-    ), p_values
+    reached = horizon is not None and min(state.units1, state.units2) >= horizon
+    return ArmTests(clustered_ztest(arm1.at(-1), arm2.at(-1), alpha=ALPHA) if reached else None, state), p_values
+
+
+def _horizon_reason(metric: str, higher_is_better: bool, test: ArmTests, horizon: int) -> str:
+    """The fixed-horizon verdict once both arms reached the planned units, else how far they are."""
+    if test.z_test is not None:
+        return f"{metric} at the planned horizon of {horizon:,} units per arm: " + describe_test(
+            test.z_test, higher_is_better=higher_is_better
+        )
+    have = (
+        "no unit in an arm yet"
+        if test.sequential is None
+        else (f"{test.sequential.units1:,} champion and {test.sequential.units2:,} challenger units so far")
+    )
+    return (
+        f"{metric}: the fixed-horizon test is shown once both arms reach the planned {horizon:,} units ({have}); "
+        "until then the always-valid test above is the one to read."
+    )
 
 
 def _shadow_recommendation(arms: dict[str, ArmFigures], test: PairedTests) -> Recommendation:

@@ -13,7 +13,7 @@ from feedback.experiments.routing import SRMResult
 from feedback.experiments.sequential import SequentialState
 from feedback.experiments.stats import ZTestResult
 
-__all__ = ["ACTIONS", "Recommendation", "recommend"]
+__all__ = ["ACTIONS", "Recommendation", "describe_test", "recommend"]
 
 PROMOTE = "promote challenger"
 KEEP = "keep champion"
@@ -112,9 +112,9 @@ def recommend(
     if accuracy_test is None:
         reasons.append("Audit accuracy: not testable yet, an arm has no expert-labelled audit item.")
     else:
-        reasons.append(_test_reason("Audit accuracy", accuracy_test, higher_is_better=True))
+        reasons.append("Audit accuracy: " + describe_test(accuracy_test, higher_is_better=True))
     if dispute_test is not None:
-        reasons.append(_test_reason("Dispute rate", dispute_test, higher_is_better=False))
+        reasons.append("Dispute rate: " + describe_test(dispute_test, higher_is_better=False))
     return Recommendation(action=action, reasons=reasons)
 
 
@@ -126,17 +126,26 @@ def _rejected(test: ZTestResult | SequentialState) -> bool:
     return bool(test.rejected)
 
 
-def _test_reason(metric: str, test: ZTestResult | SequentialState, *, higher_is_better: bool) -> str:
-    """One sentence of evidence for a metric: both arms, the difference, the test, the verdict."""
+def describe_test(test: ZTestResult | SequentialState, *, higher_is_better: bool) -> str:
+    """The evidence of one metric's test in a sentence: both arms with their counts, the difference, the test.
+
+    Counts name their units when a unit gave several trials, with each arm's
+    design effect (the tests are then cluster-robust at the unit).
+    """
     p1, p2 = test.x1 / test.n1, test.x2 / test.n2
     arms = (
-        f"challenger {p2:.3f} ({test.x2:,}/{test.n2:,}) vs champion {p1:.3f} ({test.x1:,}/{test.n1:,}), "
-        f"difference {test.diff:+.3f}"
+        f"challenger {p2:.3f} ({_counts(test.x2, test.n2, test.units2)}) vs champion {p1:.3f} "
+        f"({_counts(test.x1, test.n1, test.units1)}), difference {test.diff:+.3f}"
     )
+    if test.units1 != test.n1 or test.units2 != test.n2:
+        arms += f", by unit (design effect {test.deff2:.2f} challenger, {test.deff1:.2f} champion)"
+    level = f"{100 * (1 - test.alpha):g}%"
     if isinstance(test, SequentialState):
-        evidence = f"always-valid p = {_fmt_p(test.p_value)} after {test.n_looks} look(s), alpha {test.alpha:g}"
+        evidence = (
+            f"always-valid {level} CI {test.ci_low:+.3f} to {test.ci_high:+.3f}, always-valid p = "
+            f"{_fmt_p(test.p_value)} after {test.n_looks} look(s), alpha {test.alpha:g}"
+        )
     else:
-        level = f"{100 * (1 - test.alpha):g}%"
         evidence = (
             f"{level} CI {test.ci_low:+.3f} to {test.ci_high:+.3f}, z = {test.z:.2f}, "
             f"p = {_fmt_p(test.p_value)}, alpha {test.alpha:g} (fixed horizon, one look)"
@@ -147,7 +156,12 @@ def _test_reason(metric: str, test: ZTestResult | SequentialState, *, higher_is_
         good = (test.diff > 0) == higher_is_better
         direction = "higher" if test.diff > 0 else "lower"
         verdict = f"significantly {direction} for the challenger ({'better' if good else 'worse'})"
-    return f"{metric}: {arms}; {evidence}: {verdict}."
+    return f"{arms}; {evidence}: {verdict}."
+
+
+def _counts(successes: int, trials: int, units: int) -> str:
+    """``x/n``, with the units when they are fewer than the trials."""
+    return f"{successes:,}/{trials:,}" + ("" if units == trials else f" from {units:,} units")
 
 
 def _srm_reason(srm: SRMResult) -> str:

@@ -42,6 +42,8 @@ class ExperimentInfo:
     shadow : bool
     unit_col : str or None
         Input column holding the unit id; None: each prediction is its own unit.
+    horizon_units : int or None
+        Planned units per arm for the fixed-horizon test; None: sequential only.
     salt : str
         Salt of the arm assignment.
     started_at, started_by : str
@@ -56,6 +58,7 @@ class ExperimentInfo:
     share: float
     shadow: bool
     unit_col: str | None
+    horizon_units: int | None
     salt: str
     started_at: str
     started_by: str
@@ -121,9 +124,10 @@ class ArmTests:
     Attributes
     ----------
     z_test : ZTestResult or None
-        Fixed-horizon two-proportion z-test: valid for one look only.
+        Fixed-horizon two-proportion z-test, cluster-robust at the unit: valid for one look, at a horizon
+        planned in advance; None unless the experiment planned one and both arms reached it.
     sequential : SequentialState or None
-        The always-valid mSPRT after every look so far.
+        The always-valid mSPRT after every look so far, cluster-robust at the unit.
     """
 
     z_test: ZTestResult | None

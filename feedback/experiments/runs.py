@@ -13,13 +13,14 @@ One experiment runs at a time. While it runs, ingest routes every row through
 What the evidence says (per-arm figures, the tests, the split check, a
 recommendation) is read by :func:`feedback.experiments.evidence.experiment_status`.
 
-Predictions, audit items and disputes are counted per prediction, while the
-split is by unit: when one unit sends many predictions, they are correlated and
-the tests are somewhat optimistic. The sample-ratio check counts units.
+The split is by unit, and so is the analysis: the tests sum each unit's labels
+and disputes and use the cluster-robust variance (:mod:`feedback.experiments.units`).
+The sample-ratio check counts units.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 
 import numpy as np
@@ -82,6 +83,7 @@ def start_experiment(
     unit_col: str | None = None,
     *,
     actor: Actor,
+    horizon_units: int | None = None,
 ) -> Experiment:
     """Start routing live traffic between the champion and ``challenger_version``.
 
@@ -102,6 +104,10 @@ def start_experiment(
         it. None makes each prediction its own unit.
     actor : Actor
         Who starts it (an admin); recorded with the experiment.
+    horizon_units : int, default=None
+        Planned units per arm for the fixed-horizon z-test, fixed before any
+        data: the test is shown only once both arms reach it. None: the
+        always-valid sequential test only. Ignored (None) in shadow mode.
 
     Returns
     -------
@@ -114,7 +120,7 @@ def start_experiment(
         The actor is not an admin.
     ExperimentError
         An experiment already runs, the version is unknown or is the champion,
-        or the share is not strictly between 0 and 1.
+        the share is not strictly between 0 and 1, or the horizon is not a whole number >= 2.
     ModelIntegrityError
         The challenger's model file fails its hash check.
     """
@@ -122,6 +128,7 @@ def start_experiment(
     task = load_task(ws)
     if not shadow:
         share = _check_share(share)
+    horizon_units = None if shadow else _check_horizon(horizon_units)
     unit_col = (unit_col or "").strip() or None
     if unit_col == task.id_col:
         unit_col = None  # the prediction id is the default unit anyway
@@ -153,6 +160,7 @@ def start_experiment(
             share=0.0 if shadow else share,
             shadow=shadow,
             unit_col=unit_col,
+            horizon_units=horizon_units,
             salt=f"ab-{secrets.token_hex(8)}",
             started_by=actor,
         )
@@ -205,6 +213,21 @@ def _check_share(share: float) -> float:
             "0.5 splits the units evenly. To score the challenger without serving it, use shadow mode (--shadow)."
         )
     return value
+
+
+def _check_horizon(horizon_units) -> int | None:
+    if horizon_units is None:
+        return None
+    try:
+        value = float(horizon_units)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 2 and value == int(value)):
+        raise ExperimentError(
+            f"The planned horizon must be a whole number of units per arm, 2 or more, got {horizon_units!r}; "
+            "leave it out to read only the always-valid sequential test."
+        )
+    return int(value)
 
 
 def _describe(experiment: Experiment) -> str:

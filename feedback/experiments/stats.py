@@ -12,7 +12,10 @@ Two layers: the statistics (vectorised numpy, pure) and a small stateful
 wrapper for daily looks.
 
 - :func:`two_proportion_ztest`: the fixed-horizon test, valid for one look at a
-  sample size fixed in advance.
+  sample size fixed in advance, and :func:`clustered_ztest`, the same test on
+  :class:`~feedback.experiments.units.UnitSums` when arms were assigned per unit
+  and a unit gives several trials (its variance is the cluster-robust one; with
+  one trial per unit the two agree exactly).
 - :func:`~feedback.experiments.sequential.msprt_p_value` and
   :class:`~feedback.experiments.sequential.SequentialTest` (in
   :mod:`feedback.experiments.sequential`): the mixture sequential
@@ -33,7 +36,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-__all__ = ["ZTestResult", "as_result", "check_counts", "check_level", "two_proportion_ztest"]
+from feedback.experiments.units import UnitSums
+
+__all__ = ["ZTestResult", "as_result", "check_counts", "check_level", "clustered_ztest", "two_proportion_ztest"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,11 @@ class ZTestResult:
         ``1 - alpha``, clipped to [-1, 1].
     x1, n1, x2, n2 : int or ndarray
         The counts the test rests on.
+    units1, units2 : int or ndarray
+        The units the trials came from (``n1``, ``n2`` when each trial is its own unit).
+    deff1, deff2 : float or ndarray
+        Each arm's design effect (1 when each trial is its own unit); see
+        :mod:`feedback.experiments.units`.
     alpha : float
         Significance level of the test and of the interval.
     """
@@ -66,6 +76,10 @@ class ZTestResult:
     n1: int | np.ndarray
     x2: int | np.ndarray
     n2: int | np.ndarray
+    units1: int | np.ndarray
+    units2: int | np.ndarray
+    deff1: float | np.ndarray
+    deff2: float | np.ndarray
     alpha: float = 0.05
 
     @property
@@ -114,16 +128,60 @@ def two_proportion_ztest(x1, n1, x2, n2, *, alpha: float = 0.05) -> ZTestResult:
     >>> round(r.diff, 3), round(r.z, 2), r.p_value < 0.001
     (0.05, 4.16, True)
     """
-    alpha = check_level(alpha, "alpha")
     x1, n1, x2, n2 = check_counts(x1, n1, x2, n2)
+    return clustered_ztest(UnitSums.independent(x1, n1), UnitSums.independent(x2, n2), alpha=alpha)
+
+
+def clustered_ztest(arm1: UnitSums, arm2: UnitSums, *, alpha: float = 0.05) -> ZTestResult:
+    """Two-sided z-test that two arms' proportions differ, at the unit of randomisation.
+
+    :func:`two_proportion_ztest` with each arm's binomial variance multiplied by
+    its design effect ``d`` (Rao and Scott 1992: the test on the effective
+    counts ``x / d`` and ``n / d``). Under the null the pooled proportion is
+    ``p = (x1 / d1 + x2 / d2) / (n1 / d1 + n2 / d2)`` and
+    ``z = (p2 - p1) / sqrt(p (1 - p) (d1 / n1 + d2 / n2))``; the interval uses
+    ``sqrt(d1 p1 (1 - p1) / n1 + d2 p2 (1 - p2) / n2)``. With one trial per unit
+    (``d = 1``) this is exactly :func:`two_proportion_ztest`.
+
+    Valid for one look at a number of units fixed in advance.
+
+    Parameters
+    ----------
+    arm1, arm2 : UnitSums
+        The champion's and the challenger's sums
+        (:func:`~feedback.experiments.units.unit_sums`); arrays broadcast.
+    alpha : float, default=0.05
+        Level of the test; the interval has coverage ``1 - alpha``.
+
+    Returns
+    -------
+    ZTestResult
+
+    Raises
+    ------
+    ValueError
+        If an arm has no trials, or ``alpha`` is not in (0, 1).
+
+    Examples
+    --------
+    >>> from feedback.experiments.units import unit_sums
+    >>> champion = unit_sums([18, 15, 19, 17, 16, 18], [20] * 6)
+    >>> challenger = unit_sums([19, 20, 14, 19, 18, 20], [20] * 6)
+    >>> r = clustered_ztest(champion, challenger)
+    >>> round(r.diff, 3), round(r.p_value, 2), r.units1, r.n1
+    (0.058, 0.36, 6, 120)
+    """
+    alpha = check_level(alpha, "alpha")
+    x1, n1, x2, n2 = check_counts(arm1.successes, arm1.trials, arm2.successes, arm2.trials)
+    d1, d2 = (np.asarray(arm.design_effect, dtype=np.float64) for arm in (arm1, arm2))
     p1, p2 = x1 / n1, x2 / n2
     diff = p2 - p1
-    pooled = (x1 + x2) / (n1 + n2)
-    se_null = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+    pooled = (x1 / d1 + x2 / d2) / (n1 / d1 + n2 / d2)
+    se_null = np.sqrt(pooled * (1.0 - pooled) * (d1 / n1 + d2 / n2))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(se_null > 0, diff / se_null, 0.0)
     p_value = 2.0 * stats.norm.sf(np.abs(z))
-    se = np.sqrt(p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2)
+    se = np.sqrt(d1 * p1 * (1.0 - p1) / n1 + d2 * p2 * (1.0 - p2) / n2)
     half = stats.norm.isf(alpha / 2.0) * se
     return ZTestResult(
         z=as_result(z),
@@ -136,6 +194,10 @@ def two_proportion_ztest(x1, n1, x2, n2, *, alpha: float = 0.05) -> ZTestResult:
         x2=as_result(x2, int),
         n2=as_result(n2, int),
         alpha=alpha,
+        units1=as_result(np.broadcast_to(arm1.units, x1.shape), int),
+        units2=as_result(np.broadcast_to(arm2.units, x2.shape), int),
+        deff1=as_result(np.broadcast_to(d1, x1.shape)),
+        deff2=as_result(np.broadcast_to(d2, x2.shape)),
     )
 
 

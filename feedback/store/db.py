@@ -184,6 +184,11 @@ def _migration_0008_web_sessions(conn: Connection) -> None:
     makes on old stores: nothing to alter."""
 
 
+def _migration_0009_ab_horizon(conn: Connection) -> None:
+    """An A/B experiment may plan a horizon (``experiment.horizon_units``) for its fixed-horizon test."""
+    _add_column_if_missing(conn, "experiment", "horizon_units", "INTEGER")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -193,6 +198,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_alert_monitoring", _migration_0006_alert_monitoring),
     ("0007_label_event_client_id", _migration_0007_label_event_client_id),
     ("0008_web_sessions", _migration_0008_web_sessions),
+    ("0009_ab_horizon", _migration_0009_ab_horizon),
 ]
 
 

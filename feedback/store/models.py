@@ -116,6 +116,7 @@ class Experiment(SQLModel, table=True):
     share: float = _double()
     shadow: bool = False
     unit_col: str | None = None  # None: each prediction id is its own unit
+    horizon_units: int | None = None  # planned units per arm for the fixed-horizon test; None: sequential only
     salt: str
     started_at: datetime = Field(default_factory=utcnow)
     started_by: str

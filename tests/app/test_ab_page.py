@@ -29,14 +29,15 @@ def ab_home(digits_home):
 
 @pytest.fixture
 def running_home(ab_home, tmp_path):
-    """An A/B experiment over 400 more digits, audit items labelled with the truth, a few disputes."""
+    """An A/B experiment over 400 more digits (horizon: 2 units per arm), audit items labelled with the truth, a few
+    disputes."""
     X, y = load_digits(return_X_y=True)
     frame = pd.DataFrame(X[340:740], columns=[f"px_{i}" for i in range(64)])
     frame.insert(0, "id", [f"d{i}" for i in range(340, 740)])
     frame.to_csv(tmp_path / "ab.csv", index=False)
     ws = open_workspace(ab_home)
     try:
-        start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
+        start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"), horizon_units=2)
         ingest_predictions(ws, tmp_path / "ab.csv")
         ids = list(
             read_sql(ws, "SELECT external_id FROM prediction WHERE experiment_id IS NOT NULL AND is_audit")[
@@ -62,6 +63,7 @@ def test_admin_starts_an_experiment_from_the_form(ab_home, page):
 
     at.number_input(key="ab_share").set_value(0.3)
     at.text_input(key="ab_unit_col").set_value("user")
+    at.number_input(key="ab_horizon").set_value(500)
     next(b for b in at.button if b.label == "Start experiment").click().run()
 
     assert not at.exception
@@ -73,6 +75,7 @@ def test_admin_starts_an_experiment_from_the_form(ab_home, page):
     try:
         experiment = latest_experiment(ws)
         assert (experiment.challenger_version, experiment.share, experiment.unit_col) == (2, 0.3, "user")
+        assert experiment.horizon_units == 500
         assert experiment.started_by == "expert"
     finally:
         ws.close()
@@ -96,6 +99,7 @@ def test_running_experiment_shows_its_evidence_and_stops(running_home, page):
     assert any(m.value.startswith("- Traffic split:") for m in at.markdown), "the reasons are listed"
     tests = next(m.value for m in at.markdown if "always-valid sequential p" in m.value)
     assert "z-test p" in tests and "n=" in tests and "chi-squared p" in tests
+    assert "always-valid 95% interval" in tests and "At the planned horizon of 2 units per arm" in tests
     assert len(at.get("vega_lite_chart")) == 2, "cumulative accuracy and sequential p-values"
 
     at.text_input(key="ab_stop_reason").set_value("seen enough")

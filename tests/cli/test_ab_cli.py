@@ -52,7 +52,9 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
     text = ok(run("ab", "status", "--home", home)).stdout
     assert f"Experiment {started['id']} (a/b, running)" in text and "Recommendation: keep collecting." in text
     assert "audit accuracy" in text and "dispute rate" in text and "n=" in text
-    assert "Caution: 80 predictions came from 20 units (4.0 each on average)" in text, "the tests assume independence"
+    dispute = next(line for line in text.splitlines() if "Dispute rate:" in line)
+    assert " units)" in dispute and "by unit (design effect" in dispute, "the tests are by unit"
+    assert "fixed-horizon" not in text, "no horizon was planned: the sequential test only"
 
     failed(run("ab", "start", "--challenger", 2, "--home", home), "Error:", "already running", "ab stop")
     stopped = ok(run("ab", "stop", "--reason", "done", "--by", "bo", "--home", home))
@@ -65,8 +67,17 @@ def test_start_ingest_status_stop(run, home, challenger, production_frame, tmp_p
 def test_shadow_start_prints_what_it_did(run, home, challenger):
     text = ok(run("ab", "start", "--challenger", 2, "--shadow", "--home", home)).stdout
     assert "in shadow (the champion serves everyone)" in text and "unit: the prediction id" in text
+    assert "no fixed horizon (sequential test only)" in text
     status = ok(run("ab", "status", "--home", home)).stdout
     assert "(shadow, running)" in status and "Recommendation: keep collecting." in status
+
+
+def test_a_planned_horizon_is_said_and_waited_for(run, home, challenger):
+    text = ok(run("ab", "start", "--challenger", 2, "--horizon-units", 300, "--home", home)).stdout
+    assert "fixed horizon: 300 units per arm" in text
+    assert json_of(run("ab", "status", "--home", home, "--json"))["experiment"]["horizon_units"] == 300
+    status = ok(run("ab", "status", "--home", home)).stdout
+    assert "fixed-horizon test is shown once both arms reach the planned 300 units (no unit in an arm yet)" in status
 
 
 @pytest.mark.parametrize(
@@ -75,6 +86,7 @@ def test_shadow_start_prints_what_it_did(run, home, challenger):
         (("start", "--challenger", 1), "Version 1 is the champion"),
         (("start", "--challenger", 7), "There is no model version 7"),
         (("start", "--challenger", 2, "--share", 1.5), "strictly between 0 and 1"),
+        (("start", "--challenger", 2, "--horizon-units", 1), "whole number of units per arm, 2 or more"),
         (("status",), "No A/B experiment has been started"),
         (("stop",), "nothing to stop"),
     ],

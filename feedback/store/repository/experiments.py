@@ -11,6 +11,8 @@ from feedback.store import native
 from feedback.store.models import Experiment
 from feedback.store.repository.fragments import ACTIVE_EVENT_SQL
 
+_UNIT = "coalesce(p.unit_id, p.external_id)"  # the unit of randomisation: the prediction itself without a unit column
+
 
 def running_experiment(session: Session) -> Experiment | None:
     """The experiment not yet stopped, or None."""
@@ -39,11 +41,14 @@ def stop_running_experiment(session: Session, *, actor: str, reason: str | None,
 
 
 def experiment_batch_counts(session: Session, experiment_id: int) -> pd.DataFrame:
-    """Predictions per ingest time and arm of an experiment: received_at, arm, n_predictions."""
+    """Predictions per ingest time, arm and unit of an experiment: received_at, arm, unit_id, n_predictions.
+
+    A prediction is its own unit (its ``external_id``) when the experiment split by prediction id.
+    """
     return native.read_frame(
         session,
-        "SELECT received_at, arm, count(*) AS n_predictions FROM prediction WHERE experiment_id = ? "
-        "GROUP BY ALL ORDER BY received_at, arm",
+        f"SELECT received_at, arm, {_UNIT} AS unit_id, count(*) AS n_predictions FROM prediction p "
+        "WHERE experiment_id = ? GROUP BY ALL ORDER BY received_at, arm",
         [experiment_id],
     )
 
@@ -52,17 +57,17 @@ def experiment_unit_counts(session: Session, experiment_id: int) -> pd.DataFrame
     """Predictions and distinct units per arm (a prediction is its own unit without a unit column)."""
     return native.read_frame(
         session,
-        "SELECT arm, count(*) AS n_predictions, count(DISTINCT coalesce(unit_id, external_id)) AS n_units "
-        "FROM prediction WHERE experiment_id = ? GROUP BY arm",
+        f"SELECT arm, count(*) AS n_predictions, count(DISTINCT {_UNIT}) AS n_units "
+        "FROM prediction p WHERE experiment_id = ? GROUP BY arm",
         [experiment_id],
     )
 
 
 def experiment_disputes(session: Session, experiment_id: int) -> pd.DataFrame:
-    """The experiment's predictions an end user disputed: external_id, arm, disputed_at (the first dispute)."""
+    """The experiment's predictions an end user disputed: external_id, arm, unit_id, disputed_at (the first dispute)."""
     return native.read_frame(
         session,
-        """SELECT p.external_id, p.arm, min(f.received_at) AS disputed_at
+        f"""SELECT p.external_id, p.arm, {_UNIT} AS unit_id, min(f.received_at) AS disputed_at
            FROM prediction p JOIN feedbacksignal f ON f.external_id = p.external_id AND f.signal = 'disputed'
            WHERE p.experiment_id = ? GROUP BY ALL""",
         [experiment_id],
@@ -72,12 +77,12 @@ def experiment_disputes(session: Session, experiment_id: int) -> pd.DataFrame:
 def experiment_audit_labels(session: Session, experiment_id: int, gold: pd.Series) -> pd.DataFrame:
     """The experiment's audit items with a gold label (``gold``: each item's label, indexed by external_id).
 
-    Columns external_id, arm, predicted (served), other_predicted (the model logged on the
+    Columns external_id, arm, unit_id, predicted (served), other_predicted (the model logged on the
     side), gold, and labelled_at: when the item's first answer that still counts arrived.
     """
     rows = native.read_frame(
         session,
-        f"""SELECT p.external_id, p.arm, p.predicted, p.challenger_predicted AS other_predicted,
+        f"""SELECT p.external_id, p.arm, {_UNIT} AS unit_id, p.predicted, p.challenger_predicted AS other_predicted,
                   min(g.created_at) AS labelled_at
            FROM prediction p JOIN labelevent g ON g.external_id = p.external_id
            WHERE p.experiment_id = ? AND p.is_audit AND g.action IN ('confirm', 'correct', 'adjudicate')

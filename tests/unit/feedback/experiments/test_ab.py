@@ -25,6 +25,7 @@ from feedback.experiments import (
     start_experiment,
     stop_experiment,
     two_proportion_ztest,
+    unit_sums,
 )
 from feedback.intake import ingest_feedback, ingest_predictions
 from feedback.lifecycle import champion_and_challenger, load_task, load_version, promote
@@ -260,12 +261,13 @@ def test_promotion_stops_the_running_experiment(ws, challenger):
 
 @pytest.fixture
 def ab_store(ws, challenger, write_production, digits_frame, tmp_path, logged):
-    """An A/B experiment (share 0.5) over two batches of 100, its audit items labelled, some disputed.
+    """An A/B experiment (share 0.5, a planned horizon of 2 units per arm) over two batches of 100, its
+    audit items labelled, some disputed.
 
     Labels: the truth, except three audit items per arm labelled with a class the served model did
     not predict; disputes on the first five predictions of each arm (one of them twice).
     """
-    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"))
+    experiment = start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"), horizon_units=2)
     ingest_predictions(ws, write_production(100))
     ingest_predictions(ws, write_production(100, start=100, name="two.csv"))
     rows = logged(ws)
@@ -418,3 +420,75 @@ def test_without_audit_labels_the_recommendation_waits_unless_the_split_is_broke
     assert waiting.action == "keep collecting"
     assert waiting.reasons[1] == "Audit accuracy: not testable yet, an arm has no expert-labelled audit item."
     assert recommend(None, None, srm_check(5_200, 4_800, 0.5)).action == "investigate traffic split"
+
+
+# --- per-unit analysis and the planned horizon --------------------------------------------------
+
+
+def test_a_unit_column_experiment_is_tested_on_per_unit_sums(ws, challenger, production_frame, tmp_path, logged):
+    experiment = start_experiment(ws, 2, 0.5, unit_col="user", actor=Actor("ana", "admin"), horizon_units=1_000)
+    ingest_predictions(ws, write_frame(_with_users(production_frame(240)), tmp_path / "one.csv"))
+    rows = logged(ws)
+    rows = rows[rows["experiment_id"] == experiment.id]
+    audit = rows[rows["is_audit"]]
+    # every audit item labelled with the class the served model did not predict, on odd users only
+    odd = audit["unit_id"].str[1:].astype(int) % 2
+    labels = (audit["predicted"].astype(int) + odd).mod(10).astype(str).reset_index(drop=True)
+    write_frame(pd.DataFrame({"id": audit.index, "label": labels.to_numpy()}), tmp_path / "labels.csv")
+    import_labels(ws, tmp_path / "labels.csv", annotator="oracle")
+    disputed = rows.index[rows["unit_id"].isin(["u0", "u1"])]
+    write_frame(pd.DataFrame({"id": disputed, "signal": "disputed"}), tmp_path / "fb.csv")
+    ingest_feedback(ws, tmp_path / "fb.csv")
+
+    status = experiment_status(ws)
+
+    right = (audit["predicted"].to_numpy() == labels.to_numpy()).astype(int)
+    for arm_name, arm in (("champion", 1), ("challenger", 2)):
+        mine = audit["arm"].to_numpy() == arm_name
+        per_user = pd.DataFrame({"user": audit["unit_id"][mine], "right": right[mine]}).groupby("user")["right"]
+        expected = unit_sums(per_user.sum(), per_user.count())
+        sequential = status.tests.accuracy.sequential
+        assert getattr(sequential, f"units{arm}") == expected.units < getattr(sequential, f"n{arm}")
+        assert getattr(sequential, f"deff{arm}") == pytest.approx(expected.design_effect)
+        served = rows[rows["arm"] == arm_name]
+        per_user = served.assign(d=served.index.isin(disputed)).groupby("unit_id")["d"]
+        assert status.tests.dispute_rate.sequential.__dict__[f"deff{arm}"] == pytest.approx(
+            unit_sums(per_user.sum(), per_user.count()).design_effect
+        )
+    # a horizon of 1,000 units per arm is far off: no fixed-horizon verdict, and the reasons say so
+    assert status.tests.accuracy.z_test is None and status.tests.dispute_rate.z_test is None
+    reasons = status.recommendation.reasons
+    assert "from" in reasons[1] and "units" in reasons[1] and "design effect" in reasons[1]
+    assert "the fixed-horizon test is shown once both arms reach the planned 1,000 units" in reasons[-1]
+    assert status.to_dict()["experiment"]["horizon_units"] == 1_000
+
+
+@pytest.mark.parametrize("horizon", [0, 1, -5, 2.5, "many", float("inf")])
+def test_a_bad_horizon_is_refused(ws, challenger, horizon):
+    with pytest.raises(ExperimentError, match="whole number of units per arm, 2 or more"):
+        start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"), horizon_units=horizon)
+    assert latest_experiment(ws) is None
+
+
+def test_the_horizon_is_stored_and_shadow_mode_has_none(ws, challenger):
+    assert start_experiment(ws, 2, 0.5, actor=Actor("ana", "admin"), horizon_units="400").horizon_units == 400
+    stop_experiment(ws, actor=Actor("ana", "admin"))
+    assert start_experiment(ws, 2, shadow=True, actor=Actor("ana", "admin"), horizon_units=400).horizon_units is None
+
+
+def test_an_old_store_gains_the_horizon_column(home, ingested):
+    ws = open_workspace(home=home)
+    try:
+        with store.session(ws) as session:
+            session.execute(text("ALTER TABLE experiment DROP COLUMN horizon_units"))
+            session.execute(text("DELETE FROM appliedmigration WHERE name = '0009_ab_horizon'"))
+    finally:
+        ws.close()
+    ws = open_workspace(home=home)
+    try:
+        store.create_db_and_tables(ws)
+        assert "0009_ab_horizon" in set(read_sql(ws, "SELECT name FROM appliedmigration")["name"])
+        assert latest_experiment(ws) is None  # the table answers with the column back
+        assert len(read_sql(ws, "SELECT horizon_units FROM experiment")) == 0
+    finally:
+        ws.close()
