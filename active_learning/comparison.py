@@ -275,8 +275,7 @@ def _undecided(reasons: list, forecast: AuditForecast | None, floor: int = 0, **
     needed = forecast.labels_needed if forecast is not None else None
     if floor:
         needed = max(floor, needed or 0)
-    tail = [forecast.describe()] if forecast is not None else []
-    return GateDecision("insufficient-evidence", reasons + tail, needed, forecast=forecast, **gate)
+    return GateDecision("insufficient-evidence", reasons, needed, forecast=forecast, **gate)
 
 
 def decide(
@@ -301,9 +300,9 @@ def decide(
     -------
     GateDecision
         ``decision`` in {"promote", "keep", "insufficient-evidence"}, reasons citing
-        the numbers and the n they rest on, the level used (None when no test ran), and,
-        when evidence is insufficient, the forecast of the audit labels the next gate needs
-        (``labels_needed``).
+        the numbers and the n they rest on (and, when a test ran, the gate's number and
+        level), the level used (None when no test ran), and, when evidence is insufficient,
+        the forecast of the audit labels the next gate needs (``labels_needed``).
     """
     n, d, m = report.n_eval, report.accuracy_diff, report.mcnemar
     level = gate_level(policy.alpha, gate)
@@ -342,9 +341,11 @@ def decide(
     if accuracy_test_passes(m.n_a_only, m.n_b_only, n, level, policy.min_gain) and not regressions:
         return GateDecision("promote", [acc, mc + f" < level {level:.2g}", rule], **tested)
     if regressions:
-        return GateDecision("keep", regressions + [acc], **tested)
+        return GateDecision("keep", regressions + [acc, rule], **tested)
     if d.estimate <= policy.min_gain and (m.p_value < level or d.ci_high <= policy.min_gain):
         return GateDecision(
-            "keep", [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc], **tested
+            "keep",
+            [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc, rule],
+            **tested,
         )
     return _undecided([acc, mc + f" >= level {level:.2g}", rule], _forecast(report, policy, gate + 1), **tested)

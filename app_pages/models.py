@@ -76,8 +76,10 @@ def show_report(result: RetrainResult) -> None:
     )
     for reason in result.reasons:
         st.markdown(f"- {md_text(reason)}")
-    if result.labels_needed:
-        st.markdown(f"About {result.labels_needed} more audit labels would settle it.")
+    if result.forecast is not None:
+        st.info(md_text(result.forecast.describe()))
+    elif result.labels_needed:
+        st.markdown(f"Label at least {result.labels_needed} more audit items before the gate can test.")
     report = result.report
     if not report:
         return

@@ -52,7 +52,8 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
         shown,
         as_json,
         f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result.decision} "
-        f"(n_eval={result.n_eval}, p={p_value}).\n" + "\n".join(result.reasons),
+        f"(n_eval={result.n_eval}, p={p_value}).\n"
+        + "\n".join([*result.reasons, *([result.forecast.describe()] if result.forecast else [])]),
     )
 
 
