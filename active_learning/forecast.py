@@ -118,8 +118,8 @@ class AuditForecast:
     def describe(self) -> str:
         """The forecast in one sentence, with every assumption it rests on."""
         assumptions = (
-            f"assumes the models keep disagreeing on {self.discordance:.1%} of items "
-            f"({self.n_discordant} of the {self.n} audit items so far), a true gain of {self.gain:+.1%} "
+            f"assumes the next challenger disagrees with the champion on {self.discordance:.1%} of items "
+            f"as this one does ({self.n_discordant} of {self.n} audit items), a true gain of {self.gain:+.1%} "
             f"(min_gain {self.min_gain:+.1%} plus {DEFAULT_GAIN:.0%}), no class losing recall, and "
             f"gate {self.gate} against this champion at level {self.level:.2g}"
         )
@@ -163,8 +163,8 @@ def forecast_audit_labels(
     Returns
     -------
     AuditForecast
-        The smallest total ``N >= n`` (to the nearest label, by bisection on the exact
-        power of :func:`gate_power`) whose power reaches ``power``, as labels to add.
+        The smallest total ``N >= n`` (within 0.5%, by bisection on the exact power of
+        :func:`gate_power`) whose power reaches ``power``, as labels to add.
     """
     if n < 1:
         raise ValueError("a forecast needs at least one labelled audit item")
@@ -184,7 +184,7 @@ def forecast_audit_labels(
         if high >= MAX_LABELS:
             return out
         low, high = high, min(2 * high, MAX_LABELS)
-    while high - low > 1:
+    while high - low > max(1, high // 200):  # to 0.5%: the forecast is "about" this many
         mid = (low + high) // 2
         low, high = (low, mid) if enough(mid) else (mid, high)
     return AuditForecast(high - n, n, n_discordant, gain, level, gate, min_gain, power)

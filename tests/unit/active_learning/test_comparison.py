@@ -194,7 +194,7 @@ def test_ambiguous_gives_the_forecast_for_the_next_gate():
     expected = forecast_audit_labels(100, 16, level=gate_level(0.05, 2), gate=2)
     assert d.forecast == expected and d.labels_needed == expected.labels_needed > 0
     assert any(r.startswith("gate 1 against this champion: level 0.03") for r in d.reasons)
-    assert "16 of the 100 audit items" in expected.describe() and "+2.0%" in expected.describe()
+    assert "16 of 100 audit items" in expected.describe() and "+2.0%" in expected.describe()
 
 
 def test_equal_discordance_still_forecasts_at_the_assumed_gain():
