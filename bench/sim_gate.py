@@ -110,13 +110,13 @@ def simulate(runs: int | None = None) -> list[Rate]:
                 ours - exact,
                 -0.05,
                 at_most=False,
-                runs=runs,
-                conditions=f"+5 points, 300 items: gate 1 {ours:.1%}, exact McNemar at 0.05 {exact:.1%}",
+                conditions=f"+5 points, 300 items, {runs:,} runs: gate 1 {ours:.1%}, exact McNemar at 0.05 {exact:.1%}",
             )
         )
-    for d in CALIBRATION_DISCORDANCE:
-        success, covered, median = forecast_calibration(calibration_runs, d, seed=4)
-        conditions = f"+2 points, {covered:,} undecided runs, median {median:,} more labels"
-        rates.append(Rate(f"forecast of 80% power: promoted, d={d:.0%}", success, 0.75, False, covered, conditions))
-        rates.append(Rate(f"forecast of 80% power: promoted, d={d:.0%}", success, 0.85, True, covered, conditions))
+    for d, min_gain in [(d, 0.0) for d in CALIBRATION_DISCORDANCE] + [(0.2, 0.02)]:
+        success, covered, median = forecast_calibration(calibration_runs, d, min_gain=min_gain, seed=4)
+        name = f"forecast of 80% power: promoted, d={d:.0%}" + (f", min_gain {min_gain:.0%}" if min_gain else "")
+        conditions = f"true gain {forecast_gain(min_gain):+.0%}, median {median:,} more labels"
+        rates.append(Rate(name, success, 0.75, False, covered, conditions))
+        rates.append(Rate(name, success, 0.85, True, covered, conditions))
     return rates
