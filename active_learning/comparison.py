@@ -339,7 +339,7 @@ def decide(
                 f"{p_drop:.3g}), beyond the {policy.per_class_tolerance:.1%} tolerance"
             )
     if accuracy_test_passes(m.n_a_only, m.n_b_only, n, level, policy.min_gain) and not regressions:
-        return GateDecision("promote", [acc, mc + f" < level {level:.2g}", rule], **tested)
+        return GateDecision("promote", [acc, mc + f" < level {level:.3g}", rule], **tested)
     if regressions:
         return GateDecision("keep", regressions + [acc, rule], **tested)
     if d.estimate <= policy.min_gain and (m.p_value < level or d.ci_high <= policy.min_gain):
@@ -348,4 +348,4 @@ def decide(
             [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc, rule],
             **tested,
         )
-    return _undecided([acc, mc + f" >= level {level:.2g}", rule], _forecast(report, policy, gate + 1), **tested)
+    return _undecided([acc, mc + f" >= level {level:.3g}", rule], _forecast(report, policy, gate + 1), **tested)

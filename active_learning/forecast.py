@@ -121,7 +121,7 @@ class AuditForecast:
             f"assumes the next challenger disagrees with the champion on {self.discordance:.1%} of items "
             f"as this one does ({self.n_discordant} of {self.n} audit items), a true gain of {self.gain:+.1%} "
             f"(min_gain {self.min_gain:+.1%} plus {DEFAULT_GAIN:.0%}), no class losing recall, and "
-            f"gate {self.gate} against this champion at level {self.level:.2g}"
+            f"gate {self.gate} against this champion at level {self.level:.3g}"
         )
         if self.discordance < self.gain:
             return (

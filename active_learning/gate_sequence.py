@@ -58,7 +58,7 @@ def gate_level(alpha: float, gate) -> float | np.ndarray:
 
 def level_rule(alpha: float, gate: int) -> str:
     """The gate's level in words, e.g. ``"gate 4 against this champion: level 0.0019 (...)"``."""
-    return f"gate {gate} against this champion: level {gate_level(alpha, gate):.2g} (alpha {alpha:g}; {LEVEL_RULE})"
+    return f"gate {gate} against this champion: level {gate_level(alpha, gate):.3g} (alpha {alpha:g}; {LEVEL_RULE})"
 
 
 def midp_value(n_a_only, n_b_only) -> float | np.ndarray:
