@@ -79,7 +79,7 @@ class ComparisonReport:
 @dataclass(frozen=True)
 class GatePolicy:
     min_gain: float = 0.0
-    alpha: float = 0.05
+    alpha: float = 0.05  # for the whole sequence of gates against one champion (gate_level)
     per_class_tolerance: float = 0.05
     min_eval: int = 20
 
