@@ -13,6 +13,8 @@ from active_learning.comparison import (
     paired_bootstrap_diff,
 )
 from active_learning.exceptions import EmptyPoolError, ModelIntegrityError
+from active_learning.forecast import DEFAULT_GAIN, AuditForecast, forecast_audit_labels, forecast_gain, gate_power
+from active_learning.gate_sequence import LEVEL_RULE, accuracy_test_passes, gate_level, level_rule, midp_value
 from active_learning.metrics import (
     MACRO_F1_DEFINITION,
     bootstrap,
@@ -43,6 +45,16 @@ from active_learning.uncertainty import (
 )
 
 __all__ = [
+    "midp_value",
+    "level_rule",
+    "gate_power",
+    "gate_level",
+    "forecast_gain",
+    "forecast_audit_labels",
+    "accuracy_test_passes",
+    "LEVEL_RULE",
+    "DEFAULT_GAIN",
+    "AuditForecast",
     "ComparisonReport",
     "DEFAULT_MODEL",
     "DIVERSITY_WEIGHT",

@@ -3,21 +3,22 @@
 Both models are scored on the same uniformly random audit slice, so the tests are
 paired: McNemar mid-p on the discordant pairs (Fagerland et al. 2013) and a paired
 bootstrap interval of the metric difference (Koehn 2004). Every number carries the
-n it rests on.
+n it rests on. The k-th gate against one champion tests at a level that shrinks with k
+(:mod:`active_learning.gate_sequence`), and an undecided gate forecasts the audit labels
+the next one needs (:mod:`active_learning.forecast`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.stats import binom
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
+from active_learning.forecast import AuditForecast, forecast_audit_labels
+from active_learning.gate_sequence import accuracy_test_passes, gate_level, level_rule, midp_value
 from active_learning.metrics import bootstrap, label_codes, macro_f1_resampled, macro_f1_score, percentile_interval
-
-_Z_TARGET = 1.959963984540054  # two-sided 5% normal quantile
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class ComparisonReport:
 @dataclass(frozen=True)
 class GatePolicy:
     min_gain: float = 0.0
-    alpha: float = 0.05
+    alpha: float = 0.05  # for the whole sequence of gates against one champion (gate_level)
     per_class_tolerance: float = 0.05
     min_eval: int = 20
 
@@ -87,7 +88,10 @@ class GatePolicy:
 class GateDecision:
     decision: str  # "promote" | "keep" | "insufficient-evidence"
     reasons: list
-    labels_needed: int | None = None
+    labels_needed: int | None = None  # the forecast's audit labels to add (insufficient evidence only)
+    gate: int = 1  # this gate's number against the current champion
+    level: float | None = None  # the level McNemar's test ran at; None when no test ran (no level spent)
+    forecast: AuditForecast | None = None
 
     def to_dict(self) -> dict:
         """Return the decision as JSON-safe plain Python types."""
@@ -134,12 +138,7 @@ def mcnemar_midp(y_true, pred_a, pred_b) -> McNemarResult:
     y, a, b = _as_arrays(y_true, pred_a, pred_b)
     ca, cb = a == y, b == y
     n_a_only, n_b_only = int(np.sum(ca & ~cb)), int(np.sum(cb & ~ca))
-    n = n_a_only + n_b_only
-    if n == 0:
-        return McNemarResult(n_a_only, n_b_only, 1.0)
-    k = min(n_a_only, n_b_only)
-    p = 2.0 * (binom.cdf(k, n, 0.5) - 0.5 * binom.pmf(k, n, 0.5))
-    return McNemarResult(n_a_only, n_b_only, float(min(1.0, p)))
+    return McNemarResult(n_a_only, n_b_only, midp_value(n_a_only, n_b_only))
 
 
 class _MacroF1:
@@ -257,16 +256,31 @@ def compare_models(
     )
 
 
-def _labels_needed_for_significance(report: ComparisonReport) -> int | None:
-    b, c = report.mcnemar.n_b_only, report.mcnemar.n_a_only
-    if b == c:
+def _forecast(report: ComparisonReport, policy: GatePolicy, gate: int) -> AuditForecast | None:
+    """The audit labels gate ``gate`` would need, from this report's discordance (None without audit items)."""
+    if report.n_eval == 0:
         return None
-    z_obs = abs(b - c) / math.sqrt(b + c)
-    needed_total = math.ceil(report.n_eval * (_Z_TARGET / z_obs) ** 2)
-    return max(1, needed_total - report.n_eval)
+    m = report.mcnemar
+    return forecast_audit_labels(
+        report.n_eval,
+        m.n_a_only + m.n_b_only,
+        level=gate_level(policy.alpha, gate),
+        gate=gate,
+        min_gain=policy.min_gain,
+    )
 
 
-def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_labels: int) -> GateDecision:
+def _undecided(reasons: list, forecast: AuditForecast | None, floor: int = 0, **gate) -> GateDecision:
+    """An insufficient-evidence decision whose ``labels_needed`` is the forecast's (at least ``floor``)."""
+    needed = forecast.labels_needed if forecast is not None else None
+    if floor:
+        needed = max(floor, needed or 0)
+    return GateDecision("insufficient-evidence", reasons, needed, forecast=forecast, **gate)
+
+
+def decide(
+    report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_labels: int, gate: int = 1
+) -> GateDecision:
     """Decide whether the challenger replaces the champion.
 
     Parameters
@@ -274,18 +288,24 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
     report : ComparisonReport
         Output of :func:`compare_models` (champion = A, challenger = B).
     policy : GatePolicy, default=GatePolicy()
-        Thresholds for gain, significance, per-class recall drops and audit size.
+        Thresholds for gain, significance, per-class recall drops and audit size. ``alpha``
+        bounds the false promotions of the whole sequence of gates against one champion.
     new_labels : int
         Labels the challenger was trained on beyond the champion's.
+    gate : int, default=1
+        This gate's number against the current champion (1 + the gates already run against it);
+        McNemar's test runs at :func:`active_learning.gate_level` ``(policy.alpha, gate)``.
 
     Returns
     -------
     GateDecision
         ``decision`` in {"promote", "keep", "insufficient-evidence"}, reasons citing
-        the numbers and the n they rest on, and ``labels_needed`` (more audit labels
-        that would likely settle it) when evidence is insufficient.
+        the numbers and the n they rest on (and, when a test ran, the gate's number and
+        level), the level used (None when no test ran), and, when evidence is insufficient,
+        the forecast of the audit labels the next gate needs (``labels_needed``).
     """
     n, d, m = report.n_eval, report.accuracy_diff, report.mcnemar
+    level = gate_level(policy.alpha, gate)
     acc = (
         f"accuracy {report.champion.accuracy:.1%} -> {report.challenger.accuracy:.1%} "
         f"(diff {d.estimate:+.1%}, 95% CI {d.ci_low:+.1%} to {d.ci_high:+.1%}, n={n} audit items)"
@@ -295,15 +315,12 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
         f"({m.n_b_only} only challenger right, {m.n_a_only} only champion right)"
     )
     if new_labels == 0:
-        return GateDecision("keep", ["challenger was trained on 0 new labels; it is never promoted", acc])
-    if n < policy.min_eval:
-        needed = policy.min_eval - n
-        est = _labels_needed_for_significance(report)
-        return GateDecision(
-            "insufficient-evidence",
-            [f"only {n} audit items; at least {policy.min_eval} are required", acc, mc],
-            max(needed, est or 0),
-        )
+        return GateDecision("keep", ["challenger was trained on 0 new labels; it is never promoted", acc], gate=gate)
+    if n < policy.min_eval:  # no test runs, so this gate spends no level: the next one has the same number
+        reasons = [f"only {n} audit items; at least {policy.min_eval} are required", acc, mc]
+        return _undecided(reasons, _forecast(report, policy, gate), policy.min_eval - n, gate=gate)
+    tested = {"gate": gate, "level": level}
+    rule = level_rule(policy.alpha, gate)
     regressions = []
     for lab in report.labels:
         old, new = report.champion.per_class[lab], report.challenger.per_class[lab]
@@ -321,18 +338,14 @@ def decide(report: ComparisonReport, policy: GatePolicy = GatePolicy(), *, new_l
                 f"(n={old['support']}; {lost} items lost, {gained} gained, one-sided p "
                 f"{p_drop:.3g}), beyond the {policy.per_class_tolerance:.1%} tolerance"
             )
-    if d.estimate > policy.min_gain and m.p_value < policy.alpha and not regressions:
-        return GateDecision("promote", [acc, mc + f" < alpha {policy.alpha}"])
+    if accuracy_test_passes(m.n_a_only, m.n_b_only, n, level, policy.min_gain) and not regressions:
+        return GateDecision("promote", [acc, mc + f" < level {level:.3g}", rule], **tested)
     if regressions:
-        return GateDecision("keep", regressions + [acc])
-    if d.estimate <= policy.min_gain and (m.p_value < policy.alpha or d.ci_high <= policy.min_gain):
+        return GateDecision("keep", regressions + [acc, rule], **tested)
+    if d.estimate <= policy.min_gain and (m.p_value < level or d.ci_high <= policy.min_gain):
         return GateDecision(
-            "keep", [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc]
+            "keep",
+            [f"challenger does not beat the champion by more than {policy.min_gain:.1%}", acc, mc, rule],
+            **tested,
         )
-    needed = _labels_needed_for_significance(report)
-    tail = (
-        f"about {needed} more audit labels would make the difference significant if the observed discordance holds"
-        if needed is not None
-        else "both models are right on exactly as many discordant items; no direction to detect"
-    )
-    return GateDecision("insufficient-evidence", [acc, mc + f" >= alpha {policy.alpha}", tail], needed)
+    return _undecided([acc, mc + f" >= level {level:.3g}", rule], _forecast(report, policy, gate + 1), **tested)

@@ -77,8 +77,10 @@ def show_report(result: RetrainResult) -> None:
     )
     for reason in result.reasons:
         st.markdown(f"- {md_text(reason)}")
-    if result.labels_needed:
-        st.markdown(f"About {result.labels_needed} more audit labels would settle it.")
+    if result.forecast is not None:
+        st.info(md_text(result.forecast.describe()))
+    elif result.labels_needed:
+        st.markdown(f"Label at least {result.labels_needed} more audit items before the gate can test.")
     report = result.report
     if not report:
         return
@@ -189,7 +191,15 @@ else:
         )
         g1, g2, g3, g4 = st.columns(4)
         min_gain = g1.number_input("Minimum accuracy gain", value=policy.min_gain, step=0.01, format="%.2f")
-        alpha = g2.number_input("Significance level", value=policy.alpha, min_value=0.001, max_value=0.5, step=0.01)
+        alpha = g2.number_input(
+            "Significance level",
+            value=policy.alpha,
+            min_value=0.001,
+            max_value=0.5,
+            step=0.01,
+            help="Spent over all the gates against one champion: gate k tests at alpha·6/(π²k²), so an equally "
+            "good challenger is promoted at most this often however many times you retrain.",
+        )
         tolerance = g3.number_input(
             "Allowed recall drop per class", value=policy.per_class_tolerance, min_value=0.0, max_value=1.0, step=0.01
         )

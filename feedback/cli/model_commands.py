@@ -13,7 +13,12 @@ from feedback.workspace import Workspace
     "--auto-promote", is_flag=True, help="Promote when the gate says promote (also on when the retrain policy says so)."
 )
 @click.option("--min-gain", type=float, default=None, help="Minimum accuracy gain to promote (policy default 0).")
-@click.option("--alpha", type=float, default=None, help="Significance level of McNemar's test (policy default 0.05).")
+@click.option(
+    "--alpha",
+    type=float,
+    default=None,
+    help="False-promotion rate of all gates against one champion; gate k tests at alpha*6/(pi^2 k^2) (default 0.05).",
+)
 @click.option(
     "--per-class-tolerance",
     type=float,
@@ -52,7 +57,8 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
         shown,
         as_json,
         f"Challenger {f'v{challenger}' if challenger else '(none trained)'}: {result.decision} "
-        f"(n_eval={result.n_eval}, p={p_value}).\n" + "\n".join(result.reasons),
+        f"(n_eval={result.n_eval}, p={p_value}).\n"
+        + "\n".join([*result.reasons, *([result.forecast.describe()] if result.forecast else [])]),
     )
 
 
@@ -72,7 +78,7 @@ def retrain_cmd(ws: Workspace, auto_promote, min_gain, alpha, per_class_toleranc
 @click.option("--on-alert/--no-on-alert", default=None, help="Retrain when a monitoring alert opens.")
 @click.option("--auto-promote/--no-auto-promote", default=None, help="Promote when the gate says promote.")
 @click.option("--min-gain", type=float, default=None, help="Gate: minimum accuracy gain to promote.")
-@click.option("--alpha", type=float, default=None, help="Gate: significance level of McNemar's test.")
+@click.option("--alpha", type=float, default=None, help="Gate: false-promotion rate of all gates against a champion.")
 @click.option("--per-class-tolerance", type=float, default=None, help="Gate: largest allowed recall drop per class.")
 @click.option("--min-eval", type=int, default=None, help="Gate: fewest audit items to decide on.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

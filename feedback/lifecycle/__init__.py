@@ -1,7 +1,7 @@
 """A task's models over time: the task itself, model versions, retraining and its triggers, the learning curve."""
 
 from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
-from feedback.lifecycle.reports import RetrainResult, load_comparison_report
+from feedback.lifecycle.reports import RetrainResult, gates_run_against, load_comparison_report
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
 from feedback.lifecycle.triggers import RetrainPolicy, load_policy, retrain_due, run_due_triggers, save_policy
@@ -22,6 +22,7 @@ __all__ = [
     "champion_and_challenger",
     "init_task",
     "learning_curve",
+    "gates_run_against",
     "load_comparison_report",
     "load_policy",
     "load_task",

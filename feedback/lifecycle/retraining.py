@@ -12,7 +12,7 @@ from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.gold import gold_label_series
-from feedback.lifecycle.reports import RetrainResult, ScoredVersion, save_comparison_report
+from feedback.lifecycle.reports import RetrainResult, ScoredVersion, gates_run_against, save_comparison_report
 from feedback.lifecycle.tasks import load_task
 from feedback.lifecycle.versions import CHALLENGER, champion_and_challenger, load_version, promote, register_version
 from feedback.store import repository, snapshots
@@ -45,7 +45,9 @@ def retrain(
 
     Both models are scored on the expert-labelled audit items, which neither
     trained on. The gate proposes; the challenger is promoted here only when
-    ``auto_promote`` is on and the gate says promote.
+    ``auto_promote`` is on and the gate says promote. Its test runs at the level of
+    its place in the sequence of gates against this champion (1 + the saved gates that
+    ran against it, :func:`feedback.lifecycle.reports.gates_run_against`).
 
     Parameters
     ----------
@@ -114,6 +116,7 @@ def retrain(
     with store.session(ws) as session:  # read now: audit labels given during the training count
         audit = repository.audit_evaluation_set(session, gold_label_series(session))
     champion_model = load_version(ws, champion_row)
+    number = gates_run_against(ws, champion_row.version) + 1
     report = None
     if len(audit):
         y_true = audit["__label__"].to_numpy(dtype=object)
@@ -124,15 +127,16 @@ def retrain(
             task.labels,
             random_state=random_state,
         )
-        gate = decide(report, policy, new_labels=new_labels)
+        gate = decide(report, policy, new_labels=new_labels, gate=number)
     else:
         gate = GateDecision(
-            decision="keep" if new_labels == 0 else "insufficient-evidence",
+            decision="insufficient-evidence",
             reasons=[
                 "No audit item has an expert label yet, so the two models cannot be compared honestly. "
                 "Label the random audit items in the review queue."
             ],
             labels_needed=policy.min_eval,
+            gate=number,
         )
 
     progress(0.9, "Registering the challenger")
@@ -167,6 +171,9 @@ def retrain(
         training_seconds=round(elapsed, 3),
         promoted=promoted,
         report=report,
+        gate=gate.gate,
+        level=gate.level,
+        forecast=gate.forecast,
     )
     save_comparison_report(ws, challenger_version, result)
     progress(1.0, "Done")

@@ -2,7 +2,9 @@
 
 import time
 
-from active_learning import MACRO_F1_DEFINITION
+from active_learning import MACRO_F1_DEFINITION, GatePolicy
+from feedback.access import Actor
+from feedback.lifecycle import retrain
 from feedback.monitor import store_status
 from feedback.review import import_labels
 from feedback.web import worker
@@ -81,3 +83,20 @@ def test_trigger_form_saves_the_policy(digits_home, page):
         assert load_policy(ws) == RetrainPolicy(every_n_labels=25, auto_promote=True, alpha=0.01)
     finally:
         ws.close()
+
+
+def test_an_undecided_gate_shows_the_forecast_with_its_assumptions(digits_home, page):
+    ws = open_workspace(digits_home)
+    try:
+        import_labels(ws, digits_home.parent / "truth.csv", annotator="oracle")
+        result = retrain(ws, actor=Actor("tester", "admin"), policy=GatePolicy(min_eval=10_000))
+    finally:
+        ws.close()
+    assert result.decision == "insufficient-evidence" and result.forecast is not None
+
+    at = page("app_pages/models.py", digits_home).run()
+
+    assert not at.exception
+    shown = [i.value for i in at.info if "audit labels" in i.value]
+    assert shown, "the forecast replaces the old hint"
+    assert "gate 1 against this champion at level" in shown[0] and "disagrees with the champion" in shown[0]

@@ -337,3 +337,13 @@ def test_the_model_choice_of_the_commands_is_the_pipelines_a_task_can_train():
     from feedback.cli.base import MODEL_CHOICE
 
     assert tuple(MODEL_CHOICE.choices) == MODEL_NAMES
+
+
+def test_retrain_text_states_the_forecast_and_its_assumptions(run, home, ingested, write_truth):
+    ids = [f"d-{i:04d}" for i in range(100, 160)]
+    ok(run("import-labels", write_truth(ids), "--annotator", "oracle", "--home", home))
+
+    text = ok(run("retrain", "--min-eval", "10000", "--home", home)).stdout
+
+    assert "insufficient-evidence" in text
+    assert "more audit labels" in text and "gate 1 against this champion at level 0.0304" in text

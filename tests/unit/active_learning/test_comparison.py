@@ -6,7 +6,15 @@ import pytest
 from scipy.stats import binom, binomtest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
-from active_learning import GatePolicy, compare_models, decide, mcnemar_midp, paired_bootstrap_diff
+from active_learning import (
+    GatePolicy,
+    compare_models,
+    decide,
+    forecast_audit_labels,
+    gate_level,
+    mcnemar_midp,
+    paired_bootstrap_diff,
+)
 
 LABELS = ["cat", "dog", "fox"]
 
@@ -177,20 +185,43 @@ def test_per_class_recall_regression_kept():
     assert any("fox" in r for r in d.reasons)
 
 
-def test_ambiguous_gives_labels_needed_estimate():
+def test_ambiguous_gives_the_forecast_for_the_next_gate():
     y, a, b = _pairs(both=80, a_only=6, b_only=10, neither=4)
     rep = compare_models(y, a, b, ["cat", "dog"], n_resamples=500)
     d = decide(rep, GatePolicy(per_class_tolerance=1.0), new_labels=20)
-    assert d.decision == "insufficient-evidence"
-    # z_obs = 4/4 = 1; needed_total = ceil(100 * 1.96^2) = 385
-    assert d.labels_needed == 385 - 100
+    assert d.decision == "insufficient-evidence" and (d.gate, d.level) == (1, gate_level(0.05, 1))
+    # the next gate is gate 2: the forecast uses its level and the 16 discordant items of 100
+    expected = forecast_audit_labels(100, 16, level=gate_level(0.05, 2), gate=2)
+    assert d.forecast == expected and d.labels_needed == expected.labels_needed > 0
+    assert any(r.startswith("gate 1 against this champion: level 0.03") for r in d.reasons)
+    assert "16 of 100 audit items" in expected.describe() and "+2.0%" in expected.describe()
 
 
-def test_equal_discordance_no_direction():
+def test_equal_discordance_still_forecasts_at_the_assumed_gain():
     y, a, b = _pairs(both=80, a_only=8, b_only=8, neither=4)
     rep = compare_models(y, a, b, ["cat", "dog"], n_resamples=500)
     d = decide(rep, GatePolicy(min_gain=-1.0, per_class_tolerance=1.0), new_labels=20)
-    assert d.decision == "insufficient-evidence" and d.labels_needed is None
+    assert d.decision == "insufficient-evidence"
+    assert d.forecast.gain == 0.02 and d.labels_needed == d.forecast.labels_needed
+
+
+def test_later_gates_against_one_champion_test_at_smaller_levels():
+    # 4 only-champion-right, 14 only-challenger-right on 100 items: mid-p 0.0192
+    y, a, b = _pairs(both=80, a_only=4, b_only=14, neither=2)
+    rep = compare_models(y, a, b, ["cat", "dog"], n_resamples=300)
+    assert gate_level(0.05, 2) < rep.mcnemar.p_value < gate_level(0.05, 1)
+    first = decide(rep, GatePolicy(per_class_tolerance=1.0), new_labels=20, gate=1)
+    second = decide(rep, GatePolicy(per_class_tolerance=1.0), new_labels=20, gate=2)
+    assert first.decision == "promote" and second.decision == "insufficient-evidence"
+    assert second.level == gate_level(0.05, 2) and second.forecast.gate == 3
+    assert any(r.startswith("gate 2 against this champion: level 0.0076") for r in second.reasons)
+
+
+def test_too_few_audit_items_spend_no_level():
+    y, a, b = _pairs(both=5, a_only=0, b_only=3, neither=2)
+    d = decide(compare_models(y, a, b, ["cat", "dog"], n_resamples=200), GatePolicy(), new_labels=10, gate=3)
+    assert d.level is None and d.gate == 3 and d.forecast.gate == 3
+    assert d.labels_needed >= 20 - 10
 
 
 def test_one_item_recall_drop_on_a_small_class_is_noise_not_a_regression():

@@ -1,13 +1,16 @@
 """Retraining a challenger and gating it against the champion on the audit slice."""
 
+import json
+
 import pandas as pd
 import pytest
 from store_sql import gold_set
 
+from active_learning import gate_level
 from feedback import store
 from feedback.access import Actor
 from feedback.intake import ingest_predictions
-from feedback.lifecycle import retrain
+from feedback.lifecycle import gates_run_against, retrain
 from feedback.review import import_labels
 from feedback.store import repository
 
@@ -94,6 +97,7 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
     assert challenger["accuracy"] > champion["accuracy"]
     assert result.decision == "promote"
     assert result.p_value < 0.05
+    assert (result.gate, result.level) == (1, gate_level(0.05, 1))
     # The gate proposes; without auto-promotion the champion stays.
     assert result.promoted is False
     assert state(ws)["aliases"] == {1: "champion", 2: "challenger"}
@@ -101,6 +105,8 @@ def test_champion_improves_as_labels_come_in(ws, write_production, write_truth, 
     again = retrain(ws, auto_promote=True, actor=Actor("nightly", "admin"))
 
     assert again.decision == "promote" and again.promoted is True
+    assert (again.gate, again.level) == (2, gate_level(0.05, 2))  # the second gate against champion v1
+    assert (gates_run_against(ws, 1), gates_run_against(ws, 3)) == (2, 0)  # v3's first challenger is gate 1
     assert state(ws)["aliases"] == {1: "archived", 2: "archived", 3: "champion"}
     with store.session(ws) as session:
         last = repository.decisions(session)[0]
@@ -146,4 +152,23 @@ def test_too_few_audit_labels_is_insufficient_evidence(ws, ingested, logged, wri
     assert result.n_eval == 3
     assert result.decision == "insufficient-evidence"
     assert result.labels_needed >= 17
+    assert (result.gate, result.level) == (1, None)  # no test ran: the next gate is still gate 1
+    assert result.forecast.n == 3 and result.forecast.gate == 1
+    assert gates_run_against(ws, 1) == 0
     assert state(ws)["aliases"][1] == "champion"
+
+
+def test_gates_counted_per_champion_including_results_saved_before_levels(ws):
+    folder = ws.home / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = {
+        "v2": {"champion": {"version": 1}, "report": {}, "level": 0.03},
+        "v3": {"champion": {"version": 1}, "report": {}, "level": None},  # too few audit items: no test
+        "v4": {"champion": {"version": 1}, "report": {}},  # saved before levels were kept: it compared
+        "v5": {"champion": {"version": 1}, "report": None},  # saved before levels, no comparison
+        "v6": {"champion": {"version": 4}, "report": {}, "level": 0.03},
+    }
+    for name, data in saved.items():
+        (folder / f"{name}.json").write_text(json.dumps(data))
+
+    assert (gates_run_against(ws, 1), gates_run_against(ws, 4), gates_run_against(ws, 6)) == (2, 1, 0)
