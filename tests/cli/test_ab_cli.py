@@ -81,3 +81,17 @@ def test_shadow_start_prints_what_it_did(run, home, challenger):
 )
 def test_refusals_name_the_problem(run, home, challenger, args, expected):
     failed(run("ab", *args, "--home", home), "Error:", expected)
+
+
+def test_ingest_outcomes_logs_a_file_and_refuses_a_bad_one(run, home, ingested, tmp_path):
+    path = tmp_path / "revenue.csv"
+    path.write_text("unit_id,metric,value,time\nu1,revenue,9.5,2026-11-26T10:00:00Z\nu2,revenue,0,2026-11-26\n")
+
+    logged = json_of(run("ingest-outcomes", path, "--home", home, "--json"))
+    again = ok(run("ingest-outcomes", path, "--home", home))
+
+    assert (logged["n_stored"], logged["metrics"]) == (2, {"revenue": 2})
+    assert "Logged 0 outcomes of revenue (2); 2 already logged." in again.stdout
+    path.write_text("unit_id,metric,value,time\nu1,revenue,lots,2026-11-26\n")
+    refused = failed(run("ingest-outcomes", path, "--home", home))
+    assert "column 'value' must hold finite numbers, but holds 'lots' on line 2" in refused.stderr

@@ -11,7 +11,8 @@ the modules split them by concept:
 - ``gold_sets``: seed, training and audit sets from the gold labels the caller derives, suspect labels;
 - ``model_versions``: versions and promotion decisions;
 - ``experiments``: A/B and shadow experiments;
-- ``monitoring``: per-window figures and stored alerts.
+- ``monitoring``: per-window figures and stored alerts;
+- ``outcomes``: numeric outcomes per prediction or unit, and the per-unit views experiments read.
 """
 
 from feedback.store.db import create_input_tables
@@ -85,6 +86,13 @@ from feedback.store.repository.monitoring import (
     open_alerts,
     update_alert,
 )
+from feedback.store.repository.outcomes import (
+    experiment_outcome_values,
+    experiment_units,
+    insert_outcomes,
+    outcome_metrics,
+    unit_outcome_totals,
+)
 from feedback.store.repository.review import (
     QUEUE_SIGNALS,
     audit_unlabelled,
@@ -111,7 +119,9 @@ __all__ = [
     "experiment_audit_labels",
     "experiment_batch_counts",
     "experiment_disputes",
+    "experiment_outcome_values",
     "experiment_unit_counts",
+    "experiment_units",
     "expert_label_ids",
     "expert_training_set",
     "export_label_events",
@@ -129,6 +139,7 @@ __all__ = [
     "insert_alerts",
     "insert_feedback_signals",
     "insert_label_events",
+    "insert_outcomes",
     "insert_predictions",
     "insert_seed",
     "known_ids",
@@ -146,6 +157,7 @@ __all__ = [
     "newest_label_event_id",
     "next_version_number",
     "open_alerts",
+    "outcome_metrics",
     "predictions_frame",
     "QUEUE_SIGNALS",
     "ranked_unlabelled",
@@ -161,6 +173,7 @@ __all__ = [
     "seed_training_set",
     "stop_running_experiment",
     "suspect_labels",
+    "unit_outcome_totals",
     "update_alert",
     "version_with_alias",
     "web_session_user",
