@@ -16,7 +16,14 @@ import numpy as np
 
 from feedback.experiments.stats import as_result, check_counts, check_level
 
-__all__ = ["DEFAULT_TAU2", "SequentialState", "SequentialTest", "msprt_likelihood_ratio", "msprt_p_value"]
+__all__ = [
+    "DEFAULT_TAU2",
+    "SequentialState",
+    "SequentialTest",
+    "mixture_likelihood_ratio",
+    "msprt_likelihood_ratio",
+    "msprt_p_value",
+]
 
 DEFAULT_TAU2 = 0.0025
 """Default mixing variance of the mSPRT: a normal prior on the difference with a
@@ -253,10 +260,20 @@ def _likelihood_ratio(x1, n1, x2, n2, tau2: float) -> np.ndarray:
     var = p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2
     pooled = (x1 + x2) / (n1 + n2)
     var = np.where(var > 0, var, pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+    return np.where(var > 0, mixture_likelihood_ratio(diff, var, tau2), 0.0)
+
+
+def mixture_likelihood_ratio(diff, var, tau2) -> np.ndarray:
+    """Lambda of the normal-mixture SPRT for an estimated difference with a known (estimated) variance.
+
+    ``Lambda = sqrt(V / (V + tau2)) * exp(tau2 d**2 / (2 V (V + tau2)))``: the likelihood ratio of
+    "the difference is drawn from N(0, tau2)" against "it is 0", for ``d ~ N(delta, V)``. The
+    proportions' mSPRT here and the per-unit means' one in :mod:`feedback.experiments.outcomes`
+    both use it. Arrays broadcast; ``var`` must be positive (a zero variance gives nan or inf).
+    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_lam = 0.5 * np.log(var / (var + tau2)) + tau2 * diff**2 / (2.0 * var * (var + tau2))
-        lam = np.exp(log_lam)
-    return np.where(var > 0, lam, 0.0)
+        log_lam = 0.5 * np.log(var / (var + tau2)) + tau2 * np.square(diff) / (2.0 * var * (var + tau2))
+        return np.exp(log_lam)
 
 
 def _check_tau2(value: float) -> float:
