@@ -24,7 +24,8 @@ from sklearn.metrics import accuracy_score
 from active_learning import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
 from feedback.exceptions import ExperimentError
-from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, recommend
+from feedback.experiments.outcome_evidence import OutcomeTests, judge_as_registered, read_outcome_tests
+from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation
 from feedback.experiments.report import (
     ArmFigures,
     ArmTests,
@@ -65,7 +66,9 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
     -------
     ExperimentStatus
         A/B: ``tests`` holds a fixed-horizon ``z_test`` and an always-valid
-        ``sequential`` mSPRT result for ``accuracy`` and ``dispute_rate``;
+        ``sequential`` mSPRT result for ``accuracy`` and ``dispute_rate``, and
+        the per-unit tests of the outcome metrics it is judged on (``outcomes``);
+        the recommendation is judged on the metrics stated at start;
         shadow: the paired McNemar mid-p and bootstrap interval of ``accuracy``.
 
     Raises
@@ -85,7 +88,9 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
             f"{which}. Start one with `python -m feedback ab start --challenger VERSION --share 0.5`."
         )
     evidence = _Evidence.read(ws, experiment)
-    return evidence.shadow_status() if experiment.shadow else evidence.ab_status()
+    if experiment.shadow:
+        return evidence.shadow_status()
+    return evidence.ab_status(read_outcome_tests(ws, experiment, evidence.looks))
 
 
 def _utc(values) -> np.ndarray:
@@ -180,7 +185,7 @@ class _Evidence:
             dispute_rate=_proportion(history["disputed"][-1], predictions) if disputes else None,
         )
 
-    def ab_status(self) -> ExperimentStatus:
+    def ab_status(self, outcomes: dict[str, OutcomeTests]) -> ExperimentStatus:
         experiment = self.experiment
         history = {arm: self._history(arm) for arm in ARMS}
         arms = {
@@ -195,7 +200,7 @@ class _Evidence:
             tests[metric], p_values[metric] = _two_arm_tests(x1, n1, x2, n2)
         n_champion, n_challenger = self._count(CHAMPION, "n_units"), self._count(CHALLENGER, "n_units")
         srm = srm_check(n_champion, n_challenger, experiment.share) if n_champion + n_challenger else None
-        recommendation = recommend(tests["accuracy"].sequential, tests["dispute_rate"].sequential, srm)
+        recommendation = judge_as_registered(experiment, tests, outcomes, srm)
         if srm is None:
             recommendation = Recommendation(
                 recommendation.action, ["Traffic split: no prediction has been routed yet.", *recommendation.reasons]
@@ -206,7 +211,7 @@ class _Evidence:
         return ExperimentStatus(
             experiment=ExperimentInfo.from_row(experiment),
             arms=arms,
-            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"]),
+            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"], outcomes=outcomes),
             srm=srm,
             history=_history_rows(self.looks, history, p_values),
             recommendation=recommendation,

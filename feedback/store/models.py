@@ -116,6 +116,7 @@ class Experiment(SQLModel, table=True):
     share: float = _double()
     shadow: bool = False
     unit_col: str | None = None  # None: each prediction id is its own unit
+    horizon_units: int | None = None  # planned units per arm for the fixed-horizon test; None: sequential only
     salt: str
     started_at: datetime = Field(default_factory=utcnow)
     started_by: str
@@ -128,7 +129,6 @@ class Experiment(SQLModel, table=True):
     guardrail_metrics: list | None = _json(nullable=True)
     lower_is_better: list | None = _json(nullable=True)  # outcome metrics whose decrease is the improvement
     min_effect: float | None = _double(nullable=True)  # smallest difference that matters, in the metric's unit
-    horizon_units: int | None = None  # units to judge at, fixed horizon; None: sequential (always valid)
 
 
 class Outcome(SQLModel, table=True):

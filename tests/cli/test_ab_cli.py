@@ -95,3 +95,37 @@ def test_ingest_outcomes_logs_a_file_and_refuses_a_bad_one(run, home, ingested, 
     path.write_text("unit_id,metric,value,time\nu1,revenue,lots,2026-11-26\n")
     refused = failed(run("ingest-outcomes", path, "--home", home))
     assert "column 'value' must hold finite numbers, but holds 'lots' on line 2" in refused.stderr
+
+
+def test_plan_then_start_with_the_criteria_stated(run, home, challenger, tmp_path):
+    path = tmp_path / "before.csv"
+    rows = "\n".join(f"u{i},revenue,{10 * i},2020-01-01" for i in range(12))
+    path.write_text("unit_id,metric,value,time\n" + rows + "\n")
+    ok(run("ingest-outcomes", path, "--home", home))
+
+    plan = json_of(run("ab", "plan", "--primary", "revenue", "--min-effect", 5, "--home", home, "--json"))
+    started = ok(
+        run(
+            "ab",
+            "start",
+            "--challenger",
+            2,
+            "--unit-col",
+            "user",
+            "--primary",
+            "revenue",
+            "--guardrail",
+            "none",
+            "--min-effect",
+            5,
+            "--horizon-units",
+            300,
+            "--home",
+            home,
+        )
+    )
+
+    assert plan["metric"] == "revenue" and plan["sequential"] and plan["units_needed"] > 0 and plan["n_units"] == 12
+    assert "Judged on revenue (guardrails: none), at 300 units per arm." in started.stdout
+    assert "give 80% power to detect a change of 5 in revenue with one look at the horizon" in started.stdout
+    failed(run("ab", "plan", "--primary", "revnue", "--home", home), "There is no metric 'revnue'")

@@ -90,8 +90,11 @@ from feedback.store.repository.outcomes import (
     experiment_outcome_values,
     experiment_units,
     insert_outcomes,
+    latest_prediction_time,
     outcome_metrics,
     unit_outcome_totals,
+    version_audit_items,
+    version_unit_counts,
 )
 from feedback.store.repository.review import (
     QUEUE_SIGNALS,
@@ -147,6 +150,7 @@ __all__ = [
     "label_history",
     "latest_active_event",
     "latest_experiment",
+    "latest_prediction_time",
     "list_versions",
     "logged_signals",
     "MONITOR_WINDOWS",
@@ -175,6 +179,8 @@ __all__ = [
     "suspect_labels",
     "unit_outcome_totals",
     "update_alert",
+    "version_audit_items",
+    "version_unit_counts",
     "version_with_alias",
     "web_session_user",
 ]

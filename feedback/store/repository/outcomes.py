@@ -1,7 +1,8 @@
 """Outcomes the team's product measured, per prediction or per unit, and the per-unit views experiments read.
 
 A prediction's unit is its ``unit_id`` when an experiment with a unit column logged it, else its
-own id (as in :func:`feedback.store.repository.experiments.experiment_unit_counts`).
+own id (as in :func:`feedback.store.repository.experiments.experiment_unit_counts`). The last
+functions read a version's recent per-unit figures, which size an experiment before it starts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from feedback.store import native
+from feedback.store.repository.fragments import LABELLED_ITEMS_SQL
 
 _KEY = ("external_id", "unit_id", "metric", "value", "observed_at")
 _UNIT_OF_PREDICTION = "coalesce(p.unit_id, p.external_id)"
@@ -96,3 +98,34 @@ def unit_outcome_totals(session: Session, metric: str, since: datetime | None) -
             GROUP BY 1""",
         [metric, since, since],
     )
+
+
+def version_unit_counts(session: Session, version: int, since: datetime | None) -> pd.DataFrame:
+    """Per unit, a version's served predictions since ``since`` (all when None): unit, n_predictions, n_disputed."""
+    return native.read_frame(
+        session,
+        f"""SELECT {_UNIT_OF_PREDICTION} AS unit, count(*) AS n_predictions,
+                   count(*) FILTER (WHERE EXISTS (SELECT 1 FROM feedbacksignal f
+                                    WHERE f.external_id = p.external_id AND f.signal = 'disputed')) AS n_disputed
+            FROM prediction p
+            WHERE p.model_version = ? AND (CAST(? AS TIMESTAMP) IS NULL OR p.received_at >= ?)
+            GROUP BY 1""",
+        [version, since, since],
+    )
+
+
+def version_audit_items(session: Session, version: int, since: datetime | None) -> pd.DataFrame:
+    """A version's served audit predictions since ``since`` that have an expert label: external_id, unit, predicted."""
+    return native.read_frame(
+        session,
+        f"""SELECT p.external_id, {_UNIT_OF_PREDICTION} AS unit, p.predicted
+            FROM prediction p
+            WHERE p.model_version = ? AND p.is_audit AND (CAST(? AS TIMESTAMP) IS NULL OR p.received_at >= ?)
+              AND p.external_id IN ({LABELLED_ITEMS_SQL})""",
+        [version, since, since],
+    )
+
+
+def latest_prediction_time(session: Session) -> datetime | None:
+    """When the newest prediction was logged; None in an empty store."""
+    return native.read_frame(session, "SELECT max(received_at) AS at FROM prediction")["at"].iloc[0]
