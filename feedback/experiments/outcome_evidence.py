@@ -150,7 +150,7 @@ def _tests(metric: str, units: pd.DataFrame, values: pd.DataFrame, looks: np.nda
     codes = {unit: i for i, unit in enumerate(units["unit"].astype(str))}
     arm = (units["arm"].astype(str) == CHALLENGER).to_numpy()
     exposed = _naive_utc(units["exposed_at"])
-    unit_of = values["unit"].astype(str).map(codes).to_numpy()
+    unit_of = values["unit"].astype(str).map(codes).to_numpy(dtype=np.int64)
     pre = values["pre"].to_numpy(dtype=bool)
     x = np.bincount(unit_of[pre], weights=values["value"].to_numpy(dtype=float)[pre], minlength=len(codes))
     during = values[~pre]

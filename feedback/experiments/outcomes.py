@@ -156,9 +156,9 @@ def unit_moments(y1, y2, x1=None, x2=None) -> UnitMoments:
 def cuped_theta(m: UnitMoments) -> np.ndarray:
     """``theta = cov(Y, X) / var(X)`` over the units of both arms pooled; 0 where ``X`` does not vary."""
     n, sx, sy = m.n.sum(axis=0), m.sum_x.sum(axis=0), m.sum_y.sum(axis=0)
-    sxx = m.sum_xx.sum(axis=0) - sx * sx / n
-    sxy = m.sum_xy.sum(axis=0) - sx * sy / n
     with np.errstate(divide="ignore", invalid="ignore"):
+        sxx = m.sum_xx.sum(axis=0) - sx * sx / n
+        sxy = m.sum_xy.sum(axis=0) - sx * sy / n
         return np.where(sxx > 1e-12 * np.maximum(m.sum_xx.sum(axis=0), 1.0), sxy / sxx, 0.0)
 
 

@@ -13,7 +13,7 @@ from feedback.intake.export import (
 )
 from feedback.intake.inbox import drop_into_inbox, pending_files, process_inbox, refused_entries
 from feedback.intake.ingest import audit_mask, ingest_feedback, ingest_predictions
-from feedback.intake.outcomes import BUILT_IN_METRICS, OutcomeIngestResult, ingest_outcomes
+from feedback.intake.outcomes import BUILT_IN_METRICS, OutcomeIngestResult, ingest_outcomes, outcome_metrics
 
 __all__ = [
     "BUILT_IN_METRICS",
@@ -29,6 +29,7 @@ __all__ = [
     "ingest_feedback",
     "ingest_outcomes",
     "ingest_predictions",
+    "outcome_metrics",
     "pending_files",
     "predict_file",
     "process_inbox",

@@ -21,7 +21,7 @@ from feedback.store import repository, utcnow
 from feedback.validation import HIDDEN_CHARACTERS, MAX_NAME_LENGTH, describe_rows
 from feedback.workspace import Workspace
 
-__all__ = ["BUILT_IN_METRICS", "OUTCOME_COLUMNS", "OutcomeIngestResult", "ingest_outcomes"]
+__all__ = ["BUILT_IN_METRICS", "OUTCOME_COLUMNS", "OutcomeIngestResult", "ingest_outcomes", "outcome_metrics"]
 
 OUTCOME_COLUMNS = ("id", "unit_id", "metric", "value", "time")
 BUILT_IN_METRICS = ("accuracy", "dispute_rate")  # computed from labels and disputes, never sent as outcomes
@@ -111,6 +111,13 @@ def ingest_outcomes(ws: Workspace, source: str | Path | pd.DataFrame, *, actor: 
         n_skipped_existing=len(rows) - int(stored),
         metrics={str(k): int(v) for k, v in counts.items()},
     )
+
+
+def outcome_metrics(ws: Workspace) -> pd.DataFrame:
+    """The outcome metrics the store holds: metric, n_values, first_at, last_at, by name."""
+    load_task(ws)
+    with store.session(ws) as session:
+        return repository.outcome_metrics(session)
 
 
 def _validated(frame: pd.DataFrame, name: str) -> pd.DataFrame:

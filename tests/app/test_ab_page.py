@@ -119,3 +119,36 @@ def test_annotators_see_the_evidence_but_cannot_start(ab_home, open_signed_in):
     assert at.title[0].value == "A/B"
     assert any("Only admins start experiments" in c.value for c in at.caption)
     assert not any(b.label == "Start experiment" for b in at.button)
+
+
+def test_admin_states_the_criteria_and_sees_the_units_needed_before_launch(ab_home, page):
+    from feedback.intake import ingest_outcomes
+
+    ws = open_workspace(ab_home)
+    try:
+        before = pd.DataFrame({"unit_id": [f"u{i}" for i in range(20)], "metric": "revenue", "value": range(20)})
+        ingest_outcomes(ws, before.assign(time="2020-01-01"), actor=ADMIN)
+    finally:
+        ws.close()
+    at = page("app_pages/ab.py", ab_home).run()
+    assert any(c.value.startswith("State the smallest effect that matters") for c in at.caption)
+
+    at.selectbox(key="ab_primary").set_value("revenue").run()
+    at.number_input(key="ab_min_effect").set_value(2.0).run()
+    at.radio(key="ab_judging").set_value("once, at a fixed horizon").run()
+    at.number_input(key="ab_horizon").set_value(500).run()
+
+    plan = next(c.value for c in at.caption if "power to detect a change of 2 in revenue" in c.value)
+    assert "one look at the horizon" in plan and "20 units" in plan
+    next(b for b in at.button if b.label == "Start experiment").click().run()
+    assert not at.exception
+    assert any(
+        m.value.startswith("Stated at start: primary revenue") and "500 units per arm" in m.value for m in at.markdown
+    )
+    ws = open_workspace(ab_home)
+    try:
+        experiment = latest_experiment(ws)
+        assert (experiment.primary_metric, experiment.min_effect, experiment.horizon_units) == ("revenue", 2.0, 500)
+        assert experiment.guardrail_metrics == ["accuracy", "dispute_rate"]
+    finally:
+        ws.close()
