@@ -14,12 +14,16 @@ import numpy as np
 
 from bench._rates import Rate
 from feedback.experiments.outcomes import UnitMoments, mean_msprt_p_value, welch_from_moments
+from feedback.experiments.plan import units_for_power
 
 NAME = "ab-outcomes"
 ALPHA = 0.05
 DAYS = 14
 UNITS_PER_DAY = 100  # per arm
 RUNS = 4_000
+LIFT = 0.2  # the smallest effect that matters in the power check: 20% more purchases
+PRE_UNITS = 1_000_000
+CHUNK = 250  # runs simulated at once, to bound memory
 
 
 def revenue_stream(
@@ -81,8 +85,34 @@ def pre_post_correlation(runs: int = 200, seed=0) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def planned_power(runs: int, *, sequential: bool, seed=0) -> tuple[float, int]:
+    """Power at the units :func:`units_for_power` plans for a 20% lift, sized on a pre-experiment sample.
+
+    The per-unit spread comes from 1,000,000 pre-experiment units, as ``ab plan`` takes it from stored
+    outcomes; the smallest effect is 20% of their mean per unit. Returns the share of ``runs``
+    experiments with a lift that the planned test detects, and the planned units (both arms).
+    """
+    rng = np.random.default_rng(seed)
+    before = last_look(revenue_stream(1, days=1, units=PRE_UNITS, seed=rng))
+    mean = before.sum_y[0, 0] / PRE_UNITS
+    sd = np.sqrt((before.sum_yy[0, 0] - PRE_UNITS * mean**2) / (PRE_UNITS - 1))
+    effect = LIFT * mean
+    needed = units_for_power(sd, effect, 0.5, sequential=sequential)
+    days = DAYS if sequential else 1
+    per_day = int(np.ceil(needed / 2 / days))
+    hits = 0
+    for start in range(0, runs, CHUNK):
+        m = revenue_stream(min(CHUNK, runs - start), lift=LIFT, days=days, units=per_day, seed=rng)
+        if sequential:
+            hits += int(np.sum(mean_msprt_p_value(m, tau2=effect**2, cuped=False) < ALPHA))
+        else:
+            final = welch_from_moments(last_look(m), cuped=False)
+            hits += int(np.sum(final.rejected & (final.diff > 0)))
+    return hits / runs, 2 * per_day * days
+
+
 def simulate(runs: int | None = None) -> list[Rate]:
-    """The false-positive rates on null revenue streams, and CUPED's variance reduction."""
+    """The false-positive rates on null revenue streams, CUPED's variance reduction, and the planned power."""
     runs = runs or RUNS
     conditions = f"{DAYS} daily looks x {UNITS_PER_DAY} new units/arm, revenue-like"
     rates = []
@@ -112,4 +142,20 @@ def simulate(runs: int | None = None) -> list[Rate]:
                     conditions=f"corr(pre, post)^2 = {rho2:.3f}; goal 80% of it",
                 )
             )
+    power_runs = max(runs // 4, 200)
+    fixed, n_fixed = planned_power(power_runs, sequential=False, seed=2027)
+    sequential, n_sequential = planned_power(power_runs, sequential=True, seed=2028)
+    where = f"+20% purchases; planned {n_fixed:,} units, Welch at horizon; the forecast says 80%"
+    rates += [
+        Rate("planned power, Welch at horizon (>= 75%)", fixed, 0.75, at_most=False, runs=power_runs, conditions=where),
+        Rate("planned power, Welch at horizon (<= 85%)", fixed, 0.85, runs=power_runs),
+        Rate(
+            "planned power, mSPRT daily (>= 75%)",
+            sequential,
+            0.75,
+            at_most=False,
+            runs=power_runs,
+            conditions=f"planned {n_sequential:,} units over {DAYS} daily looks, tau2 = effect^2",
+        ),
+    ]
     return rates

@@ -163,6 +163,12 @@ def _ab_status_text(status: ExperimentStatus) -> str:
         if figures.dispute_rate is not None:
             line += "; " + _proportion_text("dispute rate", figures.dispute_rate)
         lines.append(line)
+    for metric, tests in status.tests.outcomes.items():
+        arms = "; ".join(
+            f"{arm} {'n/a' if f.mean is None else f'{f.mean:.4g}'} per unit ({f.n_units} units, {f.n_values} values)"
+            for arm, f in tests.arms.items()
+        )
+        lines.append(f"  {metric}: {arms}.")
     lines.append(f"Recommendation: {status.recommendation.action}.")
     lines += [f"  - {reason}" for reason in status.recommendation.reasons]
     return "\n".join(lines)

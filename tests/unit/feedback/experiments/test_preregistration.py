@@ -8,13 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from sqlalchemy import text
 from store_sql import read_sql
 
+from feedback import store
 from feedback.access import Actor
 from feedback.exceptions import ExperimentError
 from feedback.experiments import (
     MetricEvidence,
     experiment_status,
+    latest_experiment,
     plan_experiment,
     recommend_registered,
     srm_check,
@@ -25,6 +28,7 @@ from feedback.experiments import (
 )
 from feedback.experiments.outcomes import MeanSequentialState
 from feedback.intake import ingest_outcomes, ingest_predictions
+from feedback.workspace import open_workspace
 
 ADMIN = Actor("ana", "admin")
 USERS = 16
@@ -209,3 +213,28 @@ def test_the_status_tests_per_unit_totals_with_cuped(ws, challenger, production_
     stated = "Judged as stated at start: primary revenue per unit; guardrails Dispute rate; by the always-valid"
     assert any(reason.startswith(stated) for reason in reasons)
     assert "outcomes" in status.to_dict()["tests"]
+
+
+def test_an_old_store_gains_the_outcome_table_and_its_experiments_keep_their_judging(ws, home, challenger):
+    start_experiment(ws, 2, 0.5, actor=ADMIN)
+    with store.session(ws) as session:  # the store as it was before 0010: no outcome table, no criteria
+        session.execute(text("DROP TABLE outcome"))
+        session.execute(text("DROP SEQUENCE outcome_id_seq"))
+        for column in ("primary_metric", "guardrail_metrics", "lower_is_better", "min_effect"):
+            session.execute(text(f"ALTER TABLE experiment DROP COLUMN {column}"))
+        session.execute(text("DELETE FROM appliedmigration WHERE name = '0010_outcomes'"))
+    ws.close()
+
+    again = open_workspace(home=home)
+    try:
+        store.create_db_and_tables(again)
+        experiment = latest_experiment(again)
+        assert experiment.primary_metric is None and experiment.guardrail_metrics is None
+        reasons = experiment_status(again).recommendation.reasons
+        assert reasons[-1].startswith("Judged as stated at start: primary Audit accuracy; guardrails Dispute rate")
+        assert ingest_outcomes(again, pd.DataFrame(GOOD_OUTCOME), actor=ADMIN).n_stored == 1
+    finally:
+        again.close()
+
+
+GOOD_OUTCOME = {"unit_id": ["u1"], "metric": ["revenue"], "value": [1.0], "time": ["2026-11-26"]}
