@@ -70,7 +70,7 @@ def _registration() -> dict:
 
 def _default_guardrails() -> None:
     """A new primary metric: the guardrails go back to the built-in metrics other than it."""
-    primary = st.session_state["ab_primary"]
+    primary = st.session_state.get("ab_primary", "accuracy")
     st.session_state["ab_guardrails"] = [m for m in BUILT_IN_METRICS if m != primary]
 
 
@@ -83,7 +83,7 @@ def _start() -> None:
             shadow=st.session_state["ab_shadow"],
             unit_col=st.session_state["ab_unit_col"] or None,
             actor=current_actor(),
-            **_registration(),
+            **({} if st.session_state["ab_shadow"] else _registration()),
         )
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
@@ -122,12 +122,9 @@ def start_form() -> None:
         metrics = [*BUILT_IN_METRICS, *outcome_metrics(ws)["metric"]]
         primary = st.selectbox("Primary metric", metrics, key="ab_primary", on_change=_default_guardrails)
         others = [m for m in metrics if m != primary]
-        guards = st.multiselect(
-            "Guardrails (must not get significantly worse)",
-            others,
-            default=[m for m in BUILT_IN_METRICS if m != primary],
-            key="ab_guardrails",
-        )
+        if "ab_guardrails" not in st.session_state:
+            _default_guardrails()
+        guards = st.multiselect("Guardrails (must not get significantly worse)", others, key="ab_guardrails")
         outcomes = [m for m in (primary, *guards) if m not in BUILT_IN_METRICS]
         if outcomes:
             st.multiselect("Outcome metrics where lower is better", outcomes, key="ab_lower")
@@ -223,7 +220,7 @@ def show_status(status: ExperimentStatus) -> None:
     recommendation = status.recommendation
     st.markdown(f"**Recommendation: {recommendation.action}**")
     for reason in recommendation.reasons:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {md_text(reason)}")  # reasons name metrics a user sent
 
     tests = status.tests
     if shadow:

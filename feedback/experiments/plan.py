@@ -223,10 +223,11 @@ def plan_experiment(
 ) -> PowerPlan:
     """The units an experiment on ``primary_metric`` needs for 80% power at ``min_effect``, before launch.
 
-    The per-unit spread comes from the last ``PLAN_WINDOW_DAYS`` days of data:
-    the metric's outcome values per unit, or the champion's predictions per unit
-    (its audit items with an expert label for accuracy, its disputes for the
-    dispute rate). Without such data the plan states the assumption it makes.
+    The per-unit spread comes from each unit's total of an outcome metric over
+    its stored values, or from the champion's predictions per unit over the
+    last ``PLAN_WINDOW_DAYS`` days (its audit items with an expert label for
+    accuracy, its disputes for the dispute rate). Without such data the plan
+    states the assumption it makes.
 
     Raises
     ------
@@ -261,9 +262,9 @@ def _spread(ws: Workspace, session, metric: str) -> tuple[float | None, float | 
     since = None if latest is None or pd.isna(latest) else pd.Timestamp(latest) - timedelta(days=PLAN_WINDOW_DAYS)
     window = f"the last {PLAN_WINDOW_DAYS} days"
     if metric not in BUILT_IN:
-        totals = repository.unit_outcome_totals(session, metric, None)["total"].to_numpy(dtype=float)
+        totals = repository.unit_outcome_totals(session, metric)["total"].to_numpy(dtype=float)
         if len(totals) < 2:
-            return None, None, len(totals), f"Only {len(totals)} unit has a value of {metric}: send more outcomes."
+            return None, None, len(totals), f"Only {len(totals)} unit(s) have a value of {metric}: send more outcomes."
         return (
             float(np.std(totals, ddof=1)),
             float(totals.mean()),

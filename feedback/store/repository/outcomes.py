@@ -85,8 +85,8 @@ def experiment_outcome_values(session: Session, experiment_id: int, metric: str)
     )
 
 
-def unit_outcome_totals(session: Session, metric: str, since: datetime | None) -> pd.DataFrame:
-    """Each unit's total of one metric over the values observed since ``since`` (all when None): unit, total.
+def unit_outcome_totals(session: Session, metric: str) -> pd.DataFrame:
+    """Each unit's total of one metric over its stored values: unit, total.
 
     Per-prediction values count for the prediction's unit; per-unit values for their unit.
     """
@@ -94,9 +94,8 @@ def unit_outcome_totals(session: Session, metric: str, since: datetime | None) -
         session,
         f"""SELECT coalesce(o.unit_id, {_UNIT_OF_PREDICTION}) AS unit, sum(o.value) AS total
             FROM outcome o LEFT JOIN prediction p ON p.external_id = o.external_id
-            WHERE o.metric = ? AND (CAST(? AS TIMESTAMP) IS NULL OR o.observed_at >= ?)
-            GROUP BY 1""",
-        [metric, since, since],
+            WHERE o.metric = ? GROUP BY 1""",
+        [metric],
     )
 
 
