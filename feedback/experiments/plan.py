@@ -185,11 +185,21 @@ def units_for_power(
     ``r = tau2 / V``, is higher than 1.96. The test may stop sooner, so this is
     an upper bound.
 
+    Raises
+    ------
+    ValueError
+        A spread or effect that is not a positive number, or a share outside (0, 1).
+
     Examples
     --------
     >>> units_for_power(1.0, 0.1)
     3140
     """
+    for name, value in (("unit_sd", unit_sd), ("min_effect", min_effect)):
+        if not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number, got {value!r}.")
+    if not 0 < share < 1:
+        raise ValueError(f"share must be strictly between 0 and 1, got {share!r}.")
     weight = 1 / share + 1 / (1 - share)
     z_alpha, z_power = stats.norm.isf(alpha / 2), stats.norm.ppf(power)
     fixed = math.ceil((z_alpha + z_power) ** 2 * unit_sd**2 * weight / min_effect**2)

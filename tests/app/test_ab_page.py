@@ -152,3 +152,32 @@ def test_admin_states_the_criteria_and_sees_the_units_needed_before_launch(ab_ho
         assert experiment.guardrail_metrics == ["accuracy", "dispute_rate"]
     finally:
         ws.close()
+
+
+def test_outcome_metrics_named_by_users_are_shown_as_text(ab_home, page, tmp_path):
+    from feedback.intake import ingest_outcomes
+    from feedback.web import md_text
+
+    metric = "rev **bold** [link](javascript:alert(1))"
+    X, _ = load_digits(return_X_y=True)
+    frame = pd.DataFrame(X[340:400], columns=[f"px_{i}" for i in range(64)])
+    frame.insert(0, "id", [f"d{i}" for i in range(340, 400)])
+    frame["user"] = [f"u{i % 12}" for i in range(60)]
+    frame.to_csv(tmp_path / "ab.csv", index=False)
+    ws = open_workspace(ab_home)
+    try:
+        before = pd.DataFrame({"unit_id": [f"u{i}" for i in range(12)], "metric": metric, "value": range(12)})
+        ingest_outcomes(ws, before.assign(time="2020-01-01"), actor=ADMIN)
+        start_experiment(ws, 2, 0.5, unit_col="user", actor=ADMIN, primary_metric=metric, min_effect=1.0)
+        ingest_predictions(ws, tmp_path / "ab.csv")
+        during = pd.DataFrame({"id": frame["id"], "metric": metric, "value": 1.0, "time": pd.Timestamp.now(tz="UTC")})
+        ingest_outcomes(ws, during.assign(time=during["time"].astype(str)), actor=ADMIN)
+    finally:
+        ws.close()
+
+    at = page("app_pages/ab.py", ab_home).run()
+
+    assert not at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    assert md_text(metric) in shown and "**bold**" not in shown and "javascript:" not in shown
+    assert "Welch p" in shown and "per unit (95% interval" in shown, "each arm's mean per unit, then the tests"

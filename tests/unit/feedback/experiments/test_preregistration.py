@@ -104,6 +104,12 @@ def test_units_for_power_is_the_textbook_formula_and_the_sequential_need_is_larg
     assert 1.5 * n < sequential < 4 * n
 
 
+@pytest.mark.parametrize("args", [(0.0, 0.5, 0.5), (1.0, -1.0, 0.5), (1.0, 0.5, 1.0), (float("nan"), 0.5, 0.5)])
+def test_units_for_power_refuses_what_cannot_be_sized(args):
+    with pytest.raises(ValueError, match="must be"):
+        units_for_power(*args)
+
+
 def test_the_plan_sizes_an_outcome_metric_on_its_per_unit_spread(ws, challenger):
     _revenue_before(ws)
     plan = plan_experiment(ws, primary_metric="revenue", min_effect=20.0, horizon_units=500)
