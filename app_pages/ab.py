@@ -8,12 +8,15 @@ from feedback.exceptions import FeedbackError
 from feedback.experiments import (
     ALPHA,
     ExperimentStatus,
+    OutcomeTests,
     Proportion,
     experiment_status,
     latest_experiment,
+    plan_experiment,
     start_experiment,
     stop_experiment,
 )
+from feedback.intake import BUILT_IN_METRICS, outcome_metrics
 from feedback.lifecycle import model_versions
 from feedback.web import (
     ab_accuracy_chart,
@@ -25,6 +28,8 @@ from feedback.web import (
     md_text,
     signed_in_user,
 )
+
+SEQUENTIAL, FIXED = "sequentially (read at any time)", "once, at a fixed horizon"
 
 ws = get_workspace()
 st.session_state.setdefault("annotator", "expert")
@@ -62,6 +67,24 @@ def _fixed_horizon(z, horizon: int | None) -> str:
     )
 
 
+def _registration() -> dict:
+    """The pre-registration as the start form states it now."""
+    fixed = st.session_state.get("ab_judging") == FIXED
+    return {
+        "primary_metric": st.session_state.get("ab_primary", "accuracy"),
+        "guardrails": st.session_state.get("ab_guardrails"),
+        "lower_is_better": st.session_state.get("ab_lower", []),
+        "min_effect": st.session_state.get("ab_min_effect"),
+        "horizon_units": st.session_state.get("ab_horizon") if fixed else None,
+    }
+
+
+def _default_guardrails() -> None:
+    """A new primary metric: the guardrails go back to the built-in metrics other than it."""
+    primary = st.session_state.get("ab_primary", "accuracy")
+    st.session_state["ab_guardrails"] = [m for m in BUILT_IN_METRICS if m != primary]
+
+
 def _start() -> None:
     try:
         started = start_experiment(
@@ -71,7 +94,7 @@ def _start() -> None:
             shadow=st.session_state["ab_shadow"],
             unit_col=st.session_state["ab_unit_col"] or None,
             actor=current_actor(),
-            horizon_units=st.session_state["ab_horizon"] or None,
+            **({} if st.session_state["ab_shadow"] else _registration()),
         )
     except FeedbackError as exc:
         st.session_state["ab_error"] = str(exc)
@@ -89,7 +112,7 @@ def _stop() -> None:
 
 
 def start_form() -> None:
-    """Admins pick a version, a share (or shadow), a unit column and, optionally, a planned horizon."""
+    """Admins pick a version, a share (or shadow), a unit column, and state before launch what it is judged on."""
     st.subheader("Start an experiment")
     if not allowed("promote"):
         st.caption(f"Only {who_may('promote')} start experiments.")
@@ -98,28 +121,76 @@ def start_form() -> None:
     if not choices:
         st.caption("There is no version besides the champion yet: retrain on the Models page to make a challenger.")
         return
-    with st.form("ab_start"):
-        challenger = next((v.version for v in versions if v.alias == "challenger"), choices[0])
-        st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
+    challenger = next((v.version for v in versions if v.alias == "challenger"), choices[0])
+    st.selectbox("Challenger version", choices, index=choices.index(challenger), key="ab_version")
+    st.number_input(
+        "Share of units served by the challenger", min_value=0.01, max_value=0.99, value=0.5, step=0.05, key="ab_share"
+    )
+    shadow = st.checkbox("Shadow: serve everyone with the champion, only log the challenger", key="ab_shadow")
+    st.text_input("Unit id column (e.g. user_id; empty: each prediction is its own unit)", key="ab_unit_col")
+    if not shadow:
+        st.markdown("**Decided before launch**: what the experiment is judged on, fixed once it starts.")
+        metrics = [*BUILT_IN_METRICS, *outcome_metrics(ws)["metric"]]
+        primary = st.selectbox("Primary metric", metrics, key="ab_primary", on_change=_default_guardrails)
+        others = [m for m in metrics if m != primary]
+        if "ab_guardrails" not in st.session_state:
+            _default_guardrails()
+        guards = st.multiselect("Guardrails (must not get significantly worse)", others, key="ab_guardrails")
+        outcomes = [m for m in (primary, *guards) if m not in BUILT_IN_METRICS]
+        if outcomes:
+            st.multiselect("Outcome metrics where lower is better", outcomes, key="ab_lower")
         st.number_input(
-            "Share of units served by the challenger",
-            min_value=0.01,
-            max_value=0.99,
-            value=0.5,
-            step=0.05,
-            key="ab_share",
+            "Smallest effect that matters (accuracy and dispute rate: 0.02 is 2 points; outcomes: per unit)",
+            min_value=0.0,
+            value=None,
+            format="%g",
+            key="ab_min_effect",
         )
-        st.checkbox("Shadow: serve everyone with the champion, only log the challenger", key="ab_shadow")
-        st.text_input("Unit id column (e.g. user_id; empty: each prediction is its own unit)", key="ab_unit_col")
-        st.number_input(
-            "Planned horizon, units per arm (0: none; the always-valid sequential test only)",
-            min_value=0,
-            value=0,
-            step=100,
-            key="ab_horizon",
-            help="Fix it before any data: the one-look z-test is shown once both arms reach it.",
+        if st.radio("Judged", [SEQUENTIAL, FIXED], key="ab_judging", horizontal=True) == FIXED:
+            st.number_input("Horizon: units per arm", min_value=2, value=1000, step=100, key="ab_horizon")
+        try:
+            plan = plan_experiment(
+                ws,
+                share=st.session_state["ab_share"],
+                **{k: v for k, v in _registration().items() if k in ("primary_metric", "min_effect", "horizon_units")},
+            )
+            st.caption(md_text(plan.describe()))
+        except FeedbackError as exc:
+            st.warning(md_text(str(exc)))
+    st.button("Start experiment", on_click=_start)
+
+
+def _outcome_lines(tests: dict[str, OutcomeTests]) -> list[str]:
+    """Per outcome metric: each arm's mean per unit with its interval and counts, then both tests."""
+    lines = []
+    for metric, found in tests.items():
+        arms = "; ".join(
+            f"{arm} {_mean(figure.mean)} per unit (95% interval {_mean(figure.ci_low)} to {_mean(figure.ci_high)}, "
+            f"{figure.n_units} units, {figure.n_values} values)"
+            for arm, figure in found.arms.items()
         )
-        st.form_submit_button("Start experiment", on_click=_start)
+        lines.append(f"- {md_text(metric)}: {arms}; {md_text(found.window)}.")
+        welch, seq = found.welch, found.sequential
+        if welch is None:
+            lines.append(f"- {md_text(metric)}: not testable until both arms have two units.")
+            continue
+        cuped = (
+            f", CUPED on {found.n_pre_units} units' pre-experiment values "
+            f"(variance {welch.variance_reduction:.0%} lower)"
+            if welch.theta
+            else ", no pre-experiment values (no CUPED)"
+        )
+        lines.append(
+            f"- {md_text(metric)}: difference {welch.diff:+.4g} per unit (95% interval {welch.ci_low:+.4g} to "
+            f"{welch.ci_high:+.4g}; n={welch.n1} champion, n={welch.n2} challenger units){cuped}; Welch p "
+            f"{_p(welch.p_value)} (valid for one look only); always-valid sequential p "
+            f"{_p(seq.p_value if seq else None)}."
+        )
+    return lines
+
+
+def _mean(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
 
 
 def show_status(status: ExperimentStatus) -> None:
@@ -137,6 +208,13 @@ def show_status(status: ExperimentStatus) -> None:
         f"v{info.champion_version}, {split}, unit: {md_text(info.unit_col or 'prediction id')}. "
         f"Started by {md_text(info.started_by)} at {info.started_at[:16].replace('T', ' ')} UTC."
     )
+    if not shadow:
+        judged = "sequentially" if info.horizon_units is None else f"at {info.horizon_units:,} units per arm"
+        effect = "not stated" if info.min_effect is None else f"{info.min_effect:g}"
+        st.markdown(
+            f"Stated at start: primary {md_text(info.primary_metric or 'accuracy')}, guardrails "
+            f"{md_text(', '.join(info.guardrail_metrics or ()) or 'none')}, smallest effect {effect}, judged {judged}."
+        )
     rows = [
         {
             "arm": arm,
@@ -153,7 +231,7 @@ def show_status(status: ExperimentStatus) -> None:
     recommendation = status.recommendation
     st.markdown(f"**Recommendation: {recommendation.action}**")
     for reason in recommendation.reasons:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {md_text(reason)}")  # reasons name metrics a user sent
 
     tests = status.tests
     if shadow:
@@ -178,6 +256,7 @@ def show_status(status: ExperimentStatus) -> None:
                 f"{seq.units2} units, design effect {seq.deff1:.2f} and {seq.deff2:.2f}); always-valid sequential p "
                 f"{_p(seq.p_value)} after {seq.n_looks} look(s). {_fixed_horizon(z, info.horizon_units)}"
             )
+        lines += _outcome_lines(tests.outcomes)
         srm = status.srm
         if srm is not None:
             verdict = "mismatch: investigate the routing" if srm.mismatch else "no mismatch"

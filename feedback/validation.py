@@ -10,7 +10,7 @@ from feedback.exceptions import InputError
 _SHOW = 5
 # Control characters and invisible format marks (zero-width, bidirectional overrides): no id or name needs
 # them, and they make what a person reads differ from what is stored (a newline in an id, a right-to-left override).
-_HIDDEN = r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
+HIDDEN_CHARACTERS = r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]"
 MAX_NAME_LENGTH = 100
 
 
@@ -31,7 +31,7 @@ def validate_ids(frame: pd.DataFrame, id_col: str, source: str) -> pd.Series:
     missing = ids.isna() | (ids == "")
     if missing.any():
         raise InputError(f"{source}: column {id_col!r} is empty on {describe_rows(missing)}. Give every row an id.")
-    hidden = ids.str.contains(_HIDDEN, regex=True)
+    hidden = ids.str.contains(HIDDEN_CHARACTERS, regex=True)
     if hidden.any():
         raise InputError(
             f"{source}: column {id_col!r} holds control or invisible characters on "
@@ -108,7 +108,7 @@ def validate_name(name: str | None, missing: str) -> str:
         raise InputError(missing)
     if len(name) > MAX_NAME_LENGTH:
         raise InputError(f"The name {name[:20]!r}... is {len(name)} characters long; use at most {MAX_NAME_LENGTH}.")
-    if pd.Series([name]).str.contains(_HIDDEN, regex=True).iloc[0]:
+    if pd.Series([name]).str.contains(HIDDEN_CHARACTERS, regex=True).iloc[0]:
         raise InputError(
             f"The name {name!r} holds control or invisible characters (a line break, a tab, a "
             "direction mark); type it without them."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 import click
@@ -23,6 +24,42 @@ def ab_group():
     """
 
 
+def _registration_options(fn):
+    """The pre-registration options shared by ``ab start`` and ``ab plan``."""
+    options = [
+        click.option(
+            "--primary",
+            default="accuracy",
+            show_default=True,
+            help="The metric the experiment is judged on: accuracy, dispute_rate, or an outcome metric.",
+        ),
+        click.option(
+            "--guardrail",
+            multiple=True,
+            help="A metric the challenger must not make worse (repeatable; 'none' for none). "
+            "Default: the built-in metrics other than the primary.",
+        ),
+        click.option(
+            "--lower-is-better", multiple=True, help="An outcome metric whose decrease is the improvement (repeatable)."
+        ),
+        click.option(
+            "--min-effect",
+            type=float,
+            default=None,
+            help="The smallest difference in the primary metric that matters (accuracy: 0.02 is 2 points).",
+        ),
+        click.option(
+            "--horizon-units",
+            type=int,
+            default=None,
+            help="Judge once, with the fixed-horizon test, at this many units per arm. Default: sequential.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 @command(ab_group, "start")
 @click.option("--challenger", "version", required=True, type=int, help="Model version to test against the champion.")
 @click.option(
@@ -39,38 +76,72 @@ def ab_group():
     help="Input column with the unit id (e.g. a user id): one unit always sees one model. "
     "Default: each prediction id is its own unit.",
 )
-@click.option(
-    "--horizon-units",
-    default=None,
-    type=int,
-    help="Planned units per arm for a fixed-horizon z-test, shown once both arms reach it. "
-    "Default: none, the always-valid sequential test only.",
-)
+@_registration_options
 @click.option("--by", "actor", default="cli", show_default=True, help="Who started it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, horizon_units, actor, as_json):
-    """Start routing live traffic between the champion and a challenger version.
+def ab_start_cmd(ws: Workspace, version, share, shadow, unit_col, actor, as_json, **registration):
+    """Start routing live traffic between the champion and a challenger version, judged as stated now.
 
-    Example: python -m feedback ab start --challenger 2 --share 0.5 --unit-col user_id --horizon-units 2000
+    Example: python -m feedback ab start --challenger 2 --unit-col user_id --primary revenue --min-effect 0.5
     """
-    from feedback.experiments import start_experiment
+    from feedback.experiments import plan_experiment, start_experiment
 
+    registration = _registration(registration)
+    plan = None if shadow else plan_experiment(ws, share=share, **_plan_args(registration))
     experiment = start_experiment(
-        ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor), horizon_units=horizon_units
+        ws, version, share, shadow=shadow, unit_col=unit_col, actor=cli_actor(actor), **registration
     )
     split = "in shadow (the champion serves everyone)" if experiment.shadow else f"on {experiment.share:.0%} of units"
     unit = experiment.unit_col or "the prediction id"
-    horizon = (
-        f"fixed horizon: {experiment.horizon_units:,} units per arm"
-        if experiment.horizon_units
-        else "no fixed horizon (sequential test only)"
-    )
-    emit(
-        experiment.model_dump(),
-        as_json,
+    guards = ", ".join(experiment.guardrail_metrics or ()) or "none"
+    if experiment.shadow:
+        judged = "Compared on the same audit items with the paired tests (McNemar mid-p, paired bootstrap)."
+    elif experiment.horizon_units is None:
+        judged = f"Judged on {experiment.primary_metric} (guardrails: {guards}) by the always-valid sequential tests."
+    else:
+        judged = (
+            f"Judged on {experiment.primary_metric} (guardrails: {guards}) once, by the fixed-horizon tests, "
+            f"at {experiment.horizon_units:,} units per arm."
+        )
+    text = (
         f"Experiment {experiment.id} started: challenger v{experiment.challenger_version} against champion "
-        f"v{experiment.champion_version} {split}, unit: {unit}, {horizon}. Ingested batches are routed from now on.",
+        f"v{experiment.champion_version} {split}, unit: {unit}. Ingested batches are routed from now on.\n{judged}"
     )
+    data = experiment.model_dump()
+    if plan is not None:
+        text += "\n" + plan.describe()
+        data["plan"] = asdict(plan)
+    emit(data, as_json, text)
+
+
+@command(ab_group, "plan")
+@_registration_options
+@click.option("--share", default=0.5, show_default=True, type=float, help="Share of units the challenger would serve.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ab_plan_cmd(ws: Workspace, share, as_json, **registration):
+    """Before launch: the units an experiment needs for 80% power at the smallest effect that matters.
+
+    Example: python -m feedback ab plan --primary revenue --min-effect 0.5 --horizon-units 3000
+    """
+    from feedback.experiments import plan_experiment
+
+    plan = plan_experiment(ws, share=share, **_plan_args(_registration(registration)))
+    emit(asdict(plan), as_json, plan.describe())
+
+
+def _registration(options: dict) -> dict:
+    """The pre-registration keywords of :func:`feedback.experiments.start_experiment` from the options."""
+    return {
+        "primary_metric": options["primary"],
+        "guardrails": None if not options["guardrail"] else [g for g in options["guardrail"] if g != "none"],
+        "lower_is_better": list(options["lower_is_better"]),
+        "min_effect": options["min_effect"],
+        "horizon_units": options["horizon_units"],
+    }
+
+
+def _plan_args(registration: dict) -> dict:
+    return {key: registration[key] for key in ("primary_metric", "min_effect", "horizon_units")}
 
 
 @command(ab_group, "status")
@@ -99,6 +170,12 @@ def _ab_status_text(status: ExperimentStatus) -> str:
         if figures.dispute_rate is not None:
             line += "; " + _proportion_text("dispute rate", figures.dispute_rate)
         lines.append(line)
+    for metric, tests in status.tests.outcomes.items():
+        arms = "; ".join(
+            f"{arm} {'n/a' if f.mean is None else f'{f.mean:.4g}'} per unit ({f.n_units} units, {f.n_values} values)"
+            for arm, f in tests.arms.items()
+        )
+        lines.append(f"  {metric}: {arms}.")
     lines.append(f"Recommendation: {status.recommendation.action}.")
     lines += [f"  - {reason}" for reason in status.recommendation.reasons]
     return "\n".join(lines)

@@ -79,6 +79,26 @@ def ingest_feedback_cmd(ws: Workspace, file, inbox, as_json):
     _ingest(ws, file, inbox, as_json, kind="feedback")
 
 
+@command(cli, "ingest-outcomes")
+@click.argument("file", type=click.Path())
+@click.option("--by", "actor", default="cli", show_default=True, help="Who sent them.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ingest_outcomes_cmd(ws: Workspace, file, actor, as_json):
+    """Log the product's outcomes: columns id or unit_id, metric, value, time.
+
+    Example: python -m feedback ingest-outcomes revenue-2026-11.csv
+    """
+    from feedback.intake import ingest_outcomes
+
+    result = ingest_outcomes(ws, file, actor=cli_actor(actor))
+    metrics = ", ".join(f"{metric} ({n})" for metric, n in result.metrics.items())
+    emit(
+        result.to_dict(),
+        as_json,
+        f"Logged {result.n_stored} outcomes of {metrics}; {result.n_skipped_existing} already logged.",
+    )
+
+
 def _hand_to_inbox(ws: Workspace, file, kind: str, as_json: bool, annotator: str | None = None) -> None:
     from feedback.intake import drop_into_inbox
 

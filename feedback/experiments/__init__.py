@@ -1,7 +1,25 @@
-"""A/B and shadow experiments on live traffic: runs, routing, statistics, the evidence and the recommendation."""
+"""A/B and shadow experiments on live traffic: runs, routing, statistics, the evidence and the recommendation.
+
+An A/B experiment is judged on the primary metric and guardrails stated at start (:mod:`.plan`), built-in
+(audit accuracy, dispute rate) or outcomes the product measures (:mod:`.outcomes`, :mod:`.outcome_evidence`).
+"""
 
 from feedback.experiments.evidence import ALPHA, experiment_status
-from feedback.experiments.recommendation import ACTIONS, Recommendation, recommend
+from feedback.experiments.outcome_evidence import OutcomeArm, OutcomeTests
+from feedback.experiments.outcomes import (
+    MeanSequentialState,
+    WelchResult,
+    mean_msprt_p_value,
+    welch_test,
+)
+from feedback.experiments.plan import PowerPlan, plan_experiment, units_for_power
+from feedback.experiments.recommendation import (
+    ACTIONS,
+    MetricEvidence,
+    Recommendation,
+    recommend,
+    recommend_registered,
+)
 from feedback.experiments.report import ExperimentStatus, Proportion
 from feedback.experiments.routing import CHALLENGER, CHAMPION, SRM_ALPHA, SRMResult, assign_arm, srm_check
 from feedback.experiments.runs import (
@@ -31,6 +49,11 @@ __all__ = [
     "CHAMPION",
     "DEFAULT_TAU2",
     "ExperimentStatus",
+    "MeanSequentialState",
+    "MetricEvidence",
+    "OutcomeArm",
+    "OutcomeTests",
+    "PowerPlan",
     "Proportion",
     "Recommendation",
     "SRMResult",
@@ -38,6 +61,7 @@ __all__ = [
     "SequentialState",
     "SequentialTest",
     "UnitSums",
+    "WelchResult",
     "ZTestResult",
     "assign_arm",
     "clustered_msprt_p_value",
@@ -46,9 +70,12 @@ __all__ = [
     "experiment_challenger",
     "experiment_status",
     "latest_experiment",
+    "mean_msprt_p_value",
     "msprt_likelihood_ratio",
     "msprt_p_value",
+    "plan_experiment",
     "recommend",
+    "recommend_registered",
     "route_predictions",
     "running_experiment",
     "srm_check",
@@ -57,4 +84,6 @@ __all__ = [
     "two_proportion_ztest",
     "unit_ids",
     "unit_sums",
+    "units_for_power",
+    "welch_test",
 ]

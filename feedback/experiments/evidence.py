@@ -5,11 +5,13 @@ unit of randomisation: each arm's labels and disputes are summed per unit (the
 experiment's unit id, or the prediction itself when it split by prediction id)
 and the tests use the cluster-robust variance of :mod:`feedback.experiments.units`.
 The always-valid mSPRT (:mod:`feedback.experiments.sequential`) is valid at
-every look and drives the recommendation; the fixed-horizon z-test
-(:mod:`feedback.experiments.stats`) is shown only when the experiment planned a
-horizon (``horizon_units`` per arm) and both arms have reached it. A
-sample-ratio check of the split (:func:`feedback.experiments.routing.srm_check`)
-comes first.
+every look; the fixed-horizon z-test (:mod:`feedback.experiments.stats`) is
+shown only when the experiment planned a horizon (``horizon_units`` per arm)
+and both arms have reached it. The recommendation is judged on what was stated
+at start (:func:`feedback.experiments.outcome_evidence.judge_as_registered`):
+the primary metric and the guardrails, by the fixed-horizon tests once the
+horizon is reached, else by the sequential ones. A sample-ratio check of the
+split (:func:`feedback.experiments.routing.srm_check`) comes first.
 In shadow mode both models answer the same audit items, so they are compared
 with the paired tests (McNemar mid-p and a paired bootstrap interval).
 
@@ -30,7 +32,8 @@ from sklearn.metrics import accuracy_score
 from active_learning import mcnemar_midp, paired_bootstrap_diff
 from feedback import store
 from feedback.exceptions import ExperimentError
-from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, describe_test, recommend
+from feedback.experiments.outcome_evidence import OutcomeTests, judge_as_registered, read_outcome_tests
+from feedback.experiments.recommendation import COLLECT, KEEP, PROMOTE, Recommendation, describe_test
 from feedback.experiments.report import (
     ArmFigures,
     ArmTests,
@@ -74,7 +77,9 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
         A/B: ``tests`` holds an always-valid ``sequential`` mSPRT result for
         ``accuracy`` and ``dispute_rate``, and a fixed-horizon ``z_test`` once
         both arms reached the planned horizon (None without one), both
-        cluster-robust at the unit; shadow: the paired McNemar mid-p and
+        cluster-robust at the unit, and the per-unit tests of the outcome
+        metrics it is judged on (``outcomes``); the recommendation is judged on
+        the metrics stated at start; shadow: the paired McNemar mid-p and
         bootstrap interval of ``accuracy``.
 
     Raises
@@ -94,7 +99,9 @@ def experiment_status(ws: Workspace, experiment_id: int | None = None) -> Experi
             f"{which}. Start one with `python -m feedback ab start --challenger VERSION --share 0.5`."
         )
     evidence = _Evidence.read(ws, experiment)
-    return evidence.shadow_status() if experiment.shadow else evidence.ab_status()
+    if experiment.shadow:
+        return evidence.shadow_status()
+    return evidence.ab_status(read_outcome_tests(ws, experiment, evidence.looks))
 
 
 def _utc(values) -> np.ndarray:
@@ -203,7 +210,7 @@ class _Evidence:
             dispute_rate=_proportion(history["disputed"][-1], predictions) if disputes else None,
         )
 
-    def ab_status(self) -> ExperimentStatus:
+    def ab_status(self, outcomes: dict[str, OutcomeTests]) -> ExperimentStatus:
         experiment = self.experiment
         sums = {arm: self._sums(arm) for arm in ARMS}
         history = {arm: _counts(sums[arm]) for arm in ARMS}
@@ -218,7 +225,7 @@ class _Evidence:
             )
         n_champion, n_challenger = self._count(CHAMPION, "n_units"), self._count(CHALLENGER, "n_units")
         srm = srm_check(n_champion, n_challenger, experiment.share) if n_champion + n_challenger else None
-        recommendation = recommend(tests["accuracy"].sequential, tests["dispute_rate"].sequential, srm)
+        recommendation = judge_as_registered(experiment, tests, outcomes, srm)
         if srm is None:
             recommendation = Recommendation(
                 recommendation.action, ["Traffic split: no prediction has been routed yet.", *recommendation.reasons]
@@ -229,7 +236,7 @@ class _Evidence:
         return ExperimentStatus(
             experiment=ExperimentInfo.from_row(experiment),
             arms=arms,
-            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"]),
+            tests=ExperimentTests(accuracy=tests["accuracy"], dispute_rate=tests["dispute_rate"], outcomes=outcomes),
             srm=srm,
             history=_history_rows(self.looks, history, p_values),
             recommendation=recommendation,

@@ -3,17 +3,20 @@
 Takes the tests of :mod:`feedback.experiments.stats` (fixed-horizon or sequential) for
 accuracy and the dispute rate, and the traffic-split check of
 :mod:`feedback.experiments.routing`, and proposes one of four actions.
+:func:`recommend_registered` judges the same way on the primary metric and guardrails
+stated at start, outcome metrics (:mod:`feedback.experiments.outcomes`) included.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from feedback.experiments.outcomes import MeanSequentialState, WelchResult
 from feedback.experiments.routing import SRMResult
 from feedback.experiments.sequential import SequentialState
 from feedback.experiments.stats import ZTestResult
 
-__all__ = ["ACTIONS", "Recommendation", "describe_test", "recommend"]
+__all__ = ["ACTIONS", "MetricEvidence", "Recommendation", "describe_test", "recommend", "recommend_registered"]
 
 PROMOTE = "promote challenger"
 KEEP = "keep champion"
@@ -118,7 +121,132 @@ def recommend(
     return Recommendation(action=action, reasons=reasons)
 
 
+@dataclass(frozen=True)
+class MetricEvidence:
+    """One metric's two tests, as the pre-registered recommendation reads them.
+
+    Attributes
+    ----------
+    name : str
+        ``accuracy``, ``dispute_rate`` or an outcome metric.
+    label : str
+        How sentences name it.
+    higher_is_better : bool
+    fixed : ZTestResult, WelchResult or None
+        The fixed-horizon test at the latest look.
+    sequential : SequentialState, MeanSequentialState or None
+        The always-valid test over every look.
+    """
+
+    name: str
+    label: str
+    higher_is_better: bool
+    fixed: ZTestResult | WelchResult | None
+    sequential: SequentialState | MeanSequentialState | None
+
+
+def recommend_registered(
+    primary: MetricEvidence,
+    guardrails: list[MetricEvidence],
+    srm: SRMResult | None,
+    *,
+    horizon_units: int | None = None,
+) -> Recommendation:
+    """Recommend an action judged on the primary metric and the guardrails stated before launch.
+
+    The rules of :func:`recommend`, on the stated metrics only: a sample-ratio
+    mismatch first ("investigate traffic split"); the primary metric or a
+    guardrail significantly worse: "keep champion"; the primary metric
+    significantly better: "promote challenger"; otherwise "keep collecting".
+    No metric chosen after launch can change the verdict. With a horizon, the
+    fixed-horizon tests decide, once both arms have ``horizon_units`` units
+    (until then: "keep collecting"); without one, the always-valid sequential
+    tests decide at any look.
+
+    Parameters
+    ----------
+    primary : MetricEvidence
+    guardrails : list of MetricEvidence
+    srm : SRMResult or None
+        Gives the units per arm that the horizon is counted in.
+    horizon_units : int, default=None
+        Units per arm stated at start; None: sequential.
+
+    Returns
+    -------
+    Recommendation
+        The action, then one reason for the split, one per metric (primary first), and one saying
+        what was stated.
+    """
+    reached = horizon_units is None or (srm is not None and min(srm.n_champion, srm.n_challenger) >= horizon_units)
+
+    def test(evidence: MetricEvidence):
+        chosen = evidence.fixed if horizon_units is not None else evidence.sequential
+        return chosen if reached else None
+
+    def verdict(evidence: MetricEvidence) -> int:
+        """+1 significantly better, -1 significantly worse, 0 neither (or not testable)."""
+        found = test(evidence)
+        if found is None or not _rejected(found):
+            return 0
+        return 1 if (found.diff > 0) == evidence.higher_is_better else -1
+
+    if srm is not None and srm.mismatch:
+        action = INVESTIGATE
+    elif verdict(primary) < 0 or any(verdict(g) < 0 for g in guardrails):
+        action = KEEP
+    elif verdict(primary) > 0:
+        action = PROMOTE
+    else:
+        action = COLLECT
+    guards = ", ".join(g.label for g in guardrails) or "none"
+    how = "the always-valid sequential tests, at any look"
+    if horizon_units is not None:
+        units = "" if srm is None else f" ({srm.n_champion:,} champion, {srm.n_challenger:,} challenger so far)"
+        how = f"the fixed-horizon tests, read once both arms reach {horizon_units:,} units{units}"
+    reasons = [] if srm is None else [_srm_reason(srm)]
+    for role, evidence in (("primary", primary), *(("guardrail", g) for g in guardrails)):
+        found = test(evidence)
+        if found is None:
+            why = "the horizon is not reached yet" if not reached else "an arm has no data to test yet"
+            reasons.append(f"{evidence.label} ({role}): not judged: {why}.")
+        elif isinstance(found, (WelchResult, MeanSequentialState)):
+            reasons.append(f"{evidence.label} ({role}): {_mean_reason(found, evidence.higher_is_better)}")
+        else:
+            reasons.append(
+                f"{evidence.label} ({role}): " + describe_test(found, higher_is_better=evidence.higher_is_better)
+            )
+    reasons.append(f"Judged as stated at start: primary {primary.label}; guardrails {guards}; by {how}.")
+    return Recommendation(action=action, reasons=reasons)
+
+
 # ---------------------------------------------------------------- private helpers
+
+
+def _mean_reason(test: WelchResult | MeanSequentialState, higher_is_better: bool) -> str:
+    """The evidence of an outcome metric's test: both arms' means per unit, the difference, the test, the verdict."""
+    arms = (
+        f"challenger {test.mean2:.4g} ({test.n2:,} units) vs champion {test.mean1:.4g} ({test.n1:,} units) per unit, "
+        f"difference {test.diff:+.4g}"
+    )
+    if isinstance(test, MeanSequentialState):
+        evidence = f"always-valid p = {_fmt_p(test.p_value)} after {test.n_looks} look(s), alpha {test.alpha:g}"
+    else:
+        level = f"{100 * (1 - test.alpha):g}%"
+        cuped = (
+            f", CUPED on pre-experiment values (variance {test.variance_reduction:.0%} lower)"
+            if test.theta != 0
+            else ""
+        )
+        evidence = (
+            f"{level} CI {test.ci_low:+.4g} to {test.ci_high:+.4g}, Welch t = {test.t:.2f}{cuped}, "
+            f"p = {_fmt_p(test.p_value)}, alpha {test.alpha:g} (fixed horizon, one look)"
+        )
+    if not _rejected(test):
+        return f"{arms}; {evidence}: no significant difference."
+    good = (test.diff > 0) == higher_is_better
+    direction = "higher" if test.diff > 0 else "lower"
+    return f"{arms}; {evidence}: significantly {direction} for the challenger ({'better' if good else 'worse'})."
 
 
 def _rejected(test: ZTestResult | SequentialState) -> bool:

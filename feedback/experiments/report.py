@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from active_learning import Interval
+from feedback.experiments.outcome_evidence import OutcomeTests
 from feedback.experiments.recommendation import Recommendation
 from feedback.experiments.routing import SRMResult
 from feedback.experiments.sequential import SequentialState
@@ -48,6 +49,11 @@ class ExperimentInfo:
         Salt of the arm assignment.
     started_at, started_by : str
     stopped_at, stopped_by, stop_reason : str or None
+    primary_metric : str or None
+        What the experiment is judged on (None before pre-registration existed: accuracy).
+    guardrail_metrics, lower_is_better : list of str or None
+    min_effect : float or None
+        The smallest difference in the primary metric that matters.
     mode : {"a/b", "shadow"}
     running : bool
     """
@@ -65,6 +71,10 @@ class ExperimentInfo:
     stopped_at: str | None
     stopped_by: str | None
     stop_reason: str | None
+    primary_metric: str | None
+    guardrail_metrics: list[str] | None
+    lower_is_better: list[str] | None
+    min_effect: float | None
     mode: str
     running: bool
 
@@ -186,16 +196,22 @@ class ExperimentTests:
         A/B: :class:`ArmTests`; shadow: :class:`PairedTests`, None before an audit label.
     dispute_rate : ArmTests or None
         A/B only.
+    outcomes : dict of str to OutcomeTests
+        A/B only: the outcome metrics the experiment is judged on, by name.
     """
 
     accuracy: ArmTests | PairedTests | None
     dispute_rate: ArmTests | None
+    outcomes: dict[str, OutcomeTests] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """Each test's JSON, or None."""
+        """Each test's JSON, or None; ``outcomes`` by metric."""
         return {
-            name: None if test is None else test.to_dict()
-            for name, test in (("accuracy", self.accuracy), ("dispute_rate", self.dispute_rate))
+            **{
+                name: None if test is None else test.to_dict()
+                for name, test in (("accuracy", self.accuracy), ("dispute_rate", self.dispute_rate))
+            },
+            "outcomes": {metric: tests.to_dict() for metric, tests in self.outcomes.items()},
         }
 
 

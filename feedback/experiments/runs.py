@@ -20,7 +20,6 @@ The sample-ratio check counts units.
 
 from __future__ import annotations
 
-import math
 import secrets
 
 import numpy as np
@@ -29,6 +28,7 @@ import pandas as pd
 from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import ExperimentError, InputError
+from feedback.experiments.plan import check_preregistration
 from feedback.experiments.routing import CHALLENGER, CHAMPION, assign_arm
 from feedback.lifecycle import load_task, load_version
 from feedback.store import Experiment, ModelVersion, repository, utcnow
@@ -84,6 +84,10 @@ def start_experiment(
     *,
     actor: Actor,
     horizon_units: int | None = None,
+    primary_metric: str | None = None,
+    guardrails: list[str] | None = None,
+    lower_is_better: list[str] = (),
+    min_effect: float | None = None,
 ) -> Experiment:
     """Start routing live traffic between the champion and ``challenger_version``.
 
@@ -105,9 +109,22 @@ def start_experiment(
     actor : Actor
         Who starts it (an admin); recorded with the experiment.
     horizon_units : int, default=None
-        Planned units per arm for the fixed-horizon z-test, fixed before any
-        data: the test is shown only once both arms reach it. None: the
-        always-valid sequential test only. Ignored (None) in shadow mode.
+        Planned units per arm, fixed before any data: the experiment is judged
+        once, by the fixed-horizon test, when both arms reach it. None: judged
+        by the always-valid sequential test, at any look. Ignored in shadow mode.
+    primary_metric : str, default=None
+        What the experiment is judged on, fixed now: ``accuracy`` (the
+        default), ``dispute_rate``, or an outcome metric the store holds
+        (:func:`feedback.intake.ingest_outcomes`).
+    guardrails : list of str, default=None
+        Metrics the challenger must not make significantly worse; None: the
+        built-in metrics other than the primary.
+    lower_is_better : list of str, default=()
+        Outcome metrics among those whose decrease is the improvement.
+    min_effect : float, default=None
+        The smallest difference in the primary metric that matters (sizes the
+        experiment, see :func:`feedback.experiments.plan.plan_experiment`, and
+        the sequential test's mixture).
 
     Returns
     -------
@@ -120,7 +137,8 @@ def start_experiment(
         The actor is not an admin.
     ExperimentError
         An experiment already runs, the version is unknown or is the champion,
-        the share is not strictly between 0 and 1, or the horizon is not a whole number >= 2.
+        the share is not strictly between 0 and 1, or the pre-registration
+        names an unknown metric, a non-positive effect or a horizon under 2 units per arm.
     ModelIntegrityError
         The challenger's model file fails its hash check.
     """
@@ -128,7 +146,6 @@ def start_experiment(
     task = load_task(ws)
     if not shadow:
         share = _check_share(share)
-    horizon_units = None if shadow else _check_horizon(horizon_units)
     unit_col = (unit_col or "").strip() or None
     if unit_col == task.id_col:
         unit_col = None  # the prediction id is the default unit anyway
@@ -153,14 +170,23 @@ def start_experiment(
                 f"Version {target.version} is the champion; an experiment compares the champion with another "
                 "version. Pass a challenger with --challenger (a retrain makes one)."
             )
+        registered = check_preregistration(
+            repository.outcome_metrics(session)["metric"],
+            shadow=shadow,
+            primary_metric=primary_metric,
+            guardrails=guardrails,
+            lower_is_better=lower_is_better,
+            min_effect=min_effect,
+            horizon_units=None if shadow else horizon_units,
+        )
         load_version(ws, target)  # refuse to serve a file that fails its hash check
         experiment = Experiment(
+            **registered,
             challenger_version=target.version,
             champion_version=champion.version,
             share=0.0 if shadow else share,
             shadow=shadow,
             unit_col=unit_col,
-            horizon_units=horizon_units,
             salt=f"ab-{secrets.token_hex(8)}",
             started_by=actor,
         )
@@ -213,21 +239,6 @@ def _check_share(share: float) -> float:
             "0.5 splits the units evenly. To score the challenger without serving it, use shadow mode (--shadow)."
         )
     return value
-
-
-def _check_horizon(horizon_units) -> int | None:
-    if horizon_units is None:
-        return None
-    try:
-        value = float(horizon_units)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not (math.isfinite(value) and value >= 2 and value == int(value)):
-        raise ExperimentError(
-            f"The planned horizon must be a whole number of units per arm, 2 or more, got {horizon_units!r}; "
-            "leave it out to read only the always-valid sequential test."
-        )
-    return int(value)
 
 
 def _describe(experiment: Experiment) -> str:

@@ -29,6 +29,7 @@ __all__ = [
     "SequentialState",
     "SequentialTest",
     "clustered_msprt_p_value",
+    "mixture_likelihood_ratio",
     "msprt_likelihood_ratio",
     "msprt_p_value",
 ]
@@ -374,10 +375,18 @@ def _likelihood_ratio(x1, n1, x2, n2, tau2: float, d1, d2) -> np.ndarray:
     """Lambda of the normal-approximation mSPRT on validated float arrays (design effects ``d1``, ``d2``)."""
     diff = x2 / n2 - x1 / n1
     var = _variance(x1, n1, x2, n2, d1, d2)
+    return np.where(var > 0, mixture_likelihood_ratio(diff, var, tau2), 0.0)
+
+
+def mixture_likelihood_ratio(diff, var, tau2) -> np.ndarray:
+    """Lambda of the normal-mixture SPRT for an estimated difference with a known (estimated) variance.
+
+    ``Lambda = sqrt(V / (V + tau2)) * exp(tau2 d**2 / (2 V (V + tau2)))``, "delta ~ N(0, tau2)" against
+    "delta = 0" for ``d ~ N(delta, V)``; shared with :mod:`feedback.experiments.outcomes`. ``var`` > 0.
+    """
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        log_lam = 0.5 * np.log(var / (var + tau2)) + tau2 * diff**2 / (2.0 * var * (var + tau2))
-        lam = np.exp(log_lam)
-    return np.where(var > 0, lam, 0.0)
+        log_lam = 0.5 * np.log(var / (var + tau2)) + tau2 * np.square(diff) / (2.0 * var * (var + tau2))
+        return np.exp(log_lam)
 
 
 def _check_tau2(value: float) -> float:

@@ -189,6 +189,20 @@ def _migration_0009_ab_horizon(conn: Connection) -> None:
     _add_column_if_missing(conn, "experiment", "horizon_units", "INTEGER")
 
 
+def _migration_0010_outcomes(conn: Connection) -> None:
+    """Experiments carry their pre-registration (primary and guardrail metrics, smallest effect; the horizon is 0009's).
+
+    The ``outcome`` table is new, so ``create_all`` makes it on old stores.
+    """
+    for column, ddl_type in (
+        ("primary_metric", "VARCHAR"),
+        ("guardrail_metrics", "JSON"),
+        ("lower_is_better", "JSON"),
+        ("min_effect", "DOUBLE"),
+    ):
+        _add_column_if_missing(conn, "experiment", column, ddl_type)
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -199,6 +213,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0007_label_event_client_id", _migration_0007_label_event_client_id),
     ("0008_web_sessions", _migration_0008_web_sessions),
     ("0009_ab_horizon", _migration_0009_ab_horizon),
+    ("0010_outcomes", _migration_0010_outcomes),
 ]
 
 

@@ -123,6 +123,29 @@ class Experiment(SQLModel, table=True):
     stopped_at: datetime | None = None
     stopped_by: str | None = None
     stop_reason: str | None = None
+    # Pre-registration, fixed at start (migration 0010): what the experiment is judged on. None on
+    # experiments from before it, which are judged on audit accuracy with the dispute rate as guardrail.
+    primary_metric: str | None = None  # accuracy | dispute_rate | an outcome metric
+    guardrail_metrics: list | None = _json(nullable=True)
+    lower_is_better: list | None = _json(nullable=True)  # outcome metrics whose decrease is the improvement
+    min_effect: float | None = _double(nullable=True)  # smallest difference that matters, in the metric's unit
+
+
+class Outcome(SQLModel, table=True):
+    """A number the team's product measured (revenue, a conversion, time to resolution): one metric's
+    value for one logged prediction (``external_id``) or for one unit (``unit_id``), at ``observed_at``.
+
+    Exactly one of ``external_id`` and ``unit_id`` is set. Experiments compare the arms on each
+    unit's total of a metric (:mod:`feedback.experiments.outcomes`).
+    """
+
+    id: int | None = _sequence_key("outcome_id_seq")
+    external_id: str | None = Field(default=None, index=True)
+    unit_id: str | None = Field(default=None, index=True)
+    metric: str = Field(index=True)
+    value: float = _double()
+    observed_at: datetime
+    received_at: datetime = Field(default_factory=utcnow)
 
 
 class FeedbackSignal(SQLModel, table=True):

@@ -63,6 +63,7 @@ def test_admin_starts_an_experiment_from_the_form(ab_home, page):
 
     at.number_input(key="ab_share").set_value(0.3)
     at.text_input(key="ab_unit_col").set_value("user")
+    at.radio(key="ab_judging").set_value("once, at a fixed horizon").run()
     at.number_input(key="ab_horizon").set_value(500)
     next(b for b in at.button if b.label == "Start experiment").click().run()
 
@@ -96,7 +97,7 @@ def test_running_experiment_shows_its_evidence_and_stops(running_home, page):
         "keep champion",
         "investigate traffic split",
     )
-    assert any(m.value.startswith("- Traffic split:") for m in at.markdown), "the reasons are listed"
+    assert any(m.value.startswith("- Traffic split") for m in at.markdown), "the reasons are listed (as text)"
     tests = next(m.value for m in at.markdown if "always-valid sequential p" in m.value)
     assert "z-test p" in tests and "n=" in tests and "chi-squared p" in tests
     assert "always-valid 95% interval" in tests and "At the planned horizon of 2 units per arm" in tests
@@ -123,3 +124,65 @@ def test_annotators_see_the_evidence_but_cannot_start(ab_home, open_signed_in):
     assert at.title[0].value == "A/B"
     assert any("Only admins start experiments" in c.value for c in at.caption)
     assert not any(b.label == "Start experiment" for b in at.button)
+
+
+def test_admin_states_the_criteria_and_sees_the_units_needed_before_launch(ab_home, page):
+    from feedback.intake import ingest_outcomes
+
+    ws = open_workspace(ab_home)
+    try:
+        before = pd.DataFrame({"unit_id": [f"u{i}" for i in range(20)], "metric": "revenue", "value": range(20)})
+        ingest_outcomes(ws, before.assign(time="2020-01-01"), actor=ADMIN)
+    finally:
+        ws.close()
+    at = page("app_pages/ab.py", ab_home).run()
+    assert any(c.value.startswith("State the smallest effect that matters") for c in at.caption)
+
+    at.selectbox(key="ab_primary").set_value("revenue").run()
+    at.number_input(key="ab_min_effect").set_value(2.0).run()
+    at.radio(key="ab_judging").set_value("once, at a fixed horizon").run()
+    at.number_input(key="ab_horizon").set_value(500).run()
+
+    plan = next(c.value for c in at.caption if "power to detect a change of 2 in revenue" in c.value)
+    assert "one look at the horizon" in plan and "20 units" in plan
+    next(b for b in at.button if b.label == "Start experiment").click().run()
+    assert not at.exception
+    assert any(
+        m.value.startswith("Stated at start: primary revenue") and "500 units per arm" in m.value for m in at.markdown
+    )
+    ws = open_workspace(ab_home)
+    try:
+        experiment = latest_experiment(ws)
+        assert (experiment.primary_metric, experiment.min_effect, experiment.horizon_units) == ("revenue", 2.0, 500)
+        assert experiment.guardrail_metrics == ["accuracy", "dispute_rate"]
+    finally:
+        ws.close()
+
+
+def test_outcome_metrics_named_by_users_are_shown_as_text(ab_home, page, tmp_path):
+    from feedback.intake import ingest_outcomes
+    from feedback.web import md_text
+
+    metric = "rev **bold** [link](javascript:alert(1))"
+    X, _ = load_digits(return_X_y=True)
+    frame = pd.DataFrame(X[340:400], columns=[f"px_{i}" for i in range(64)])
+    frame.insert(0, "id", [f"d{i}" for i in range(340, 400)])
+    frame["user"] = [f"u{i % 12}" for i in range(60)]
+    frame.to_csv(tmp_path / "ab.csv", index=False)
+    ws = open_workspace(ab_home)
+    try:
+        before = pd.DataFrame({"unit_id": [f"u{i}" for i in range(12)], "metric": metric, "value": range(12)})
+        ingest_outcomes(ws, before.assign(time="2020-01-01"), actor=ADMIN)
+        start_experiment(ws, 2, 0.5, unit_col="user", actor=ADMIN, primary_metric=metric, min_effect=1.0)
+        ingest_predictions(ws, tmp_path / "ab.csv")
+        during = pd.DataFrame({"id": frame["id"], "metric": metric, "value": 1.0, "time": pd.Timestamp.now(tz="UTC")})
+        ingest_outcomes(ws, during.assign(time=during["time"].astype(str)), actor=ADMIN)
+    finally:
+        ws.close()
+
+    at = page("app_pages/ab.py", ab_home).run()
+
+    assert not at.exception
+    shown = "\n".join(m.value for m in at.markdown)
+    assert md_text(metric) in shown and "**bold**" not in shown and "javascript:" not in shown
+    assert "Welch p" in shown and "per unit (95% interval" in shown, "each arm's mean per unit, then the tests"

@@ -11,7 +11,8 @@ the modules split them by concept:
 - ``gold_sets``: seed, training and audit sets from the gold labels the caller derives, suspect labels;
 - ``model_versions``: versions and promotion decisions;
 - ``experiments``: A/B and shadow experiments;
-- ``monitoring``: per-window figures and stored alerts.
+- ``monitoring``: per-window figures and stored alerts;
+- ``outcomes``: numeric outcomes per prediction or unit, and the per-unit views experiments read.
 """
 
 from feedback.store.db import create_input_tables
@@ -85,6 +86,16 @@ from feedback.store.repository.monitoring import (
     open_alerts,
     update_alert,
 )
+from feedback.store.repository.outcomes import (
+    experiment_outcome_values,
+    experiment_units,
+    insert_outcomes,
+    latest_prediction_time,
+    outcome_metrics,
+    unit_outcome_totals,
+    version_audit_items,
+    version_unit_counts,
+)
 from feedback.store.repository.review import (
     QUEUE_SIGNALS,
     audit_unlabelled,
@@ -111,7 +122,9 @@ __all__ = [
     "experiment_audit_labels",
     "experiment_batch_counts",
     "experiment_disputes",
+    "experiment_outcome_values",
     "experiment_unit_counts",
+    "experiment_units",
     "expert_label_ids",
     "expert_training_set",
     "export_label_events",
@@ -129,6 +142,7 @@ __all__ = [
     "insert_alerts",
     "insert_feedback_signals",
     "insert_label_events",
+    "insert_outcomes",
     "insert_predictions",
     "insert_seed",
     "known_ids",
@@ -136,6 +150,7 @@ __all__ = [
     "label_history",
     "latest_active_event",
     "latest_experiment",
+    "latest_prediction_time",
     "list_versions",
     "logged_signals",
     "MONITOR_WINDOWS",
@@ -146,6 +161,7 @@ __all__ = [
     "newest_label_event_id",
     "next_version_number",
     "open_alerts",
+    "outcome_metrics",
     "predictions_frame",
     "QUEUE_SIGNALS",
     "ranked_unlabelled",
@@ -161,7 +177,10 @@ __all__ = [
     "seed_training_set",
     "stop_running_experiment",
     "suspect_labels",
+    "unit_outcome_totals",
     "update_alert",
+    "version_audit_items",
+    "version_unit_counts",
     "version_with_alias",
     "web_session_user",
 ]

@@ -27,6 +27,7 @@ from feedback.experiments import (
     two_proportion_ztest,
     unit_sums,
 )
+from feedback.experiments.recommendation import describe_test
 from feedback.intake import ingest_feedback, ingest_predictions
 from feedback.lifecycle import champion_and_challenger, load_task, load_version, promote
 from feedback.monitor import estimate_proportion
@@ -326,7 +327,7 @@ def test_status_figures_match_the_hand_counts(ws, ab_store):
     assert status["recommendation"]["action"] in ("keep collecting", "promote challenger", "keep champion")
     reasons = status["recommendation"]["reasons"]
     assert reasons[0].startswith("Traffic split") and reasons[1].startswith("Audit accuracy")
-    assert f"({x2}/{n2})" in reasons[1] and "always-valid p" in reasons[1]
+    assert f"({x2}/{n2})" in reasons[1] and "(fixed horizon, one look)" in reasons[1]  # judged at its horizon
     assert not any(r.startswith("Caution") for r in reasons), "one prediction per unit: no independence caveat"
     json.dumps(status)  # JSON-ready
 
@@ -458,7 +459,9 @@ def test_a_unit_column_experiment_is_tested_on_per_unit_sums(ws, challenger, pro
     # a horizon of 1,000 units per arm is far off: no fixed-horizon verdict, and the reasons say so
     assert status.tests.accuracy.z_test is None and status.tests.dispute_rate.z_test is None
     reasons = status.recommendation.reasons
-    assert "from" in reasons[1] and "units" in reasons[1] and "design effect" in reasons[1]
+    assert "not judged: the horizon is not reached yet" in reasons[1]  # judged as registered: at the horizon
+    evidence = describe_test(status.tests.accuracy.sequential, higher_is_better=True)
+    assert "from" in evidence and "units" in evidence and "design effect" in evidence
     assert "the fixed-horizon test is shown once both arms reach the planned 1,000 units" in reasons[-1]
     assert status.to_dict()["experiment"]["horizon_units"] == 1_000
 
