@@ -42,13 +42,16 @@ class AlertPolicy:
         Predictions a window needs before its dispute rate, confidence or drift
         can raise an alert.
     band_sigma : float or None, default=3.0
-        Alert when a figure leaves the mean of past windows +/- this many
-        standard deviations (on its bad side); None turns the bands off.
-    min_windows : int, default=3
-        Past windows a band needs before it applies.
+        Alert when a figure leaves the band of the past windows at this
+        one-sided level, in normal deviations (3: 0.135% of stable windows),
+        on its bad side; the band rests on the window's own n (see
+        :mod:`feedback.alerts.limits`). None turns the bands off. Floors and
+        ceilings fire when the window's 3-sigma Wilson bound is beyond them.
+    min_windows : int, default=10
+        Past windows with enough items a band needs before it applies.
     lookback_windows : int, default=5
-        Each check re-evaluates the latest this many windows, so that audit
-        labels or disputes arriving after their batch still raise an alert.
+        A window is judged once, when it closes: when its audit slice is
+        labelled, or at the latest once this many newer windows exist.
     drift : bool, default=True
         Alert when the newest window's features drift (half or more columns).
     webhook_url : str or None, default=None
@@ -68,7 +71,7 @@ class AlertPolicy:
     min_labels: int = 30
     min_predictions: int = 30
     band_sigma: float | None = 3.0
-    min_windows: int = 3
+    min_windows: int = 10
     lookback_windows: int = 5
     drift: bool = True
     webhook_url: str | None = None

@@ -20,6 +20,7 @@ from feedback.store.models import (
     Prediction,
     Task,
     WebSession,
+    WindowJudgment,
     utcnow,
 )
 from feedback.store.native import quote
@@ -38,6 +39,7 @@ __all__ = [
     "Session",
     "Task",
     "WebSession",
+    "WindowJudgment",
     "create_db_and_tables",
     "ensure_available",
     "quote",

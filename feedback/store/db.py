@@ -184,6 +184,11 @@ def _migration_0008_web_sessions(conn: Connection) -> None:
     makes on old stores: nothing to alter."""
 
 
+def _migration_0011_window_judgments(conn: Connection) -> None:
+    """Each closed window's verdict per metric lives in the new ``windowjudgment`` table, which ``create_all``
+    makes on old stores: nothing to alter. Windows closed before it are history only (never judged)."""
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -193,6 +198,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0006_alert_monitoring", _migration_0006_alert_monitoring),
     ("0007_label_event_client_id", _migration_0007_label_event_client_id),
     ("0008_web_sessions", _migration_0008_web_sessions),
+    ("0011_window_judgments", _migration_0011_window_judgments),
 ]
 
 
