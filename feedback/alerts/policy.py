@@ -47,7 +47,7 @@ class AlertPolicy:
         on its bad side; the band rests on the window's own n (see
         :mod:`feedback.alerts.limits`). None turns the bands off. Floors and
         ceilings fire when the window's 3-sigma Wilson bound is beyond them.
-    min_windows : int, default=10
+    min_windows : int, default=15
         Past windows with enough items a band needs before it applies.
     lookback_windows : int, default=5
         A window is judged once, when it closes: when its audit slice is
@@ -71,7 +71,7 @@ class AlertPolicy:
     min_labels: int = 30
     min_predictions: int = 30
     band_sigma: float | None = 3.0
-    min_windows: int = 10
+    min_windows: int = 15
     lookback_windows: int = 5
     drift: bool = True
     webhook_url: str | None = None

@@ -12,8 +12,8 @@ from feedback.alerts import AlertDecision, MetricRule, Observation, default_rule
 from feedback.alerts.limits import limit_bounds, mean_band, proportion_band, tail_level
 from feedback.monitor import dataset_drift
 
-# Ten steady windows of 300 audit labels around 0.90 (enough history for the default band).
-STEADY = [Observation(v, 300) for v in (0.90, 0.92, 0.91, 0.89, 0.90, 0.91, 0.90, 0.89, 0.92, 0.90)]
+# Fifteen steady windows of 300 audit labels around 0.90 (enough history for the default band).
+STEADY = [Observation(v, 300) for v in (0.90, 0.92, 0.91, 0.89, 0.90, 0.91, 0.90, 0.89, 0.92, 0.90) + (0.90,) * 5]
 
 
 def test_floor_fires_only_when_the_wilson_upper_bound_is_below_it():
@@ -55,7 +55,7 @@ def test_min_n_gates_every_rule():
 
 def test_band_fires_below_the_binomial_limit_at_the_windows_own_n():
     judged = evaluate_rule(MetricRule("accuracy"), STEADY, Observation(0.84, 300))
-    assert judged.verdict == "band_lower" and judged.n_history == 10
+    assert judged.verdict == "band_lower" and judged.n_history == 15
     low, high = judged.band
     assert low < 0.904 < high and judged.alert.threshold == low
     assert evaluate_rule(MetricRule("accuracy"), STEADY, Observation(0.88, 300)).verdict == "passed"
@@ -78,10 +78,10 @@ def test_proportion_band_is_the_beta_binomial_tail_and_binomial_without_between_
 
 def test_band_needs_min_windows_of_enough_items():
     rule = MetricRule("accuracy")
-    assert evaluate_rule(rule, STEADY[:9], Observation(0.5, 300)).verdict == "passed"
+    assert evaluate_rule(rule, STEADY[:14], Observation(0.5, 300)).verdict == "passed"
     assert evaluate_rule(rule, STEADY, Observation(0.5, 300)).verdict == "band_lower"
-    small = STEADY[:9] + [Observation(0.9, 20)]
-    assert evaluate_rule(rule, small, Observation(0.5, 300)).n_history == 9, "a window below min_n is left out"
+    small = STEADY[:14] + [Observation(0.9, 20)]
+    assert evaluate_rule(rule, small, Observation(0.5, 300)).n_history == 14, "a window below min_n is left out"
     assert evaluate_rule(MetricRule("accuracy", min_windows=3), STEADY[:3], Observation(0.5, 300)).alert
 
 
@@ -100,7 +100,7 @@ def test_absolute_limits_come_before_the_band_and_the_band_can_be_off():
 
 
 def test_mean_band_uses_each_windows_standard_error():
-    means = [0.80, 0.81, 0.79, 0.80, 0.80, 0.81, 0.79, 0.80, 0.80, 0.80]
+    means = [0.80, 0.81, 0.79, 0.80, 0.80] * 3
     past = [Observation(m, 500, 0.1) for m in means]
     rule = MetricRule("mean_confidence", statistic="mean")
     assert evaluate_rule(rule, past, Observation(0.70, 500, 0.1)).verdict == "band_lower"
@@ -150,4 +150,4 @@ def test_default_rules_cover_accuracy_disputes_and_confidence():
     assert rules["accuracy"] == MetricRule("accuracy", floor=0.8, direction="lower")
     assert rules["dispute_rate"].direction == "upper" and rules["dispute_rate"].ceiling == 0.2
     assert rules["mean_confidence"].direction == "lower" and rules["mean_confidence"].statistic == "mean"
-    assert all(rule.min_n == 30 and rule.band_sigma == 3.0 and rule.min_windows == 10 for rule in rules.values())
+    assert all(rule.min_n == 30 and rule.band_sigma == 3.0 and rule.min_windows == 15 for rule in rules.values())

@@ -199,33 +199,33 @@ def _fired(verdicts):
 
 
 def test_rules_judge_each_closed_window_once_against_the_windows_before_it_fired_or_not():
-    steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=300) for i in range(10)]
+    steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=300) for i in range(15)]
     policy = AlertPolicy(min_labels=30, lookback_windows=20)
     verdicts = evaluate_windows(steady, policy)
-    assert [w.window for w, _ in verdicts] == [f"w{i}" for i in range(10)]
+    assert [w.window for w, _ in verdicts] == [f"w{i}" for i in range(15)]
     assert {j.verdict for _, judged in verdicts for j in judged} == {"passed"}
-    drop = steady + [_window(10, accuracy=0.75, n_audit=300), _window(11, accuracy=0.76, n_audit=300)]
+    drop = steady + [_window(15, accuracy=0.75, n_audit=300), _window(16, accuracy=0.76, n_audit=300)]
     fired = evaluate_windows(drop, policy, judged={w.window for w in steady})
-    assert _fired(fired) == [("w10", "accuracy", "band_lower")]
+    assert _fired(fired) == [("w15", "accuracy", "band_lower")]
     second = fired[1][1][0]
-    assert second.n_history == 11 and second.verdict == "passed", "the window that fired stays in the history"
-    assert second.band[0] < fired[0][1][0].band[0], "and widens the band: w10's alert already stands"
-    fall = drop[:11] + [_window(11, accuracy=0.60, n_audit=300)]
+    assert second.n_history == 16 and second.verdict == "passed", "the window that fired stays in the history"
+    assert second.band[0] < fired[0][1][0].band[0], "and widens the band: w15's alert already stands"
+    fall = drop[:16] + [_window(16, accuracy=0.60, n_audit=300)]
     assert _fired(evaluate_windows(fall, policy, judged={w.window for w in steady})) == [
-        ("w10", "accuracy", "band_lower"),
-        ("w11", "accuracy", "band_lower"),
+        ("w15", "accuracy", "band_lower"),
+        ("w16", "accuracy", "band_lower"),
     ]
     assert evaluate_windows(drop, policy, judged={w.window for w in drop}) == [], "judged once, never again"
-    few = steady + [_window(10, accuracy=0.2, n_audit=10)]
+    few = steady + [_window(15, accuracy=0.2, n_audit=10)]
     assert _fired(evaluate_windows(few, policy)) == [], "too few labels"
     assert evaluate_windows(few, policy)[-1][1][0].verdict == "too_few"
 
 
 def test_the_band_waits_for_min_windows_of_history():
-    windows = [_window(i, accuracy=0.9, n_audit=300) for i in range(9)] + [_window(9, accuracy=0.5, n_audit=300)]
-    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20))) == [], "9 past windows: no band"
-    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20, min_windows=9))) == [
-        ("w9", "accuracy", "band_lower")
+    windows = [_window(i, accuracy=0.9, n_audit=300) for i in range(14)] + [_window(14, accuracy=0.5, n_audit=300)]
+    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20))) == [], "14 past windows: no band"
+    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20, min_windows=14))) == [
+        ("w14", "accuracy", "band_lower")
     ]
 
 
