@@ -4,7 +4,7 @@
 feedback and every label import once :func:`check_alerts_on_writes` has wired
 it to the write events (the app and the command line do at start), and on
 demand. The metric rules judge each window once, when it closes
-(:func:`feedback.monitor.closed_windows`: no prediction can join it and its audit
+(:func:`feedback.monitor.closed_windows`: a newer window exists and its audit
 slice is labelled, or ``lookback_windows`` newer windows exist), against the
 windows before it, fired or not; the verdict is stored
 (:class:`feedback.store.WindowJudgment`) and late labels or disputes never

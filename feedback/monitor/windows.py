@@ -13,10 +13,10 @@ week starting on Monday (``week``). For each window:
 - **dispute rate** is the share of the window's predictions with at least one
   end-user dispute (disputes count in the window of the prediction they dispute,
   so a window's rate can still rise as late disputes arrive);
-- **closing**: a window is complete once no prediction can join it and its audit
-  slice is fully labelled, or once enough newer windows exist that its labels
-  are not waited for any longer (:func:`closed_windows`); the alert rules judge
-  it then, once;
+- **closing**: a window closes once a newer window exists and its audit slice is
+  fully labelled, or once enough newer windows exist that its labels are not
+  waited for any longer (:func:`closed_windows`); the alert rules judge it then,
+  once;
 - **feature drift** compares the window's inputs with the champion's training
   data (see :func:`~feedback.monitor.window_drift.champion_reference`) using
   :func:`feedback.monitor.drift.dataset_drift`.
@@ -235,14 +235,14 @@ def monitor_windows(
     return rows
 
 
-def closed_windows(windows: list[MonitorWindow], wait_windows: int, now: str | None = None) -> list[bool]:
+def closed_windows(windows: list[MonitorWindow], wait_windows: int) -> list[bool]:
     """Which windows are closed: complete enough to be judged once, for good.
 
-    A window is closed when no prediction can join it any more (a newer window
-    exists, or its end has passed: a batch ends when it is ingested, a day or a
-    week at its last instant) and either every item of its audit slice has a
-    gold label or ``wait_windows`` newer windows exist (its labels are then
-    waited for no longer).
+    A window is closed when a newer window exists (no prediction joins it any
+    more, and its end users had until then to dispute) and either every item of
+    its audit slice has a gold label or ``wait_windows`` newer windows exist
+    (its labels are then waited for no longer). The newest window is never
+    closed: a figure is judged within one window of its end.
 
     Parameters
     ----------
@@ -250,8 +250,6 @@ def closed_windows(windows: list[MonitorWindow], wait_windows: int, now: str | N
         Oldest first, as :func:`monitor_windows` gives them.
     wait_windows : int
         Newer windows after which a window closes whatever its labels.
-    now : str or None, default=None
-        ISO 8601 UTC time to compare ends with; None is the current time.
 
     Returns
     -------
@@ -263,17 +261,14 @@ def closed_windows(windows: list[MonitorWindow], wait_windows: int, now: str | N
     >>> from dataclasses import replace
     >>> w = MonitorWindow("b1", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", 100, 5, 0.8,
     ...                   [0.4, 0.96], 0, 0.0, [0.0, 0.04], 0.9, n_audit_items=5)
-    >>> closed_windows([w], wait_windows=5), closed_windows([replace(w, n_audit_labels=4)], wait_windows=5)
-    ([True], [False])
+    >>> closed_windows([w, w], wait_windows=5), closed_windows([replace(w, n_audit_labels=4), w], wait_windows=5)
+    ([True, False], [False, False])
     """
-    stamp = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
     last = len(windows) - 1
-    out = []
-    for i, w in enumerate(windows):
-        complete = i < last or pd.Timestamp(w.end) <= stamp
-        labelled = 0 < w.n_audit_items <= w.n_audit_labels
-        out.append(complete and (labelled or last - i >= wait_windows))
-    return out
+    return [
+        i < last and (0 < w.n_audit_items <= w.n_audit_labels or last - i >= wait_windows)
+        for i, w in enumerate(windows)
+    ]
 
 
 # --- private helpers ----------------------------------------------------------------------------

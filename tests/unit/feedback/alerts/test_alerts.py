@@ -72,10 +72,11 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(
 ):
     save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
-    assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     served = logged(ws)
+    ingest_predictions(ws, write_production(100, start=600))  # a newer window: the first one can close
+    assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     import_labels(ws, write_truth(served.index[served["is_audit"].astype(bool)]), annotator="oracle")
-    [alert] = list_alerts(ws)  # importing the labels ran the check: no ingest or click needed
+    [alert] = list_alerts(ws)  # importing the labels closed the window and ran the check: no ingest or click needed
     assert (alert.metric, alert.kind) == ("accuracy", "floor")
     assert alert.details["n"] == alert.details["n_audit_labels"] >= 10
     assert check_alerts(ws) == []
@@ -86,6 +87,7 @@ def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_nex
     ingest_predictions(ws, write_production(100, start=400))
     served = logged(ws)
     audit = served[served["is_audit"].astype(bool)]
+    ingest_predictions(ws, write_production(100, start=600))  # a newer window: the first one closes once labelled
     watcher = LabelAlertWatcher(ws, interval=0.05)
     assert watcher.check() == [], "no label event yet: nothing to look at"
     events = []
@@ -194,6 +196,11 @@ def test_policy_round_trip_rules_and_bad_values(ws):
             save_alert_policy(ws, AlertPolicy(**bad), actor=ADMIN)
 
 
+def _then(windows):
+    """The windows and a newer one after them, so that the last of them can close."""
+    return [*windows, _window(len(windows), accuracy=None, n_audit=0, items=50)]
+
+
 def _fired(verdicts):
     return [(w.window, j.metric, j.verdict) for w, judged in verdicts for j in judged if j.alert is not None]
 
@@ -201,30 +208,30 @@ def _fired(verdicts):
 def test_rules_judge_each_closed_window_once_against_the_windows_before_it_fired_or_not():
     steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=300) for i in range(15)]
     policy = AlertPolicy(min_labels=30, lookback_windows=20)
-    verdicts = evaluate_windows(steady, policy)
+    verdicts = evaluate_windows(_then(steady), policy)
     assert [w.window for w, _ in verdicts] == [f"w{i}" for i in range(15)]
     assert {j.verdict for _, judged in verdicts for j in judged} == {"passed"}
     drop = steady + [_window(15, accuracy=0.75, n_audit=300), _window(16, accuracy=0.76, n_audit=300)]
-    fired = evaluate_windows(drop, policy, judged={w.window for w in steady})
+    fired = evaluate_windows(_then(drop), policy, judged={w.window for w in steady})
     assert _fired(fired) == [("w15", "accuracy", "band_lower")]
     second = fired[1][1][0]
     assert second.n_history == 16 and second.verdict == "passed", "the window that fired stays in the history"
     assert second.band[0] < fired[0][1][0].band[0], "and widens the band: w15's alert already stands"
     fall = drop[:16] + [_window(16, accuracy=0.60, n_audit=300)]
-    assert _fired(evaluate_windows(fall, policy, judged={w.window for w in steady})) == [
+    assert _fired(evaluate_windows(_then(fall), policy, judged={w.window for w in steady})) == [
         ("w15", "accuracy", "band_lower"),
         ("w16", "accuracy", "band_lower"),
     ]
-    assert evaluate_windows(drop, policy, judged={w.window for w in drop}) == [], "judged once, never again"
+    assert evaluate_windows(_then(drop), policy, judged={w.window for w in drop}) == [], "judged once, never again"
     few = steady + [_window(15, accuracy=0.2, n_audit=10)]
-    assert _fired(evaluate_windows(few, policy)) == [], "too few labels"
-    assert evaluate_windows(few, policy)[-1][1][0].verdict == "too_few"
+    assert _fired(evaluate_windows(_then(few), policy)) == [], "too few labels"
+    assert evaluate_windows(_then(few), policy)[-1][1][0].verdict == "too_few"
 
 
 def test_the_band_waits_for_min_windows_of_history():
     windows = [_window(i, accuracy=0.9, n_audit=300) for i in range(14)] + [_window(14, accuracy=0.5, n_audit=300)]
-    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20))) == [], "14 past windows: no band"
-    assert _fired(evaluate_windows(windows, AlertPolicy(lookback_windows=20, min_windows=14))) == [
+    assert _fired(evaluate_windows(_then(windows), AlertPolicy(lookback_windows=20))) == [], "14 past windows: no band"
+    assert _fired(evaluate_windows(_then(windows), AlertPolicy(lookback_windows=20, min_windows=14))) == [
         ("w14", "accuracy", "band_lower")
     ]
 
@@ -233,8 +240,8 @@ def test_a_window_closes_when_its_audit_slice_is_labelled_or_after_lookback_newe
     policy = AlertPolicy(accuracy_floor=0.9, lookback_windows=2)
     waiting = [_window(0, accuracy=0.5, n_audit=40, items=50), _window(1, accuracy=0.9, n_audit=40, items=50)]
     assert evaluate_windows(waiting, policy) == [], "audit labels still missing, not 2 newer windows yet"
-    labelled = [waiting[0], _window(1, accuracy=0.9, n_audit=50)]
-    assert [w.window for w, _ in evaluate_windows(labelled, policy)] == ["w1"]
+    labelled = [_window(0, accuracy=0.9, n_audit=50), _window(1, accuracy=0.9, n_audit=50)]
+    assert [w.window for w, _ in evaluate_windows(labelled, policy)] == ["w0"], "the newest window is never closed"
     later = [*waiting, _window(2, accuracy=0.9, n_audit=40, items=50)]
     assert _fired(evaluate_windows(later, policy)) == [("w0", "accuracy", "floor")], "waited 2 windows: judged as is"
     old = [_window(i, accuracy=0.5, n_audit=40, items=50) for i in range(6)]
