@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlparse
 
 from feedback.access import Actor, require
-from feedback.alerts.rules import MetricRule, default_rules
+from feedback.alerts.rules import BAND_ERROR_RATES, MetricRule, default_rules
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.store.repository import MONITOR_WINDOWS
@@ -98,6 +98,43 @@ class AlertPolicy:
                 base["mean_confidence"], floor=self.confidence_floor, min_n=self.min_predictions, **common
             ),
         }
+
+    def describe(self) -> str:
+        """How these settings decide, in one paragraph, with the rates they were checked at.
+
+        Examples
+        --------
+        >>> AlertPolicy(accuracy_floor=0.85).describe().split(": ")[0]
+        'Each batch window is judged once, when it closes'
+        >>> "accuracy floor 0.85, each crossed only" in AlertPolicy(accuracy_floor=0.85).describe()
+        True
+        """
+        band = (
+            "no bands"
+            if self.band_sigma is None
+            else f"a {self.band_sigma:g}-sigma band at the window's own n around its {self.min_windows} or more "
+            "past windows (fired or not), widened by their between-window variance"
+        )
+        limits = [
+            f"{name} {value:g}"
+            for name, value in (
+                ("accuracy floor", self.accuracy_floor),
+                ("dispute ceiling", self.dispute_ceiling),
+                ("confidence floor", self.confidence_floor),
+            )
+            if value is not None
+        ]
+        shown = (
+            f"; {', '.join(limits)}, each crossed only when the window's 3-sigma Wilson bound is beyond it"
+            if limits
+            else ""
+        )
+        return (
+            f"Each {self.window} window is judged once, when it closes: once a newer window exists and its audit "
+            f"slice is labelled, or after {self.lookback_windows} newer windows. Rules: {band}{shown}; accuracy "
+            f"needs {self.min_labels} audit labels, disputes and confidence {self.min_predictions} predictions. "
+            + BAND_ERROR_RATES
+        )
 
     def validated(self) -> AlertPolicy:
         """Return the policy, or raise InputError naming the first bad setting."""
