@@ -21,8 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench._rates import Rate
-from feedback.alerts import MetricRule, default_rules
-from feedback.alerts.limits import limit_bounds, mean_band, proportion_band
+from feedback.alerts import MetricRule, default_rules, limit_bounds, mean_band, proportion_band
 
 NAME = "band-alerts"
 WINDOWS = 30

@@ -27,7 +27,7 @@ SEED_PER_CLASS = 10
 AUDIT_SHARE = 0.15  # about 45 audit items per batch: enough labels for the monitor's quality figures
 AUDITOR = "demo-auditor"  # labels the audit items of every batch but the last, as an audit team would
 # Six batches are too short a history for the default band (15 past windows): the demo's bands start after 3,
-# where a stable series alerts falsely in about 2% of 30-window runs (bench/sim_band_alerts.py, README).
+# where about 2% of stable 30-window series alert falsely (10% with between-window sd 0.02; README, "alerts").
 DEMO_ALERTS = AlertPolicy(min_windows=3)
 
 

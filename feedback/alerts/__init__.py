@@ -7,6 +7,7 @@ from feedback.alerts.checks import (
     drift_alerts,
     evaluate_windows,
 )
+from feedback.alerts.limits import Band, limit_bounds, mean_band, proportion_band, tail_level
 from feedback.alerts.policy import AlertPolicy, load_alert_policy, save_alert_policy
 from feedback.alerts.report import monitor_report
 from feedback.alerts.rules import (
@@ -25,6 +26,7 @@ __all__ = [
     "AlertDecision",
     "AlertPolicy",
     "AlertRecord",
+    "Band",
     "Deliverer",
     "Delivery",
     "Judgment",
@@ -40,10 +42,14 @@ __all__ = [
     "evaluate_drift",
     "evaluate_rule",
     "evaluate_windows",
+    "limit_bounds",
     "list_alerts",
     "load_alert_policy",
+    "mean_band",
     "monitor_report",
     "post_json",
+    "proportion_band",
     "save_alert_policy",
     "set_alert_state",
+    "tail_level",
 ]

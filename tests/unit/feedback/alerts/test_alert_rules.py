@@ -8,8 +8,18 @@ import pytest
 from scipy.stats import betabinom, norm
 from statsmodels.stats.proportion import proportion_confint
 
-from feedback.alerts import AlertDecision, MetricRule, Observation, default_rules, evaluate_drift, evaluate_rule
-from feedback.alerts.limits import limit_bounds, mean_band, proportion_band, tail_level
+from feedback.alerts import (
+    AlertDecision,
+    MetricRule,
+    Observation,
+    default_rules,
+    evaluate_drift,
+    evaluate_rule,
+    limit_bounds,
+    mean_band,
+    proportion_band,
+    tail_level,
+)
 from feedback.monitor import dataset_drift
 
 # Fifteen steady windows of 300 audit labels around 0.90 (enough history for the default band).
