@@ -51,6 +51,18 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None else f" [{low:.1%}, {high:.1%}]"
 
 
+def _verdict(judgment) -> str:
+    """One rule's stored verdict on a window: the figure, its n, the band it was held against."""
+    metric = judgment.metric.replace("_", " ")
+    if judgment.verdict == "too_few":
+        return f"{metric}: not judged, too few items (n={judgment.n})"
+    band = "no band yet" if judgment.band is None else f"band [{judgment.band[0]:.3f}, {judgment.band[1]:.3f}]"
+    return (
+        f"{metric}: {judgment.verdict.replace('_', ' ')}, {judgment.value:.3f} on n={judgment.n} "
+        f"({band}, {judgment.n_history} past windows)"
+    )
+
+
 def _alert_card(alert: AlertRecord) -> None:
     with st.container(border=True):
         st.markdown(
@@ -97,6 +109,7 @@ if older > 0:
     with st.expander(f"{older} older alert{'s' if older > 1 else ''} not yet resolved"):
         for alert in active[ALERTS_SHOWN:]:
             _alert_card(alert)
+st.caption(result.rules)
 st.button(
     "Check alerts now",
     on_click=_check_now,
@@ -176,6 +189,15 @@ st.markdown(
     f"{n_predictions} predictions ({window.n_disputed} disputed); mean confidence "
     f"{window.mean_confidence:.3f} on {n_predictions} predictions."
 )
+verdicts = result.judgments.get(window.window)
+if verdicts:
+    st.markdown("**Judged when it closed** (once; later labels and disputes do not change it):")
+    st.markdown("\n".join(f"- {_verdict(j)}" for j in verdicts))
+else:
+    st.caption(
+        f"Not judged yet: a window is judged once, when a newer window exists and its audit slice is labelled "
+        f"({n_audit} of {window.n_audit_items} audit items so far), or after several newer windows."
+    )
 left, right = st.columns(2)
 if n_audit:
     left.altair_chart(reliability_chart(window.calibration, n_audit), width="stretch")

@@ -9,6 +9,8 @@ import pandas as pd
 from sklearn.datasets import load_digits
 
 from feedback import store
+from feedback.access import Actor
+from feedback.alerts import AlertPolicy, save_alert_policy
 from feedback.draws import key_for
 from feedback.exceptions import InputError
 from feedback.intake import ingest_feedback, ingest_predictions
@@ -24,6 +26,9 @@ NOISE_SD_PER_DRIFTED_BATCH = 4.0  # pixel noise (0-16 scale) grows by this much 
 SEED_PER_CLASS = 10
 AUDIT_SHARE = 0.15  # about 45 audit items per batch: enough labels for the monitor's quality figures
 AUDITOR = "demo-auditor"  # labels the audit items of every batch but the last, as an audit team would
+# Six batches are too short a history for the default band (15 past windows): the demo's bands start after 3,
+# where about 2% of stable 30-window series alert falsely (10% with between-window sd 0.02; README, "alerts").
+DEMO_ALERTS = AlertPolicy(min_windows=3)
 
 
 def make_digits_stream(random_state: int = 0) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -136,6 +141,7 @@ def build_demo(
         random_state=random_state,
         audit_salt=key_for(f"digits-demo-{random_state}"),
     )  # the same demo each time
+    save_alert_policy(ws, DEMO_ALERTS, actor=Actor("demo", "admin"))  # the demo's own fresh store
     n_audit = n_audit_labels = n_disputes = 0
     for k, batch in enumerate(batches):
         batch.drop(columns="label").to_csv(folder / f"batch_{k}.csv", index=False)

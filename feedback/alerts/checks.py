@@ -3,10 +3,14 @@
 :func:`check_alerts` runs after every ingest of predictions or end-user
 feedback and every label import once :func:`check_alerts_on_writes` has wired
 it to the write events (the app and the command line do at start), and on
-demand. It re-evaluates the latest ``lookback_windows`` windows, each against
-the windows before it, so an alert can still fire when
-audit labels or disputes for a batch arrive later; an alert is stored at most
-once per metric and window. New alerts go to the webhook through
+demand. The metric rules judge each window once, when it closes
+(:func:`feedback.monitor.closed_windows`: a newer window exists and its audit
+slice is labelled, or ``lookback_windows`` newer windows exist), against the
+windows before it, fired or not; the verdict is stored
+(:class:`feedback.store.WindowJudgment`) and late labels or disputes never
+re-judge it, since judging a window again at every new label would give it
+many chances to fire. Drift is tested on the newest window; an alert is stored
+at most once per metric and window. New alerts go to the webhook through
 :func:`feedback.alerts.webhook.deliver`, which the app and the command line wire
 to a background thread (:func:`feedback.worker.deliver_alerts_in_background`);
 this module starts no thread. When the retrain policy's ``on_alert`` switch is
@@ -18,16 +22,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from functools import partial
 from typing import Any
 
 from feedback import events, store
 from feedback.alerts.policy import AlertPolicy, load_alert_policy
-from feedback.alerts.rules import AlertDecision, evaluate_drift, evaluate_rule
+from feedback.alerts.rules import AlertDecision, Judgment, Observation, evaluate_drift, evaluate_rule
 from feedback.alerts.triage import AlertRecord
 from feedback.alerts.webhook import Delivery, deliver
-from feedback.monitor import MonitorWindow, monitor_windows
-from feedback.store import Alert, repository
+from feedback.monitor import MonitorWindow, closed_windows, monitor_windows
+from feedback.store import Alert, WindowJudgment, repository
 from feedback.workspace import Workspace
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "check_alerts_after_write",
     "check_alerts_for_new_labels",
     "check_alerts_on_writes",
+    "drift_alerts",
     "evaluate_windows",
 ]
 
@@ -65,10 +71,15 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     with _CHECK_LOCK:
         windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0, details=False)
         with store.session(ws) as session:
+            verdicts = evaluate_windows(windows, policy, repository.judged_window_ids(session, policy.window))
+            repository.insert_window_judgments(
+                session, [_judgment_row(policy, window, j) for window, judged in verdicts for j in judged]
+            )
             seen = repository.alert_window_keys(session, policy.window)
+            decisions = [(w, j.alert) for w, judged in verdicts for j in judged if j.alert is not None]
             fresh = [
                 _alert(policy, window, decision)
-                for window, decision in evaluate_windows(windows, policy)
+                for window, decision in decisions + drift_alerts(windows, policy)
                 if (decision.metric, window.window) not in seen
             ]
             new = [AlertRecord.from_row(a) for a in repository.insert_alerts(session, fresh)] if fresh else []
@@ -140,44 +151,87 @@ def check_alerts_for_new_labels(ws: Workspace, checked_through: int | None) -> t
     return check_alerts(ws, drift=False), newest
 
 
-def evaluate_windows(windows: list[MonitorWindow], policy: AlertPolicy) -> list[tuple[MonitorWindow, AlertDecision]]:
-    """The rules that fire on the latest ``policy.lookback_windows`` windows.
+def evaluate_windows(
+    windows: list[MonitorWindow], policy: AlertPolicy, judged: Collection[str] = ()
+) -> list[tuple[MonitorWindow, list[Judgment]]]:
+    """Judge the windows that closed and were not judged yet, each once, against the windows before it.
 
-    Each window is judged against the windows before it. A window enters a
-    metric's band history only when it rests on enough items and did not fire
-    itself, so a run of bad windows cannot widen the band that should catch them.
+    A window is judged when :func:`feedback.monitor.closed_windows` says it
+    closed (with ``policy.lookback_windows`` as the wait for labels), among the
+    latest ``lookback_windows + 1`` windows: older ones closed before the
+    judgments were stored and are history only. Each metric's band history is
+    every earlier window that rests on enough items, whether or not it fired,
+    so the band keeps its width after an alert.
 
     Parameters
     ----------
     windows : list of MonitorWindow
-        Monitoring windows, oldest first, as :func:`feedback.monitor.windows.monitor_windows`
-        gives them (``drift`` may be None where it was not tested).
+        Monitoring windows, oldest first, as :func:`feedback.monitor.monitor_windows` gives them.
     policy : AlertPolicy
+    judged : collection of str, default=()
+        Ids of the windows judged already (stored verdicts); they are never judged again.
 
     Returns
     -------
-    list of (MonitorWindow, AlertDecision)
-        In window order; per window the metric rules first, then drift.
+    list of (MonitorWindow, list of Judgment)
+        The newly judged windows in order, each with one judgment per metric rule.
     """
     rules = policy.rules()
-    history: dict[str, list[float]] = {metric: [] for metric in rules}
-    first = max(0, len(windows) - policy.lookback_windows)
+    closed = closed_windows(windows, policy.lookback_windows)
+    first = max(0, len(windows) - 1 - policy.lookback_windows)
+    out = []
+    for i in range(first, len(windows)):
+        window = windows[i]
+        if closed[i] and window.window not in judged:
+            past = windows[:i]
+            out.append(
+                (
+                    window,
+                    [
+                        evaluate_rule(rule, [_observation(w, metric) for w in past], _observation(window, metric))
+                        for metric, rule in rules.items()
+                    ],
+                )
+            )
+    return out
+
+
+def drift_alerts(windows: list[MonitorWindow], policy: AlertPolicy) -> list[tuple[MonitorWindow, AlertDecision]]:
+    """Drift alerts on the latest ``policy.lookback_windows`` windows that were tested for drift (the check tests
+    the newest only), when the policy's ``drift`` is on."""
+    if not policy.drift:
+        return []
     fired = []
-    for i, window in enumerate(windows):
-        for metric, rule in rules.items():
-            n = window.n_audit_labels if metric == "accuracy" else window.n_predictions
-            value = getattr(window, metric)
-            decision = evaluate_rule(rule, history[metric], value, n)
-            if decision is not None:
-                if i >= first:
-                    fired.append((window, decision))
-            elif value is not None and n >= rule.min_n:
-                history[metric].append(value)
-        if policy.drift and i >= first and window.drift:
+    for window in windows[max(0, len(windows) - policy.lookback_windows) :]:
+        if window.drift:
             decision = evaluate_drift(window.drift.report, n=window.n_predictions, min_n=policy.min_predictions)
             if decision is not None:
                 fired.append((window, decision))
     return fired
+
+
+def _observation(window: MonitorWindow, metric: str) -> Observation:
+    """A window's figure for a metric rule, with the items it rests on."""
+    if metric == "accuracy":
+        return Observation(window.accuracy, window.n_audit_labels)
+    if metric == "mean_confidence":
+        return Observation(window.mean_confidence, window.n_predictions, window.sd_confidence)
+    return Observation(getattr(window, metric), window.n_predictions)
+
+
+def _judgment_row(policy: AlertPolicy, window: MonitorWindow, judgment: Judgment) -> WindowJudgment:
+    low, high = judgment.band if judgment.band is not None else (None, None)
+    return WindowJudgment(
+        window_kind=policy.window,
+        window_id=window.window,
+        metric=judgment.metric,
+        verdict=judgment.verdict,
+        value=judgment.value,
+        n=judgment.n,
+        low=low,
+        high=high,
+        n_history=judgment.n_history,
+    )
 
 
 def _alert(policy: AlertPolicy, window: MonitorWindow, decision: AlertDecision) -> Alert:

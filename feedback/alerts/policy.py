@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from urllib.parse import urlparse
 
 from feedback.access import Actor, require
-from feedback.alerts.rules import MetricRule, default_rules
+from feedback.alerts.rules import BAND_ERROR_RATES, MetricRule, default_rules
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.store.repository import MONITOR_WINDOWS
@@ -42,13 +42,16 @@ class AlertPolicy:
         Predictions a window needs before its dispute rate, confidence or drift
         can raise an alert.
     band_sigma : float or None, default=3.0
-        Alert when a figure leaves the mean of past windows +/- this many
-        standard deviations (on its bad side); None turns the bands off.
-    min_windows : int, default=3
-        Past windows a band needs before it applies.
+        Alert when a figure leaves the band of the past windows at this
+        one-sided level, in normal deviations (3: 0.135% of stable windows),
+        on its bad side; the band rests on the window's own n (see
+        :mod:`feedback.alerts.limits`). None turns the bands off. Floors and
+        ceilings fire when the window's 3-sigma Wilson bound is beyond them.
+    min_windows : int, default=15
+        Past windows with enough items a band needs before it applies.
     lookback_windows : int, default=5
-        Each check re-evaluates the latest this many windows, so that audit
-        labels or disputes arriving after their batch still raise an alert.
+        A window is judged once, when it closes: when its audit slice is
+        labelled, or at the latest once this many newer windows exist.
     drift : bool, default=True
         Alert when the newest window's features drift (half or more columns).
     webhook_url : str or None, default=None
@@ -68,7 +71,7 @@ class AlertPolicy:
     min_labels: int = 30
     min_predictions: int = 30
     band_sigma: float | None = 3.0
-    min_windows: int = 3
+    min_windows: int = 15
     lookback_windows: int = 5
     drift: bool = True
     webhook_url: str | None = None
@@ -95,6 +98,43 @@ class AlertPolicy:
                 base["mean_confidence"], floor=self.confidence_floor, min_n=self.min_predictions, **common
             ),
         }
+
+    def describe(self) -> str:
+        """How these settings decide, in one paragraph, with the rates they were checked at.
+
+        Examples
+        --------
+        >>> AlertPolicy(accuracy_floor=0.85).describe().split(": ")[0]
+        'Each batch window is judged once, when it closes'
+        >>> "accuracy floor 0.85, each crossed only" in AlertPolicy(accuracy_floor=0.85).describe()
+        True
+        """
+        band = (
+            "no bands"
+            if self.band_sigma is None
+            else f"a {self.band_sigma:g}-sigma band at the window's own n around its {self.min_windows} or more "
+            "past windows (fired or not), widened by their between-window variance"
+        )
+        limits = [
+            f"{name} {value:g}"
+            for name, value in (
+                ("accuracy floor", self.accuracy_floor),
+                ("dispute ceiling", self.dispute_ceiling),
+                ("confidence floor", self.confidence_floor),
+            )
+            if value is not None
+        ]
+        shown = (
+            f"; {', '.join(limits)}, each crossed only when the window's 3-sigma Wilson bound is beyond it"
+            if limits
+            else ""
+        )
+        return (
+            f"Each {self.window} window is judged once, when it closes: once a newer window exists and its audit "
+            f"slice is labelled, or after {self.lookback_windows} newer windows. Rules: {band}{shown}; accuracy "
+            f"needs {self.min_labels} audit labels, disputes and confidence {self.min_predictions} predictions. "
+            + BAND_ERROR_RATES
+        )
 
     def validated(self) -> AlertPolicy:
         """Return the policy, or raise InputError naming the first bad setting."""

@@ -163,7 +163,8 @@ class _NumberOrOff(click.ParamType):
     "--band-sigma",
     type=_NumberOrOff(),
     default=None,
-    help="Alert outside the mean of past windows +/- this many sigma (off: no bands).",
+    help="Alert outside the band of past windows at the window's own n, at this one-sided level in sigma "
+    "(3: 0.135% of stable windows; off: no bands).",
 )
 @click.option("--min-labels", type=int, default=None, help="Audit labels a window needs for an accuracy alert.")
 @click.option(
@@ -173,7 +174,11 @@ class _NumberOrOff(click.ParamType):
     help="Predictions a window needs for a dispute, confidence or drift alert.",
 )
 @click.option(
-    "--lookback", "lookback_windows", type=int, default=None, help="Latest windows re-evaluated at each check."
+    "--lookback",
+    "lookback_windows",
+    type=int,
+    default=None,
+    help="Newer windows after which a window is judged (once) without waiting for more audit labels.",
 )
 @click.option("--drift/--no-drift", default=None, help="Alert on feature drift of the newest window.")
 @click.option("--webhook", default=None, help="http(s) URL each new alert is POSTed to as JSON (off to remove).")

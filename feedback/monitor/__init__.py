@@ -13,7 +13,7 @@ from feedback.monitor.live_quality import (
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
 from feedback.monitor.status import store_status
 from feedback.monitor.window_drift import MAX_DRIFT_ROWS, WindowDrift
-from feedback.monitor.windows import MONITOR_WINDOWS, MonitorWindow, monitor_windows
+from feedback.monitor.windows import MONITOR_WINDOWS, MonitorWindow, closed_windows, monitor_windows
 
 __all__ = [
     "ColumnDrift",
@@ -28,6 +28,7 @@ __all__ = [
     "WindowDrift",
     "calibration_table",
     "class_mix",
+    "closed_windows",
     "column_drift",
     "dataset_drift",
     "estimate_accuracy",

@@ -13,6 +13,10 @@ week starting on Monday (``week``). For each window:
 - **dispute rate** is the share of the window's predictions with at least one
   end-user dispute (disputes count in the window of the prediction they dispute,
   so a window's rate can still rise as late disputes arrive);
+- **closing**: a window closes once a newer window exists and its audit slice is
+  fully labelled, or once enough newer windows exist that its labels are not
+  waited for any longer (:func:`closed_windows`); the alert rules judge it then,
+  once;
 - **feature drift** compares the window's inputs with the champion's training
   data (see :func:`~feedback.monitor.window_drift.champion_reference`) using
   :func:`feedback.monitor.drift.dataset_drift`.
@@ -46,7 +50,7 @@ from feedback.store import Task, repository
 from feedback.store.repository import MONITOR_WINDOWS
 from feedback.workspace import Workspace
 
-__all__ = ["MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "monitor_windows"]
+__all__ = ["MONITOR_WINDOWS", "ClassQuality", "MonitorWindow", "closed_windows", "monitor_windows"]
 
 _CALIBRATION_BINS = 10
 
@@ -108,6 +112,11 @@ class MonitorWindow:
     class_mix : list of dict or None
         Predicted class mix beside the champion's training mix
         (:func:`feedback.monitor.quality.class_mix`); None without ``details``.
+    n_audit_items : int
+        Predictions of the window in the audit slice, labelled or not.
+    sd_confidence : float or None
+        Sample standard deviation of the served answers' confidence (None below two predictions): with
+        ``n_predictions`` it gives the standard error of ``mean_confidence``.
     """
 
     window: str
@@ -126,6 +135,8 @@ class MonitorWindow:
     calibration: list[dict[str, Any]] | None = None
     drift: WindowDrift | None = None
     class_mix: list[dict[str, Any]] | None = None
+    n_audit_items: int = 0
+    sd_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The window as JSON-ready values; the ``details`` figures only when computed."""
@@ -224,6 +235,42 @@ def monitor_windows(
     return rows
 
 
+def closed_windows(windows: list[MonitorWindow], wait_windows: int) -> list[bool]:
+    """Which windows are closed: complete enough to be judged once, for good.
+
+    A window is closed when a newer window exists (no prediction joins it any
+    more, and its end users had until then to dispute) and either every item of
+    its audit slice has a gold label or ``wait_windows`` newer windows exist
+    (its labels are then waited for no longer). The newest window is never
+    closed: a figure is judged within one window of its end.
+
+    Parameters
+    ----------
+    windows : list of MonitorWindow
+        Oldest first, as :func:`monitor_windows` gives them.
+    wait_windows : int
+        Newer windows after which a window closes whatever its labels.
+
+    Returns
+    -------
+    list of bool
+        One per window, in the same order.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> w = MonitorWindow("b1", "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:00+00:00", 100, 5, 0.8,
+    ...                   [0.4, 0.96], 0, 0.0, [0.0, 0.04], 0.9, n_audit_items=5)
+    >>> closed_windows([w, w], wait_windows=5), closed_windows([replace(w, n_audit_labels=4), w], wait_windows=5)
+    ([True, False], [False, False])
+    """
+    last = len(windows) - 1
+    return [
+        i < last and (0 < w.n_audit_items <= w.n_audit_labels or last - i >= wait_windows)
+        for i, w in enumerate(windows)
+    ]
+
+
 # --- private helpers ----------------------------------------------------------------------------
 
 
@@ -253,6 +300,8 @@ def _window_figures(record: dict, items: pd.DataFrame, task: Task, details: bool
             "dispute_rate": disputes.estimate,
             "dispute_rate_ci": [disputes.ci_low, disputes.ci_high],
             "mean_confidence": float(record["mean_confidence"]),
+            "n_audit_items": int(record["n_audit_items"]),
+            "sd_confidence": None if pd.isna(record["sd_confidence"]) else float(record["sd_confidence"]),
         }
     )
     if details:

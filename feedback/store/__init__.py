@@ -21,6 +21,7 @@ from feedback.store.models import (
     Prediction,
     Task,
     WebSession,
+    WindowJudgment,
     utcnow,
 )
 from feedback.store.native import quote
@@ -40,6 +41,7 @@ __all__ = [
     "Session",
     "Task",
     "WebSession",
+    "WindowJudgment",
     "create_db_and_tables",
     "ensure_available",
     "quote",

@@ -203,6 +203,11 @@ def _migration_0010_outcomes(conn: Connection) -> None:
         _add_column_if_missing(conn, "experiment", column, ddl_type)
 
 
+def _migration_0011_window_judgments(conn: Connection) -> None:
+    """Each closed window's verdict per metric lives in the new ``windowjudgment`` table, which ``create_all``
+    makes on old stores: nothing to alter. Windows closed before it are history only (never judged)."""
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -214,6 +219,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0008_web_sessions", _migration_0008_web_sessions),
     ("0009_ab_horizon", _migration_0009_ab_horizon),
     ("0010_outcomes", _migration_0010_outcomes),
+    ("0011_window_judgments", _migration_0011_window_judgments),
 ]
 
 

@@ -260,6 +260,28 @@ class Alert(SQLModel, table=True):
     delivery: dict | None = _json(nullable=True)
 
 
+class WindowJudgment(SQLModel, table=True):
+    """How an alert rule judged one metric of one monitoring window, stored once when the window closed.
+
+    A closed window is never judged again (late audit labels or disputes change its figures, not its
+    verdict). ``verdict`` is ``"passed"``, ``"too_few"`` (fewer items than the rule's minimum) or the
+    threshold crossed (floor, ceiling, band_lower, band_upper); ``value`` and ``n`` are the figure and
+    the items it rested on then; ``low``/``high`` the band it was held against (None without enough
+    history) and ``n_history`` the past windows the band rested on.
+    """
+
+    window_kind: str = Field(primary_key=True)
+    window_id: str = Field(primary_key=True)
+    metric: str = Field(primary_key=True)
+    verdict: str
+    value: float | None = _double(nullable=True)
+    n: int = 0
+    low: float | None = _double(nullable=True)
+    high: float | None = _double(nullable=True)
+    n_history: int = 0
+    judged_at: datetime = Field(default_factory=utcnow)
+
+
 class AppliedMigration(SQLModel, table=True):
     """Names of the schema migrations already applied to this database."""
 

@@ -19,14 +19,20 @@ from feedback.workspace import open_workspace
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
+def _batch(home, start: int, prefix: str, invert: bool = False):
+    """A CSV of 100 digits from row ``start`` (pixels inverted when ``invert``), ids ``<prefix><i>``."""
+    X, _ = load_digits(return_X_y=True)
+    pixels = X[start : start + 100]
+    frame = pd.DataFrame(16.0 - pixels if invert else pixels, columns=[f"px_{i}" for i in range(64)])
+    frame.insert(0, "id", [f"{prefix}{i}" for i in range(100)])
+    frame.to_csv(home.parent / f"{prefix}.csv", index=False)
+    return home.parent / f"{prefix}.csv"
+
+
 def _ingest_drifting_batch(home):
     """Ingest 100 digits with inverted pixels into the store: the check after the ingest raises a drift alert."""
-    X, _ = load_digits(return_X_y=True)
-    frame = pd.DataFrame(16.0 - X[400:500], columns=[f"px_{i}" for i in range(64)])
-    frame.insert(0, "id", [f"x{i}" for i in range(100)])
-    frame.to_csv(home.parent / "drifted.csv", index=False)
     with closing(open_workspace(home)) as ws:
-        ingest_predictions(ws, home.parent / "drifted.csv")
+        ingest_predictions(ws, _batch(home, 400, "x", invert=True))
         [alert] = list_alerts(ws)
     return alert
 
@@ -57,6 +63,14 @@ def test_labelled_window_shows_its_figures_with_their_n(digits_home, page):
     assert any(c.value == MACRO_F1_DEFINITION for c in at.caption), "the definition sits next to the figure"
     assert not at.warning
     assert len(at.get("vega_lite_chart")) == 6, "the reliability diagram joins"
+    assert any(c.value.startswith("Each batch window is judged once, when it closes") for c in at.caption)
+    assert any(c.value.startswith("Not judged yet") for c in at.caption), "the newest window never is"
+    with closing(open_workspace(digits_home)) as ws:
+        ingest_predictions(ws, _batch(digits_home, 600, "n"))
+    at.selectbox(key="monitor_chosen").set_value(0).run()
+    assert not at.exception
+    [verdicts] = [m.value for m in at.markdown if m.value.startswith("- accuracy: passed, ")]
+    assert " audit labels" not in verdicts and "n=" in verdicts and "0 past windows" in verdicts
 
 
 def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_state(digits_home, page):
@@ -85,6 +99,7 @@ def test_an_alert_shows_on_top_and_acknowledging_then_resolving_changes_its_stat
 def test_labels_answered_while_the_app_runs_raise_the_accuracy_alert_without_an_ingest(digits_home, page, monkeypatch):
     with closing(open_workspace(digits_home)) as ws:
         save_alert_policy(ws, AlertPolicy(accuracy_floor=0.9, min_labels=10, drift=False), actor=ADMIN)
+        ingest_predictions(ws, _batch(digits_home, 600, "n"))  # a newer window: the first closes once labelled
     monkeypatch.setenv("FEEDBACK_LABEL_ALERT_INTERVAL", "0.1")
     at = page("app_pages/monitor.py", digits_home).run()
     assert any(c.value == "No open alerts." for c in at.caption)

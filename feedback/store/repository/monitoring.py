@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from feedback.store import native
 from feedback.store.db import PREDICTION_INPUT
-from feedback.store.models import Alert
+from feedback.store.models import Alert, WindowJudgment
 from feedback.store.repository.gold_sets import gold_of
 
 MONITOR_WINDOWS = ("batch", "day", "week")
@@ -29,21 +29,24 @@ def _windowed_predictions(window: str) -> str:
     else:
         start = f"date_trunc('{window}', timezone('UTC', p.received_at))"
         key, end = f"strftime({start}, '%Y-%m-%d')", f"{start} + INTERVAL 1 {window}"
-    return f"""SELECT p.external_id, p.predicted, p.confidence, {key} AS __window__,
+    return f"""SELECT p.external_id, p.predicted, p.confidence, p.is_audit, {key} AS __window__,
                       {start} AS window_start, {end} AS window_end
                FROM prediction p JOIN ingestbatch b ON b.batch_id = p.batch_id"""
 
 
 def monitoring_windows(session: Session, window: str) -> pd.DataFrame:
     """One row per window, oldest first: ``window_id``, ``start``, ``end``, ``n_predictions``,
-    ``n_disputed`` (predictions with at least one end-user dispute) and ``mean_confidence``."""
+    ``n_disputed`` (predictions with at least one end-user dispute), ``mean_confidence``, ``sd_confidence``
+    (sample standard deviation, NaN below two predictions) and ``n_audit_items`` (audit-slice predictions,
+    labelled or not)."""
     return native.read_frame(
         session,
         f"""WITH w AS ({_windowed_predictions(window)}),
                  disputed AS (SELECT DISTINCT external_id FROM feedbacksignal WHERE signal = 'disputed')
             SELECT __window__ AS window_id, min(window_start) AS start, max(window_end) AS "end",
                    count(*) AS n_predictions, count(d.external_id) AS n_disputed,
-                   avg(confidence) AS mean_confidence
+                   avg(confidence) AS mean_confidence, stddev_samp(confidence) AS sd_confidence,
+                   count(*) FILTER (WHERE is_audit) AS n_audit_items
             FROM w LEFT JOIN disputed d USING (external_id)
             GROUP BY __window__ ORDER BY start, window_id""",
     )
@@ -120,6 +123,24 @@ def alert_window_keys(session: Session, window_kind: str) -> set[tuple[str, str]
     """(metric, window_id) of every alert already stored for this kind of window."""
     statement = select(Alert.metric, Alert.window_id).where(Alert.window_kind == window_kind)
     return {(metric, window_id) for metric, window_id in session.exec(statement).all()}
+
+
+def judged_window_ids(session: Session, window_kind: str) -> set[str]:
+    """Ids of the windows of this kind that the alert rules judged already (see :class:`WindowJudgment`)."""
+    statement = select(WindowJudgment.window_id).where(WindowJudgment.window_kind == window_kind).distinct()
+    return set(session.exec(statement).all())
+
+
+def insert_window_judgments(session: Session, judgments: list[WindowJudgment]) -> None:
+    """Store the verdicts of newly closed windows; the session commits them with their alerts."""
+    session.add_all(judgments)
+    session.flush()
+
+
+def window_judgments(session: Session, window_kind: str) -> list[WindowJudgment]:
+    """Every stored verdict for this kind of window, in the order the windows were judged."""
+    statement = select(WindowJudgment).where(WindowJudgment.window_kind == window_kind)
+    return list(session.exec(statement.order_by(WindowJudgment.judged_at, WindowJudgment.window_id)).all())
 
 
 def update_alert(

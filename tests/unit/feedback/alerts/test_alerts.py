@@ -5,10 +5,12 @@ import time
 
 import pytest
 
+from feedback import store
 from feedback.access import Actor
 from feedback.alerts import (
     AlertPolicy,
     check_alerts,
+    drift_alerts,
     evaluate_windows,
     list_alerts,
     load_alert_policy,
@@ -20,16 +22,18 @@ from feedback.intake import ingest_predictions
 from feedback.lifecycle import RetrainPolicy, retrain_due, save_policy
 from feedback.monitor import ColumnDrift, DatasetDrift, MonitorWindow, WindowDrift, store_status
 from feedback.review import import_labels, record_label
+from feedback.store import repository
 from feedback.worker import LabelAlertWatcher
 
 ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 
 
-def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None) -> MonitorWindow:
+def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8, n=300, drift=None, items=None):
+    """Window ``w{i}``, a batch ingested on 2026-01-01 plus i hours; its audit slice fully labelled unless ``items``."""
     return MonitorWindow(
         window=f"w{i}",
-        start=f"2026-01-0{i + 1}",
-        end=f"2026-01-0{i + 1}",
+        start=f"2026-01-01T{i:02d}:00:00+00:00",
+        end=f"2026-01-01T{i:02d}:00:00+00:00",
         n_predictions=n,
         n_audit_labels=n_audit,
         accuracy=accuracy,
@@ -39,6 +43,8 @@ def _window(i: int, accuracy=None, n_audit=0, dispute_rate=0.05, confidence=0.8,
         dispute_rate_ci=[None, None],
         mean_confidence=confidence,
         drift=drift,
+        n_audit_items=n_audit if items is None else items,
+        sd_confidence=0.1,
     )
 
 
@@ -66,10 +72,11 @@ def test_an_accuracy_floor_fires_once_the_audit_labels_arrive(
 ):
     save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=10, drift=False), actor=ADMIN)
     ingest_predictions(ws, write_production(100, start=400))
-    assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     served = logged(ws)
+    ingest_predictions(ws, write_production(100, start=600))  # a newer window: the first one can close
+    assert list_alerts(ws) == [], "no audit label yet: nothing to judge"
     import_labels(ws, write_truth(served.index[served["is_audit"].astype(bool)]), annotator="oracle")
-    [alert] = list_alerts(ws)  # importing the labels ran the check: no ingest or click needed
+    [alert] = list_alerts(ws)  # importing the labels closed the window and ran the check: no ingest or click needed
     assert (alert.metric, alert.kind) == ("accuracy", "floor")
     assert alert.details["n"] == alert.details["n_audit_labels"] >= 10
     assert check_alerts(ws) == []
@@ -80,6 +87,7 @@ def test_labels_answered_one_by_one_raise_the_accuracy_alert_at_the_watchers_nex
     ingest_predictions(ws, write_production(100, start=400))
     served = logged(ws)
     audit = served[served["is_audit"].astype(bool)]
+    ingest_predictions(ws, write_production(100, start=600))  # a newer window: the first one closes once labelled
     watcher = LabelAlertWatcher(ws, interval=0.05)
     assert watcher.check() == [], "no label event yet: nothing to look at"
     events = []
@@ -188,19 +196,60 @@ def test_policy_round_trip_rules_and_bad_values(ws):
             save_alert_policy(ws, AlertPolicy(**bad), actor=ADMIN)
 
 
-def test_rules_judge_each_window_against_the_windows_before_it():
-    steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=60) for i in range(4)]
-    policy = AlertPolicy(min_labels=30)
-    assert evaluate_windows(steady, policy) == []
-    drop = steady + [_window(4, accuracy=0.70, n_audit=60), _window(5, accuracy=0.72, n_audit=60)]
-    fired = evaluate_windows(drop, policy)
-    assert [(w.window, d.metric, d.kind) for w, d in fired] == [
-        ("w4", "accuracy", "band_lower"),
-        ("w5", "accuracy", "band_lower"),
+def _then(windows):
+    """The windows and a newer one after them, so that the last of them can close."""
+    return [*windows, _window(len(windows), accuracy=None, n_audit=0, items=50)]
+
+
+def _fired(verdicts):
+    return [(w.window, j.metric, j.verdict) for w, judged in verdicts for j in judged if j.alert is not None]
+
+
+def test_rules_judge_each_closed_window_once_against_the_windows_before_it_fired_or_not():
+    steady = [_window(i, accuracy=0.90 + 0.01 * (i % 2), n_audit=300) for i in range(15)]
+    policy = AlertPolicy(min_labels=30, lookback_windows=20)
+    verdicts = evaluate_windows(_then(steady), policy)
+    assert [w.window for w, _ in verdicts] == [f"w{i}" for i in range(15)]
+    assert {j.verdict for _, judged in verdicts for j in judged} == {"passed"}
+    drop = steady + [_window(15, accuracy=0.75, n_audit=300), _window(16, accuracy=0.76, n_audit=300)]
+    fired = evaluate_windows(_then(drop), policy, judged={w.window for w in steady})
+    assert _fired(fired) == [("w15", "accuracy", "band_lower")]
+    second = fired[1][1][0]
+    assert second.n_history == 16 and second.verdict == "passed", "the window that fired stays in the history"
+    assert second.band[0] < fired[0][1][0].band[0], "and widens the band: w15's alert already stands"
+    fall = drop[:16] + [_window(16, accuracy=0.60, n_audit=300)]
+    assert _fired(evaluate_windows(_then(fall), policy, judged={w.window for w in steady})) == [
+        ("w15", "accuracy", "band_lower"),
+        ("w16", "accuracy", "band_lower"),
     ]
-    assert fired[1][1].n_history == 4, "a window that fired stays out of the band"
-    assert evaluate_windows(drop[:4] + [_window(4, accuracy=0.2, n_audit=10)], policy) == [], "too few labels"
-    assert [w.window for w, _ in evaluate_windows(drop, AlertPolicy(lookback_windows=1))] == ["w5"]
+    assert evaluate_windows(_then(drop), policy, judged={w.window for w in drop}) == [], "judged once, never again"
+    few = steady + [_window(15, accuracy=0.2, n_audit=10)]
+    assert _fired(evaluate_windows(_then(few), policy)) == [], "too few labels"
+    assert evaluate_windows(_then(few), policy)[-1][1][0].verdict == "too_few"
+
+
+def test_the_band_waits_for_min_windows_of_history():
+    windows = [_window(i, accuracy=0.9, n_audit=300) for i in range(14)] + [_window(14, accuracy=0.5, n_audit=300)]
+    assert _fired(evaluate_windows(_then(windows), AlertPolicy(lookback_windows=20))) == [], "14 past windows: no band"
+    assert _fired(evaluate_windows(_then(windows), AlertPolicy(lookback_windows=20, min_windows=14))) == [
+        ("w14", "accuracy", "band_lower")
+    ]
+
+
+def test_a_window_closes_when_its_audit_slice_is_labelled_or_after_lookback_newer_windows():
+    policy = AlertPolicy(accuracy_floor=0.9, lookback_windows=2)
+    waiting = [_window(0, accuracy=0.5, n_audit=40, items=50), _window(1, accuracy=0.9, n_audit=40, items=50)]
+    assert evaluate_windows(waiting, policy) == [], "audit labels still missing, not 2 newer windows yet"
+    labelled = [_window(0, accuracy=0.9, n_audit=50), _window(1, accuracy=0.9, n_audit=50)]
+    assert [w.window for w, _ in evaluate_windows(labelled, policy)] == ["w0"], "the newest window is never closed"
+    later = [*waiting, _window(2, accuracy=0.9, n_audit=40, items=50)]
+    assert _fired(evaluate_windows(later, policy)) == [("w0", "accuracy", "floor")], "waited 2 windows: judged as is"
+    old = [_window(i, accuracy=0.5, n_audit=40, items=50) for i in range(6)]
+    assert [w.window for w, _ in evaluate_windows(old, policy)] == ["w3"], "older windows are history only"
+
+
+def test_drift_alerts_fire_on_the_windows_tested_for_drift():
+    policy = AlertPolicy()
     report = DatasetDrift(
         share_drifted=0.8,
         dataset_drifted=True,
@@ -208,7 +257,26 @@ def test_rules_judge_each_window_against_the_windows_before_it():
         columns={"a": ColumnDrift("ks", 0.0, 0.05, True, n_reference=30, n_current=300)},
     )
     drift = WindowDrift(report, n_reference=30, n_current=300, sampled=False, reference_version=1)
-    [(window, decision)] = evaluate_windows([_window(0, drift=drift)], policy)
+    [(window, decision)] = drift_alerts([_window(0, drift=drift)], policy)
     assert decision.kind == "dataset_drift"
-    assert evaluate_windows([_window(0, drift=drift)], AlertPolicy(drift=False)) == []
-    assert evaluate_windows([_window(0, drift=drift, n=10)], policy) == [], "too few predictions"
+    assert drift_alerts([_window(0, drift=drift)], AlertPolicy(drift=False)) == []
+    assert drift_alerts([_window(0, drift=drift, n=10)], policy) == [], "too few predictions"
+
+
+def test_a_closed_window_is_judged_once_and_late_labels_never_re_judge_it(ws, write_production, write_truth, logged):
+    save_alert_policy(ws, AlertPolicy(accuracy_floor=0.99, min_labels=3, lookback_windows=1, drift=False), actor=ADMIN)
+    first = ingest_predictions(ws, write_production(100, start=400)).batch_id
+    served = logged(ws)
+    audit = served[served["is_audit"].astype(bool)]
+    assert len(audit) > 3
+    import_labels(ws, write_truth(audit.index[:3]), annotator="oracle")  # three right answers, more to come
+    ingest_predictions(ws, write_production(100, start=600))  # a newer window: the first one's labels waited 1
+    with store.session(ws) as session:
+        verdicts = {j.metric: j for j in repository.window_judgments(session, "batch") if j.window_id == first}
+    assert set(verdicts) == {"accuracy", "dispute_rate", "mean_confidence"}
+    assert (verdicts["accuracy"].verdict, verdicts["accuracy"].n) == ("passed", 3)
+    for external_id, row in audit.iloc[3:].iterrows():  # late answers, every one wrong
+        record_label(ws, external_id, str((int(row["predicted"]) + 1) % 10), annotator="ana")
+    assert check_alerts(ws) == [] and list_alerts(ws) == [], "the closed window keeps its verdict"
+    with store.session(ws) as session:
+        assert len(repository.window_judgments(session, "batch")) == 3, "judged once"

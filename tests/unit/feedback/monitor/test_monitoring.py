@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from feedback.access import Actor
-from feedback.alerts import monitor_report
+from feedback.alerts import AlertPolicy, monitor_report
 from feedback.intake import ingest_feedback, ingest_predictions
 from feedback.lifecycle import promote
 from feedback.monitor import Estimate, MonitorWindow, monitor_windows
@@ -25,6 +25,8 @@ WINDOW_KEYS = {
     "dispute_rate",
     "mean_confidence",
     "drift",
+    "n_audit_items",
+    "sd_confidence",
     "macro_f1",
     "per_class",
     "class_mix",
@@ -38,7 +40,12 @@ def _only_window(ws, **options) -> MonitorWindow:
 
 
 def test_an_empty_store_has_no_windows(ws):
-    assert monitor_report(ws).to_dict() == {"windows": [], "alerts": []}
+    assert monitor_report(ws).to_dict() == {
+        "windows": [],
+        "alerts": [],
+        "judgments": {},
+        "rules": AlertPolicy().describe(),
+    }
     with pytest.raises(ValueError, match="window must be one of"):
         monitor_report(ws, "month")
 
@@ -148,7 +155,7 @@ def test_the_json_shape_disputes_class_mix_and_calibration(ws, ingested, tmp_pat
     disputes.to_csv(tmp_path / "fb.csv", index=False)
     ingest_feedback(ws, tmp_path / "fb.csv")
     result = monitor_report(ws).to_dict()
-    assert set(result) == {"windows", "alerts"}
+    assert set(result) == {"windows", "alerts", "judgments", "rules"}
     json.dumps(result, allow_nan=False)  # nulls, never NaN
     [window] = result["windows"]
     assert set(window) >= WINDOW_KEYS
