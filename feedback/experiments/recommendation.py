@@ -98,19 +98,7 @@ def recommend(
     >>> recommend(acc, None, srm_check(2000, 2000, 0.5)).action
     'promote challenger'
     """
-    accuracy_better = accuracy_test is not None and _rejected(accuracy_test) and accuracy_test.diff > 0
-    accuracy_worse = accuracy_test is not None and _rejected(accuracy_test) and accuracy_test.diff < 0
-    disputes_worse = dispute_test is not None and _rejected(dispute_test) and dispute_test.diff > 0
-
-    if srm is not None and srm.mismatch:
-        action = INVESTIGATE
-    elif accuracy_worse or disputes_worse:
-        action = KEEP
-    elif accuracy_better:
-        action = PROMOTE
-    else:
-        action = COLLECT
-
+    action = _action(srm, _verdict(accuracy_test, True), [_verdict(dispute_test, False)])
     reasons = [] if srm is None else [_srm_reason(srm)]
     if accuracy_test is None:
         reasons.append("Audit accuracy: not testable yet, an arm has no expert-labelled audit item.")
@@ -184,21 +172,11 @@ def recommend_registered(
         chosen = evidence.fixed if horizon_units is not None else evidence.sequential
         return chosen if reached else None
 
-    def verdict(evidence: MetricEvidence) -> int:
-        """+1 significantly better, -1 significantly worse, 0 neither (or not testable)."""
-        found = test(evidence)
-        if found is None or not _rejected(found):
-            return 0
-        return 1 if (found.diff > 0) == evidence.higher_is_better else -1
-
-    if srm is not None and srm.mismatch:
-        action = INVESTIGATE
-    elif verdict(primary) < 0 or any(verdict(g) < 0 for g in guardrails):
-        action = KEEP
-    elif verdict(primary) > 0:
-        action = PROMOTE
-    else:
-        action = COLLECT
+    action = _action(
+        srm,
+        _verdict(test(primary), primary.higher_is_better),
+        [_verdict(test(g), g.higher_is_better) for g in guardrails],
+    )
     guards = ", ".join(g.label for g in guardrails) or "none"
     how = "the always-valid sequential tests, at any look"
     if horizon_units is not None:
@@ -247,6 +225,22 @@ def _mean_reason(test: WelchResult | MeanSequentialState, higher_is_better: bool
     good = (test.diff > 0) == higher_is_better
     direction = "higher" if test.diff > 0 else "lower"
     return f"{arms}; {evidence}: significantly {direction} for the challenger ({'better' if good else 'worse'})."
+
+
+def _verdict(test, higher_is_better: bool) -> int:
+    """+1 significantly better for the challenger, -1 significantly worse, 0 neither (or no test)."""
+    if test is None or not _rejected(test):
+        return 0
+    return 1 if (test.diff > 0) == higher_is_better else -1
+
+
+def _action(srm: SRMResult | None, primary: int, guardrails: list[int]) -> str:
+    """The one decision rule: a broken split first, then any metric worse, then the primary better."""
+    if srm is not None and srm.mismatch:
+        return INVESTIGATE
+    if primary < 0 or any(g < 0 for g in guardrails):
+        return KEEP
+    return PROMOTE if primary > 0 else COLLECT
 
 
 def _rejected(test: ZTestResult | SequentialState) -> bool:
