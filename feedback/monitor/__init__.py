@@ -1,6 +1,8 @@
 """The live model over time: windows of quality, disputes, confidence and drift, and the store's status."""
 
-from feedback.monitor.drift import ColumnDrift, DatasetDrift, column_drift, dataset_drift
+from feedback.monitor.drift import ColumnDrift, column_drift
+from feedback.monitor.drift_null import DriftNull, drift_null
+from feedback.monitor.drift_report import DatasetDrift, dataset_drift
 from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
 from feedback.monitor.live_quality import live_accuracy
 from feedback.monitor.quality import calibration_table, class_mix, estimate_accuracy, estimate_quality
@@ -11,6 +13,7 @@ from feedback.monitor.windows import MONITOR_WINDOWS, MonitorWindow, monitor_win
 __all__ = [
     "ColumnDrift",
     "DatasetDrift",
+    "DriftNull",
     "Estimate",
     "MAX_DRIFT_ROWS",
     "MONITOR_WINDOWS",
@@ -20,6 +23,7 @@ __all__ = [
     "class_mix",
     "column_drift",
     "dataset_drift",
+    "drift_null",
     "estimate_accuracy",
     "estimate_proportion",
     "estimate_quality",

@@ -167,13 +167,19 @@ def _frames(rng, n_reference=800, n_current=300, shift=(0.0, 0.0, 0.0, 0.0)):
     return ref, cur
 
 
-def test_dataset_drifts_when_half_or_more_of_the_columns_drift(rng):
+def test_dataset_drifts_when_half_or_more_of_the_columns_drift_beyond_chance(rng):
     ref, cur = _frames(rng, shift=(1.0, 1.0, 0.0, 0.0))
     report = dataset_drift(ref, cur)
     assert report.drifted_columns == ["x0", "x1"]
     assert report.share_drifted == 0.5 and report.dataset_drifted
+    assert report.required_drifted == 2 and report.p_value <= 0.05
     ref, cur = _frames(rng, shift=(1.0, 0.0, 0.0, 0.0))
     assert not dataset_drift(ref, cur).dataset_drifted
+    # A quarter is enough by share, but one column of four drifts by chance in about 1 window in 5.
+    lenient = dataset_drift(ref, cur, drift_share=0.25)
+    assert lenient.share_drifted == 0.25 and not lenient.dataset_drifted
+    assert 0.1 < lenient.p_value < 0.3 and lenient.required_drifted == 2
+    ref, cur = _frames(rng, shift=(1.0, 1.0, 0.0, 0.0))
     assert dataset_drift(ref, cur, drift_share=0.25).dataset_drifted
 
 
@@ -194,9 +200,13 @@ def test_untestable_columns_do_not_count_towards_the_share(rng):
     ref, cur = _frames(rng, shift=(1.0, 0.0, 0.0, 0.0))
     cur[["x2", "x3"]] = np.nan
     report = dataset_drift(ref, cur)
-    assert report.n_tested == 2 and report.n_drifted == 1
-    assert report.share_drifted == 0.5 and report.dataset_drifted
-    assert report.to_dict()["columns"]["x3"]["statistic"] is None
+    assert report.n_tested == 2 and report.n_drifted == 1 and report.tested_columns == ["x0", "x1"]
+    assert report.share_drifted == 0.5 and report.to_dict()["columns"]["x3"]["statistic"] is None
+    # Chance is counted over the two tested columns: one of two drifts by chance in about 1 window in 10.
+    assert report.required_drifted == 2 and not report.dataset_drifted
+    assert report.expected_drifted == pytest.approx(report.chance.expected_count(["x0", "x1"]))
+    cur["x1"] += 1.0
+    assert dataset_drift(ref, cur).dataset_drifted
 
 
 def test_dataset_drift_takes_kinds_columns_and_ignores_extra_current_columns(rng):
