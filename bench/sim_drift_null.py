@@ -6,7 +6,7 @@ windows drawn from the same process (no drift). Features are equicorrelated
 Gaussians (``rho`` between every pair); one column in five is categorical (the
 latent value cut into 4 categories), the rest numeric. Each window is judged by
 the library's per-column tests (vectorised with
-:func:`feedback.monitor.drift_draws.drift_flags`, which gives
+:func:`feedback.monitor.drift_draws.drift_verdicts`, which gives
 :func:`~feedback.monitor.column_drift`'s verdicts) and by two dataset rules:
 
 - before: Evidently's rule alone, half or more of the columns drifted;
@@ -35,7 +35,7 @@ import pandas as pd
 from bench._rates import Rate
 from feedback.demo import DRIFT_STARTS_AT, make_digits_stream
 from feedback.monitor import dataset_drift, drift_null
-from feedback.monitor.drift_draws import drift_flags, pool_columns
+from feedback.monitor.drift_draws import drift_verdicts, pool_columns
 
 NAME = "drift-null"
 WINDOWS = (50, 100, 300, 1000, 5000)
@@ -59,22 +59,32 @@ def null_stream_alarms(
     rng = np.random.default_rng(seed)
     before, after = [], []
     for r in range(n_references):
-        frame = _correlated_frame(rng, n_reference + n_windows * n_current, n_features, rho)
-        reference = frame.iloc[:n_reference]
-        chance = drift_null(reference, n_current, random_state=seed * 1000 + r)
-        columns = pool_columns(frame, list(frame.columns), None, n_reference)
-        for start in range(0, n_windows, max(1, MAX_STACKED_ROWS // n_current)):
-            stop = min(n_windows, start + max(1, MAX_STACKED_ROWS // n_current))
-            ref_w = np.zeros((stop - start, len(frame)))
-            ref_w[:, :n_reference] = 1.0
-            cur_w = np.zeros_like(ref_w)
-            for k, w in enumerate(range(start, stop)):
-                cur_w[k, n_reference + w * n_current : n_reference + (w + 1) * n_current] = 1.0
-            drifted = drift_flags(columns, ref_w, cur_w).sum(axis=1)
-            by_share = drifted >= np.ceil(0.5 * n_features - 1e-9)
-            before.append(by_share)
-            after.append(by_share & (drifted >= chance.critical_count))
+        frame = correlated_frame(rng, n_reference + n_windows * n_current, n_features, rho)
+        chance = drift_null(frame.iloc[:n_reference], n_current, random_state=seed * 1000 + r)
+        drifted, strength = window_verdicts_stacked(frame, n_reference, n_current)
+        by_share = drifted >= np.ceil(0.5 * n_features - 1e-9)
+        before.append(by_share)
+        after.append(by_share & (chance.p_value(drifted, strength) <= chance.alpha))
     return np.concatenate(before), np.concatenate(after)
+
+
+def window_verdicts_stacked(frame: pd.DataFrame, n_reference: int, n_current: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drifted columns and strength of each window: the first ``n_reference`` rows are the reference, windows follow."""
+    columns = pool_columns(frame, list(frame.columns), None, n_reference)
+    n_windows = (len(frame) - n_reference) // n_current
+    per_batch = max(1, MAX_STACKED_ROWS // n_current)
+    counts, strengths = [], []
+    for start in range(0, n_windows, per_batch):
+        stop = min(n_windows, start + per_batch)
+        ref_w = np.zeros((stop - start, len(frame)))
+        ref_w[:, :n_reference] = 1.0
+        cur_w = np.zeros_like(ref_w)
+        for k, w in enumerate(range(start, stop)):
+            cur_w[k, n_reference + w * n_current : n_reference + (w + 1) * n_current] = 1.0
+        flags, scores = drift_verdicts(columns, ref_w, cur_w)
+        counts.append(flags.sum(axis=1))
+        strengths.append(scores.sum(axis=1))
+    return np.concatenate(counts), np.concatenate(strengths)
 
 
 def demo_detection(seeds: range) -> dict[str, float]:
@@ -132,7 +142,7 @@ def simulate(runs: int | None = None) -> list[Rate]:
     ]
 
 
-def _correlated_frame(rng: np.random.Generator, n: int, n_features: int, rho: float) -> pd.DataFrame:
+def correlated_frame(rng: np.random.Generator, n: int, n_features: int, rho: float) -> pd.DataFrame:
     """Equicorrelated Gaussian features; every fifth column cut into 4 categories."""
     latent = np.sqrt(rho) * rng.normal(size=(n, 1)) + np.sqrt(1.0 - rho) * rng.normal(size=(n, n_features))
     frame = pd.DataFrame(latent, columns=[f"x{i}" for i in range(n_features)])

@@ -6,7 +6,7 @@ counts in the reference and in the window. The null draws of
 counts of the reference's rows), and so is a real reference with a batch of
 windows stacked under it. Each column gets the test :func:`column_drift` would
 give it, with the same statistic and threshold, computed for all pairs with a
-few array operations per column: sorted cumulative weights give the empirical
+few array operations per column, with a score of how strongly: sorted cumulative weights give the empirical
 distribution functions (KS, Wasserstein), summed weights per category give the
 frequencies (chi-squared, Z, Jensen-Shannon). The verdicts equal
 :func:`~feedback.monitor.drift.column_drift`'s (tests/unit/feedback/monitor/
@@ -43,14 +43,14 @@ from feedback.monitor.drift import (
     numbers_or_nan,
 )
 
-__all__ = ["PooledColumn", "drift_flags", "pool_columns"]
+__all__ = ["PooledColumn", "drift_verdicts", "non_missing", "pool_columns", "window_verdicts"]
 
 _CONTINUOUS = ("ks", "wasserstein")
 
 
 @dataclass(frozen=True)
 class PooledColumn:
-    """One column of the pool, ready for :func:`drift_flags`.
+    """One column of the pool, ready for :func:`drift_verdicts`.
 
     ``values`` are floats with NaN for missing values when ``test`` is "ks" or
     "wasserstein", otherwise category codes with -1 for missing values.
@@ -106,8 +106,10 @@ def pool_columns(
     return out
 
 
-def drift_flags(columns: Sequence[PooledColumn], reference_weights, current_weights) -> np.ndarray:
-    """Whether each column drifted, for each pair of row weights.
+def drift_verdicts(
+    columns: Sequence[PooledColumn], reference_weights, current_weights
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each column drifted, and how strongly, for each pair of row weights.
 
     Parameters
     ----------
@@ -119,14 +121,20 @@ def drift_flags(columns: Sequence[PooledColumn], reference_weights, current_weig
 
     Returns
     -------
-    numpy.ndarray of bool, shape (n_pairs, n_columns)
+    flags : numpy.ndarray of bool, shape (n_pairs, n_columns)
         The verdict of each column's test; False where a side has no value.
+    scores : numpy.ndarray of float, shape (n_pairs, n_columns)
+        Each test's statistic in units of its threshold (the KS statistic over
+        its 5% critical value, the chi-squared statistic over its 95th
+        percentile, the distance over 0.1): about 1 where the verdict turns,
+        0 where a side has no value.
     """
     ref_w = np.asarray(reference_weights, dtype=float)
     cur_w = np.asarray(current_weights, dtype=float)
     if ref_w.ndim != 2 or ref_w.shape != cur_w.shape:
         raise ValueError(f"weights must be two arrays of the same 2-D shape, got {ref_w.shape} and {cur_w.shape}")
     flags = np.zeros((ref_w.shape[0], len(columns)), dtype=bool)
+    scores = np.zeros(flags.shape)
     sizes = ref_w.sum(axis=1), cur_w.sum(axis=1)
     signed = None  # one weight difference for every column without missing values
     for k, column in enumerate(columns):
@@ -134,10 +142,31 @@ def drift_flags(columns: Sequence[PooledColumn], reference_weights, current_weig
             complete = not np.isnan(column.values).any()
             if complete and signed is None:
                 signed = _signed_weights(ref_w, cur_w, *sizes)
-            flags[:, k] = _continuous_flags(column, ref_w, cur_w, signed if complete else None, sizes)
+            flags[:, k], scores[:, k] = _continuous(column, ref_w, cur_w, signed if complete else None, sizes)
         else:
-            flags[:, k] = _categorical_flags(column, ref_w, cur_w)
-    return flags
+            flags[:, k], scores[:, k] = _categorical(column, ref_w, cur_w)
+    return flags, scores
+
+
+def window_verdicts(
+    reference_df: pd.DataFrame, current_df: pd.DataFrame, columns: Sequence[str], kinds: Mapping[str, str] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`drift_verdicts` of one window against its reference: flags and scores of shape (n_columns,)."""
+    kinds = dict(kinds or {})
+    n_valid = {name: non_missing(reference_df[name], kinds.get(name)) for name in columns}
+    pool = pd.concat([reference_df[list(columns)], current_df[list(columns)]], ignore_index=True)
+    pooled = pool_columns(pool, columns, kinds, n_valid)
+    on_reference = (np.arange(len(pool)) < len(reference_df)).astype(float)[None, :]
+    flags, scores = drift_verdicts(pooled, on_reference, 1.0 - on_reference)
+    return flags[0], scores[0]
+
+
+def non_missing(values: pd.Series, kind: str | None) -> int:
+    """Values a column has once missing ones are dropped, as :func:`column_drift` counts them."""
+    values = values.reset_index(drop=True)
+    if column_kind(values, kind) == "numeric":
+        return int(np.count_nonzero(~np.isnan(numbers_or_nan(values, "reference"))))
+    return int(np.count_nonzero(~is_missing(values)))
 
 
 # --- private helpers ------------------------------------------------------------------------------------
@@ -149,14 +178,14 @@ def _signed_weights(ref_w: np.ndarray, cur_w: np.ndarray, n1: np.ndarray, n2: np
     return ref_w / np.where(tested, n1, 1.0)[:, None] - cur_w / np.where(tested, n2, 1.0)[:, None]
 
 
-def _continuous_flags(
+def _continuous(
     column: PooledColumn,
     ref_w: np.ndarray,
     cur_w: np.ndarray,
     signed: np.ndarray | None,
     sizes: tuple[np.ndarray, np.ndarray],
-) -> np.ndarray:
-    """KS (p < 0.05) or normalised Wasserstein (>= 0.1) from the weighted empirical distributions.
+) -> tuple[np.ndarray, np.ndarray]:
+    """KS (p < 0.05) or normalised Wasserstein (>= 0.1) from the weighted empirical distributions, and scores.
 
     ``signed`` is :func:`_signed_weights` when the column has no missing value
     (so every column shares it), else None and it is computed on the column's rows.
@@ -173,7 +202,7 @@ def _continuous_flags(
         (n1, n2), steps = sizes, signed[:, order]
     tested = (n1 > 0) & (n2 > 0)
     if not tested.any() or len(x) < 2:
-        return np.zeros(len(n1), dtype=bool)
+        return np.zeros(len(n1), dtype=bool), np.zeros(len(n1))
     gaps = np.diff(x)
     gap_cdf = np.abs(np.cumsum(steps[:, :-1], axis=1))
     if column.test == "wasserstein":
@@ -181,23 +210,27 @@ def _continuous_flags(
         n1s = np.where(tested, n1, 1.0)
         mean = a @ centred / n1s
         std = np.sqrt(np.maximum(a @ centred**2 / n1s - mean**2, 0.0))
-        return tested & (gap_cdf @ gaps / np.maximum(std, WASSERSTEIN_MIN_STD) >= DISTANCE_THRESHOLD)
+        distance = np.where(tested, gap_cdf @ gaps / np.maximum(std, WASSERSTEIN_MIN_STD), 0.0)
+        return tested & (distance >= DISTANCE_THRESHOLD), distance / DISTANCE_THRESHOLD
     d = np.where(gaps > 0, gap_cdf, 0.0).max(axis=1)
-    return tested & _ks_rejects(d, n1, n2)
+    rejects, critical = _ks_rejects(d, n1, n2)
+    return tested & rejects, np.where(tested, d / critical, 0.0)
 
 
-def _ks_rejects(d: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    """Whether the two-sample KS p-value of each statistic is below 0.05, as :func:`column_drift` computes it."""
-    out = np.zeros(len(d), dtype=bool)
+def _ks_rejects(d: np.ndarray, n1: np.ndarray, n2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each KS p-value is below 0.05, as :func:`column_drift` computes it, and the critical statistic."""
+    out, critical = np.zeros(len(d), dtype=bool), np.ones(len(d))
     pairs = np.stack([n1, n2], axis=1).astype(np.int64)
     for size_1, size_2 in np.unique(pairs[(pairs > 0).all(axis=1)], axis=0):
         rows = (pairs[:, 0] == size_1) & (pairs[:, 1] == size_2)
         if size_1 * size_2 <= KS_EXACT_MAX_PRODUCT:
             lcm = math.lcm(int(size_1), int(size_2))
-            out[rows] = np.rint(d[rows] * lcm) >= _ks_critical_step(int(size_1), int(size_2))
+            step = _ks_critical_step(int(size_1), int(size_2))
+            out[rows], critical[rows] = np.rint(d[rows] * lcm) >= step, step / lcm
         else:
-            out[rows] = d[rows] > _ks_asymptotic_critical(int(np.round(size_1 * size_2 / (size_1 + size_2))))
-    return out
+            critical[rows] = _ks_asymptotic_critical(int(np.round(size_1 * size_2 / (size_1 + size_2))))
+            out[rows] = d[rows] > critical[rows]
+    return out, critical
 
 
 @lru_cache(maxsize=4096)
@@ -232,12 +265,12 @@ def _ks_critical_step(n1: int, n2: int) -> int:
     return int(values[low]) if low < len(values) else lcm + 1
 
 
-def _categorical_flags(column: PooledColumn, ref_w: np.ndarray, cur_w: np.ndarray) -> np.ndarray:
-    """Chi-squared or Z (p < 0.05) or Jensen-Shannon (>= 0.1) from the weighted category counts."""
+def _categorical(column: PooledColumn, ref_w: np.ndarray, cur_w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Chi-squared or Z (p < 0.05) or Jensen-Shannon (>= 0.1) from the weighted category counts, and scores."""
     valid = np.flatnonzero(column.values >= 0)
     order = valid[np.argsort(column.values[valid], kind="stable")]
     if len(order) == 0:
-        return np.zeros(ref_w.shape[0], dtype=bool)
+        return np.zeros(ref_w.shape[0], dtype=bool), np.zeros(ref_w.shape[0])
     codes = column.values[order]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     r = np.add.reduceat(ref_w[:, order], starts, axis=1)
@@ -249,7 +282,8 @@ def _categorical_flags(column: PooledColumn, ref_w: np.ndarray, cur_w: np.ndarra
         p, q = r / n1s, c / n2s
         middle = (p + q) / 2.0
         js = special.rel_entr(p, middle).sum(axis=1) + special.rel_entr(q, middle).sum(axis=1)
-        return tested & (np.sqrt(np.maximum(js, 0.0) / 2.0) >= DISTANCE_THRESHOLD)
+        distance = np.where(tested, np.sqrt(np.maximum(js, 0.0) / 2.0), 0.0)
+        return tested & (distance >= DISTANCE_THRESHOLD), distance / DISTANCE_THRESHOLD
     totals = r + c
     present = totals > 0
     share = np.where(present, totals, 1.0) / (n1s + n2s)
@@ -257,4 +291,5 @@ def _categorical_flags(column: PooledColumn, ref_w: np.ndarray, cur_w: np.ndarra
     chi2 = np.where(present, (r - expected_r) ** 2 / expected_r + (c - expected_c) ** 2 / expected_c, 0.0).sum(axis=1)
     dof = present.sum(axis=1) - 1
     p_value = np.where(dof > 0, stats.chi2.sf(chi2, np.maximum(dof, 1)), 1.0)
-    return tested & (p_value < P_VALUE_THRESHOLD)
+    score = np.where(tested & (dof > 0), chi2 / stats.chi2.isf(P_VALUE_THRESHOLD, np.maximum(dof, 1)), 0.0)
+    return tested & (p_value < P_VALUE_THRESHOLD), score

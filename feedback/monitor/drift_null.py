@@ -12,7 +12,7 @@ fired in 8-23% of 300-row windows with correlated features and in 90-100% of
 nothing has drifted: it draws ``n_draws`` (200) pairs of a pseudo-reference and
 a pseudo-window from the reference rows themselves, whole rows at a time (so
 the features keep their correlation), and tests every column of each pair with
-:func:`~feedback.monitor.drift_draws.drift_flags`, vectorised. The draws honour
+:func:`~feedback.monitor.drift_draws.drift_verdicts`, vectorised. The draws honour
 both sides' sampling noise:
 
 - reference of 1,000 rows or fewer (p-value tests, whose 5% per column holds at
@@ -28,12 +28,15 @@ both sides' sampling noise:
   by the two sample sizes, not by the pool's, so the subsample bounds the time
   (about 2 ms per column) at a small cost in precision.
 
-The window's count is judged with the Monte Carlo p-value
-``(1 + #{draws with at least as many drifted columns}) / (n_draws + 1)``;
-``critical_count`` is the smallest count whose p-value is at most ``alpha``
-(5%). Counts are whole numbers, so the p-value steps, and this rule rounds
-towards fewer alarms: the null alarm rate is at most ``alpha``, less when the
-count's distribution is lumpy (few columns).
+A window is judged by its count of drifted columns, ties broken by its
+strength (the sum over columns of each test's statistic in units of its
+threshold), with the Monte Carlo p-value ``(1 + #{draws with more drifted
+columns, or as many and at least the same strength}) / (n_draws + 1)``; the
+dataset alarm needs it at most ``alpha`` (5%), which holds the null alarm
+rate at ``alpha`` (counts alone are lumpy: with 10 columns that chance flags
+in most 50-row windows, no count would be rare enough, and a shift of one
+standard deviation in every column could never alarm). ``critical_count`` is
+the smallest count rare enough whatever its strength.
 """
 
 from __future__ import annotations
@@ -46,8 +49,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-from feedback.monitor.drift import SMALL_REFERENCE_ROWS, column_kind, is_missing, numbers_or_nan
-from feedback.monitor.drift_draws import drift_flags, pool_columns
+from feedback.monitor.drift import SMALL_REFERENCE_ROWS
+from feedback.monitor.drift_draws import drift_verdicts, non_missing, pool_columns
 
 __all__ = ["ALPHA", "MAX_NULL_POOL_ROWS", "N_NULL_DRAWS", "DriftNull", "drift_null"]
 
@@ -64,6 +67,8 @@ class DriftNull:
     ----------
     flags : numpy.ndarray of bool, shape (n_draws, n_columns)
         Which columns drifted in each null draw.
+    scores : numpy.ndarray of float, shape (n_draws, n_columns)
+        Each column's statistic in units of its threshold, in each null draw.
     columns : tuple of str
         The columns, in the order of ``flags``.
     n_reference, n_current : int
@@ -80,6 +85,7 @@ class DriftNull:
     """
 
     flags: np.ndarray = field(repr=False)
+    scores: np.ndarray = field(repr=False)
     columns: tuple[str, ...]
     n_reference: int
     n_current: int
@@ -99,21 +105,38 @@ class DriftNull:
 
     def counts(self, columns: Sequence[str] | None = None) -> np.ndarray:
         """Drifted columns among ``columns`` in each null draw."""
+        return self.flags[:, self._positions(columns)].sum(axis=1)
+
+    def _positions(self, columns: Sequence[str] | None) -> list[int] | slice:
         if columns is None:
-            return self.flags.sum(axis=1)
+            return slice(None)
         position = {name: k for k, name in enumerate(self.columns)}
-        return self.flags[:, [position[str(name)] for name in columns]].sum(axis=1)
+        return [position[str(name)] for name in columns]
+
+    def strengths(self, columns: Sequence[str] | None = None) -> np.ndarray:
+        """Sum of the scores of ``columns`` in each null draw."""
+        return self.scores[:, self._positions(columns)].sum(axis=1)
 
     def expected_count(self, columns: Sequence[str] | None = None) -> float:
         """Columns flagged by chance, on average."""
         return float(np.mean(self.counts(columns)))
 
-    def p_value(self, n_drifted: int, columns: Sequence[str] | None = None) -> float:
-        """``(1 + #{draws with n_drifted or more drifted columns}) / (n_draws + 1)``."""
-        return float((1 + np.count_nonzero(self.counts(columns) >= n_drifted)) / (self.n_draws + 1))
+    def p_value(self, n_drifted, strength=0.0, columns: Sequence[str] | None = None):
+        """``(1 + #{draws with more drifted columns, or as many and strength or more}) / (n_draws + 1)``.
+
+        ``n_drifted`` and ``strength`` may be arrays (one window each): the
+        result is then an array. The default strength 0 counts every draw with
+        as many drifted columns.
+        """
+        counts, strengths = self.counts(columns), self.strengths(columns)
+        k, s = np.asarray(n_drifted)[..., None], np.asarray(strength, dtype=float)[..., None]
+        beyond = (counts > k) | ((counts == k) & (strengths >= s))
+        p = (1 + np.count_nonzero(beyond, axis=-1)) / (self.n_draws + 1)
+        return float(p) if np.ndim(p) == 0 else p
 
     def critical_count(self, columns: Sequence[str] | None = None) -> int:
-        """The fewest drifted columns whose p-value is at most ``alpha``; columns + 1 when none is."""
+        """The fewest drifted columns whose p-value is at most ``alpha`` whatever their strength; columns + 1
+        when none is."""
         counts = np.sort(self.counts(columns))
         n_columns = len(self.columns if columns is None else columns)
         for k in range(1, n_columns + 1):
@@ -203,7 +226,7 @@ def drift_null(
     names = list(reference_df.columns if columns is None else columns)
     rng = check_random_state(random_state)
     kinds = dict(kinds or {})
-    n_valid = {name: _non_missing(reference_df[name], kinds.get(name)) for name in names}
+    n_valid = {name: non_missing(reference_df[name], kinds.get(name)) for name in names}
     pool = reference_df
     if n_reference > SMALL_REFERENCE_ROWS and n_reference > max_pool_rows:
         pool = reference_df.iloc[np.sort(rng.choice(n_reference, max_pool_rows, replace=False))]
@@ -221,9 +244,10 @@ def drift_null(
         uniform = np.full(len(pool), 1.0 / len(pool))
         ref_w = rng.multinomial(n_reference, uniform, size=n_draws).astype(float)
         cur_w = rng.multinomial(n_current, uniform, size=n_draws).astype(float)
-    flags = drift_flags(pooled, ref_w, cur_w)
+    flags, scores = drift_verdicts(pooled, ref_w, cur_w)
     return DriftNull(
         flags=flags,
+        scores=scores,
         columns=tuple(column.name for column in pooled),
         n_reference=n_reference,
         n_current=int(n_current),
@@ -231,11 +255,3 @@ def drift_null(
         draws=draws,
         alpha=alpha,
     )
-
-
-def _non_missing(values: pd.Series, kind: str | None) -> int:
-    """Values a column has once missing ones are dropped, as :func:`column_drift` counts them."""
-    values = values.reset_index(drop=True)
-    if column_kind(values, kind) == "numeric":
-        return int(np.count_nonzero(~np.isnan(numbers_or_nan(values, "reference"))))
-    return int(np.count_nonzero(~is_missing(values)))

@@ -5,10 +5,11 @@ Each column is tested as :func:`~feedback.monitor.drift.column_drift` does
 
 - the share of drifted columns, among those that could be tested, is at least
   ``drift_share`` (0.5, Evidently's rule: a material part of the data moved);
-- the count of drifted columns is one that chance reaches in at most 5% of
-  windows of the same size drawn from the reference itself
-  (:func:`~feedback.monitor.drift_null.drift_null`), which accounts for the
-  window size, the reference size and the features' correlation.
+- the count of drifted columns (ties broken by how strongly they drifted) is
+  one that chance reaches in at most 5% of windows of the same size drawn
+  from the reference itself (:func:`~feedback.monitor.drift_null.drift_null`),
+  which accounts for the window size, the reference size and the features'
+  correlation.
 
 On null streams the dataset alarm then fires in 5% or fewer of the windows
 (bench/sim_drift_null.py: windows of 50-5,000 rows, references of 100-50,000,
@@ -26,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from feedback.monitor.drift import DRIFT_SHARE, ColumnDrift, column_drift
+from feedback.monitor.drift_draws import window_verdicts
 from feedback.monitor.drift_null import DriftNull, drift_null
 
 __all__ = ["DatasetDrift", "dataset_drift"]
@@ -36,7 +38,9 @@ class DatasetDrift:
     """Drift of every column and whether the dataset as a whole drifted.
 
     ``chance`` is the null the dataset decision was checked against (None when
-    a report is built by hand: then only the share rule applies).
+    a report is built by hand: then only the share rule applies); ``strength``
+    the sum of the columns' statistics in units of their thresholds, which
+    breaks ties between windows with as many drifted columns.
     """
 
     share_drifted: float
@@ -44,6 +48,7 @@ class DatasetDrift:
     columns: dict[str, ColumnDrift] = field(default_factory=dict)
     drift_share: float = DRIFT_SHARE
     chance: DriftNull | None = None
+    strength: float = 0.0
 
     @property
     def n_drifted(self) -> int:
@@ -72,20 +77,21 @@ class DatasetDrift:
 
     @property
     def required_drifted(self) -> int:
-        """Drifted columns the dataset alarm needs: ``drift_share`` of those tested, and beyond chance."""
+        """Drifted columns that raise the dataset alarm whatever their strength: ``drift_share`` of those tested,
+        and beyond chance (one fewer can, when they drift more strongly than chance makes them)."""
         by_share = math.ceil(self.drift_share * self.n_tested - 1e-9)
         return max(by_share, 1, self.chance.critical_count(self.tested_columns) if self.chance else 0)
 
     @property
     def p_value(self) -> float | None:
         """Chance of at least this many drifted columns in a window that did not drift (None without a null)."""
-        return self.chance.p_value(self.n_drifted, self.tested_columns) if self.chance else None
+        return self.chance.p_value(self.n_drifted, self.strength, self.tested_columns) if self.chance else None
 
     def to_dict(self) -> dict[str, Any]:
         """The monitor JSON shape, plus counts and the null.
 
         ``{"share_drifted", "dataset_drifted", "drift_share", "n_columns",
-        "n_tested", "n_drifted", "required_drifted", "p_value", "chance":
+        "n_tested", "n_drifted", "required_drifted", "p_value", "strength", "chance":
         {"expected_drifted", "critical_count", ...} or None, "columns": {name:
         {"test", "statistic", "drifted", ..., "chance_rate"}}}``, where
         ``chance_rate`` is the share of null draws in which the column drifted
@@ -101,6 +107,7 @@ class DatasetDrift:
             "n_drifted": self.n_drifted,
             "required_drifted": self.required_drifted,
             "p_value": self.p_value,
+            "strength": self.strength,
             "chance": self.chance.to_dict(self.tested_columns) if self.chance else None,
             "columns": {name: {**c.to_dict(), "chance_rate": rates.get(name)} for name, c in self.columns.items()},
         }
@@ -182,8 +189,9 @@ def dataset_drift(
     elif list(chance.columns) != [str(name) for name in names]:
         raise ValueError("chance was drawn for other columns; draw it with drift_null for these columns")
     results = {str(name): column_drift(reference_df[name], current_df[name], kinds.get(name)) for name in names}
-    report = DatasetDrift(0.0, False, results, drift_share, chance)
+    _, scores = window_verdicts(reference_df, current_df, names, kinds)
+    report = DatasetDrift(0.0, False, results, drift_share, chance, float(scores.sum()))
     n_tested, n_drifted = report.n_tested, report.n_drifted
     share = n_drifted / n_tested if n_tested else 0.0
-    drifted = bool(n_tested and share >= drift_share and n_drifted >= report.required_drifted)
-    return DatasetDrift(share, drifted, results, drift_share, chance)
+    drifted = bool(n_tested and share >= drift_share and report.p_value <= chance.alpha)
+    return DatasetDrift(share, drifted, results, drift_share, chance, report.strength)
