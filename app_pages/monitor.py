@@ -193,18 +193,23 @@ if drift:
         f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
         f"{report.share_drifted:.2f}), {n_predictions} predictions{sampled} against the {drift.n_reference} rows "
         f"champion v{drift.reference_version} trained on: the dataset "
-        f"{'drifted' if report.dataset_drifted else 'did not drift'} (it needs {report.required_drifted} or more "
-        f"drifted columns: {report.drift_share:.0%} of those tested, and more than chance alone flags in 95% of "
-        "windows of this size)."
+        f"{'drifted' if report.dataset_drifted else 'did not drift'} (it drifts when {report.drift_share:.0%} or "
+        "more of the tested columns drift and chance gives as many, as strongly, in at most 5% of windows of "
+        "this size)."
     )
     if report.chance:
         chance = report.chance
+        enough = (
+            f"{report.required_drifted} or more alarm whatever their strength"
+            if report.required_drifted <= report.n_tested
+            else "no count alone is rare enough, only the strength can tell"
+        )
         st.caption(
             f"By chance: windows of {chance.n_current} rows drawn from the reference itself ({chance.n_draws} draws) "
             f"flag {report.expected_drifted:.1f} of these {report.n_tested} columns on average "
-            f"({report.expected_drifted / max(report.n_tested, 1):.0%}); this window's count or more came up in "
-            f'{report.p_value:.1%} of them. The column "flagged by chance" is each test\'s own false-alarm rate '
-            "there."
+            f"({report.expected_drifted / max(report.n_tested, 1):.0%}); {enough}. As many drifted columns, as "
+            f'strongly, came up in {report.p_value:.1%} of them. The column "flagged by chance" is each test\'s own '
+            "false-alarm rate there."
         )
     columns = report.to_dict()["columns"]
     table = pd.DataFrame.from_dict(columns, orient="index").rename_axis("column").reset_index()

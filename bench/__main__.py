@@ -12,13 +12,13 @@ import argparse
 import sys
 import time
 
-from bench import active_learning_curves, export, ingest, retrain, review_latency
+from bench import active_learning_curves, export, ingest, retrain, review_latency, sim_drift_null
 from bench._rates import rate_table
 from feedback.alerts import check_alerts_on_writes
 from feedback.worker import deliver_alerts_in_background
 
 BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
-SIMULATIONS: dict = {module.NAME: module for module in ()}
+SIMULATIONS: dict = {module.NAME: module for module in (sim_drift_null,)}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
 CURVES = "active-learning"
 

@@ -26,7 +26,8 @@ both sides' sampling noise:
   ``max_pool_rows`` (2,000) reference rows, sampled without replacement with
   ``random_state`` when the reference is larger. The distances' noise is set
   by the two sample sizes, not by the pool's, so the subsample bounds the time
-  (about 2 ms per column) at a small cost in precision.
+  (a few milliseconds per column, whatever the reference's size) at a small
+  cost in precision.
 
 A window is judged by its count of drifted columns, ties broken by its
 strength (the sum over columns of each test's statistic in units of its
@@ -61,7 +62,7 @@ MAX_NULL_POOL_ROWS = 2_000
 
 @dataclass(frozen=True)
 class DriftNull:
-    """How many columns the drift tests flag on windows drawn from the reference itself.
+    """How many columns the drift tests flag, and how strongly, on windows drawn from the reference itself.
 
     Attributes
     ----------
@@ -173,7 +174,7 @@ def drift_null(
     max_pool_rows: int = MAX_NULL_POOL_ROWS,
     random_state=0,
 ) -> DriftNull:
-    """The count of drifted columns on windows of ``n_current`` rows that did not drift.
+    """The drifted columns, and their scores, on windows of ``n_current`` rows that did not drift.
 
     Parameters
     ----------
