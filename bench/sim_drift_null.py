@@ -11,10 +11,11 @@ the library's per-column tests (vectorised with
 
 - before: Evidently's rule alone, half or more of the columns drifted;
 - after: :func:`feedback.monitor.dataset_drift`'s rule, that share and a count
-  beyond chance (:func:`feedback.monitor.drift_null`, one null per reference,
-  as the Monitor page caches it).
+  (ties broken by strength) beyond chance (:func:`feedback.monitor.drift_null`,
+  one null per reference, as the Monitor page caches it).
 
-A window that alarms is a false alarm. Goal: 5% or fewer in every cell.
+A window that alarms is a false alarm. Goal: 5% or fewer; one line per window
+and reference size, pooled over features and correlation, naming its worst cell.
 
 Demo: the digits demo's drifting batches (:func:`feedback.demo.make_digits_stream`,
 batches 3-5 against the 100-row seed set) and its steady ones (0-2), over
@@ -109,11 +110,11 @@ def simulate(runs: int | None = None) -> list[Rate]:
     """The null alarm rate per window and reference size (pooled over features and correlation), and the demo's
     detection rate before and after.
 
-    ``runs`` is the number of windows per grid cell (default 200: 20 references x 10 windows); a line pools
+    ``runs`` is the number of windows per grid cell (default 100: 10 references x 10 windows); a line pools
     the 9 cells of its window and reference sizes and names its worst cell.
     """
     n_windows = 10
-    n_references = max(1, (runs or 200) // n_windows)
+    n_references = max(1, (runs or 100) // n_windows)
     rates = []
     for m, n in itertools.product(WINDOWS, REFERENCES):
         before, after, worst = [], [], (-1.0, "")
