@@ -58,6 +58,7 @@ def test_vectorised_verdicts_equal_column_drift_s(rng, n_reference, n_current):
                 assert (scores[w, k] >= 1.0) == expected.drifted, (name, w, expected, scores[w, k])
 
 
+@pytest.mark.filterwarnings("ignore:ks_2samp. Exact calculation unsuccessful:RuntimeWarning")
 @pytest.mark.parametrize("n1, n2", [(30, 20), (100, 50), (7, 13), (300, 300)])
 def test_the_exact_ks_critical_step_is_where_scipy_s_p_value_crosses_5_percent(n1, n2):
     lcm = np.lcm(n1, n2)
