@@ -236,13 +236,33 @@ if drift:
     sampled = f" (a fixed sample of {drift.n_current})" if drift.sampled else ""
     st.markdown(
         f"**Feature drift**: {report.n_drifted} of {report.n_tested} columns drifted (share "
-        f"{report.share_drifted:.2f}; the dataset drifts at {report.drift_share:.2f} or more: "
-        f"{'drifted' if report.dataset_drifted else 'not drifted'}), {n_predictions} predictions"
-        f"{sampled} against the {drift.n_reference} rows champion v{drift.reference_version} "
-        "trained on."
+        f"{report.share_drifted:.2f}), {n_predictions} predictions{sampled} against the {drift.n_reference} rows "
+        f"champion v{drift.reference_version} trained on: the dataset "
+        f"{'drifted' if report.dataset_drifted else 'did not drift'} (it drifts when {report.drift_share:.0%} or "
+        "more of the tested columns drift and chance gives as many, as strongly, in at most 5% of windows of "
+        "this size)."
     )
-    columns = {name: column.to_dict() for name, column in report.columns.items()}
+    if report.chance:
+        chance = report.chance
+        enough = (
+            f"{report.required_drifted} or more alarm whatever their strength"
+            if report.required_drifted <= report.n_tested
+            else "no count alone is rare enough, only the strength can tell"
+        )
+        st.caption(
+            f"By chance: windows of {chance.n_current} rows drawn from the reference itself ({chance.n_draws} draws) "
+            f"flag {report.expected_drifted:.1f} of these {report.n_tested} columns on average "
+            f"({report.expected_drifted / max(report.n_tested, 1):.0%}); {enough}. As many drifted columns, as "
+            f'strongly, came up in {report.p_value:.1%} of them. The column "flagged by chance" is each test\'s own '
+            "false-alarm rate there."
+        )
+    columns = report.to_dict()["columns"]
     table = pd.DataFrame.from_dict(columns, orient="index").rename_axis("column").reset_index()
-    st.dataframe(table.sort_values(["drifted", "column"], ascending=[False, True]), hide_index=True)
+    table = table.rename(columns={"chance_rate": "flagged by chance"})
+    st.dataframe(
+        table.sort_values(["drifted", "column"], ascending=[False, True]),
+        hide_index=True,
+        column_config={"flagged by chance": st.column_config.NumberColumn(format="percent")},
+    )
 else:
     st.caption("Feature drift was not tested for this window (the task has no numeric or categorical feature).")

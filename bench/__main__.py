@@ -21,6 +21,7 @@ from bench import (
     sim_ab_outcomes,
     sim_ab_units,
     sim_band_alerts,
+    sim_drift_null,
     sim_gate,
     sim_live_window,
 )
@@ -29,9 +30,15 @@ from feedback.alerts import check_alerts_on_writes
 from feedback.worker import deliver_alerts_in_background
 
 BENCHMARKS = {module.NAME: module for module in (ingest, export, retrain, review_latency)}
-SIMULATIONS: dict = {
-    module.NAME: module for module in (sim_live_window, sim_ab_units, sim_gate, sim_ab_outcomes, sim_band_alerts)
-}
+SIMULATION_MODULES = (
+    sim_live_window,
+    sim_ab_units,
+    sim_gate,
+    sim_ab_outcomes,
+    sim_band_alerts,
+    sim_drift_null,
+)
+SIMULATIONS = {module.NAME: module for module in SIMULATION_MODULES}
 # Learning curves print their own table (labels to reach 98% of full accuracy per strategy).
 CURVES = "active-learning"
 

@@ -27,7 +27,7 @@ from bench._rates import Rate
 from feedback.experiments import clustered_msprt_p_value, clustered_ztest, unit_sums
 
 NAME = "ab-units"
-RUNS = 2_000
+RUNS = 1_000
 CHUNK = 50
 DAYS = 20
 UNITS = 2_000  # per arm

@@ -21,7 +21,8 @@ a stable accuracy the band fires in well under 1% of windows and in under 10% of
 fires in the first window after it in 90% or more of runs.
 
 Feature drift is not a band: :func:`evaluate_drift` fires when the window's
-drift report says the dataset drifted (half or more of its columns).
+drift report says the dataset drifted (half or more of its columns, and more
+than chance flags in 95% of windows of its size drawn from the reference).
 """
 
 from __future__ import annotations
@@ -268,8 +269,10 @@ def evaluate_drift(drift, n: int, min_n: int = 30) -> AlertDecision | None:
     -------
     AlertDecision or None
         Metric ``"drift_share"``, kind ``"dataset_drift"``, the threshold being
-        the report's drift share (0.5 unless set); the message names the
-        drifted columns. None when the dataset did not drift or ``n < min_n``.
+        the share of the tested columns the alarm needed (the report's drift
+        share, or more when chance alone flags that many); the message names the
+        drifted columns and what chance flags. None when the dataset did not
+        drift or ``n < min_n``.
 
     Examples
     --------
@@ -278,6 +281,9 @@ def evaluate_drift(drift, n: int, min_n: int = 30) -> AlertDecision | None:
     ...                       "c": {"drifted": True}, "d": {"drifted": False}}}
     >>> evaluate_drift(report, n=300).message
     'feature drift in 3 of 4 columns (share 0.75 >= 0.50, n=300): a, b, c'
+    >>> report.update(required_drifted=3, p_value=0.005, chance={"expected_drifted": 0.2})
+    >>> evaluate_drift(report, n=300).message
+    'feature drift in 3 of 4 columns (share 0.75 >= 0.75, n=300; chance alone flags 0.2 on average, p=0.005): a, b, c'
     """
     report = drift.to_dict() if hasattr(drift, "to_dict") else dict(drift)
     if n < min_n or not report.get("dataset_drifted"):
@@ -287,10 +293,16 @@ def evaluate_drift(drift, n: int, min_n: int = 30) -> AlertDecision | None:
     tested = [name for name, c in columns.items() if c.get("statistic", 0.0) is not None]
     share = float(report["share_drifted"])
     threshold = float(report.get("drift_share", 0.5))
+    if report.get("required_drifted") and tested:
+        threshold = max(threshold, report["required_drifted"] / len(tested))
+    chance = report.get("chance")
+    odds = (
+        f"; chance alone flags {chance['expected_drifted']:.1f} on average, p={report['p_value']:.3f}" if chance else ""
+    )
     shown = ", ".join(map(str, drifted[:10])) + (", ..." if len(drifted) > 10 else "")
     message = (
         f"feature drift in {len(drifted)} of {len(tested)} columns "
-        f"(share {share:.2f} >= {threshold:.2f}, n={n}): {shown}"
+        f"(share {share:.2f} >= {threshold:.2f}, n={n}{odds}): {shown}"
     )
     return AlertDecision(DRIFT_METRIC, share, int(n), "dataset_drift", threshold, message)
 

@@ -1,6 +1,8 @@
 """The live model over time: windows of quality, disputes, confidence and drift, and the store's status."""
 
-from feedback.monitor.drift import ColumnDrift, DatasetDrift, column_drift, dataset_drift
+from feedback.monitor.drift import ColumnDrift, column_drift
+from feedback.monitor.drift_null import DriftNull, drift_null
+from feedback.monitor.drift_report import DatasetDrift, dataset_drift
 from feedback.monitor.intervals import Estimate, estimate_proportion, wilson_interval
 from feedback.monitor.live_quality import (
     DEFAULT_LIVE_DAYS,
@@ -19,6 +21,7 @@ __all__ = [
     "ColumnDrift",
     "DEFAULT_LIVE_DAYS",
     "DatasetDrift",
+    "DriftNull",
     "Estimate",
     "LiveQuality",
     "LiveWindow",
@@ -31,6 +34,7 @@ __all__ = [
     "closed_windows",
     "column_drift",
     "dataset_drift",
+    "drift_null",
     "estimate_accuracy",
     "estimate_proportion",
     "estimate_quality",

@@ -21,10 +21,11 @@ Reference rows     Column                      Test (``test`` name)             
 =================  ==========================  ==================================  ===============
 
 Unique values are counted over reference and current together, ignoring
-missing values. The dataset counts as drifted when the share of drifted columns
-is ``drift_share`` (0.5) or more. Above 1,000 reference rows distances replace
-p-values because p-values flag every tiny difference on big samples
-(evidentlyai/evidently#50).
+missing values. Above 1,000 reference rows distances replace p-values because
+p-values flag every tiny difference on big samples (evidentlyai/evidently#50).
+Whether the dataset as a whole drifted is decided in
+:mod:`feedback.monitor.drift_report`, against the share of columns these tests
+flag by chance (:mod:`feedback.monitor.drift_null`).
 
 Missing values and infinities are dropped before testing, as Evidently does. A
 column left with no value on either side cannot be tested: its statistic is
@@ -44,17 +45,15 @@ and handles new categories.
 
 Know what the distances cost on small windows. Normalised Wasserstein at 0.1 is
 not a calibrated test: on 300-row windows of an unshifted stream it flags about
-one numeric column in five (the p-value tests flag their nominal one in twenty;
-see tests/simulations/test_monitoring_simulation.py). The 50% column rule
-keeps the dataset-level false-alarm rate low when there are several columns,
-but with only one or two features, or windows much smaller than 300 rows, expect
-dataset alarms on a stream that has not moved (evidentlyai/evidently#509, #710).
+one numeric column in five, and nearly every column of a 50-row window (the
+p-value tests flag their nominal one in twenty; evidentlyai/evidently#509,
+#710). The per-column verdicts stay Evidently's; the dataset decision accounts
+for this noise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,22 +65,28 @@ from scipy.spatial import distance
 __all__ = [
     "DISTANCE_THRESHOLD",
     "DRIFT_SHARE",
+    "FEW_VALUES",
+    "KS_EXACT_MAX_PRODUCT",
+    "P_VALUE_TESTS",
     "P_VALUE_THRESHOLD",
     "SMALL_REFERENCE_ROWS",
     "ColumnDrift",
-    "DatasetDrift",
+    "choose_test",
     "column_drift",
-    "dataset_drift",
+    "column_kind",
+    "is_missing",
+    "numbers_or_nan",
 ]
 
 SMALL_REFERENCE_ROWS = 1000  # at or below: p-value tests; above: distances
 P_VALUE_THRESHOLD = 0.05
 DISTANCE_THRESHOLD = 0.1
 DRIFT_SHARE = 0.5
-_FEW_VALUES = 5  # a numeric column with at most this many values is treated as categorical
-_WASSERSTEIN_MIN_STD = 0.001  # Evidently's floor on the normalising std
+FEW_VALUES = 5  # a numeric column with at most this many values is treated as categorical
+WASSERSTEIN_MIN_STD = 0.001  # Evidently's floor on the normalising std
+P_VALUE_TESTS = ("ks", "chisquare", "z")
+KS_EXACT_MAX_PRODUCT = 100_000  # past this n1 * n2 the exact KS p-value costs far more than it changes
 _KINDS = ("numeric", "categorical")
-_P_VALUE_TESTS = ("ks", "chisquare", "z")
 
 
 @dataclass(frozen=True)
@@ -115,48 +120,6 @@ class ColumnDrift:
             "threshold": self.threshold,
             "n_reference": self.n_reference,
             "n_current": self.n_current,
-        }
-
-
-@dataclass(frozen=True)
-class DatasetDrift:
-    """Drift of every column and whether the dataset as a whole drifted."""
-
-    share_drifted: float
-    dataset_drifted: bool
-    columns: dict[str, ColumnDrift] = field(default_factory=dict)
-    drift_share: float = DRIFT_SHARE
-
-    @property
-    def n_drifted(self) -> int:
-        """Columns that drifted."""
-        return sum(c.drifted for c in self.columns.values())
-
-    @property
-    def n_tested(self) -> int:
-        """Columns that had values on both sides to test."""
-        return sum(c.tested for c in self.columns.values())
-
-    @property
-    def drifted_columns(self) -> list[str]:
-        """Names of the columns that drifted, in column order."""
-        return [name for name, c in self.columns.items() if c.drifted]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The monitor JSON shape, plus counts.
-
-        ``{"share_drifted", "dataset_drifted", "drift_share", "n_columns",
-        "n_tested", "n_drifted", "columns": {name: {"test", "statistic",
-        "drifted", ...}}}``.
-        """
-        return {
-            "share_drifted": self.share_drifted,
-            "dataset_drifted": self.dataset_drifted,
-            "drift_share": self.drift_share,
-            "n_columns": len(self.columns),
-            "n_tested": self.n_tested,
-            "n_drifted": self.n_drifted,
-            "columns": {name: c.to_dict() for name, c in self.columns.items()},
         }
 
 
@@ -199,99 +162,52 @@ def column_drift(reference, current, kind: str | None = None) -> ColumnDrift:
     """
     ref = _as_series(reference)
     cur = _as_series(current)
-    if kind is None:
-        kind = "numeric" if is_numeric_dtype(ref.dtype) and not is_bool_dtype(ref.dtype) else "categorical"
-    if kind not in _KINDS:
-        raise ValueError(f"kind must be one of {_KINDS} or None, got {kind!r}")
+    kind = column_kind(ref, kind)
     if kind == "numeric":
         ref, cur = _as_numbers(ref, "reference"), _as_numbers(cur, "current")
         n_values = len(np.unique(np.concatenate([ref.to_numpy(), cur.to_numpy()])))
     else:
         ref, cur = _drop_missing(ref), _drop_missing(cur)
         n_values = pd.concat([ref, cur], ignore_index=True).nunique()
-    numeric = kind == "numeric" and n_values > _FEW_VALUES
-    if len(ref) <= SMALL_REFERENCE_ROWS:
-        test = "ks" if numeric else ("chisquare" if n_values > 2 else "z")
-    else:
-        test = "wasserstein" if numeric else "jensenshannon"
-    threshold = P_VALUE_THRESHOLD if test in _P_VALUE_TESTS else DISTANCE_THRESHOLD
+    test = choose_test(len(ref), kind == "numeric" and n_values > FEW_VALUES, n_values)
+    threshold = P_VALUE_THRESHOLD if test in P_VALUE_TESTS else DISTANCE_THRESHOLD
     if ref.empty or cur.empty:
         return ColumnDrift(test, None, threshold, False, len(ref), len(cur))
     statistic = float(_STATISTICS[test](ref, cur))
-    drifted = statistic < threshold if test in _P_VALUE_TESTS else statistic >= threshold
+    drifted = statistic < threshold if test in P_VALUE_TESTS else statistic >= threshold
     return ColumnDrift(test, statistic, threshold, bool(drifted), len(ref), len(cur))
 
 
-def dataset_drift(
-    reference_df: pd.DataFrame,
-    current_df: pd.DataFrame,
-    kinds: Mapping[str, str] | None = None,
-    drift_share: float = DRIFT_SHARE,
-    columns: Sequence[str] | None = None,
-) -> DatasetDrift:
-    """Test every feature column of a window against the reference.
+def column_kind(reference, kind: str | None = None) -> str:
+    """``kind`` checked, or inferred from the reference's dtype when None.
 
-    Parameters
-    ----------
-    reference_df : pandas.DataFrame
-        The reference data, usually the rows the champion trained on.
-    current_df : pandas.DataFrame
-        The window under test; columns it has beyond ``columns`` are ignored.
-    kinds : mapping of str to {"numeric", "categorical"}, default=None
-        Kind per column; columns not named are inferred from their dtype.
-    drift_share : float, default=0.5
-        The dataset drifts when the share of drifted columns, among those that
-        could be tested, is at least this.
-    columns : sequence of str, default=None
-        Columns to test; None means every column of ``reference_df``.
-
-    Returns
-    -------
-    DatasetDrift
-        ``share_drifted``, ``dataset_drifted`` and the drift of each column;
-        ``to_dict()`` gives the monitor JSON shape.
+    Numbers are "numeric"; booleans and everything else "categorical".
 
     Raises
     ------
     ValueError
-        If there are no columns to test, a column is missing from either frame,
-        ``kinds`` names an unknown column, or ``drift_share`` is outside (0, 1].
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(0)
-    >>> ref = pd.DataFrame({"x": rng.normal(size=800), "c": rng.choice(["a", "b", "c"], 800)})
-    >>> cur = pd.DataFrame({"x": rng.normal(2.0, size=300), "c": rng.choice(["a", "b", "c"], 300)})
-    >>> report = dataset_drift(ref, cur)
-    >>> report.share_drifted, report.dataset_drifted, report.drifted_columns
-    (0.5, True, ['x'])
+        If ``kind`` is neither None nor one of "numeric" and "categorical".
     """
-    if not 0.0 < drift_share <= 1.0:
-        raise ValueError(f"drift_share must be in (0, 1], got {drift_share}")
-    names = list(reference_df.columns if columns is None else columns)
-    if not names:
-        raise ValueError("no columns to test for drift")
-    for frame, side in ((reference_df, "reference"), (current_df, "current")):
-        missing = [c for c in names if c not in frame.columns]
-        if missing:
-            raise ValueError(f"{side} data lacks columns: {', '.join(map(str, missing))}")
-    kinds = dict(kinds or {})
-    unknown = [c for c in kinds if c not in names]
-    if unknown:
-        raise ValueError(f"kinds names columns that are not tested: {', '.join(map(str, unknown))}")
-    results = {str(name): column_drift(reference_df[name], current_df[name], kinds.get(name)) for name in names}
-    n_tested = sum(r.tested for r in results.values())
-    n_drifted = sum(r.drifted for r in results.values())
-    share = n_drifted / n_tested if n_tested else 0.0
-    return DatasetDrift(
-        share_drifted=share,
-        dataset_drifted=bool(n_tested and share >= drift_share),
-        columns=results,
-        drift_share=drift_share,
-    )
+    if kind is None:
+        dtype = _as_series(reference).dtype
+        return "numeric" if is_numeric_dtype(dtype) and not is_bool_dtype(dtype) else "categorical"
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be one of {_KINDS} or None, got {kind!r}")
+    return kind
 
 
-# --- private helpers: the statistics ------------------------------------------------------------------
+def choose_test(n_reference: int, continuous: bool, n_values: int) -> str:
+    """Evidently's test for a column: by the reference's rows, and numeric with more than 5 values or not.
+
+    >>> choose_test(800, True, 300), choose_test(800, False, 2), choose_test(5000, False, 4)
+    ('ks', 'z', 'jensenshannon')
+    """
+    if n_reference <= SMALL_REFERENCE_ROWS:
+        return "ks" if continuous else ("chisquare" if n_values > 2 else "z")
+    return "wasserstein" if continuous else "jensenshannon"
+
+
+# --- helpers: missing values, and the statistics ------------------------------------------------------------------
 
 
 def _as_series(values) -> pd.Series:
@@ -301,8 +217,14 @@ def _as_series(values) -> pd.Series:
     return pd.Series(np.asarray(values).ravel() if not isinstance(values, list) else values)
 
 
-def _as_numbers(values: pd.Series, side: str) -> pd.Series:
-    """Finite float values of a numeric column; text that is not a number is an error."""
+def numbers_or_nan(values: pd.Series, side: str) -> np.ndarray:
+    """A numeric column as floats, NaN where a value is missing or infinite.
+
+    Raises
+    ------
+    ValueError
+        If the column holds text that is not a number (``side`` names it).
+    """
     if is_numeric_dtype(values.dtype) or is_bool_dtype(values.dtype):
         arr = values.to_numpy(dtype=float, na_value=np.nan)
     else:
@@ -311,16 +233,25 @@ def _as_numbers(values: pd.Series, side: str) -> pd.Series:
         if bad.any():
             raise ValueError(f"{side} values are not numbers: {', '.join(map(repr, values[bad].unique()[:5]))}")
         arr = converted.to_numpy(dtype=float, na_value=np.nan)
-    return pd.Series(arr[np.isfinite(arr)])
+    return np.where(np.isfinite(arr), arr, np.nan)
+
+
+def is_missing(values: pd.Series) -> np.ndarray:
+    """Where a categorical column is missing: NaN, None, or +/-inf in a numeric column."""
+    if is_numeric_dtype(values.dtype) and not is_bool_dtype(values.dtype):
+        return ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
+    return values.isna().to_numpy()
+
+
+def _as_numbers(values: pd.Series, side: str) -> pd.Series:
+    """Finite float values of a numeric column; text that is not a number is an error."""
+    arr = numbers_or_nan(values, side)
+    return pd.Series(arr[~np.isnan(arr)])
 
 
 def _drop_missing(values: pd.Series) -> pd.Series:
     """Categorical values without NaN, None or +/-inf."""
-    if is_numeric_dtype(values.dtype) and not is_bool_dtype(values.dtype):
-        arr = values.to_numpy(dtype=float, na_value=np.nan)
-        keep = np.isfinite(arr)
-        return values[keep].reset_index(drop=True)
-    return values[values.notna()].reset_index(drop=True)
+    return values[~is_missing(values)].reset_index(drop=True)
 
 
 def _frequencies(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -334,13 +265,10 @@ def _frequencies(reference: pd.Series, current: pd.Series) -> tuple[np.ndarray, 
     )
 
 
-_KS_EXACT_MAX_PRODUCT = 100_000  # past this n1 * n2 the exact p-value costs far more than it changes
-
-
 def _ks(reference: pd.Series, current: pd.Series) -> float:
     """p-value of the two-sample Kolmogorov-Smirnov test (asymptotic for large samples, as scipy's own
     ``auto`` would only do past 10,000 rows each: 1,000 x 5,000 rows took 7 ms a column exactly)."""
-    method = "auto" if len(reference) * len(current) <= _KS_EXACT_MAX_PRODUCT else "asymp"
+    method = "auto" if len(reference) * len(current) <= KS_EXACT_MAX_PRODUCT else "asymp"
     return stats.ks_2samp(reference.to_numpy(dtype=float), current.to_numpy(dtype=float), method=method).pvalue
 
 
@@ -367,7 +295,7 @@ def _z(reference: pd.Series, current: pd.Series) -> float:
 def _wasserstein(reference: pd.Series, current: pd.Series) -> float:
     """Wasserstein-1 distance divided by the reference's std (floored at 0.001)."""
     ref = reference.to_numpy(dtype=float)
-    scale = max(float(np.std(ref)), _WASSERSTEIN_MIN_STD)
+    scale = max(float(np.std(ref)), WASSERSTEIN_MIN_STD)
     return stats.wasserstein_distance(ref, current.to_numpy(dtype=float)) / scale
 
 

@@ -2,6 +2,11 @@
 
 A closed window's inputs never change, so its report is kept (keyed by the window,
 its row count and the reference version) and a page refresh tests only new windows.
+The dataset decision needs the null of the drifted count for the reference and
+the window size (:func:`~feedback.monitor.drift_null.drift_null`); it is drawn
+once per reference and size, the size rounded down to two significant digits
+(347 rows use the null of 340), so that windows of similar sizes share it. A
+smaller window is noisier, so the rounding errs towards fewer alarms.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ from sklearn.utils import check_random_state
 
 from feedback import store
 from feedback.lifecycle import champion_and_challenger
-from feedback.monitor.drift import DatasetDrift, dataset_drift
+from feedback.monitor.drift_null import DriftNull, drift_null
+from feedback.monitor.drift_report import DatasetDrift, dataset_drift
 from feedback.store import Task, repository, snapshots
 from feedback.workspace import Workspace
 
@@ -28,6 +34,8 @@ _SAMPLE_SALT = "monitoring-drift-sample"
 _DRIFT_CACHE: OrderedDict[tuple, WindowDrift] = OrderedDict()  # drift reports of windows already tested
 _DRIFT_CACHE_SIZE = 4096
 _DRIFT_CACHE_LOCK = threading.Lock()
+_NULL_CACHE: OrderedDict[tuple, DriftNull] = OrderedDict()  # nulls per reference and rounded window size
+_NULL_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -121,9 +129,11 @@ def drift_by_window(
             inputs = repository.monitoring_inputs(session, window, missing, max_rows, _SAMPLE_SALT)
         for wid, current in inputs.groupby("window_id", sort=False):
             wid = str(wid)
+            null_key = (*store_key, reference_version, len(reference), tuple(columns), null_rows(len(current)))
             with warnings.catch_warnings():  # scipy falls back to the asymptotic KS p-value, and says so
                 warnings.filterwarnings("ignore", "ks_2samp: Exact calculation unsuccessful", RuntimeWarning)
-                drift = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns)
+                chance = _cached_null(null_key, reference[columns], kinds)
+                drift = dataset_drift(reference[columns], current[columns], kinds=kinds, columns=columns, chance=chance)
             report = WindowDrift(
                 drift,
                 n_reference=len(reference),
@@ -137,3 +147,29 @@ def drift_by_window(
                 while len(_DRIFT_CACHE) > _DRIFT_CACHE_SIZE:
                     _DRIFT_CACHE.popitem(last=False)
     return out
+
+
+def null_rows(n_current: int) -> int:
+    """The window size a null is drawn for: ``n_current`` rounded down to two significant digits.
+
+    >>> null_rows(57), null_rows(347), null_rows(5000)
+    (57, 340, 5000)
+    """
+    if n_current < 100:
+        return max(int(n_current), 1)
+    step = 10 ** (len(str(int(n_current))) - 2)
+    return int(n_current) // step * step
+
+
+def _cached_null(key: tuple, reference: pd.DataFrame, kinds: dict[str, str]) -> DriftNull:
+    """The null for ``key`` (its last item the rounded window size), drawn on first use."""
+    with _DRIFT_CACHE_LOCK:
+        if key in _NULL_CACHE:
+            _NULL_CACHE.move_to_end(key)
+            return _NULL_CACHE[key]
+    chance = drift_null(reference, key[-1], kinds, list(reference.columns))
+    with _DRIFT_CACHE_LOCK:
+        _NULL_CACHE[key] = chance
+        while len(_NULL_CACHE) > _NULL_CACHE_SIZE:
+            _NULL_CACHE.popitem(last=False)
+    return chance

@@ -19,7 +19,8 @@ week starting on Monday (``week``). For each window:
   once;
 - **feature drift** compares the window's inputs with the champion's training
   data (see :func:`~feedback.monitor.window_drift.champion_reference`) using
-  :func:`feedback.monitor.drift.dataset_drift`.
+  :func:`feedback.monitor.drift_report.dataset_drift`, whose dataset decision is calibrated
+  against chance (:mod:`feedback.monitor.drift_null`).
 
 The statistics are the tested libraries :mod:`feedback.monitor.quality`,
 :mod:`feedback.monitor.drift`; this module only reads the store (a handful of DuckDB

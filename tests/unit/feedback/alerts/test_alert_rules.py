@@ -148,7 +148,11 @@ def test_evaluate_drift_fires_on_a_drifted_dataset_and_names_the_columns():
     decision = evaluate_drift(report, n=300)
     assert decision.metric == "drift_share" and decision.kind == "dataset_drift"
     assert decision.value == pytest.approx(0.75) and decision.threshold == 0.5
-    assert decision.message == "feature drift in 3 of 4 columns (share 0.75 >= 0.50, n=300): a, b, c"
+    expected = f"{report.expected_drifted:.1f} on average, p={report.p_value:.3f}"
+    assert (
+        decision.message
+        == f"feature drift in 3 of 4 columns (share 0.75 >= 0.50, n=300; chance alone flags {expected}): a, b, c"
+    )
     assert evaluate_drift(report.to_dict(), n=300) == decision
     assert evaluate_drift(report, n=10) is None
     steady = dataset_drift(ref, pd.DataFrame({c: rng.normal(size=300) for c in "abcd"}))

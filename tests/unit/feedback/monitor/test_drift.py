@@ -167,14 +167,21 @@ def _frames(rng, n_reference=800, n_current=300, shift=(0.0, 0.0, 0.0, 0.0)):
     return ref, cur
 
 
-def test_dataset_drifts_when_half_or_more_of_the_columns_drift(rng):
+def test_dataset_drifts_when_half_or_more_of_the_columns_drift_beyond_chance(rng):
     ref, cur = _frames(rng, shift=(1.0, 1.0, 0.0, 0.0))
     report = dataset_drift(ref, cur)
     assert report.drifted_columns == ["x0", "x1"]
     assert report.share_drifted == 0.5 and report.dataset_drifted
+    assert report.required_drifted == 2 and report.p_value <= 0.05
     ref, cur = _frames(rng, shift=(1.0, 0.0, 0.0, 0.0))
     assert not dataset_drift(ref, cur).dataset_drifted
-    assert dataset_drift(ref, cur, drift_share=0.25).dataset_drifted
+    # A quarter is enough by share. One column of four drifts by chance in about 1 window in 5, but
+    # not this strongly: the strength breaks the tie with the null draws that flag one column.
+    lenient = dataset_drift(ref, cur, drift_share=0.25)
+    assert lenient.share_drifted == 0.25 and lenient.required_drifted == 2
+    assert lenient.chance.p_value(1) > 0.1 and lenient.p_value <= 0.05 and lenient.dataset_drifted
+    ref, cur = _frames(rng, shift=(0.0, 0.0, 0.0, 0.0))
+    assert not dataset_drift(ref, cur, drift_share=0.25).dataset_drifted
 
 
 def test_to_dict_has_the_monitor_json_shape(rng):
@@ -194,9 +201,13 @@ def test_untestable_columns_do_not_count_towards_the_share(rng):
     ref, cur = _frames(rng, shift=(1.0, 0.0, 0.0, 0.0))
     cur[["x2", "x3"]] = np.nan
     report = dataset_drift(ref, cur)
-    assert report.n_tested == 2 and report.n_drifted == 1
-    assert report.share_drifted == 0.5 and report.dataset_drifted
-    assert report.to_dict()["columns"]["x3"]["statistic"] is None
+    assert report.n_tested == 2 and report.n_drifted == 1 and report.tested_columns == ["x0", "x1"]
+    assert report.share_drifted == 0.5 and report.to_dict()["columns"]["x3"]["statistic"] is None
+    # Chance is counted over the two tested columns: one of two drifts by chance in about 1 window in
+    # 10, but rarely as strongly as x0 here.
+    assert report.required_drifted == 2 and report.chance.p_value(1, columns=["x0", "x1"]) > 0.05
+    assert report.p_value <= 0.05 and report.dataset_drifted
+    assert report.expected_drifted == pytest.approx(report.chance.expected_count(["x0", "x1"]))
 
 
 def test_dataset_drift_takes_kinds_columns_and_ignores_extra_current_columns(rng):
