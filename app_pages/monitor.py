@@ -196,7 +196,8 @@ if verdicts:
 else:
     st.caption(
         f"Not judged yet: a window is judged once, when a newer window exists and its audit slice is labelled "
-        f"({n_audit} of {window.n_audit_items} audit items so far), or after several newer windows."
+        f"({n_audit} of {window.n_audit_items} audit items so far), or after several newer windows "
+        "(mean confidence as soon as a newer window exists)."
     )
 left, right = st.columns(2)
 if n_audit:

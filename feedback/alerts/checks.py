@@ -44,6 +44,8 @@ __all__ = [
     "evaluate_windows",
 ]
 
+PREDICTION_METRICS = frozenset({"mean_confidence"})  # judged without waiting for labels or disputes
+
 _log = logging.getLogger(__name__)
 _CHECK_LOCK = threading.Lock()  # one check at a time in the process that owns the store: no duplicates
 
@@ -71,7 +73,7 @@ def check_alerts(ws: Workspace, *, drift: bool = True) -> list[AlertRecord]:
     with _CHECK_LOCK:
         windows = monitor_windows(ws, policy.window, drift_windows=1 if drift and policy.drift else 0, details=False)
         with store.session(ws) as session:
-            verdicts = evaluate_windows(windows, policy, repository.judged_window_ids(session, policy.window))
+            verdicts = evaluate_windows(windows, policy, repository.judged_window_metrics(session, policy.window))
             repository.insert_window_judgments(
                 session, [_judgment_row(policy, window, j) for window, judged in verdicts for j in judged]
             )
@@ -152,47 +154,46 @@ def check_alerts_for_new_labels(ws: Workspace, checked_through: int | None) -> t
 
 
 def evaluate_windows(
-    windows: list[MonitorWindow], policy: AlertPolicy, judged: Collection[str] = ()
+    windows: list[MonitorWindow], policy: AlertPolicy, judged: Collection[tuple[str, str]] = ()
 ) -> list[tuple[MonitorWindow, list[Judgment]]]:
-    """Judge the windows that closed and were not judged yet, each once, against the windows before it.
+    """Judge each metric of the windows that closed for it and were not judged yet, once, against the windows before.
 
-    A window is judged when :func:`feedback.monitor.closed_windows` says it
-    closed (with ``policy.lookback_windows`` as the wait for labels), among the
-    latest ``lookback_windows + 1`` windows: older ones closed before the
-    judgments were stored and are history only. Each metric's band history is
-    every earlier window that rests on enough items, whether or not it fired,
-    so the band keeps its width after an alert.
+    A metric that rests on labels or disputes (accuracy, dispute rate) is judged
+    when :func:`feedback.monitor.closed_windows` says its window closed (with
+    ``policy.lookback_windows`` as the wait for labels); one that rests on the
+    predictions alone (``PREDICTION_METRICS``: mean confidence) as soon as a
+    newer window exists, since no prediction joins its window any more. Only
+    the latest ``lookback_windows + 1`` windows are judged: older ones closed
+    before the judgments were stored and are history only. Each metric's band
+    history is every earlier window that rests on enough items, whether or not
+    it fired, so the band keeps its width after an alert.
 
     Parameters
     ----------
     windows : list of MonitorWindow
         Monitoring windows, oldest first, as :func:`feedback.monitor.monitor_windows` gives them.
     policy : AlertPolicy
-    judged : collection of str, default=()
-        Ids of the windows judged already (stored verdicts); they are never judged again.
+    judged : collection of (str, str), default=()
+        (window id, metric) pairs judged already (stored verdicts); they are never judged again.
 
     Returns
     -------
     list of (MonitorWindow, list of Judgment)
-        The newly judged windows in order, each with one judgment per metric rule.
+        The windows with a newly judged metric, in order, each with one judgment per such metric.
     """
     rules = policy.rules()
     closed = closed_windows(windows, policy.lookback_windows)
-    first = max(0, len(windows) - 1 - policy.lookback_windows)
+    last = len(windows) - 1
     out = []
-    for i in range(first, len(windows)):
-        window = windows[i]
-        if closed[i] and window.window not in judged:
-            past = windows[:i]
-            out.append(
-                (
-                    window,
-                    [
-                        evaluate_rule(rule, [_observation(w, metric) for w in past], _observation(window, metric))
-                        for metric, rule in rules.items()
-                    ],
-                )
-            )
+    for i in range(max(0, last - policy.lookback_windows), len(windows)):
+        window, past = windows[i], windows[:i]
+        judgments = [
+            evaluate_rule(rule, [_observation(w, metric) for w in past], _observation(window, metric))
+            for metric, rule in rules.items()
+            if (i < last if metric in PREDICTION_METRICS else closed[i]) and (window.window, metric) not in judged
+        ]
+        if judgments:
+            out.append((window, judgments))
     return out
 
 

@@ -131,7 +131,8 @@ class AlertPolicy:
         )
         return (
             f"Each {self.window} window is judged once, when it closes: once a newer window exists and its audit "
-            f"slice is labelled, or after {self.lookback_windows} newer windows. Rules: {band}{shown}; accuracy "
+            f"slice is labelled, or after {self.lookback_windows} newer windows (mean confidence: once a newer "
+            f"window exists). Rules: {band}{shown}; accuracy "
             f"needs {self.min_labels} audit labels, disputes and confidence {self.min_predictions} predictions. "
             + BAND_ERROR_RATES
         )

@@ -237,7 +237,7 @@ def monitor_windows(
 
 
 def closed_windows(windows: list[MonitorWindow], wait_windows: int) -> list[bool]:
-    """Which windows are closed: complete enough to be judged once, for good.
+    """Which windows are closed for the figures that rest on labels and disputes: judged once, for good.
 
     A window is closed when a newer window exists (no prediction joins it any
     more, and its end users had until then to dispute) and either every item of

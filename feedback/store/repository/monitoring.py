@@ -125,10 +125,10 @@ def alert_window_keys(session: Session, window_kind: str) -> set[tuple[str, str]
     return {(metric, window_id) for metric, window_id in session.exec(statement).all()}
 
 
-def judged_window_ids(session: Session, window_kind: str) -> set[str]:
-    """Ids of the windows of this kind that the alert rules judged already (see :class:`WindowJudgment`)."""
-    statement = select(WindowJudgment.window_id).where(WindowJudgment.window_kind == window_kind).distinct()
-    return set(session.exec(statement).all())
+def judged_window_metrics(session: Session, window_kind: str) -> set[tuple[str, str]]:
+    """(window id, metric) pairs of this kind that the alert rules judged already (see :class:`WindowJudgment`)."""
+    statement = select(WindowJudgment.window_id, WindowJudgment.metric).where(WindowJudgment.window_kind == window_kind)
+    return {(window_id, metric) for window_id, metric in session.exec(statement).all()}
 
 
 def insert_window_judgments(session: Session, judgments: list[WindowJudgment]) -> None:

@@ -201,6 +201,11 @@ def _then(windows):
     return [*windows, _window(len(windows), accuracy=None, n_audit=0, items=50)]
 
 
+def _judged(windows):
+    """Every metric of these windows, as stored verdicts name them."""
+    return {(w.window, metric) for w in windows for metric in AlertPolicy().rules()}
+
+
 def _fired(verdicts):
     return [(w.window, j.metric, j.verdict) for w, judged in verdicts for j in judged if j.alert is not None]
 
@@ -212,17 +217,17 @@ def test_rules_judge_each_closed_window_once_against_the_windows_before_it_fired
     assert [w.window for w, _ in verdicts] == [f"w{i}" for i in range(15)]
     assert {j.verdict for _, judged in verdicts for j in judged} == {"passed"}
     drop = steady + [_window(15, accuracy=0.75, n_audit=300), _window(16, accuracy=0.76, n_audit=300)]
-    fired = evaluate_windows(_then(drop), policy, judged={w.window for w in steady})
+    fired = evaluate_windows(_then(drop), policy, judged=_judged(steady))
     assert _fired(fired) == [("w15", "accuracy", "band_lower")]
     second = fired[1][1][0]
     assert second.n_history == 16 and second.verdict == "passed", "the window that fired stays in the history"
     assert second.band[0] < fired[0][1][0].band[0], "and widens the band: w15's alert already stands"
     fall = drop[:16] + [_window(16, accuracy=0.60, n_audit=300)]
-    assert _fired(evaluate_windows(_then(fall), policy, judged={w.window for w in steady})) == [
+    assert _fired(evaluate_windows(_then(fall), policy, judged=_judged(steady))) == [
         ("w15", "accuracy", "band_lower"),
         ("w16", "accuracy", "band_lower"),
     ]
-    assert evaluate_windows(_then(drop), policy, judged={w.window for w in drop}) == [], "judged once, never again"
+    assert evaluate_windows(_then(drop), policy, judged=_judged(drop)) == [], "judged once, never again"
     few = steady + [_window(15, accuracy=0.2, n_audit=10)]
     assert _fired(evaluate_windows(_then(few), policy)) == [], "too few labels"
     assert evaluate_windows(_then(few), policy)[-1][1][0].verdict == "too_few"
@@ -239,13 +244,16 @@ def test_the_band_waits_for_min_windows_of_history():
 def test_a_window_closes_when_its_audit_slice_is_labelled_or_after_lookback_newer_windows():
     policy = AlertPolicy(accuracy_floor=0.9, lookback_windows=2)
     waiting = [_window(0, accuracy=0.5, n_audit=40, items=50), _window(1, accuracy=0.9, n_audit=40, items=50)]
-    assert evaluate_windows(waiting, policy) == [], "audit labels still missing, not 2 newer windows yet"
+    judged = [(w.window, j.metric) for w, found in evaluate_windows(waiting, policy) for j in found]
+    assert judged == [("w0", "mean_confidence")], "audit labels still missing, not 2 newer windows yet: only confidence"
     labelled = [_window(0, accuracy=0.9, n_audit=50), _window(1, accuracy=0.9, n_audit=50)]
     assert [w.window for w, _ in evaluate_windows(labelled, policy)] == ["w0"], "the newest window is never closed"
+    assert evaluate_windows(waiting, policy, judged=_judged(waiting[:1])) == [], "confidence judged once, not again"
     later = [*waiting, _window(2, accuracy=0.9, n_audit=40, items=50)]
     assert _fired(evaluate_windows(later, policy)) == [("w0", "accuracy", "floor")], "waited 2 windows: judged as is"
     old = [_window(i, accuracy=0.5, n_audit=40, items=50) for i in range(6)]
-    assert [w.window for w, _ in evaluate_windows(old, policy)] == ["w3"], "older windows are history only"
+    assert [w.window for w, _ in evaluate_windows(old, policy)] == ["w3", "w4"], "older windows are history only"
+    assert [j.metric for j in evaluate_windows(old, policy)[1][1]] == ["mean_confidence"], "w4 waits for its labels"
 
 
 def test_drift_alerts_fire_on_the_windows_tested_for_drift():
