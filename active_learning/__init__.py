@@ -1,7 +1,7 @@
 """Active learning on scikit-learn estimators: uncertainty, strategies and selection, training, metrics, the gate
 (comparison), stopping, simulation, and the model registry (the only code that reads or writes model files)."""
 
-from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query
+from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query, draw_arm, floor_count
 from active_learning.comparison import (
     ComparisonReport,
     GateDecision,
@@ -55,6 +55,8 @@ __all__ = [
     "compare_chosen_sets",
     "crossing_labels",
     "default_query",
+    "draw_arm",
+    "floor_count",
     "ComparisonReport",
     "DEFAULT_MODEL",
     "DIVERSITY_WEIGHT",

@@ -38,7 +38,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 
 from active_learning.label_value import LabelValue, compare_chosen_sets
-from active_learning.selection import check_query_size
+from active_learning.selection import check_query_size, random_k
 
 __all__ = ["EXPLORATION_FLOOR", "PRIOR_MEAN", "PRIOR_SD", "BanditQuery", "bandit_query", "draw_arm", "floor_count"]
 
@@ -126,7 +126,7 @@ def bandit_query(
     arms : dict of str to callable
         Name -> modAL-shaped strategy; must hold ``"random"``.
     estimator : fitted classifier or pipeline, or None
-        The current model; unfitted or None means a cold start (prior only).
+        The current model; None means a cold start: the whole batch is random.
     X_pool : DataFrame or array of shape (n_pool, n_features)
     n_instances : int, default=1
     X_labeled, y_labeled : optional
@@ -143,6 +143,10 @@ def bandit_query(
     """
     n = check_query_size(_n_rows(X_pool), n_instances)
     rng = np.random.default_rng(random_state)
+    if estimator is None:  # cold start: random, as every strategy
+        return BanditQuery(
+            random_k(_n_rows(X_pool), n, random_state=rng), np.array([RANDOM_ARM] * n, dtype=object), RANDOM_ARM
+        )
     evidence = _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng)
     arm = draw_arm(evidence, rng)
     n_floor = n if arm == RANDOM_ARM else floor_count(n, floor, rng)
@@ -159,7 +163,7 @@ def bandit_query(
 def _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng) -> dict[str, LabelValue]:
     """Each non-random arm's reward, measured on the labelled rows (unmeasured without history)."""
     names = [name for name in arms if name != RANDOM_ARM]
-    if labeled_arms is None or y_labeled is None or estimator is None or not hasattr(estimator, "classes_"):
+    if labeled_arms is None or y_labeled is None:
         return {name: LabelValue.unmeasured() for name in names}
     origin = np.asarray(labeled_arms, dtype=object)
     chosen = {name: np.flatnonzero(origin == name) for name in names}

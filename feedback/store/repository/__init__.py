@@ -88,6 +88,7 @@ from feedback.store.repository.monitoring import (
 from feedback.store.repository.review import (
     QUEUE_SIGNALS,
     audit_unlabelled,
+    random_unlabelled,
     ranked_unlabelled,
     relook_candidates,
     review_progress,
@@ -148,6 +149,7 @@ __all__ = [
     "open_alerts",
     "predictions_frame",
     "QUEUE_SIGNALS",
+    "random_unlabelled",
     "ranked_unlabelled",
     "read_inputs",
     "release_all_leases",

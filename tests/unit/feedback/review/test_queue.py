@@ -11,7 +11,7 @@ import pytest
 from feedback.intake import ingest_feedback
 from feedback.review import QueuePolicy, build_review_queue, record_label
 
-PLAIN = QueuePolicy(diversity=0.0)  # no spreading: the page is in priority order
+PLAIN = QueuePolicy(diversity=0.0, adaptive=False)  # no spreading, no exploration: the page is in priority order
 
 
 def _by_margin(rows: pd.DataFrame) -> list[str]:
