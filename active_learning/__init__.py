@@ -24,7 +24,14 @@ from active_learning.metrics import (
 )
 from active_learning.registry import allowed_types, file_sha256, load_model
 from active_learning.selection import DIVERSITY_WEIGHT, SHORTLIST_FACTOR, bottom_k, random_k, spread_top_k, top_k
-from active_learning.simulate import area_under_curve, crossing_labels, labels_to_reach, mean_curve, simulate
+from active_learning.simulate import (
+    area_under_curve,
+    crossing_labels,
+    flip_labels,
+    labels_to_reach,
+    mean_curve,
+    simulate,
+)
 from active_learning.stopping import KappaAverage, agreement_kappa, suggest_stop
 from active_learning.strategies import ARMS, STRATEGIES, default_query, feature_embedding, get_strategy, is_fitted
 from active_learning.training import (
@@ -56,6 +63,7 @@ __all__ = [
     "crossing_labels",
     "default_query",
     "draw_arm",
+    "flip_labels",
     "floor_count",
     "ComparisonReport",
     "DEFAULT_MODEL",

@@ -4,14 +4,17 @@ The arms are modAL-built strategies (:data:`active_learning.strategies.ARMS`:
 random, margin, entropy and spread margin). Each round:
 
 1. **Exploration floor.** A share ``floor`` of the batch (rounded at random, so
-   a batch of 2 with a floor of 0.2 gets a random item 40% of the time) is drawn
+   a batch of 2 with a floor of 0.1 gets a random item 20% of the time) is drawn
    uniformly from the pool, whatever the bandit believes. These items, the
    random initial labels and the random arm's items are the *random labels*.
-2. **Thompson sampling.** The rest of the batch goes to one arm. Each arm's
-   reward has a normal posterior: a prior ``N(PRIOR_MEAN, PRIOR_SD**2)``
+2. **Thompson sampling, in two levels.** The rest of the batch goes to one arm.
+   Rewards have normal posteriors: a prior ``N(PRIOR_MEAN, PRIOR_SD**2)``
    (uncertainty sampling beats random on most tabular sets, not all) updated by
-   the measured reward with its standard error. One draw per arm; random's
-   reward is 0 by definition (it is the reference); the highest draw wins.
+   the measured reward with its standard error. A draw for all non-random arms
+   pooled decides whether chosen labels beat random ones (random's reward is 0
+   by definition); if they do, the arm with the highest draw of its own wins.
+   Pooling decides the question that matters, random or not, on every chosen
+   label rather than on one arm's share.
 
 The reward of an arm is :func:`active_learning.label_value.compare_chosen_sets`:
 held-out accuracy of a model trained on a random base plus ``m`` labels the
@@ -42,10 +45,11 @@ from active_learning.selection import check_query_size, random_k
 
 __all__ = ["EXPLORATION_FLOOR", "PRIOR_MEAN", "PRIOR_SD", "BanditQuery", "bandit_query", "draw_arm", "floor_count"]
 
-EXPLORATION_FLOOR = 0.2  # share of every batch drawn uniformly at random
-PRIOR_MEAN = 0.02  # prior reward of an uncertainty arm: accuracy gained over random labels
-PRIOR_SD = 0.04
+EXPLORATION_FLOOR = 0.1  # share of every batch drawn uniformly at random
+PRIOR_MEAN = 0.03  # prior reward of an uncertainty arm: accuracy gained over random labels
+PRIOR_SD = 0.03
 RANDOM_ARM = "random"
+POOLED = "all chosen"  # the evidence of every non-random arm's labels together
 
 
 @dataclass(frozen=True)
@@ -82,19 +86,23 @@ def floor_count(n_instances: int, floor: float, rng: np.random.Generator) -> int
     return whole + int(rng.random() < share - whole)
 
 
-def draw_arm(evidence: dict[str, LabelValue], rng: np.random.Generator) -> str:
-    """Thompson sampling: the arm whose reward, drawn from its normal posterior, is highest.
+def draw_arm(evidence: dict[str, LabelValue], rng: np.random.Generator, pooled: LabelValue | None = None) -> str:
+    """Thompson sampling in two levels: do chosen labels beat random ones, then which arm chooses.
 
-    Random's reward is 0 (the reference); an arm with no measurement draws from the prior.
-    Arms are drawn in sorted order, so the result depends only on ``evidence`` and ``rng``.
+    First one draw from the posterior of ``pooled`` (the labels of all
+    non-random arms together against random ones; the one arm's evidence when
+    there is a single arm): at or below 0, random wins (its reward is 0 by
+    definition). Otherwise the arm whose draw from its own posterior is highest.
+    Arms are drawn in sorted order, so the result depends only on the evidence and ``rng``.
     """
-    best, best_draw = RANDOM_ARM, 0.0
-    for name in sorted(evidence):
-        mean, sd = posterior(evidence[name])
-        draw = rng.normal(mean, sd)
-        if draw > best_draw:
-            best, best_draw = name, draw
-    return best
+    if pooled is None:
+        if len(evidence) != 1:
+            raise ValueError("Give the pooled evidence of several arms.")
+        pooled = next(iter(evidence.values()))
+    if rng.normal(*posterior(pooled)) <= 0:
+        return RANDOM_ARM
+    draws = {name: rng.normal(*posterior(evidence[name])) for name in sorted(evidence)}
+    return max(draws, key=draws.get)
 
 
 def posterior(value: LabelValue) -> tuple[float, float]:
@@ -148,7 +156,8 @@ def bandit_query(
             random_k(_n_rows(X_pool), n, random_state=rng), np.array([RANDOM_ARM] * n, dtype=object), RANDOM_ARM
         )
     evidence = _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng)
-    arm = draw_arm(evidence, rng)
+    pooled = evidence.pop(POOLED)
+    arm = draw_arm(evidence, rng, pooled)
     n_floor = n if arm == RANDOM_ARM else floor_count(n, floor, rng)
     picked = np.array([], dtype=int)
     if n - n_floor > 0:
@@ -161,12 +170,13 @@ def bandit_query(
 
 
 def _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng) -> dict[str, LabelValue]:
-    """Each non-random arm's reward, measured on the labelled rows (unmeasured without history)."""
+    """Each non-random arm's reward, and all of them pooled (``POOLED``), measured on the labelled rows."""
     names = [name for name in arms if name != RANDOM_ARM]
     if labeled_arms is None or y_labeled is None:
-        return {name: LabelValue.unmeasured() for name in names}
+        return {name: LabelValue.unmeasured() for name in [*names, POOLED]}
     origin = np.asarray(labeled_arms, dtype=object)
     chosen = {name: np.flatnonzero(origin == name) for name in names}
+    chosen[POOLED] = np.flatnonzero(origin != RANDOM_ARM)
     classifier, features = _measuring_view(estimator, X_labeled)
     return compare_chosen_sets(
         classifier, features, y_labeled, np.flatnonzero(origin == RANDOM_ARM), chosen, random_state=rng

@@ -28,7 +28,7 @@ from sklearn.model_selection import train_test_split
 from active_learning.strategies import DEFAULT_STRATEGY, default_query, get_strategy
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 
-__all__ = ["simulate", "mean_curve", "labels_to_reach", "crossing_labels", "area_under_curve"]
+__all__ = ["simulate", "mean_curve", "labels_to_reach", "crossing_labels", "area_under_curve", "flip_labels"]
 
 
 def simulate(
@@ -171,6 +171,27 @@ def area_under_curve(curve) -> float:
     if span <= 0:
         return float(points[0, 1])
     return float(np.trapezoid(points[:, 1], points[:, 0]) / span)
+
+
+def flip_labels(y, rate: float, *, random_state=0) -> np.ndarray:
+    """``y`` with each label flipped, with probability ``rate``, to another class drawn uniformly: injected noise.
+
+    Examples
+    --------
+    >>> y = np.array(["a", "b"] * 500)
+    >>> round(float(np.mean(flip_labels(y, 0.2) != y)), 1)
+    0.2
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must be between 0 and 1, got {rate!r}.")
+    y = np.asarray(y).copy()
+    rng = np.random.default_rng(random_state)
+    classes = np.unique(y)
+    flip = rng.random(len(y)) < rate
+    shift = rng.integers(1, len(classes), size=len(y))
+    codes = np.searchsorted(classes, y)
+    y[flip] = classes[(codes[flip] + shift[flip]) % len(classes)]
+    return y
 
 
 def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, batch, seed) -> list:

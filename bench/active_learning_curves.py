@@ -35,7 +35,7 @@ from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_classification
 
-from active_learning import area_under_curve, crossing_labels, simulate
+from active_learning import area_under_curve, crossing_labels, flip_labels, simulate
 
 STRATEGIES = ("random", "margin", "default")
 FRACTIONS = (0.95, 0.98, 0.99)
@@ -71,18 +71,11 @@ def _column(name, rule):
 
 
 def _noisy(loader, rate):
-    """The data set with ``rate`` of its labels flipped to another class, uniformly (seeded)."""
+    """The data set with ``rate`` of its labels flipped to another class (seeded)."""
 
     def load():
         X, y = loader()
-        y = np.asarray(y).copy()
-        rng = np.random.default_rng(12)
-        classes = np.unique(y)
-        flip = rng.random(len(y)) < rate
-        shift = rng.integers(1, len(classes), size=len(y))
-        codes = np.searchsorted(classes, y)
-        y[flip] = classes[(codes[flip] + shift[flip]) % len(classes)]
-        return X, y
+        return X, flip_labels(np.asarray(y), rate, random_state=12)
 
     return load
 
