@@ -145,7 +145,7 @@ def crossing_labels(n_labels, accuracies, targets, *, interpolate: bool = True) 
 
     Examples
     --------
-    >>> crossing_labels([10, 20, 30], [[0.5, 0.7, 0.9], [0.5, 0.6, 0.6]], [0.8, 0.8]).tolist()
+    >>> crossing_labels([10, 20, 30], [[0.5, 0.7, 0.9], [0.5, 0.6, 0.6]], [0.8, 0.8]).round(6).tolist()
     [25.0, nan]
     """
     n_labels = np.asarray(n_labels, dtype=float)
