@@ -1,6 +1,7 @@
 """Active learning on scikit-learn estimators: uncertainty, strategies and selection, training, metrics, the gate
 (comparison), stopping, simulation, and the model registry (the only code that reads or writes model files)."""
 
+from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query, draw_arm, floor_count
 from active_learning.comparison import (
     ComparisonReport,
     GateDecision,
@@ -15,6 +16,7 @@ from active_learning.comparison import (
 from active_learning.exceptions import EmptyPoolError, ModelIntegrityError
 from active_learning.forecast import DEFAULT_GAIN, AuditForecast, forecast_audit_labels, forecast_gain, gate_power
 from active_learning.gate_sequence import LEVEL_RULE, accuracy_test_passes, gate_level, level_rule, midp_value
+from active_learning.label_value import LabelValue, chosen_vs_random, compare_chosen_sets
 from active_learning.metrics import (
     MACRO_F1_DEFINITION,
     bootstrap,
@@ -24,9 +26,16 @@ from active_learning.metrics import (
 )
 from active_learning.registry import allowed_types, file_sha256, load_model
 from active_learning.selection import DIVERSITY_WEIGHT, SHORTLIST_FACTOR, bottom_k, random_k, spread_top_k, top_k
-from active_learning.simulate import labels_to_reach, mean_curve, simulate
+from active_learning.simulate import (
+    area_under_curve,
+    crossing_labels,
+    flip_labels,
+    labels_to_reach,
+    mean_curve,
+    simulate,
+)
 from active_learning.stopping import KappaAverage, agreement_kappa, suggest_stop
-from active_learning.strategies import STRATEGIES, feature_embedding, get_strategy, is_fitted
+from active_learning.strategies import ARMS, STRATEGIES, default_query, feature_embedding, get_strategy, is_fitted
 from active_learning.training import (
     DEFAULT_MODEL,
     FEATURE_KINDS,
@@ -55,6 +64,19 @@ __all__ = [
     "LEVEL_RULE",
     "DEFAULT_GAIN",
     "AuditForecast",
+    "ARMS",
+    "BanditQuery",
+    "EXPLORATION_FLOOR",
+    "LabelValue",
+    "area_under_curve",
+    "bandit_query",
+    "chosen_vs_random",
+    "compare_chosen_sets",
+    "crossing_labels",
+    "default_query",
+    "draw_arm",
+    "flip_labels",
+    "floor_count",
     "ComparisonReport",
     "DEFAULT_MODEL",
     "DIVERSITY_WEIGHT",

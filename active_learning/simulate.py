@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from active_learning.strategies import get_strategy
+from active_learning.strategies import DEFAULT_STRATEGY, default_query, get_strategy
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 
-__all__ = ["simulate", "mean_curve", "labels_to_reach"]
+__all__ = ["simulate", "mean_curve", "labels_to_reach", "crossing_labels", "area_under_curve", "flip_labels"]
 
 
 def simulate(
@@ -68,8 +68,10 @@ def simulate(
     -------
     dict
         ``{strategy: {"curves": [[[n_labels, test_accuracy], ...] per seed],
-        "full_accuracy": float}}``; ``full_accuracy`` is the mean test accuracy
-        of the model trained on the whole pool.
+        "full_accuracy": float, "full_accuracies": [float per seed]}}``;
+        ``full_accuracy`` is the mean test accuracy of the model trained on the
+        whole pool. The default strategy is told, like the live queue, which
+        arm chose each labelled row (the initial ones are random).
     """
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X), columns=None)
     frame = frame.rename(columns=str).reset_index(drop=True)
@@ -85,7 +87,7 @@ def simulate(
         start = _initial_positions(y_pool, min(initial, len(y_pool)), seed)
         for name in names:
             curve = _run_curve(
-                get_strategy(name),
+                name,
                 estimator,
                 X_pool,
                 y_pool,
@@ -99,6 +101,7 @@ def simulate(
             result[name]["curves"].append(curve)
     for name in names:
         result[name]["full_accuracy"] = float(np.mean(full_scores))
+        result[name]["full_accuracies"] = [float(v) for v in full_scores]
     return result
 
 
@@ -109,16 +112,92 @@ def mean_curve(curves) -> np.ndarray:
     return np.column_stack([points[0, :, 0], points[:, :, 1].mean(axis=0)])
 
 
-def labels_to_reach(entry: dict, fraction: float = 0.98) -> int | None:
-    """Fewest labels at which the mean curve reaches ``fraction`` of full-pool accuracy, or None."""
+def labels_to_reach(entry: dict, fraction: float = 0.98, *, interpolate: bool = False) -> float | None:
+    """Fewest labels at which the mean curve reaches ``fraction`` of full-pool accuracy, or None.
+
+    With ``interpolate``, the crossing is read off the straight line between the
+    last point below the target and the first at or above it (a float), so a
+    batch of 15 does not round every figure to a multiple of 15.
+    """
     curve = mean_curve(entry["curves"])
-    reached = np.flatnonzero(curve[:, 1] >= fraction * entry["full_accuracy"] - 1e-12)
-    return int(curve[reached[0], 0]) if len(reached) else None
+    target = fraction * entry["full_accuracy"]
+    crossing = crossing_labels(curve[:, 0], curve[None, :, 1], np.array([target]), interpolate=interpolate)[0]
+    if np.isnan(crossing):
+        return None
+    return float(crossing) if interpolate else int(crossing)
 
 
-def _run_curve(strategy, estimator, X_pool, y_pool, X_test, y_test, start, budget, batch, seed) -> list:
+def crossing_labels(n_labels, accuracies, targets, *, interpolate: bool = True) -> np.ndarray:
+    """Where each curve first reaches its target: labels, NaN when it never does.
+
+    Parameters
+    ----------
+    n_labels : array-like of shape (n_points,)
+        The label counts the curves were measured at, increasing.
+    accuracies : array-like of shape (n_curves, n_points)
+    targets : array-like of shape (n_curves,)
+    interpolate : bool, default=True
+        Linear interpolation between the points around the crossing.
+
+    Returns
+    -------
+    ndarray of float of shape (n_curves,)
+
+    Examples
+    --------
+    >>> crossing_labels([10, 20, 30], [[0.5, 0.7, 0.9], [0.5, 0.6, 0.6]], [0.8, 0.8]).round(6).tolist()
+    [25.0, nan]
+    """
+    n_labels = np.asarray(n_labels, dtype=float)
+    accuracies = np.atleast_2d(np.asarray(accuracies, dtype=float))
+    targets = np.asarray(targets, dtype=float)[:, None] - 1e-12
+    reached = accuracies >= targets
+    first = np.argmax(reached, axis=1)
+    out = np.where(reached.any(axis=1), n_labels[first], np.nan)
+    if interpolate:
+        rows = np.flatnonzero(reached.any(axis=1) & (first > 0))
+        before, after = accuracies[rows, first[rows] - 1], accuracies[rows, first[rows]]
+        share = (targets[rows, 0] - before) / np.maximum(after - before, 1e-12)
+        out[rows] = n_labels[first[rows] - 1] + np.clip(share, 0, 1) * (
+            n_labels[first[rows]] - n_labels[first[rows] - 1]
+        )
+    return out
+
+
+def area_under_curve(curve) -> float:
+    """Mean accuracy over the labels spent: the trapezoid area under ``[n_labels, accuracy]`` over its span."""
+    points = np.asarray(curve, dtype=float)
+    span = points[-1, 0] - points[0, 0]
+    if span <= 0:
+        return float(points[0, 1])
+    return float(np.trapezoid(points[:, 1], points[:, 0]) / span)
+
+
+def flip_labels(y, rate: float, *, random_state=0) -> np.ndarray:
+    """``y`` with each label flipped, with probability ``rate``, to another class drawn uniformly: injected noise.
+
+    Examples
+    --------
+    >>> y = np.array(["a", "b"] * 500)
+    >>> round(float(np.mean(flip_labels(y, 0.2) != y)), 1)
+    0.2
+    """
+    if not 0 <= rate <= 1:
+        raise ValueError(f"rate must be between 0 and 1, got {rate!r}.")
+    y = np.asarray(y).copy()
+    rng = np.random.default_rng(random_state)
+    classes = np.unique(y)
+    flip = rng.random(len(y)) < rate
+    shift = rng.integers(1, len(classes), size=len(y))
+    codes = np.searchsorted(classes, y)
+    y[flip] = classes[(codes[flip] + shift[flip]) % len(classes)]
+    return y
+
+
+def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, batch, seed) -> list:
     rng = np.random.default_rng([seed, 1])
     labeled = list(start)
+    origins = ["random"] * len(labeled)
     unlabeled = np.setdiff1d(np.arange(len(y_pool)), labeled)
     curve = []
     while True:
@@ -131,10 +210,24 @@ def _run_curve(strategy, estimator, X_pool, y_pool, X_test, y_test, start, budge
         n = min(batch, budget - len(labeled), len(unlabeled))
         if n <= 0:
             return curve
-        picked, _ = strategy(model, X_pool.iloc[unlabeled], n, random_state=rng, X_labeled=X_pool.iloc[labeled])
+        picked, arms = _query(
+            name, model, X_pool.iloc[unlabeled], n, rng, X_pool.iloc[labeled], y_pool[labeled], origins
+        )
         chosen = unlabeled[np.asarray(picked, dtype=int)]
         labeled.extend(chosen.tolist())
+        origins.extend(arms)
         unlabeled = np.setdiff1d(unlabeled, chosen)
+
+
+def _query(name, model, X_unlabeled, n, rng, X_labeled, y_labeled, origins):
+    """Positions picked in ``X_unlabeled`` and the arm behind each (the strategy's own name unless default)."""
+    if name == DEFAULT_STRATEGY:
+        query = default_query(
+            model, X_unlabeled, n, random_state=rng, X_labeled=X_labeled, y_labeled=y_labeled, labeled_arms=origins
+        )
+        return query.indices, query.arms.tolist()
+    picked, _ = get_strategy(name)(model, X_unlabeled, n, random_state=rng, X_labeled=X_labeled)
+    return picked, [name] * len(picked)
 
 
 def _fit_or_none(estimator, X, y):

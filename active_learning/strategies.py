@@ -7,8 +7,13 @@ Each strategy is a plain function in modAL's shape::
 
 ``indices`` are distinct positions in ``X_pool`` (most wanted first) and
 ``scores`` the strategy's measure for those rows: ``1 - max p`` for
-least-confident and ranked-batch, the top-two margin for margin and default
-(lower is less certain), entropy in nats for entropy, NaN for random.
+least-confident and ranked-batch, the top-two margin for margin, spread-margin
+and default (lower is less certain), entropy in nats for entropy, NaN for random.
+
+``default`` is the product's policy, a bandit over :data:`ARMS`
+(:mod:`active_learning.bandit`); it needs the labelled rows' labels and which
+arm chose each (``y_labeled``, ``labeled_arms``) to learn which arm pays off,
+and :func:`default_query` also says which arm chose each pick.
 
 The measures are :mod:`active_learning.uncertainty`'s (modAL's, the ones
 behind ``uncertainty_sampling``, ``margin_sampling`` and ``entropy_sampling``,
@@ -35,18 +40,22 @@ from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query
 from active_learning.selection import SHORTLIST_FACTOR, bottom_k, check_query_size, random_k, spread_top_k, top_k
 from active_learning.uncertainty import entropy_score, least_confidence_score, margin_score, uncertainty_score
 
 __all__ = [
+    "ARMS",
     "STRATEGIES",
     "DEFAULT_STRATEGY",
+    "default_query",
     "get_strategy",
     "random_sampling",
     "least_confident_sampling",
     "margin_sampling",
     "entropy_sampling",
     "ranked_batch_sampling",
+    "spread_margin_sampling",
     "default_sampling",
     "feature_embedding",
 ]
@@ -109,8 +118,8 @@ def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None
     return np.asarray(indices, dtype=int), np.asarray(scores, dtype=float)
 
 
-def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
-    """The product's default: the live review queue's rule under its default policy.
+def spread_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Margin uncertainty spread over the feature space: the live review queue's ranking rule.
 
     Rows are ranked by margin uncertainty (``1 - margin``, the queue's default
     measure), the ``SHORTLIST_FACTOR * n_instances`` most uncertain compete,
@@ -135,12 +144,71 @@ def default_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_l
     return indices, margin_score(proba)[indices]
 
 
+ARMS: dict[str, Callable] = {
+    "random": random_sampling,
+    "margin": margin_sampling,
+    "entropy": entropy_sampling,
+    "spread-margin": spread_margin_sampling,
+}
+
+
+def default_query(
+    estimator,
+    X_pool,
+    n_instances=1,
+    *,
+    random_state=None,
+    X_labeled=None,
+    y_labeled=None,
+    labeled_arms=None,
+    floor: float = EXPLORATION_FLOOR,
+) -> BanditQuery:
+    """The default policy's batch and the arm behind each pick: :func:`active_learning.bandit.bandit_query` on ARMS."""
+    if not is_fitted(estimator):
+        estimator = None
+    return bandit_query(
+        ARMS,
+        estimator,
+        X_pool,
+        n_instances,
+        X_labeled=X_labeled,
+        y_labeled=y_labeled,
+        labeled_arms=labeled_arms,
+        random_state=random_state,
+        floor=floor,
+    )
+
+
+def default_sampling(
+    estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None, y_labeled=None, labeled_arms=None
+):
+    """The product's default policy in modAL's shape (scores: margins, NaN where random or cold).
+
+    A bandit over :data:`ARMS` with an exploration floor (:mod:`active_learning.bandit`).
+    Without ``y_labeled`` and ``labeled_arms`` it has no reward to learn from and draws
+    its arm from the prior.
+    """
+    query = default_query(
+        estimator,
+        X_pool,
+        n_instances,
+        random_state=random_state,
+        X_labeled=X_labeled,
+        y_labeled=y_labeled,
+        labeled_arms=labeled_arms,
+    )
+    if not is_fitted(estimator):
+        return query.indices, np.full(len(query.indices), np.nan)
+    return query.indices, margin_score(estimator.predict_proba(_take(X_pool, query.indices)))
+
+
 STRATEGIES: dict[str, Callable] = {
     "random": random_sampling,
     "least-confident": least_confident_sampling,
     "margin": margin_sampling,
     "entropy": entropy_sampling,
     "ranked-batch": ranked_batch_sampling,
+    "spread-margin": spread_margin_sampling,
     "default": default_sampling,
 }
 

@@ -15,6 +15,7 @@ from feedback.lifecycle import (
     load_comparison_report,
     load_policy,
     promote,
+    queue_value,
     rollback,
     save_policy,
     stopping_hint,
@@ -143,6 +144,7 @@ if curve.empty:
 else:
     st.altair_chart(learning_curve_chart(curve), width="stretch")
     st.markdown(stopping_hint(ws))
+st.markdown(queue_value(ws).statement)
 
 
 st.button(

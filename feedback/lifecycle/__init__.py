@@ -1,6 +1,6 @@
 """A task's models over time: the task itself, model versions, retraining and its triggers, the learning curve."""
 
-from feedback.lifecycle.learning import learning_curve, simulate_current_task, stopping_hint
+from feedback.lifecycle.learning import QueueValue, learning_curve, queue_value, simulate_current_task, stopping_hint
 from feedback.lifecycle.reports import RetrainResult, gates_run_against, load_comparison_report
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
@@ -16,6 +16,7 @@ from feedback.lifecycle.versions import (
 )
 
 __all__ = [
+    "QueueValue",
     "RetrainPolicy",
     "RetrainResult",
     "VersionSummary",
@@ -28,6 +29,7 @@ __all__ = [
     "load_task",
     "load_version",
     "promote",
+    "queue_value",
     "retrain",
     "retrain_due",
     "rollback",

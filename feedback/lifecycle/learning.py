@@ -12,9 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from active_learning import KappaAverage, labels_to_reach, mean_curve, simulate, suggest_stop
+from active_learning import (
+    KappaAverage,
+    LabelValue,
+    build_estimator,
+    chosen_vs_random,
+    labels_to_reach,
+    mean_curve,
+    simulate,
+    suggest_stop,
+)
 from feedback import store
 from feedback.access import Actor, require
 from feedback.exceptions import InputError
@@ -67,6 +77,89 @@ def learning_curve(ws: Workspace) -> pd.DataFrame:
         if v.metrics
     ]
     return pd.DataFrame(rows, columns=["version", "labels", "expert_labels", "accuracy", "n_audit_items", "alias"])
+
+
+@dataclass(frozen=True)
+class QueueValue:
+    """Whether the items the queue chose are beating random ones, from the task's own labels.
+
+    Attributes
+    ----------
+    value : LabelValue
+        :func:`active_learning.chosen_vs_random` with the expert labels outside
+        the audit slice as chosen and the audit labels as random: held-out audit
+        accuracy with ``m`` queue labels added to a base of audit labels, minus
+        with ``m`` other audit labels added, over 5 folds of the audit labels.
+    beating_random : bool or None
+        True when the 95% interval is above 0, False when it is not (below 0,
+        or straddling it), None when there are too few labels to measure.
+    statement : str
+        The sentence the Models page shows.
+    """
+
+    value: LabelValue
+    beating_random: bool | None
+    statement: str
+
+
+def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
+    """Are the queue's chosen items beating random ones? Measured on the audit slice, in cross-validation.
+
+    The audit slice is a uniformly random sample and no served model trains on
+    it, so the measuring models (fresh clones of the task's pipeline, discarded
+    after) are scored on audit items they did not see: the difference is
+    unbiased for the pool. The queue labels include the default policy's
+    random exploration items, which pull the difference toward 0.
+    """
+    task = load_task(ws)
+    names = [f["name"] for f in task.features]
+    with store.session(ws) as session:
+        gold = gold_label_series(session)
+        chosen = repository.expert_training_set(session, gold)
+        audit = repository.audit_evaluation_set(session, gold)
+    labelled = pd.concat([chosen, audit], ignore_index=True)
+    is_audit = np.arange(len(labelled)) >= len(chosen)
+    estimator = build_estimator(task.features, task.model_name)
+    value = chosen_vs_random(
+        estimator,
+        labelled[names],
+        labelled["__label__"].to_numpy(dtype=object),
+        ~is_audit,
+        is_audit,
+        random_state=random_state,
+    )
+    return _queue_statement(value)
+
+
+def _queue_statement(value: LabelValue) -> QueueValue:
+    """The verdict and the sentence for a measured (or unmeasured) :class:`LabelValue`."""
+    if not value.measured:
+        return QueueValue(
+            value,
+            None,
+            f"Too few labels to tell whether the queue's items beat random ones: {value.n_chosen} queue labels and "
+            f"{value.n_random} audit labels (at least one queue label and 6 audit labels are needed).",
+        )
+    low, high = value.interval
+    measured = (
+        f"adding {value.n_compared:.0f} queue labels to a base of audit labels gives held-out accuracy "
+        f"{value.accuracy_chosen:.1%}, adding as many random audit labels {value.accuracy_random:.1%}: "
+        f"a difference of {value.difference:+.1%} (95% interval {low:+.1%} to {high:+.1%}), "
+        f"measured on {value.n_eval} held-out audit labels ({value.n_chosen} queue labels in all)."
+    )
+    if low > 0:
+        return QueueValue(value, True, f"The queue's items are beating random ones: {measured}")
+    if high < 0:
+        verdict = (
+            "The queue's items are doing worse than random ones: "
+            f"{measured} The default policy shifts the queue toward random items when it sees this; "
+            "labels chosen by uncertainty are not paying off on this task."
+        )
+    else:
+        verdict = (
+            f"The queue's items are not shown to beat random ones: {measured} More audit labels narrow the interval."
+        )
+    return QueueValue(value, False, verdict)
 
 
 def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -> str:

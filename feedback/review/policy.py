@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from active_learning import DIVERSITY_WEIGHT, UNCERTAINTY_MEASURES
+from active_learning import DIVERSITY_WEIGHT, EXPLORATION_FLOOR, UNCERTAINTY_MEASURES
 from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
@@ -39,6 +39,14 @@ class QueuePolicy:
         (:func:`active_learning.uncertainty.uncertainty_score`).
     audit_share : float, default=0.2
         Share of each page given to the uniformly random audit slice.
+    adaptive : bool, default=True
+        The default query policy (:mod:`active_learning.bandit`): each page,
+        Thompson sampling decides from the task's own labels
+        (:func:`feedback.lifecycle.queue_value`) whether the uncertainty ranking
+        or random items fill it; at least ``exploration_floor`` of the page is
+        random items that enter training. False: always the ranking.
+    exploration_floor : float, default=EXPLORATION_FLOOR
+        Share of each page (outside the audit slice) drawn at random when ``adaptive``.
     """
 
     uncertainty_measure: str = "margin"
@@ -49,6 +57,8 @@ class QueuePolicy:
     suspect_label: float = 1.0
     diversity: float = DIVERSITY_WEIGHT
     audit_share: float = 0.2
+    adaptive: bool = True
+    exploration_floor: float = EXPLORATION_FLOOR
 
     def validated(self) -> QueuePolicy:
         if self.uncertainty_measure not in UNCERTAINTY_MEASURES:
@@ -62,6 +72,10 @@ class QueuePolicy:
                 raise InputError(f"The weight {name} must be a number from 0 to 10, got {value!r}.")
         if not isinstance(self.audit_share, (int, float)) or not 0 <= self.audit_share <= 1:
             raise InputError(f"audit_share must be between 0 and 1, got {self.audit_share!r}.")
+        if not isinstance(self.adaptive, bool):
+            raise InputError(f"adaptive must be true or false, got {self.adaptive!r}.")
+        if not isinstance(self.exploration_floor, (int, float)) or not 0 <= self.exploration_floor <= 1:
+            raise InputError(f"exploration_floor must be between 0 and 1, got {self.exploration_floor!r}.")
         return self
 
     def weights(self) -> dict[str, float]:

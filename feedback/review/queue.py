@@ -14,9 +14,12 @@ from feedback import store
 from feedback.draws import key_for, uniform_draws
 from feedback.gold import gold_labels
 from feedback.lifecycle import champion_and_challenger, load_task, load_version
+from feedback.review.exploration import RANDOM_ARM, page_plan
 from feedback.review.policy import QueuePolicy, load_queue_policy
 from feedback.store import repository, utcnow
 from feedback.workspace import Workspace
+
+EXPLORE_REASON = "random exploration item: checks that the ranking still beats random items"
 
 
 @dataclass
@@ -181,7 +184,9 @@ def build_review_queue(
     labels, then spread over the feature space so near-duplicates do not fill
     the page. Unlabelled audit items, oldest first, are interleaved at
     ``audit_share`` of the page so the honest, uniformly random slice keeps
-    being labelled.
+    being labelled. Under the adaptive default policy (:mod:`feedback.review.exploration`)
+    part of the page, or all of it when the bandit draws random, is random
+    unlabelled items outside the audit slice, which enter training.
 
     Parameters
     ----------
@@ -206,13 +211,22 @@ def build_review_queue(
     n_classes = len(task.labels)
     who = {"annotator": annotator, "now": now or utcnow()} if annotator else {}
     shortlist = SHORTLIST_FACTOR * limit if policy.diversity > 0 else limit
+    plan = page_plan(ws, policy, limit)
+    weights = {**policy.weights(), **({"uncertainty": 0.0} if plan.arm == RANDOM_ARM else {})}
     with store.session(ws) as session:
-        frame = repository.ranked_unlabelled(
-            session, shortlist, policy.weights(), policy.uncertainty_measure, n_classes, **who
-        )
+        frame = repository.ranked_unlabelled(session, shortlist, weights, policy.uncertainty_measure, n_classes, **who)
     ranked = [_ranked_item(r, policy.uncertainty_measure, n_classes) for r in frame.itertuples(index=False)]
+    ranked = [item for item in ranked if item.priority > 0 or plan.arm != RANDOM_ARM]
     relook = _relook_items(ws, policy, n_classes, shortlist, **who)
-    primary = _spread(ws, task, ranked + relook, limit, policy.diversity)
+    primary = _spread(
+        ws, task, ranked + relook, limit - (plan.n_explore if plan.arm != RANDOM_ARM else 0), policy.diversity
+    )
+    if policy.adaptive and len(primary) < limit:
+        with store.session(ws) as session:
+            frame = repository.random_unlabelled(session, 2 * limit, plan.seed, **who)
+        taken = {item.id for item in primary}
+        explore = [item for item in _items(frame, lambda r: [EXPLORE_REASON]) if item.id not in taken]
+        primary += explore[: limit - len(primary)]
     seen = {item.id for item in primary}
     with store.session(ws) as session:
         unlabelled_audit = repository.audit_unlabelled(session, limit + len(seen), **who)

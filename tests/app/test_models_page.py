@@ -42,6 +42,11 @@ def test_retrain_then_promote(digits_home, page):
         for m in at.markdown
     )
 
+    assert any(
+        m.value.startswith("The queue's items") and "held-out audit labels" in m.value and "95% interval" in m.value
+        for m in at.markdown
+    ), "the page says whether the queue's items beat random ones, with n and interval"
+
     next(b for b in at.button if b.label == "Simulate more labels").click().run()
     simulation = _wait_for_retrain(120, name="simulate")
     assert simulation.error is None, simulation.error

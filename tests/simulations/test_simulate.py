@@ -14,7 +14,7 @@ def test_simulate_returns_the_json_shape(iris_frame):
     result = simulate(X, y, ["random", "margin"], budget=15, batch=3, initial=6, seeds=2, test_size=0.3)
     assert set(result) == {"random", "margin"}
     for entry in result.values():
-        assert set(entry) == {"curves", "full_accuracy"}
+        assert set(entry) == {"curves", "full_accuracy", "full_accuracies"}
         assert len(entry["curves"]) == 2
         for curve in entry["curves"]:
             assert [n for n, _ in curve] == [6, 9, 12, 15]

@@ -102,6 +102,7 @@ from feedback.store.repository.outcomes import (
 from feedback.store.repository.review import (
     QUEUE_SIGNALS,
     audit_unlabelled,
+    random_unlabelled,
     ranked_unlabelled,
     relook_candidates,
     review_progress,
@@ -169,6 +170,7 @@ __all__ = [
     "outcome_metrics",
     "predictions_frame",
     "QUEUE_SIGNALS",
+    "random_unlabelled",
     "ranked_unlabelled",
     "read_inputs",
     "release_all_leases",

@@ -143,6 +143,19 @@ def audit_unlabelled(
     )
 
 
+def random_unlabelled(
+    session: Session, limit: int, seed: int, annotator: str | None = None, now: datetime | None = None
+) -> pd.DataFrame:
+    """Unlabelled items outside the audit slice in a seeded random order (md5 of id and seed).
+
+    The default query policy's exploration items: they enter training, unlike the audit slice.
+    """
+    columns = _CANDIDATE_COLS.replace("p.", "")
+    order = f"md5(external_id || '{int(seed)}'), external_id"
+    scored = "SELECT * FROM prediction p WHERE NOT p.is_audit"
+    return _candidates(session, _first_eligible(session, scored, columns, order, limit), limit, annotator, now)
+
+
 def _first_eligible(session: Session, scored: str, columns: str, order: str, limit: int) -> str:
     # The anti-joins run on a pre-cut: each label event or lease excludes at most one item, so the
     # first `limit` eligible items are among the first `limit + events + leases` in this order.

@@ -92,7 +92,7 @@ def test_cold_start_falls_back_to_random(name, iris_model):
         ("least-confident", [4, 3]),
         ("margin", [1, 4]),
         ("entropy", [4, 3]),
-        ("default", [1, 4]),
+        ("spread-margin", [1, 4]),
     ],
 )
 def test_uncertainty_strategies_pick_least_certain_rows(name, expected):
@@ -165,12 +165,12 @@ def test_spread_top_k_skips_near_duplicates():
     assert spread_top_k(scores, None, 4, weight=1.0)[0].tolist() == [0, 1, 2, 3], "small batches: by score"
 
 
-def test_default_is_margin_for_small_batches_and_spreads_large_ones(iris_model):
+def test_spread_margin_is_margin_for_small_batches_and_spreads_large_ones(iris_model):
     model, pool, _, _ = iris_model
     for n in (1, 2, 4):
-        ours, _ = get_strategy("default")(model, pool, n, random_state=0)
+        ours, _ = get_strategy("spread-margin")(model, pool, n, random_state=0)
         margin, _ = get_strategy("margin")(model, pool, n, random_state=0)
         assert ours.tolist() == margin.tolist()
-    spread, _ = get_strategy("default")(model, pool, 6, random_state=0)
+    spread, _ = get_strategy("spread-margin")(model, pool, 6, random_state=0)
     margin, _ = get_strategy("margin")(model, pool, 6, random_state=0)
     assert len(set(spread.tolist())) == 6 and spread[0] == margin[0]

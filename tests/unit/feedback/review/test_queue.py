@@ -11,7 +11,7 @@ import pytest
 from feedback.intake import ingest_feedback
 from feedback.review import QueuePolicy, build_review_queue, record_label
 
-PLAIN = QueuePolicy(diversity=0.0)  # no spreading: the page is in priority order
+PLAIN = QueuePolicy(diversity=0.0, adaptive=False)  # no spreading, no exploration: the page is in priority order
 
 
 def _by_margin(rows: pd.DataFrame) -> list[str]:
@@ -152,3 +152,19 @@ def test_audit_share_over_a_long_page_is_honoured(ws, write_production):
     ingest_predictions(ws, write_production(400))
     queue = build_review_queue(ws, policy=PLAIN, limit=100, audit_share=0.25)
     assert sum(item.is_audit for item in queue) == 25
+
+
+def test_the_adaptive_policy_keeps_its_exploration_floor_outside_the_audit_slice(ws, ingested, logged):
+    from feedback.review.queue import EXPLORE_REASON
+
+    policy = QueuePolicy(diversity=0.0, exploration_floor=0.5)
+    queue = build_review_queue(ws, policy=policy, limit=10, audit_share=0.0)
+
+    explore = [item for item in queue if item.reasons == [EXPLORE_REASON]]
+    assert len(explore) in (5, 10), "half the page, or all of it when the bandit draws random"
+    assert not any(item.is_audit for item in explore)
+    assert len({item.id for item in queue}) == 10
+    ranked = [item.id for item in queue if item not in explore]
+    assert ranked == _by_margin(logged(ws))[: len(ranked)]
+    again = build_review_queue(ws, policy=policy, limit=10, audit_share=0.0)
+    assert [item.id for item in again] == [item.id for item in queue], "seeded: stable until someone answers"

@@ -29,7 +29,13 @@ ADMIN = Actor("tester", "admin")  # the acting user of calls that need an admin
 PRODUCTION_START = 100  # as in tests/conftest.py
 
 ONLY = dict(
-    uncertainty=0.0, dispute=0.0, challenger_disagreement=0.0, expert_disagreement=0.0, suspect_label=0.0, diversity=0.0
+    uncertainty=0.0,
+    dispute=0.0,
+    challenger_disagreement=0.0,
+    expert_disagreement=0.0,
+    suspect_label=0.0,
+    diversity=0.0,
+    adaptive=False,
 )
 
 
@@ -117,8 +123,8 @@ def test_a_dispute_weight_of_zero_leaves_disputes_to_uncertainty(ws, ingested, t
     sure = rows[~rows["is_audit"]].sort_values("margin", ascending=False).index[0]
     write_frame(pd.DataFrame({"id": [sure], "signal": ["disputed"]}), tmp_path / "fb.csv")
     ingest_feedback(ws, tmp_path / "fb.csv")
-    weighted = build_review_queue(ws, 5, audit_share=0.0, policy=QueuePolicy(diversity=0.0))
-    ignored = build_review_queue(ws, 5, audit_share=0.0, policy=QueuePolicy(diversity=0.0, dispute=0.0))
+    weighted = build_review_queue(ws, 5, audit_share=0.0, policy=QueuePolicy(diversity=0.0, adaptive=False))
+    ignored = build_review_queue(ws, 5, audit_share=0.0, policy=QueuePolicy(diversity=0.0, dispute=0.0, adaptive=False))
     assert weighted[0].id == sure and any("disputed by an end user" in r for r in weighted[0].reasons)
     assert sure not in {item.id for item in ignored}
 
@@ -145,7 +151,7 @@ def test_an_expert_tie_goes_to_a_third_expert_who_can_lease_it(ws, ingested):
     item = rows[~rows["is_audit"]].sort_values("margin", ascending=False).index[0]  # last in uncertainty order
     record_label(ws, item, "1", annotator="ana")
     record_label(ws, item, "2", annotator="ben")
-    policy = QueuePolicy(diversity=0.0)
+    policy = QueuePolicy(diversity=0.0, adaptive=False)
     save_queue_policy(ws, actor=ADMIN, diversity=0.0)
 
     for_carol = build_review_queue(ws, 5, audit_share=0.0, annotator="carol", policy=policy)
