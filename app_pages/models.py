@@ -15,7 +15,6 @@ from feedback.lifecycle import (
     load_comparison_report,
     load_policy,
     promote,
-    queue_value,
     rollback,
     save_policy,
     stopping_hint,
@@ -23,6 +22,7 @@ from feedback.lifecycle import (
 from feedback.monitor import store_status
 from feedback.web import (
     allowed,
+    cached_queue_value,
     confusion_chart,
     current_actor,
     get_workspace,
@@ -144,7 +144,7 @@ if curve.empty:
 else:
     st.altair_chart(learning_curve_chart(curve), width="stretch")
     st.markdown(stopping_hint(ws))
-st.markdown(queue_value(ws).statement)
+st.markdown(cached_queue_value(status.label_events).statement)
 
 
 st.button(
