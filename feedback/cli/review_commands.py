@@ -50,6 +50,18 @@ def queue_cmd(ws: Workspace, limit, audit_share, as_json):
 )
 @click.option("--diversity", type=float, default=None, help="Weight of being unlike the page's other items.")
 @click.option("--audit-share", type=click.FloatRange(0, 1), default=None, help="Share of each page for audit items.")
+@click.option(
+    "--adaptive/--fixed-ranking",
+    default=None,
+    help="Adaptive (the default): a bandit shifts pages between the ranking and random items by which is paying off "
+    "on this task's labels. Fixed: always the ranking (plus the audit slice).",
+)
+@click.option(
+    "--exploration-floor",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of each adaptive page (outside the audit slice) always drawn at random.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def queue_policy_cmd(ws: Workspace, as_json, **changes):
     """Show or change how the review queue ranks items; options not given keep their value.

@@ -92,6 +92,7 @@ def test_queue_text_output_and_empty_queue(run, home, write_production):
 def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_production):
     shown = json_of(run("queue-policy", "--home", home, "--json"))
     assert shown["uncertainty_measure"] == "margin" and shown["diversity"] > 0
+    assert shown["adaptive"] is True and shown["exploration_floor"] == 0.1
 
     changed = json_of(
         run(
@@ -104,10 +105,12 @@ def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_p
             "0",
             "--dispute",
             "0",
+            "--fixed-ranking",
             "--json",
         )
     )
     assert (changed["uncertainty_measure"], changed["diversity"], changed["dispute"]) == ("entropy", 0.0, 0.0)
+    assert changed["adaptive"] is False  # no random exploration item: every item is ranked
     ok(run("ingest", write_production(40), "--home", home))
     items = json_of(run("queue", "--home", home, "--limit", "5", "--audit-share", "0", "--json"))
     assert all(item["reasons"][0].startswith("entropy ") for item in items)
