@@ -11,6 +11,7 @@ from feedback.exceptions import FeedbackError
 from feedback.lifecycle import (
     RetrainPolicy,
     RetrainResult,
+    current_queue_value,
     learning_curve,
     load_comparison_report,
     load_policy,
@@ -22,7 +23,6 @@ from feedback.lifecycle import (
 from feedback.monitor import store_status
 from feedback.web import (
     allowed,
-    cached_queue_value,
     confusion_chart,
     current_actor,
     get_workspace,
@@ -144,7 +144,7 @@ if curve.empty:
 else:
     st.altair_chart(learning_curve_chart(curve), width="stretch")
     st.markdown(stopping_hint(ws))
-st.markdown(cached_queue_value(status.label_events).statement)
+st.markdown(current_queue_value(ws).statement)
 
 
 st.button(

@@ -1,6 +1,13 @@
 """A task's models over time: the task itself, model versions, retraining and its triggers, the learning curve."""
 
-from feedback.lifecycle.learning import QueueValue, learning_curve, queue_value, simulate_current_task, stopping_hint
+from feedback.lifecycle.learning import (
+    QueueValue,
+    current_queue_value,
+    learning_curve,
+    queue_value,
+    simulate_current_task,
+    stopping_hint,
+)
 from feedback.lifecycle.reports import RetrainResult, gates_run_against, load_comparison_report
 from feedback.lifecycle.retraining import retrain
 from feedback.lifecycle.tasks import init_task, load_task, sorted_labels
@@ -23,6 +30,7 @@ __all__ = [
     "champion_and_challenger",
     "init_task",
     "learning_curve",
+    "current_queue_value",
     "gates_run_against",
     "load_comparison_report",
     "load_policy",

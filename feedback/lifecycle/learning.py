@@ -131,6 +131,27 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
     return _queue_statement(value)
 
 
+REFRESH_LABELS = 10
+_MEASURED: dict[tuple[str, int], QueueValue] = {}  # (home, label events // REFRESH_LABELS) -> the last measure
+
+
+def current_queue_value(ws: Workspace) -> QueueValue:
+    """:func:`queue_value`, measured again only every ``REFRESH_LABELS`` label events (in this process).
+
+    It trains throwaway models in cross-validation (seconds with a random forest), so the live
+    queue's bandit (on every page claim) and the Models page (on every page run) share this one
+    measure: the page shows the evidence the bandit draws from, with the counts it rests on.
+    """
+    with store.session(ws) as session:
+        n_events = int(repository.count_rows(session)["label_events"])
+    key = (str(ws.home), n_events // REFRESH_LABELS)
+    if key not in _MEASURED:
+        if len(_MEASURED) >= 8:
+            _MEASURED.clear()
+        _MEASURED[key] = queue_value(ws)
+    return _MEASURED[key]
+
+
 def _queue_statement(value: LabelValue) -> QueueValue:
     """The verdict and the sentence for a measured (or unmeasured) :class:`LabelValue`."""
     if not value.measured:

@@ -4,9 +4,9 @@ The same bandit as the simulator's default (:mod:`active_learning.bandit`):
 Thompson sampling between the uncertainty ranking and random items, rewarded
 by :func:`feedback.lifecycle.queue_value` (queue labels against audit labels,
 measured on held-out audit labels), and at least ``exploration_floor`` of the
-page drawn at random. The evidence is refreshed every ``REFRESH_LABELS``
-label events (fitting its models on every claim would slow the review card);
-the draw is seeded by the label count, so a page is stable until someone answers.
+page drawn at random. The evidence is :func:`feedback.lifecycle.current_queue_value`,
+refreshed every 10 label events (fitting its models on every claim would slow
+the review card); the draw is seeded by the label count, so a page is stable until someone answers.
 """
 
 from __future__ import annotations
@@ -15,16 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from active_learning import LabelValue, draw_arm, floor_count
+from active_learning import draw_arm, floor_count
 from feedback import store
-from feedback.lifecycle import queue_value
+from feedback.lifecycle import current_queue_value
 from feedback.review.policy import QueuePolicy
 from feedback.store import repository
 from feedback.workspace import Workspace
 
-REFRESH_LABELS = 10
 RANDOM_ARM = "random"
-_EVIDENCE: dict[tuple[str, int], LabelValue] = {}  # (home, label events // REFRESH_LABELS) -> evidence
 
 
 @dataclass(frozen=True)
@@ -52,12 +50,7 @@ def page_plan(ws: Workspace, policy: QueuePolicy, limit: int) -> PagePlan:
         return PagePlan("ranking", 0, 0)
     with store.session(ws) as session:
         n_events = int(repository.count_rows(session)["label_events"])
-    key = (str(ws.home), n_events // REFRESH_LABELS)
-    if key not in _EVIDENCE:
-        if len(_EVIDENCE) >= 8:
-            _EVIDENCE.clear()
-        _EVIDENCE[key] = queue_value(ws).value
     rng = np.random.default_rng([n_events, limit])
-    arm = draw_arm({policy.uncertainty_measure: _EVIDENCE[key]}, rng)
+    arm = draw_arm({policy.uncertainty_measure: current_queue_value(ws).value}, rng)
     n_explore = limit if arm == RANDOM_ARM else floor_count(limit, policy.exploration_floor, rng)
     return PagePlan(arm, n_explore, n_events)

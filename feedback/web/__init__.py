@@ -14,7 +14,7 @@ from feedback.web.charts import (
 from feedback.web.config import live_days, review_settings
 from feedback.web.job_watch import watch_job
 from feedback.web.remember import remember_expert, remembered_expert
-from feedback.web.session import cached_queue_value, get_workspace, get_workspace_quietly, load_or_stop, worker
+from feedback.web.session import get_workspace, get_workspace_quietly, load_or_stop, worker
 from feedback.web.signin import allowed, current_actor, sign_in, signed_in_user
 from feedback.web.text import MARKDOWN_PUNCTUATION, WORD_JOINER, md_text
 from feedback.web.users import SIGN_IN_HELP
@@ -26,7 +26,6 @@ __all__ = [
     "ab_accuracy_chart",
     "ab_p_value_chart",
     "allowed",
-    "cached_queue_value",
     "class_mix_chart",
     "confusion_chart",
     "current_actor",

@@ -16,7 +16,6 @@ import streamlit as st
 from feedback import store
 from feedback.alerts import check_alerts_on_writes
 from feedback.exceptions import DatabaseBusyError, FeedbackError, InputError
-from feedback.lifecycle import QueueValue, queue_value
 from feedback.web.config import settings, store_key
 from feedback.web.text import md_text
 from feedback.web.users import user_names
@@ -43,20 +42,6 @@ def _workspace(home: str | None, url: str | None) -> Workspace:
 @st.cache_resource(show_spinner=False)
 def _worker(home: str | None, url: str | None) -> Worker:
     return Worker(_workspace(home, url), settings(), known_users=user_names).start()
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _queue_value(home: str | None, url: str | None, label_events: int) -> QueueValue:
-    return queue_value(_workspace(home, url))
-
-
-def cached_queue_value(label_events: int) -> QueueValue:
-    """:func:`feedback.lifecycle.queue_value` of this process's store, measured again only when the labels changed.
-
-    It trains throwaway models in cross-validation (seconds with a random forest), so a page run
-    that changed no label reuses the last measure. ``label_events`` is the store's count of them.
-    """
-    return _queue_value(*store_key(), label_events)
 
 
 def worker() -> Worker:
