@@ -51,10 +51,30 @@ def _queue_policy_form() -> None:
             for name in WEIGHTS
         }
         audit_share = st.slider("Audit share of each page", 0.0, 1.0, policy.audit_share, 0.05)
+        adaptive = st.toggle(
+            "Adaptive: learn whether ranked items beat random ones",
+            policy.adaptive,
+            help="On: each page goes to the ranking or to random items, by how the queue's labels have done "
+            "against the audit slice's (see Models). Off: every page follows the ranking.",
+        )
+        floor = st.slider(
+            "Exploration floor: random share of each adaptive page",
+            0.0,
+            1.0,
+            policy.exploration_floor,
+            0.05,
+            help="Always drawn at random (outside the audit slice), so the policy notices when ranking stops paying.",
+        )
         if st.form_submit_button("Save queue policy"):
             try:
                 save_queue_policy(
-                    ws, actor=current_actor(), uncertainty_measure=measure, audit_share=audit_share, **weights
+                    ws,
+                    actor=current_actor(),
+                    uncertainty_measure=measure,
+                    audit_share=audit_share,
+                    adaptive=adaptive,
+                    exploration_floor=floor,
+                    **weights,
                 )
             except FeedbackError as exc:
                 st.error(md_text(exc))

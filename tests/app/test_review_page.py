@@ -178,6 +178,37 @@ def test_a_lead_changes_the_queue_policy_and_the_card_says_what_each_signal_adde
     assert not any("disputed by an end user" in r for r in newly_held["reasons"])
 
 
+def test_a_lead_sets_the_adaptive_policy_and_its_exploration_floor(digits_home, page):
+    from feedback.review import build_review_queue, load_queue_policy
+    from feedback.review.queue import EXPLORE_REASON
+
+    def explored(ws) -> int:
+        return sum(EXPLORE_REASON in item.reasons for item in build_review_queue(ws, limit=10, audit_share=0.0))
+
+    def save(at, adaptive: bool, floor: float) -> None:
+        [t for t in at.toggle if t.label.startswith("Adaptive")][0].set_value(adaptive)
+        [s for s in at.slider if s.label.startswith("Exploration floor")][0].set_value(floor)
+        at.button[[b.label for b in at.button].index("Save queue policy")].click().run()
+        assert not at.exception
+        assert any(s.value.startswith("Saved") for s in at.success)
+
+    at = page("app_pages/review.py", digits_home).run()
+    save(at, True, 1.0)
+    ws = open_workspace(digits_home)
+    try:
+        assert (load_queue_policy(ws).adaptive, load_queue_policy(ws).exploration_floor) == (True, 1.0)
+        assert explored(ws) == 10, "a floor of 1 fills every place outside the audit slice with random items"
+    finally:
+        ws.close()
+    save(at, False, 1.0)
+    ws = open_workspace(digits_home)
+    try:
+        assert load_queue_policy(ws).adaptive is False
+        assert explored(ws) == 0, "a fixed ranking draws no exploration item, whatever the floor"
+    finally:
+        ws.close()
+
+
 def test_a_setting_that_is_not_a_number_is_named_in_the_error(monkeypatch):
     monkeypatch.setenv("FEEDBACK_LEASE_SECONDS", "ten minutes")
     with pytest.raises(InputError, match="FEEDBACK_LEASE_SECONDS must be a number more than 0 .*, got 'ten minutes'"):
