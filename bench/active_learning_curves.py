@@ -13,7 +13,10 @@ Labels count the random initial ones. A figure is where the mean curve over
 seeds crosses the target (interpolated between rounds), with a 95% interval
 from resampling seeds; ``>B`` means not reached within the budget B. The area
 under the curve is the mean accuracy over the labels spent, mean over seeds
-with a 95% t interval.
+with a 95% t interval. 40 seeds by default: where a curve is flat near the
+target the crossing moves by tens of labels between seeds (random's own 98%
+point on iris +10% noise is 22 labels over seeds 0-9 and 56 over seeds 0-39),
+so ten seeds measure the luck of the draw more than the policy.
 
 Goals for the default, per data set (98% of full accuracy): at most 1.05x the
 labels random needs; at most 0.5x where margin alone needs at most 0.6x.
@@ -21,7 +24,7 @@ labels random needs; at most 0.5x where margin alone needs at most 0.6x.
 Example::
 
     python -m bench --only active-learning
-    python -c "import sys, bench.active_learning_curves as b; sys.exit(b.run(['--seeds', '10']))"
+    python -c "import sys, bench.active_learning_curves as b; sys.exit(b.run(['--seeds', '40']))"
 """
 
 from __future__ import annotations
@@ -80,18 +83,19 @@ def _noisy(loader, rate):
     return load
 
 
-# name: (loader, budget, batch, initial)
+# name: (loader, budget, batch, initial). Each budget lets random sampling reach 98% of full accuracy (measured
+# over 40 seeds), so every "x random" is a ratio, not a bound.
 DATASETS = {
-    "digits": (_bundled(load_digits), 300, 15, 20),
-    "breast_cancer": (_bundled(load_breast_cancer), 80, 5, 10),
-    "wine": (_bundled(load_wine), 40, 2, 6),
-    "iris": (_bundled(load_iris), 45, 3, 6),
-    "make_classification": (_synthetic, 300, 15, 15),
+    "digits": (_bundled(load_digits), 600, 15, 20),
+    "breast_cancer": (_bundled(load_breast_cancer), 100, 5, 10),
+    "wine": (_bundled(load_wine), 70, 2, 6),
+    "iris": (_bundled(load_iris), 80, 3, 6),
+    "make_classification": (_synthetic, 600, 15, 15),
     "fair (statsmodels)": (_statsmodels("fair", _column("affairs", lambda d: d["affairs"] > 0), 2000), 300, 10, 10),
     "anes96 (statsmodels)": (_statsmodels("anes96", _column("vote", lambda d: d["vote"] > 0)), 200, 5, 10),
     "randhie (statsmodels)": (_statsmodels("randhie", _column("mdvis", lambda d: d["mdvis"] > 0), 2000), 300, 10, 10),
 }
-for _base, (_budget, _batch) in {"breast_cancer": (150, 5), "wine": (80, 4), "iris": (80, 4)}.items():
+for _base, (_budget, _batch) in {"breast_cancer": (300, 5), "wine": (150, 4), "iris": (105, 4)}.items():
     for _rate in NOISE_LEVELS:
         DATASETS[f"{_base} +{_rate:.0%} noise"] = (_noisy(DATASETS[_base][0], _rate), _budget, _batch, 10)
 
@@ -99,7 +103,7 @@ for _base, (_budget, _batch) in {"breast_cancer": (150, 5), "wine": (80, 4), "ir
 def run(argv=None) -> int:
     """Print the table and the goal checks; returns 1 when a goal is missed."""
     parser = argparse.ArgumentParser(prog="bench active_learning_curves", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=40)
     parser.add_argument("--jobs", type=int, default=2, help="data sets simulated at once (processes)")
     parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated subset of the data sets")
     args = parser.parse_args(argv)
