@@ -135,15 +135,17 @@ REFRESH_LABELS = 10
 _MEASURED: dict[tuple[str, int], QueueValue] = {}  # (home, label events // REFRESH_LABELS) -> the last measure
 
 
-def current_queue_value(ws: Workspace) -> QueueValue:
+def current_queue_value(ws: Workspace, n_events: int | None = None) -> QueueValue:
     """:func:`queue_value`, measured again only every ``REFRESH_LABELS`` label events (in this process).
 
     It trains throwaway models in cross-validation (seconds with a random forest), so the live
     queue's bandit (on every page claim) and the Models page (on every page run) share this one
     measure: the page shows the evidence the bandit draws from, with the counts it rests on.
+    ``n_events`` is the store's label-event count when the caller has just read it (None: read it).
     """
-    with store.session(ws) as session:
-        n_events = int(repository.count_rows(session)["label_events"])
+    if n_events is None:
+        with store.session(ws) as session:
+            n_events = int(repository.count_rows(session)["label_events"])
     key = (str(ws.home), n_events // REFRESH_LABELS)
     if key not in _MEASURED:
         if len(_MEASURED) >= 8:

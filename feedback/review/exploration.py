@@ -51,6 +51,6 @@ def page_plan(ws: Workspace, policy: QueuePolicy, limit: int) -> PagePlan:
     with store.session(ws) as session:
         n_events = int(repository.count_rows(session)["label_events"])
     rng = np.random.default_rng([n_events, limit])
-    arm = draw_arm({policy.uncertainty_measure: current_queue_value(ws).value}, rng)
+    arm = draw_arm({policy.uncertainty_measure: current_queue_value(ws, n_events).value}, rng)
     n_explore = limit if arm == RANDOM_ARM else floor_count(limit, policy.exploration_floor, rng)
     return PagePlan(arm, n_explore, n_events)
