@@ -9,6 +9,7 @@ more labels would still help.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,7 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
 
 REFRESH_LABELS = 10
 _MEASURED: dict[tuple[str, int], QueueValue] = {}  # (home, label events // REFRESH_LABELS) -> the last measure
+_MEASURE_LOCK = threading.Lock()  # experts claiming at once wait for one measure instead of each fitting its own
 
 
 def current_queue_value(ws: Workspace, n_events: int | None = None) -> QueueValue:
@@ -147,11 +149,12 @@ def current_queue_value(ws: Workspace, n_events: int | None = None) -> QueueValu
         with store.session(ws) as session:
             n_events = int(repository.count_rows(session)["label_events"])
     key = (str(ws.home), n_events // REFRESH_LABELS)
-    if key not in _MEASURED:
-        if len(_MEASURED) >= 8:
-            _MEASURED.clear()
-        _MEASURED[key] = queue_value(ws)
-    return _MEASURED[key]
+    with _MEASURE_LOCK:
+        if key not in _MEASURED:
+            if len(_MEASURED) >= 8:
+                _MEASURED.clear()
+            _MEASURED[key] = queue_value(ws)
+        return _MEASURED[key]
 
 
 def _queue_statement(value: LabelValue) -> QueueValue:

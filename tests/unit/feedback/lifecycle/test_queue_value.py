@@ -1,10 +1,12 @@
 """The Models page's statement: are the queue's chosen items beating random ones?"""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from active_learning import LabelValue
 from feedback.intake import ingest_predictions
-from feedback.lifecycle import queue_value
+from feedback.lifecycle import current_queue_value, learning, queue_value
 from feedback.lifecycle.learning import _queue_statement
 from feedback.review import import_labels
 
@@ -41,3 +43,21 @@ def test_queue_value_measures_on_the_tasks_labels(ws, write_production, producti
     low, high = result.value.interval
     assert low <= result.value.difference <= high
     assert f"{result.value.n_eval} held-out audit labels" in result.statement
+
+
+@pytest.mark.slow
+def test_experts_claiming_at_once_share_one_measure(ws, write_production, production_frame, write_truth, monkeypatch):
+    ingest_predictions(ws, write_production(300, start=200))
+    import_labels(ws, write_truth(list(production_frame(300, start=200)["id"])), annotator="oracle")
+    calls = []
+
+    def counted(workspace):
+        calls.append(workspace)
+        return queue_value(workspace)
+
+    monkeypatch.setattr(learning, "queue_value", counted)
+    monkeypatch.setattr(learning, "_MEASURED", {})
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: current_queue_value(ws), range(6)))
+    assert len(calls) == 1, "six page claims at once fit the measuring models once, not once each"
+    assert all(result is results[0] for result in results)
