@@ -88,7 +88,7 @@ class QueueValue:
     ----------
     value : LabelValue
         :func:`active_learning.chosen_vs_random` with the expert labels outside
-        the audit slice as chosen and the audit labels as random: held-out audit
+        the audit slice (exploration items left out) as chosen and the audit labels as random: held-out audit
         accuracy with ``m`` queue labels added to a base of audit labels, minus
         with ``m`` other audit labels added, over 5 folds of the audit labels.
     beating_random : bool or None
@@ -96,11 +96,15 @@ class QueueValue:
         or straddling it), None when there are too few labels to measure.
     statement : str
         The sentence the Models page shows.
+    n_explored : int
+        Expert labels outside the audit slice left out of the queue's side: the
+        default policy drew them as random exploration items, not by its ranking.
     """
 
     value: LabelValue
     beating_random: bool | None
     statement: str
+    n_explored: int = 0
 
 
 def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
@@ -109,8 +113,9 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
     The audit slice is a uniformly random sample and no served model trains on
     it, so the measuring models (fresh clones of the task's pipeline, discarded
     after) are scored on audit items they did not see: the difference is
-    unbiased for the pool. The queue labels include the default policy's
-    random exploration items, which pull the difference toward 0.
+    unbiased for the pool. The default policy's random exploration items are
+    left out of the queue's side: they are not the ranking's choice, and
+    counting them would pull the difference toward 0 the more the policy explores.
     """
     task = load_task(ws)
     names = [f["name"] for f in task.features]
@@ -118,6 +123,8 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
         gold = gold_label_series(session)
         chosen = repository.expert_training_set(session, gold)
         audit = repository.audit_evaluation_set(session, gold)
+        explored = chosen["external_id"].isin(repository.explored_ids(session))
+    chosen = chosen[~explored.to_numpy()]
     labelled = pd.concat([chosen, audit], ignore_index=True)
     is_audit = np.arange(len(labelled)) >= len(chosen)
     estimator = build_estimator(task.features, task.model_name)
@@ -129,7 +136,7 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
         is_audit,
         random_state=random_state,
     )
-    return _queue_statement(value)
+    return _queue_statement(value, int(explored.sum()))
 
 
 REFRESH_LABELS = 10
@@ -157,15 +164,20 @@ def current_queue_value(ws: Workspace, n_events: int | None = None) -> QueueValu
         return _MEASURED[key]
 
 
-def _queue_statement(value: LabelValue) -> QueueValue:
+def _queue_statement(value: LabelValue, n_explored: int = 0) -> QueueValue:
     """The verdict and the sentence for a measured (or unmeasured) :class:`LabelValue`."""
+    left_out = (
+        f" {n_explored} labels of random exploration items are left out of the queue's side: the ranking did not "
+        "choose them."
+        if n_explored
+        else ""
+    )
     if not value.measured:
-        return QueueValue(
-            value,
-            None,
+        statement = (
             f"Too few labels to tell whether the queue's items beat random ones: {value.n_chosen} queue labels and "
-            f"{value.n_random} audit labels (at least one queue label and 6 audit labels are needed).",
+            f"{value.n_random} audit labels (at least one queue label and 6 audit labels are needed)."
         )
+        return QueueValue(value, None, statement + left_out, n_explored)
     low, high = value.interval
     measured = (
         f"adding {value.n_compared:.0f} queue labels to a base of audit labels gives held-out accuracy "
@@ -174,18 +186,20 @@ def _queue_statement(value: LabelValue) -> QueueValue:
         f"measured on {value.n_eval} held-out audit labels ({value.n_chosen} queue labels in all)."
     )
     if low > 0:
-        return QueueValue(value, True, f"The queue's items are beating random ones: {measured}")
-    if high < 0:
-        verdict = (
+        verdict, statement = True, f"The queue's items are beating random ones: {measured}"
+    elif high < 0:
+        verdict, statement = (
+            False,
             "The queue's items are doing worse than random ones: "
             f"{measured} The default policy shifts the queue toward random items when it sees this; "
-            "labels chosen by uncertainty are not paying off on this task."
+            "labels chosen by uncertainty are not paying off on this task.",
         )
     else:
-        verdict = (
-            f"The queue's items are not shown to beat random ones: {measured} More audit labels narrow the interval."
+        verdict, statement = (
+            False,
+            f"The queue's items are not shown to beat random ones: {measured} More audit labels narrow the interval.",
         )
-    return QueueValue(value, False, verdict)
+    return QueueValue(value, verdict, statement + left_out, n_explored)
 
 
 def stopping_hint(ws: Workspace, *, window_size: int = 3, kappa: float = 0.99) -> str:

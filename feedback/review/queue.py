@@ -35,6 +35,7 @@ class ReviewItem:
     probabilities: dict[str, float] = field(default_factory=dict)
     priority: float = 0.0
     relook: bool = False  # labelled already, sent back for another look
+    explored: bool = False  # a random exploration item, not the ranking's choice
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -226,6 +227,8 @@ def build_review_queue(
             frame = repository.random_unlabelled(session, 2 * limit, plan.seed, **who)
         taken = {item.id for item in primary}
         explore = [item for item in _items(frame, lambda r: [EXPLORE_REASON]) if item.id not in taken]
+        for item in explore:
+            item.explored = True
         primary += explore[: limit - len(primary)]
     seen = {item.id for item in primary}
     with store.session(ws) as session:
@@ -287,8 +290,9 @@ def claim_review_items(
         ranked = second + build_review_queue(ws, limit=limit, audit_share=audit_share, annotator=annotator, now=now)
         candidates = [(item.id, is_overlap_item(item.id, overlap_share, task.audit_salt)) for item in ranked]
         relook = frozenset(item.id for item in ranked if item.relook)
+        explored = frozenset(item.id for item in ranked if item.explored)
         with store.session(ws) as session:
-            held = repository.claim_leases(session, annotator, candidates, n, now, expires_at, relook)
+            held = repository.claim_leases(session, annotator, candidates, n, now, expires_at, relook, explored)
         if len(held) >= n or len(ranked) < limit:
             break
     by_id = {item.id: item for item in ranked}

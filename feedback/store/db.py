@@ -208,6 +208,11 @@ def _migration_0011_window_judgments(conn: Connection) -> None:
     makes on old stores: nothing to alter. Windows closed before it are history only (never judged)."""
 
 
+def _migration_0012_lease_explored(conn: Connection) -> None:
+    """Leases say whether the queue surfaced the item as a random exploration item (``lease.explored``)."""
+    _add_column_if_missing(conn, "lease", "explored", "BOOLEAN DEFAULT FALSE")
+
+
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _migration_0001_initial),
     ("0002_label_suggestion_hidden", _migration_0002_label_suggestion_hidden),
@@ -220,6 +225,7 @@ MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0009_ab_horizon", _migration_0009_ab_horizon),
     ("0010_outcomes", _migration_0010_outcomes),
     ("0011_window_judgments", _migration_0011_window_judgments),
+    ("0012_lease_explored", _migration_0012_lease_explored),
 ]
 
 

@@ -201,6 +201,7 @@ class Lease(SQLModel, table=True):
     expires_at: datetime
     released_at: datetime | None = None
     overlap: bool = False
+    explored: bool = False  # surfaced as a random exploration item, not by the ranking
 
 
 class ModelVersion(SQLModel, table=True):

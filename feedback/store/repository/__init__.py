@@ -59,6 +59,7 @@ from feedback.store.repository.items import (
 from feedback.store.repository.leases import (
     claim_leases,
     event_with_client_id,
+    explored_ids,
     has_active_answer,
     held_ids,
     holds_lease,
@@ -123,6 +124,7 @@ __all__ = [
     "decisions",
     "delete_web_sessions",
     "event_with_client_id",
+    "explored_ids",
     "experiment_audit_labels",
     "experiment_batch_counts",
     "experiment_disputes",

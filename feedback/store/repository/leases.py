@@ -23,6 +23,7 @@ def claim_leases(
     now: datetime,
     expires_at: datetime,
     relook: frozenset[str] = frozenset(),
+    explored: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Hold up to ``n`` items for ``annotator``: the ones already held, then free candidates in order.
 
@@ -32,6 +33,8 @@ def claim_leases(
         Ranked; ``overlap`` says whether a not-yet-leased item opens a second slot.
     relook : frozenset of str
         Labelled items the queue sends back for another look: an earlier answer does not make them taken.
+    explored : frozenset of str
+        Items the queue drew as random exploration items: their leases say so (:func:`explored_ids`).
     now, expires_at : datetime
         Leases past their expiry count as free.
 
@@ -70,6 +73,7 @@ def claim_leases(
                             position=len(held),
                             expires_at=expires_at,
                             overlap=overlap,
+                            explored=external_id in explored,
                         )
                     )
                     session.flush()  # the primary key refuses a second holder of this slot
@@ -87,6 +91,7 @@ def claim_leases(
                             position=len(held),
                             expires_at=expires_at,
                             released_at=None,
+                            explored=external_id in explored,
                         )
                     ).rowcount
                     if taken != 1:
@@ -95,6 +100,11 @@ def claim_leases(
                 break
         session.commit()
         return held
+
+
+def explored_ids(session: Session) -> set[str]:
+    """Ids of the items last leased as random exploration items (their labels are not the ranking's choice)."""
+    return set(session.exec(select(Lease.external_id).where(Lease.explored)).all())
 
 
 def _answered(session: Session, external_id: str) -> bool:

@@ -5,10 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from active_learning import LabelValue
+from feedback.access import Actor
 from feedback.intake import ingest_predictions
 from feedback.lifecycle import current_queue_value, learning, queue_value
 from feedback.lifecycle.learning import _queue_statement
-from feedback.review import import_labels
+from feedback.review import claim_review_items, import_labels, record_label, save_queue_policy
+
+ADMIN = Actor("tester", "admin")
 
 
 def _value(difference, low, high):
@@ -61,3 +64,24 @@ def test_experts_claiming_at_once_share_one_measure(ws, write_production, produc
         results = list(pool.map(lambda _: current_queue_value(ws), range(6)))
     assert len(calls) == 1, "six page claims at once fit the measuring models once, not once each"
     assert all(result is results[0] for result in results)
+
+
+@pytest.mark.slow
+def test_random_exploration_labels_are_left_out_of_the_queues_side(
+    ws, write_production, production_frame, write_truth, digits_frame
+):
+    ingest_predictions(ws, write_production(300, start=200))
+    ids = list(production_frame(300, start=200)["id"])
+    import_labels(ws, write_truth(ids[:250]), annotator="oracle")
+    before = queue_value(ws)
+    save_queue_policy(ws, actor=ADMIN, adaptive=True, exploration_floor=1.0)
+    held = claim_review_items(ws, "expert", n=8, audit_share=0.0)
+    assert len(held) == 8 and all(item.explored for item in held), "a floor of 1: every place is exploration"
+    truth = digits_frame.set_index("id")["label"].astype(str)
+    for item in held:
+        record_label(ws, item.id, truth[item.id], annotator="expert")
+
+    after = queue_value(ws)
+    assert after.n_explored == 8
+    assert after.value.n_chosen == before.value.n_chosen, "exploration labels are random ones, not the ranking's"
+    assert "8 labels of random exploration items are left out" in after.statement

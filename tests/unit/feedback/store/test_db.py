@@ -153,3 +153,32 @@ def test_a_store_from_before_client_ids_gets_the_column_and_its_unique_index(hom
             record_label(ws, "d-0106", None, annotator="ana", action="skip", client_id="cid-once-0001")
     finally:
         ws.close()
+
+
+def test_a_store_from_before_explored_leases_gets_the_column_and_old_leases_count_as_ranked(home, ws, ingested):
+    from feedback.review import claim_review_items
+
+    held = claim_review_items(ws, "ana", n=2)
+    ws.close()
+    ws = open_workspace(home=home)
+    try:
+        with store.session(ws) as session:
+            session.execute(text("DROP INDEX ix_lease_annotator"))
+        with store.session(ws) as session:
+            session.execute(text("ALTER TABLE lease DROP COLUMN explored"))
+            session.execute(text("CREATE INDEX ix_lease_annotator ON lease (annotator)"))
+            session.execute(text("DELETE FROM appliedmigration WHERE name = '0012_lease_explored'"))
+    finally:
+        ws.close()
+
+    ws = open_workspace(home=home)
+    try:
+        store.create_db_and_tables(ws)
+        assert "explored" in _columns(ws, "lease")
+        leases = read_sql(ws, "SELECT external_id, explored FROM lease ORDER BY external_id")
+        assert sorted(leases["external_id"]) == sorted(item.id for item in held)
+        assert not leases["explored"].any()
+        with store.session(ws) as session:
+            assert store.repository.explored_ids(session) == set()
+    finally:
+        ws.close()
