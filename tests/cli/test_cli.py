@@ -92,7 +92,7 @@ def test_queue_text_output_and_empty_queue(run, home, write_production):
 def test_queue_policy_is_shown_changed_and_bad_values_refused(run, home, write_production):
     shown = json_of(run("queue-policy", "--home", home, "--json"))
     assert shown["uncertainty_measure"] == "margin" and shown["diversity"] > 0
-    assert shown["adaptive"] is True and shown["exploration_floor"] == 0.1
+    assert shown["adaptive"] is True and shown["exploration_floor"] == 0.05
 
     changed = json_of(
         run(
