@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from store_sql import in_session, read_sql
 
+from feedback.access import Actor
 from feedback.exceptions import InputError
 from feedback.lifecycle import load_task
 from feedback.review import (
@@ -16,9 +17,12 @@ from feedback.review import (
     is_overlap_item,
     record_label,
     review_progress,
+    save_queue_policy,
     undo_last_answer,
 )
 from feedback.store import repository, utcnow
+
+ADMIN = Actor("tester", "admin")
 
 
 def _claim_concurrently(ws, annotators, rounds, n=3, overlap_share=0.0):
@@ -80,6 +84,20 @@ def test_an_expired_lease_is_free_again(ws, ingested):
     reclaimed = [item.id for item in claim_review_items(ws, "ben", 2, now=later)]
     assert reclaimed == taken, "ben gets the best items once ana's leases ran out"
     assert [item.id for item in claim_review_items(ws, "ana", 2, now=later)] != taken
+
+
+def test_an_exploration_item_reclaimed_by_the_ranking_after_its_lease_ran_out_is_no_longer_explored(ws, ingested):
+    now = utcnow()
+    save_queue_policy(ws, actor=ADMIN, adaptive=True, exploration_floor=1.0, audit_share=0.0)
+    taken = [item.id for item in claim_review_items(ws, "ana", 2, lease_seconds=60, now=now)]
+    assert in_session(ws, repository.explored_ids) == set(taken)
+
+    later = now + timedelta(seconds=61)  # ana walked away; the ranking now surfaces the same items for ben
+    held = in_session(
+        ws, repository.claim_leases, "ben", [(i, False) for i in taken], 2, later, later + timedelta(seconds=60)
+    )
+    assert held == taken
+    assert in_session(ws, repository.explored_ids) == set(), "ben's leases are the ranking's choice"
 
 
 def test_overlap_share_gives_about_that_share_of_items_to_two_experts(ws, ingested):

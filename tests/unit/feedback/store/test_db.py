@@ -47,24 +47,34 @@ def test_fresh_database_gets_every_table_and_migration(tmp_path):
         ws.close()
 
 
-def _make_older_store(home, column: str, migration: str) -> None:
-    """Drop ``labelevent.<column>`` and forget ``migration``, as in a store from before that migration.
+_INDEXES = {  # the indexes DuckDB makes us drop before dropping a column of their table
+    "labelevent": {
+        "ix_labelevent_external_id": "CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)",
+        "ux_labelevent_client_id": "CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)",
+    },
+    "lease": {"ix_lease_annotator": "CREATE INDEX ix_lease_annotator ON lease (annotator)"},
+}
+
+
+def _make_older_store(home, column: str, migration: str, table: str = "labelevent") -> None:
+    """Drop ``<table>.<column>`` and forget ``migration``, as in a store from before that migration.
 
     DuckDB refuses to drop a column of an indexed table, and sees a dropped unique index only
-    after the commit: the indexes go first, in their own transaction, and come back after.
+    after the commit: the indexes go first, in their own transaction, and come back after
+    (except an index on the dropped column).
     """
     ws = open_workspace(home=home)
     try:
         with store.session(ws) as session:
-            session.execute(text("DROP INDEX ix_labelevent_external_id"))
-            session.execute(text("DROP INDEX ux_labelevent_client_id"))
+            for name in _INDEXES[table]:
+                session.execute(text(f"DROP INDEX {name}"))
         with store.session(ws) as session:
-            session.execute(text(f"ALTER TABLE labelevent DROP COLUMN {column}"))
-            session.execute(text("CREATE INDEX ix_labelevent_external_id ON labelevent (external_id)"))
-            if column != "client_id":
-                session.execute(text("CREATE UNIQUE INDEX ux_labelevent_client_id ON labelevent (client_id)"))
+            session.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+            for ddl in _INDEXES[table].values():
+                if not ddl.endswith(f"({column})"):
+                    session.execute(text(ddl))
             session.execute(text("DELETE FROM appliedmigration WHERE name = :name"), {"name": migration})
-        assert column not in _columns(ws, "labelevent")
+        assert column not in _columns(ws, table)
     finally:
         ws.close()
 
@@ -160,16 +170,7 @@ def test_a_store_from_before_explored_leases_gets_the_column_and_old_leases_coun
 
     held = claim_review_items(ws, "ana", n=2)
     ws.close()
-    ws = open_workspace(home=home)
-    try:
-        with store.session(ws) as session:
-            session.execute(text("DROP INDEX ix_lease_annotator"))
-        with store.session(ws) as session:
-            session.execute(text("ALTER TABLE lease DROP COLUMN explored"))
-            session.execute(text("CREATE INDEX ix_lease_annotator ON lease (annotator)"))
-            session.execute(text("DELETE FROM appliedmigration WHERE name = '0012_lease_explored'"))
-    finally:
-        ws.close()
+    _make_older_store(home, "explored", "0012_lease_explored", table="lease")
 
     ws = open_workspace(home=home)
     try:
