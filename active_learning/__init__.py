@@ -1,7 +1,7 @@
 """Active learning on scikit-learn estimators: uncertainty, strategies and selection, training, metrics, the gate
 (comparison), stopping, simulation, and the model registry (the only code that reads or writes model files)."""
 
-from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query, draw_arm, floor_count
+from active_learning.bandit import EXPLORATION_FLOOR, REFRESH_LABELS, BanditQuery, bandit_query, draw_arm, floor_count
 from active_learning.comparison import (
     ComparisonReport,
     GateDecision,
@@ -67,6 +67,7 @@ __all__ = [
     "ARMS",
     "BanditQuery",
     "EXPLORATION_FLOOR",
+    "REFRESH_LABELS",
     "LabelValue",
     "area_under_curve",
     "bandit_query",

@@ -30,8 +30,11 @@ throwaway measuring models see audit labels of other folds.
 
 When the chosen labels stop beating random ones the bandit shifts the batch to
 random sampling, and the floor keeps the evidence coming so that it can shift
-back. Everything is seeded by ``random_state``: the same labels and seed give
-the same query.
+back. The evidence is measured again every ``REFRESH_LABELS`` new labels, in the
+live queue and the simulator alike (a caller passes the last round's query as
+``reuse`` in between): each measure fits models in cross-validation, and a few
+labels more hardly move it. Everything is seeded by ``random_state``: the same
+labels and seed give the same query.
 """
 
 from __future__ import annotations
@@ -45,13 +48,23 @@ from sklearn.pipeline import Pipeline
 from active_learning.label_value import LabelValue, compare_chosen_sets
 from active_learning.selection import check_query_size, random_k
 
-__all__ = ["EXPLORATION_FLOOR", "PRIOR_MEAN", "PRIOR_SD", "BanditQuery", "bandit_query", "draw_arm", "floor_count"]
+__all__ = [
+    "EXPLORATION_FLOOR",
+    "PRIOR_MEAN",
+    "PRIOR_SD",
+    "REFRESH_LABELS",
+    "BanditQuery",
+    "bandit_query",
+    "draw_arm",
+    "floor_count",
+]
 
 EXPLORATION_FLOOR = 0.05  # share of every batch drawn uniformly at random
 # Prior reward of a chosen arm (accuracy gained over random labels): random wins the first draw 2.3% of the time.
 # Every random label costs the strong sets labels; ranked batch, not random, is the hedge against noisy regions.
 PRIOR_MEAN = 0.06
 PRIOR_SD = 0.03
+REFRESH_LABELS = 10  # new labels after which the evidence is measured again
 RANDOM_ARM = "random"
 POOLED = "all chosen"  # the evidence of every non-random arm's labels together
 
@@ -70,12 +83,15 @@ class BanditQuery:
         The arm that won this round's draw.
     evidence : dict of str to LabelValue
         Each non-random arm's measured reward (its labels against random ones).
+    pooled : LabelValue
+        All non-random arms' labels together against random ones.
     """
 
     indices: np.ndarray
     arms: np.ndarray
     arm: str
     evidence: dict[str, LabelValue] = field(default_factory=dict)
+    pooled: LabelValue = field(default_factory=LabelValue.unmeasured)
 
 
 def floor_count(n_instances: int, floor: float, rng: np.random.Generator) -> int:
@@ -130,6 +146,7 @@ def bandit_query(
     labeled_arms=None,
     random_state=None,
     floor: float = EXPLORATION_FLOOR,
+    reuse: BanditQuery | None = None,
 ) -> BanditQuery:
     """Choose a batch: the exploration floor at random, the rest by the arm Thompson sampling picks.
 
@@ -148,6 +165,9 @@ def bandit_query(
         initial labels included). Without it no reward is measured.
     random_state : int, numpy.random.Generator or None
     floor : float, default=EXPLORATION_FLOOR
+    reuse : BanditQuery, optional
+        An earlier round's query whose evidence this round draws from instead of
+        measuring again (fewer than ``REFRESH_LABELS`` labels were added since).
 
     Returns
     -------
@@ -159,8 +179,11 @@ def bandit_query(
         return BanditQuery(
             random_k(_n_rows(X_pool), n, random_state=rng), np.array([RANDOM_ARM] * n, dtype=object), RANDOM_ARM
         )
-    evidence = _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng)
-    pooled = evidence.pop(POOLED)
+    if reuse is not None and set(reuse.evidence) == set(arms) - {RANDOM_ARM}:
+        evidence, pooled = dict(reuse.evidence), reuse.pooled
+    else:
+        evidence = _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng)
+        pooled = evidence.pop(POOLED)
     arm = draw_arm(evidence, rng, pooled)
     n_floor = n if arm == RANDOM_ARM else floor_count(n, floor, rng)
     picked = np.array([], dtype=int)
@@ -170,7 +193,7 @@ def bandit_query(
     rest = np.setdiff1d(np.arange(_n_rows(X_pool)), picked)
     extra = rest[rng.choice(len(rest), size=n_floor, replace=False)] if n_floor else np.array([], dtype=int)
     arms_of = np.array([arm] * len(picked) + [RANDOM_ARM] * n_floor, dtype=object)
-    return BanditQuery(indices=np.concatenate([picked, extra]), arms=arms_of, arm=arm, evidence=evidence)
+    return BanditQuery(np.concatenate([picked, extra]), arms_of, arm, evidence, pooled)
 
 
 def _evidence(arms, estimator, X_labeled, y_labeled, labeled_arms, rng) -> dict[str, LabelValue]:

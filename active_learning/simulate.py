@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from active_learning.bandit import REFRESH_LABELS
 from active_learning.strategies import DEFAULT_STRATEGY, default_query, get_strategy
 from active_learning.training import DEFAULT_MODEL, MODEL_NAMES, build_estimator, fit_clone, infer_feature_schema
 
@@ -200,6 +201,7 @@ def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, b
     origins = ["random"] * len(labeled)
     unlabeled = np.setdiff1d(np.arange(len(y_pool)), labeled)
     curve = []
+    measured = (0, None)  # the default's last measured query and the label count it was measured at
     while True:
         model = _fit_or_none(estimator, X_pool.iloc[labeled], y_pool[labeled])
         if model is not None:
@@ -210,24 +212,29 @@ def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, b
         n = min(batch, budget - len(labeled), len(unlabeled))
         if n <= 0:
             return curve
-        picked, arms = _query(
-            name, model, X_pool.iloc[unlabeled], n, rng, X_pool.iloc[labeled], y_pool[labeled], origins
-        )
+        X_unlabeled, X_labeled = X_pool.iloc[unlabeled], X_pool.iloc[labeled]
+        if name == DEFAULT_STRATEGY:
+            reuse = measured[1] if len(labeled) - measured[0] < REFRESH_LABELS else None
+            query = default_query(
+                model,
+                X_unlabeled,
+                n,
+                random_state=rng,
+                X_labeled=X_labeled,
+                y_labeled=y_pool[labeled],
+                labeled_arms=origins,
+                reuse=reuse,
+            )
+            if reuse is None:
+                measured = (len(labeled), query)
+            picked, arms = query.indices, query.arms.tolist()
+        else:  # a strategy's own name stands for the arm behind each of its picks
+            picked, _ = get_strategy(name)(model, X_unlabeled, n, random_state=rng, X_labeled=X_labeled)
+            arms = [name] * len(picked)
         chosen = unlabeled[np.asarray(picked, dtype=int)]
         labeled.extend(chosen.tolist())
         origins.extend(arms)
         unlabeled = np.setdiff1d(unlabeled, chosen)
-
-
-def _query(name, model, X_unlabeled, n, rng, X_labeled, y_labeled, origins):
-    """Positions picked in ``X_unlabeled`` and the arm behind each (the strategy's own name unless default)."""
-    if name == DEFAULT_STRATEGY:
-        query = default_query(
-            model, X_unlabeled, n, random_state=rng, X_labeled=X_labeled, y_labeled=y_labeled, labeled_arms=origins
-        )
-        return query.indices, query.arms.tolist()
-    picked, _ = get_strategy(name)(model, X_unlabeled, n, random_state=rng, X_labeled=X_labeled)
-    return picked, [name] * len(picked)
 
 
 def _fit_or_none(estimator, X, y):

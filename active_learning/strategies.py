@@ -161,6 +161,7 @@ def default_query(
     y_labeled=None,
     labeled_arms=None,
     floor: float = EXPLORATION_FLOOR,
+    reuse: BanditQuery | None = None,
 ) -> BanditQuery:
     """The default policy's batch and the arm behind each pick: :func:`active_learning.bandit.bandit_query` on ARMS."""
     if not is_fitted(estimator):
@@ -175,6 +176,7 @@ def default_query(
         labeled_arms=labeled_arms,
         random_state=random_state,
         floor=floor,
+        reuse=reuse,
     )
 
 

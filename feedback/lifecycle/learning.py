@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from active_learning import (
+    REFRESH_LABELS,
     KappaAverage,
     LabelValue,
     build_estimator,
@@ -139,7 +140,6 @@ def queue_value(ws: Workspace, *, random_state: int = 0) -> QueueValue:
     return _queue_statement(value, int(explored.sum()))
 
 
-REFRESH_LABELS = 10
 _MEASURED: dict[tuple[str, int], QueueValue] = {}  # (home, label events // REFRESH_LABELS) -> the last measure
 _MEASURE_LOCK = threading.Lock()  # experts claiming at once wait for one measure instead of each fitting its own
 

@@ -39,3 +39,19 @@ def test_bad_arguments_are_named(iris_frame):
         simulate(X, y, ["random"], budget=5, initial=10)
     with pytest.raises(ValueError, match="fewer than two classes"):
         simulate(X, np.array(["a"] * len(X)), ["random"])
+
+
+def test_the_simulated_default_measures_its_evidence_every_refresh_labels_labels(iris_frame, monkeypatch):
+    import active_learning.bandit as bandit
+
+    X, y = iris_frame.drop(columns="species"), iris_frame["species"]
+    measured_at = []
+    measure = bandit._evidence
+
+    def counting(arms, estimator, X_labeled, *args):
+        measured_at.append(len(X_labeled))
+        return measure(arms, estimator, X_labeled, *args)
+
+    monkeypatch.setattr(bandit, "_evidence", counting)
+    simulate(X, y, ["default"], budget=50, batch=3, initial=10, seeds=1)
+    assert measured_at == [10, 22, 34, 46]  # the first round, then each time REFRESH_LABELS (10) more are labelled

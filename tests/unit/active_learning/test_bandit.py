@@ -115,3 +115,17 @@ def test_default_query_is_random_at_cold_start(fitted):
     _, frame, _, _ = fitted
     query = default_query(None, frame, 5, random_state=3)
     assert query.arm == "random" and (query.arms == "random").all()
+
+
+def test_a_reused_round_draws_from_the_earlier_evidence_without_measuring_again(fitted):
+    model, frame, y, arms = fitted
+    pool, labelled = frame.iloc[60:], frame.iloc[:60]
+    measured = default_query(model, pool, 10, random_state=1, X_labeled=labelled, y_labeled=y[:60], labeled_arms=arms)
+    assert measured.pooled.measured and measured.evidence["margin"].measured
+    # without labels nothing could be measured: the reused evidence is what the round draws from
+    reused = default_query(model, pool, 10, random_state=2, X_labeled=labelled, reuse=measured)
+    assert reused.evidence == measured.evidence and reused.pooled == measured.pooled
+    unreused = default_query(model, pool, 10, random_state=2, X_labeled=labelled)
+    assert not unreused.pooled.measured
+    cold = default_query(None, pool, 10, random_state=3)  # a cold start measured nothing: it is not reused
+    assert not default_query(model, pool, 10, random_state=2, X_labeled=labelled, reuse=cold).pooled.measured
