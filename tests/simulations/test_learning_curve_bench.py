@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench.active_learning_curves import _summarise, ratio_interval
+from bench.active_learning_curves import SEEDS, SMALL_SET_SEEDS, _summarise, ratio_interval, seeds_for
 
 LABELS = np.arange(2, 402, 2)
 
@@ -35,3 +35,8 @@ def test_random_short_of_the_target_counts_as_the_budget():
     reach = np.full(10, 1000.0)  # random does not reach 98% within 400 labels
     low, high = ratio_interval(_summarise(_entry(np.full(10, 200.0)), 400), _summarise(_entry(reach), 400), 400)
     assert low == high == pytest.approx(200 * 0.98 / 400)
+
+
+def test_the_sets_with_few_held_out_rows_get_more_seeds_unless_told():
+    assert seeds_for("wine +30% noise") == seeds_for("iris") == SMALL_SET_SEEDS > SEEDS == seeds_for("digits")
+    assert seeds_for("wine +30% noise", 10) == seeds_for("digits", 10) == 10
