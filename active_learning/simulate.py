@@ -201,7 +201,7 @@ def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, b
     origins = ["random"] * len(labeled)
     unlabeled = np.setdiff1d(np.arange(len(y_pool)), labeled)
     curve = []
-    measured = (0, None)  # the default's last measured query and the label count it was measured at
+    measured = (0, None)  # labels at the default's last measure of its evidence, and that round's query
     while True:
         model = _fit_or_none(estimator, X_pool.iloc[labeled], y_pool[labeled])
         if model is not None:
@@ -225,7 +225,7 @@ def _run_curve(name, estimator, X_pool, y_pool, X_test, y_test, start, budget, b
                 labeled_arms=origins,
                 reuse=reuse,
             )
-            if reuse is None:
+            if reuse is None and model is not None:  # a cold start measures nothing
                 measured = (len(labeled), query)
             picked, arms = query.indices, query.arms.tolist()
         else:  # a strategy's own name stands for the arm behind each of its picks
