@@ -35,7 +35,7 @@ from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
-from modAL.batch import uncertainty_batch_sampling
+from modAL.batch import ranked_batch, uncertainty_batch_sampling
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
@@ -55,6 +55,7 @@ __all__ = [
     "margin_sampling",
     "entropy_sampling",
     "ranked_batch_sampling",
+    "balanced_batch_sampling",
     "spread_margin_sampling",
     "default_sampling",
     "feature_embedding",
@@ -116,6 +117,28 @@ def ranked_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None
     view = _BatchView(estimator, X_labeled)
     indices, scores = uncertainty_batch_sampling(view, X_pool, n_instances=n)
     return np.asarray(indices, dtype=int), np.asarray(scores, dtype=float)
+
+
+def balanced_batch_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """modAL's ranked batch with margin uncertainty and distance weighed equally throughout.
+
+    modAL scores a row ``alpha * (1 - similarity) + (1 - alpha) * uncertainty``
+    with ``alpha = |U| / (|U| + |L|)``: while few rows are labelled the batch is
+    almost pure distance and chases the pool's outliers. Fed the margin
+    uncertainty times ``|U| / |L|`` (at the batch's start), modAL's
+    ``ranked_batch`` scores ``alpha * ((1 - similarity) + uncertainty)``, the
+    ranking of the two weighed equally. Scores are margins. Without labelled rows
+    it is :func:`ranked_batch_sampling`.
+    """
+    n_labeled = 0 if X_labeled is None else _n_rows(X_labeled)
+    if not is_fitted(estimator) or n_labeled == 0:
+        return ranked_batch_sampling(estimator, X_pool, n_instances, random_state=random_state, X_labeled=X_labeled)
+    n = check_query_size(_n_rows(X_pool), n_instances)
+    proba = estimator.predict_proba(X_pool)
+    uncertainty = uncertainty_score(proba, "margin") * _n_rows(X_pool) / n_labeled
+    indices, _ = ranked_batch(_BatchView(estimator, X_labeled), X_pool, uncertainty, n, "euclidean", None)
+    indices = np.asarray(indices, dtype=int)
+    return indices, margin_score(proba)[indices]
 
 
 def spread_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
@@ -209,6 +232,7 @@ STRATEGIES: dict[str, Callable] = {
     "margin": margin_sampling,
     "entropy": entropy_sampling,
     "ranked-batch": ranked_batch_sampling,
+    "balanced-batch": balanced_batch_sampling,
     "spread-margin": spread_margin_sampling,
     "default": default_sampling,
 }

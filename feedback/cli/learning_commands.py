@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from active_learning import STRATEGIES
 from feedback.cli.base import MODEL_CHOICE, cli
 from feedback.exceptions import InputError
 
@@ -24,7 +25,7 @@ from feedback.exceptions import InputError
     "--strategies",
     default="random,margin,default",
     show_default=True,
-    help="Comma-separated query strategies: random, least-confident, margin, entropy, ranked-batch, default.",
+    help=f"Comma-separated query strategies: {', '.join(STRATEGIES)}.",
 )
 @click.option("--budget", type=int, default=100, show_default=True, help="Total labels per run, initial ones included.")
 @click.option("--batch", type=int, default=1, show_default=True, help="Items queried per round.")

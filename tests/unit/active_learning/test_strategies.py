@@ -174,3 +174,19 @@ def test_spread_margin_is_margin_for_small_batches_and_spreads_large_ones(iris_m
     spread, _ = get_strategy("spread-margin")(model, pool, 6, random_state=0)
     margin, _ = get_strategy("margin")(model, pool, 6, random_state=0)
     assert len(set(spread.tolist())) == 6 and spread[0] == margin[0]
+
+
+def test_balanced_batch_weighs_uncertainty_where_ranked_batch_chases_an_outlier():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    labelled = pd.DataFrame({"a": [-2.0, -2.2, 2.0, 2.2], "b": [0.1, -0.1, 0.1, -0.1]})
+    y = np.array(["left", "left", "right", "right"])
+    model = fit_clone(build_estimator(infer_feature_schema(labelled)), labelled, y)
+    near = np.column_stack([rng.choice([-2.1, 2.1], 40) + rng.normal(0, 0.2, 40), rng.normal(0, 0.2, 40)])
+    boundary, outlier = [0.0, 0.0], [2.1, 30.0]  # the one uncertain row; a certain row far from everything
+    pool = pd.DataFrame(np.vstack([near, boundary, outlier]), columns=["a", "b"])
+    ranked, _ = get_strategy("ranked-batch")(model, pool, 1, X_labeled=labelled)
+    balanced, margins = get_strategy("balanced-batch")(model, pool, 1, X_labeled=labelled)
+    assert ranked.tolist() == [41]  # modAL's alpha is 0.91 with 4 labelled rows: distance decides
+    assert balanced.tolist() == [40] and margins[0] < 0.1
