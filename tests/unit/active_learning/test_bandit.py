@@ -20,6 +20,8 @@ from active_learning import (
 )
 from active_learning.bandit import PRIOR_MEAN, PRIOR_SD, posterior
 
+CHOSEN = next(name for name in ARMS if name != "random")  # the default's (first) non-random arm
+
 
 @pytest.fixture(scope="module")
 def blobs():
@@ -92,7 +94,7 @@ def fitted(blobs):
     X, y = blobs
     frame = pd.DataFrame(X, columns=["a", "b"])
     model = fit_clone(build_estimator(infer_feature_schema(frame)), frame.iloc[:60], y[:60])
-    arms = np.array(["random"] * 30 + ["margin"] * 30, dtype=object)
+    arms = np.array(["random"] * 30 + [CHOSEN] * 30, dtype=object)
     return model, frame, y, arms
 
 
@@ -121,7 +123,7 @@ def test_a_reused_round_draws_from_the_earlier_evidence_without_measuring_again(
     model, frame, y, arms = fitted
     pool, labelled = frame.iloc[60:], frame.iloc[:60]
     measured = default_query(model, pool, 10, random_state=1, X_labeled=labelled, y_labeled=y[:60], labeled_arms=arms)
-    assert measured.pooled.measured and measured.evidence["margin"].measured
+    assert measured.pooled.measured and measured.evidence[CHOSEN].measured
     # without labels nothing could be measured: the reused evidence is what the round draws from
     reused = default_query(model, pool, 10, random_state=2, X_labeled=labelled, reuse=measured)
     assert reused.evidence == measured.evidence and reused.pooled == measured.pooled
@@ -129,3 +131,18 @@ def test_a_reused_round_draws_from_the_earlier_evidence_without_measuring_again(
     assert not unreused.pooled.measured
     cold = default_query(None, pool, 10, random_state=3)  # a cold start measured nothing: it is not reused
     assert not default_query(model, pool, 10, random_state=2, X_labeled=labelled, reuse=cold).pooled.measured
+
+
+def test_with_one_chosen_arm_its_evidence_is_the_pooled_evidence(fitted):
+    from active_learning import STRATEGIES, bandit_query
+
+    model, frame, y, arms = fitted
+    arms = np.where(arms == "random", "random", "margin").astype(object)
+    two_arms = {"random": STRATEGIES["random"], "margin": STRATEGIES["margin"]}
+    kwargs = {"X_labeled": frame.iloc[:60], "y_labeled": y[:60], "labeled_arms": arms, "random_state": 4}
+    query = bandit_query(two_arms, model, frame.iloc[60:], 5, **kwargs)
+    assert query.pooled.measured and query.pooled == query.evidence["margin"]
+    # labels of an arm no longer played still count in the pooled evidence
+    older = np.where(np.arange(60) % 3 == 0, "entropy", arms).astype(object)
+    mixed = bandit_query(two_arms, model, frame.iloc[60:], 5, **{**kwargs, "labeled_arms": older})
+    assert mixed.pooled.n_chosen > mixed.evidence["margin"].n_chosen
