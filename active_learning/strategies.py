@@ -7,8 +7,9 @@ Each strategy is a plain function in modAL's shape::
 
 ``indices`` are distinct positions in ``X_pool`` (most wanted first) and
 ``scores`` the strategy's measure for those rows: ``1 - max p`` for
-least-confident and ranked-batch, the top-two margin for margin, spread-margin
-and default (lower is less certain), entropy in nats for entropy, NaN for random.
+least-confident and ranked-batch, the top-two margin for margin, balanced-batch,
+spread-margin and default (lower is less certain), entropy in nats for entropy,
+NaN for random.
 
 ``default`` is the product's policy, a bandit over :data:`ARMS`
 (:mod:`active_learning.bandit`); it needs the labelled rows' labels and which
