@@ -1,10 +1,9 @@
 """The default query policy: a bandit over query strategies, rewarded on held-out random labels.
 
 The arms are modAL-built strategies (:data:`active_learning.strategies.ARMS`:
-random, and balanced batch, modAL's ranked batch with margin uncertainty and
-distance to the labelled rows weighed equally, which keeps off the one noisy
-region margin sampling can sink its labels into without chasing outliers as
-modAL's own weighting does early on). Any number of arms can play. Each round:
+random, margin, and modAL's ranked batch, which trades uncertainty against
+distance to the labelled rows and so keeps off the one noisy region margin
+sampling can sink its labels into). Any number of arms can play. Each round:
 
 1. **Exploration floor.** A share ``floor`` of the batch (rounded at random, so
    a batch of 2 with a floor of 0.1 gets a random item 20% of the time) is drawn
@@ -62,7 +61,7 @@ __all__ = [
 
 EXPLORATION_FLOOR = 0.05  # share of every batch drawn uniformly at random
 # Prior reward of a chosen arm (accuracy gained over random labels): random wins the first draw 2.3% of the time.
-# Every random label costs the strong sets labels; the distance term, not random items, hedges against noisy regions.
+# Every random label costs the strong sets labels; ranked batch, not random, is the hedge against noisy regions.
 PRIOR_MEAN = 0.06
 PRIOR_SD = 0.03
 REFRESH_LABELS = 10  # new labels after which the evidence is measured again

@@ -170,7 +170,8 @@ def spread_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=Non
 
 ARMS: dict[str, Callable] = {
     "random": random_sampling,
-    "balanced-batch": balanced_batch_sampling,
+    "margin": margin_sampling,
+    "ranked-batch": ranked_batch_sampling,
 }
 
 
