@@ -30,6 +30,7 @@ Example::
 
     python -m bench --only active-learning
     python -c "import sys, bench.active_learning_curves as b; sys.exit(b.run(['--seeds', '10']))"
+    python -c "import sys, bench.active_learning_curves as b; sys.exit(b.run(['--strategies', 'ranked-batch']))"
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from joblib import Parallel, delayed
 from scipy import stats
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine, make_classification
 
+from active_learning import STRATEGIES as REGISTERED
 from active_learning import area_under_curve, crossing_labels, flip_labels, simulate
 
 STRATEGIES = ("random", "margin", "default")
@@ -117,32 +119,44 @@ def run(argv=None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=2, help="data sets simulated at once (processes)")
     parser.add_argument("--datasets", default=",".join(DATASETS), help="comma-separated subset of the data sets")
+    parser.add_argument(
+        "--strategies",
+        default="",
+        help="comma-separated registered strategies to show beside random, margin and the default (the arms, to see "
+        "which one a data set favours)",
+    )
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     unknown = [n for n in names if n not in DATASETS]
     if unknown:
         parser.error(f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
+    extra = [s.strip() for s in args.strategies.split(",") if s.strip() and s.strip() not in STRATEGIES]
+    unknown = [s for s in extra if s not in REGISTERED]
+    if unknown:
+        parser.error(f"unknown strategy(ies): {', '.join(unknown)}; choose from {', '.join(REGISTERED)}")
+    shown = [*STRATEGIES, *dict.fromkeys(extra)]
 
     started = time.perf_counter()
-    results = Parallel(n_jobs=args.jobs)(delayed(_simulate)(name, seeds_for(name, args.seeds)) for name in names)
+    results = Parallel(n_jobs=args.jobs)(delayed(_simulate)(name, seeds_for(name, args.seeds), shown) for name in names)
     print(
         "Labels to reach 95/98/99% of full-pool accuracy [95% interval over seeds] and area under the curve; "
         "logistic pipeline; initial labels included"
     )
-    header = f"{'data set':<26} {'strategy':<8} {'95%':>17} {'98%':>17} {'99%':>17} {'x random':>19} {'AULC':>21}"
+    width = max(8, *map(len, shown))
+    header = f"{'data set':<26} {'strategy':<{width}} {'95%':>17} {'98%':>17} {'99%':>17} {'x random':>19} {'AULC':>21}"
     print(header)
     print("-" * len(header))
     verdicts = []
     for name, result, seconds in results:
         _, budget, batch, initial = DATASETS[name]
-        rows = {s: _summarise(result[s], budget) for s in STRATEGIES}
-        for s in STRATEGIES:
+        rows = {s: _summarise(result[s], budget) for s in shown}
+        for s in shown:
             cells = " ".join(f"{_labels(rows[s][f], budget):>17}" for f in FRACTIONS)
             ratio = _ratio(rows[s][0.98][0], rows["random"][0.98][0], budget)
             if s != "random":
                 ratio += " [{:.2f}, {:.2f}]".format(*ratio_interval(rows[s], rows["random"], budget))
             low, mean, high = rows[s]["aulc"]
-            print(f"{name:<26} {s:<8} {cells} {ratio:>19} {mean:>7.3f} [{low:.3f}, {high:.3f}]")
+            print(f"{name:<26} {s:<{width}} {cells} {ratio:>19} {mean:>7.3f} [{low:.3f}, {high:.3f}]")
         full = result["random"]["full_accuracy"]
         seeds = len(result["random"]["curves"])
         print(
@@ -165,11 +179,11 @@ def seeds_for(name: str, seeds: int | None = None) -> int:
     return SMALL_SET_SEEDS if name in SMALL_SETS else SEEDS
 
 
-def _simulate(name, seeds):
+def _simulate(name, seeds, strategies=STRATEGIES):
     loader, budget, batch, initial = DATASETS[name]
     X, y = loader()
     t0 = time.perf_counter()
-    result = simulate(X, y, STRATEGIES, budget=budget, batch=batch, initial=initial, seeds=seeds, test_size=0.3)
+    result = simulate(X, y, list(strategies), budget=budget, batch=batch, initial=initial, seeds=seeds, test_size=0.3)
     return name, result, time.perf_counter() - t0
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench.active_learning_curves import SEEDS, SMALL_SET_SEEDS, _summarise, ratio_interval, seeds_for
+from bench.active_learning_curves import SEEDS, SMALL_SET_SEEDS, _summarise, ratio_interval, run, seeds_for
 
 LABELS = np.arange(2, 402, 2)
 
@@ -40,3 +40,16 @@ def test_random_short_of_the_target_counts_as_the_budget():
 def test_the_sets_with_few_held_out_rows_get_more_seeds_unless_told():
     assert seeds_for("wine +30% noise") == seeds_for("iris") == SMALL_SET_SEEDS > SEEDS == seeds_for("digits")
     assert seeds_for("wine +30% noise", 10) == seeds_for("digits", 10) == 10
+
+
+def test_the_bench_shows_the_strategies_asked_for_beside_random_margin_and_the_default(capsys):
+    run(["--datasets", "iris", "--seeds", "2", "--jobs", "1", "--strategies", "ranked-batch,margin"])
+    rows = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("iris ")]
+    assert rows == ["random", "margin", "default", "ranked-batch"]  # margin asked twice is shown once
+
+
+def test_the_bench_refuses_an_unknown_strategy_and_lists_the_choices(capsys):
+    with pytest.raises(SystemExit):
+        run(["--datasets", "iris", "--strategies", "ranked-batch,smartest"])
+    error = capsys.readouterr().err
+    assert "unknown strategy(ies): smartest" in error and "balanced-batch" in error
