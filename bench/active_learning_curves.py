@@ -130,11 +130,11 @@ def run(argv=None) -> int:
     unknown = [n for n in names if n not in DATASETS]
     if unknown:
         parser.error(f"unknown data set(s): {', '.join(unknown)}; choose from {', '.join(DATASETS)}")
-    extra = [s.strip() for s in args.strategies.split(",") if s.strip() and s.strip() not in STRATEGIES]
-    unknown = [s for s in extra if s not in REGISTERED]
+    asked = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    unknown = [s for s in asked if s not in REGISTERED]
     if unknown:
         parser.error(f"unknown strategy(ies): {', '.join(unknown)}; choose from {', '.join(REGISTERED)}")
-    shown = [*STRATEGIES, *dict.fromkeys(extra)]
+    shown = list(dict.fromkeys([*STRATEGIES, *asked]))
 
     started = time.perf_counter()
     results = Parallel(n_jobs=args.jobs)(delayed(_simulate)(name, seeds_for(name, args.seeds), shown) for name in names)
@@ -179,7 +179,7 @@ def seeds_for(name: str, seeds: int | None = None) -> int:
     return SMALL_SET_SEEDS if name in SMALL_SETS else SEEDS
 
 
-def _simulate(name, seeds, strategies=STRATEGIES):
+def _simulate(name, seeds, strategies):
     loader, budget, batch, initial = DATASETS[name]
     X, y = loader()
     t0 = time.perf_counter()
