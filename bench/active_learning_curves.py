@@ -183,7 +183,7 @@ def _simulate(name, seeds, strategies):
     loader, budget, batch, initial = DATASETS[name]
     X, y = loader()
     t0 = time.perf_counter()
-    result = simulate(X, y, list(strategies), budget=budget, batch=batch, initial=initial, seeds=seeds, test_size=0.3)
+    result = simulate(X, y, strategies, budget=budget, batch=batch, initial=initial, seeds=seeds, test_size=0.3)
     return name, result, time.perf_counter() - t0
 
 

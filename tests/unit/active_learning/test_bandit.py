@@ -8,7 +8,9 @@ from sklearn.linear_model import LogisticRegression
 
 from active_learning import (
     ARMS,
+    STRATEGIES,
     LabelValue,
+    bandit_query,
     build_estimator,
     chosen_vs_random,
     compare_chosen_sets,
@@ -134,8 +136,6 @@ def test_a_reused_round_draws_from_the_earlier_evidence_without_measuring_again(
 
 
 def test_with_one_chosen_arm_its_evidence_is_the_pooled_evidence(fitted):
-    from active_learning import STRATEGIES, bandit_query
-
     model, frame, y, arms = fitted
     arms = np.where(arms == "random", "random", "margin").astype(object)
     two_arms = {"random": STRATEGIES["random"], "margin": STRATEGIES["margin"]}
