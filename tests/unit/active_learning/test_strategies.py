@@ -190,3 +190,18 @@ def test_balanced_batch_weighs_uncertainty_where_ranked_batch_chases_an_outlier(
     balanced, margins = get_strategy("balanced-batch")(model, pool, 1, X_labeled=labelled)
     assert ranked.tolist() == [41]  # modAL's alpha is 0.91 with 4 labelled rows: distance decides
     assert balanced.tolist() == [40] and margins[0] < 0.1
+
+
+def test_cluster_margin_takes_one_central_row_per_uncertain_region():
+    # FixedProba reads each row's number as its only feature: rows 0-9 and 150-159 are two far-apart regions of
+    # uncertain rows (the first a little less certain), rows 60-89 confident ones between them.
+    proba = np.tile([0.95, 0.05], (200, 1))
+    proba[0:10] = [0.505, 0.495]
+    proba[150:160] = [0.53, 0.47]
+    pool = np.r_[0:10, 60:90, 150:160].reshape(-1, 1)
+    estimator = FixedProba(proba).fit()
+    margin, _ = get_strategy("margin")(estimator, pool, 2, random_state=0)
+    clustered, margins = get_strategy("cluster-margin")(estimator, pool, 2, random_state=0)
+    assert all(pool[i, 0] < 10 for i in margin), "margin alone spends the batch on the one region"
+    assert sorted(pool[clustered, 0].tolist()) in ([4, 154], [4, 155], [5, 154], [5, 155]), "the centre of each"
+    np.testing.assert_allclose(margins, [proba[pool[i, 0], 0] - proba[pool[i, 0], 1] for i in clustered])
