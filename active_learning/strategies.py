@@ -32,13 +32,14 @@ uniformly at random.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 from modAL.batch import ranked_batch, uncertainty_batch_sampling
 from sklearn.cluster import KMeans
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -194,13 +195,15 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     points = feature_embedding(estimator, _take(X_pool, shortlist))
     weights = uncertainty_score(proba[shortlist], "margin") + 1e-9
     kmeans = KMeans(n_clusters=n, n_init=1, random_state=int(rng.integers(2**31 - 1)))
-    clusters = kmeans.fit_predict(points, sample_weight=weights)
+    with warnings.catch_warnings():  # identical rows: fewer distinct clusters than asked, filled below
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clusters = kmeans.fit_predict(points, sample_weight=weights)
     central = []
     for cluster, centre in enumerate(kmeans.cluster_centers_):
         members = np.flatnonzero(clusters == cluster)
         if len(members):
             central.append(members[np.argmin(np.linalg.norm(points[members] - centre, axis=1))])
-    # Identical rows can leave a cluster empty: the next most uncertain rows fill the batch.
+    # Identical rows leave clusters empty or share a centre: the next most uncertain rows fill the batch.
     picked = list(dict.fromkeys([*central, *range(len(shortlist))]))[:n]
     indices = shortlist[np.asarray(picked, dtype=int)]
     return indices, margins[indices]

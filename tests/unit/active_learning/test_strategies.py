@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 from modAL.uncertainty import entropy_sampling as modal_entropy
@@ -205,3 +207,14 @@ def test_cluster_margin_takes_one_central_row_per_uncertain_region():
     assert all(pool[i, 0] < 10 for i in margin), "margin alone spends the batch on the one region"
     assert sorted(pool[clustered, 0].tolist()) in ([4, 154], [4, 155], [5, 154], [5, 155]), "the centre of each"
     np.testing.assert_allclose(margins, [proba[pool[i, 0], 0] - proba[pool[i, 0], 1] for i in clustered])
+
+
+def test_cluster_margin_fills_the_batch_when_the_uncertain_rows_are_identical():
+    # Categorical tasks log many identical rows: k-means then finds fewer distinct clusters than the batch asks for.
+    proba = np.tile([0.5, 0.5], (40, 1))
+    pool = np.zeros((40, 1), dtype=int)  # every row is row 0: one point, forty times
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and says nothing about it: the batch is filled, not short
+        indices, margins = get_strategy("cluster-margin")(FixedProba(proba).fit(), pool, 3, random_state=0)
+    assert len(set(indices.tolist())) == 3 and all(0 <= i < 40 for i in indices)
+    np.testing.assert_allclose(margins, 0.0)
