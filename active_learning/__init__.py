@@ -14,6 +14,7 @@ from active_learning.comparison import (
     paired_bootstrap_diff,
 )
 from active_learning.exceptions import EmptyPoolError, ModelIntegrityError
+from active_learning.fisher import fisher_batch
 from active_learning.forecast import DEFAULT_GAIN, AuditForecast, forecast_audit_labels, forecast_gain, gate_power
 from active_learning.gate_sequence import LEVEL_RULE, accuracy_test_passes, gate_level, level_rule, midp_value
 from active_learning.label_value import LabelValue, chosen_vs_random, compare_chosen_sets
@@ -103,6 +104,7 @@ __all__ = [
     "decide",
     "entropy_score",
     "feature_embedding",
+    "fisher_batch",
     "file_sha256",
     "fit_clone",
     "get_strategy",

@@ -8,7 +8,7 @@ Each strategy is a plain function in modAL's shape::
 ``indices`` are distinct positions in ``X_pool`` (most wanted first) and
 ``scores`` the strategy's measure for those rows: ``1 - max p`` for
 least-confident and ranked-batch, the top-two margin for margin, balanced-batch,
-spread-margin, cluster-margin and default (lower is less certain), entropy in
+spread-margin, cluster-margin, fisher-margin and default (lower is less certain), entropy in
 nats for entropy, NaN for random.
 
 ``default`` is the product's policy, a bandit over :data:`ARMS`
@@ -44,6 +44,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from active_learning.bandit import EXPLORATION_FLOOR, BanditQuery, bandit_query
+from active_learning.fisher import fisher_batch
 from active_learning.selection import SHORTLIST_FACTOR, bottom_k, check_query_size, random_k, spread_top_k, top_k
 from active_learning.uncertainty import entropy_score, least_confidence_score, margin_score, uncertainty_score
 
@@ -61,12 +62,13 @@ __all__ = [
     "balanced_batch_sampling",
     "spread_margin_sampling",
     "cluster_margin_sampling",
+    "fisher_margin_sampling",
     "default_sampling",
     "feature_embedding",
 ]
 
 DEFAULT_STRATEGY = "default"
-CLUSTER_SHORTLIST = 10  # uncertain candidates per place that cluster-margin clusters
+UNCERTAIN_SHORTLIST = 10  # uncertain candidates per place that cluster-margin and fisher-margin choose among
 
 
 def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
@@ -176,7 +178,7 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     """The most uncertain rows, clustered, and the most central row of each cluster.
 
     Diverse mini-batch active learning (Zhdanov 2019; Citovsky et al. 2021 call
-    it cluster-margin): the ``CLUSTER_SHORTLIST * n_instances`` rows with the
+    it cluster-margin): the ``UNCERTAIN_SHORTLIST * n_instances`` rows with the
     smallest margins are split by k-means, each weighted by its margin
     uncertainty, into ``n_instances`` clusters in the preprocessed feature
     space, and the row nearest each cluster's centre is asked. Uncertain rows
@@ -185,11 +187,7 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     """
     if not is_fitted(estimator):
         return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    n = check_query_size(_n_rows(X_pool), n_instances)
-    rng = np.random.default_rng(random_state)
-    proba = estimator.predict_proba(X_pool)
-    margins = margin_score(proba)
-    shortlist = bottom_k(margins, min(len(margins), CLUSTER_SHORTLIST * n), random_state=rng)
+    n, rng, proba, margins, shortlist = _margin_shortlist(estimator, X_pool, n_instances, random_state)
     if len(shortlist) == n:
         return shortlist, margins[shortlist]
     points = feature_embedding(estimator, _take(X_pool, shortlist))
@@ -207,6 +205,39 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     picked = list(dict.fromkeys([*central, *range(len(shortlist))]))[:n]
     indices = shortlist[np.asarray(picked, dtype=int)]
     return indices, margins[indices]
+
+
+def fisher_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
+    """Of the most uncertain rows, the batch whose labels most shrink the model's variance over the pool.
+
+    The ``UNCERTAIN_SHORTLIST * n_instances`` rows with the smallest margins are
+    the candidates; :func:`active_learning.fisher.fisher_batch` adds them to the
+    batch one at a time, each the row whose Fisher information most lowers the
+    expected error variance over the pool given the labelled rows and the rows
+    already picked (BAIT, Ash et al. 2021, on the classifier's features). It
+    values rows that pin down directions the labels leave loose, and gives
+    little to a second row like one already picked. Seeded by ``random_state``.
+    Scores are margins.
+    """
+    if not is_fitted(estimator):
+        return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
+    n, rng, proba, margins, shortlist = _margin_shortlist(estimator, X_pool, n_instances, random_state)
+    pool_features = feature_embedding(estimator, X_pool)
+    if X_labeled is None or _n_rows(X_labeled) == 0:
+        labeled_proba, labeled_features = proba[:0], pool_features[:0]
+    else:
+        labeled_proba, labeled_features = estimator.predict_proba(X_labeled), feature_embedding(estimator, X_labeled)
+    indices = fisher_batch(proba, pool_features, labeled_proba, labeled_features, shortlist, n, random_state=rng)
+    return indices, margins[indices]
+
+
+def _margin_shortlist(estimator, X_pool, n_instances, random_state):
+    """Batch size, seeded generator, pool probabilities and margins, and the UNCERTAIN_SHORTLIST x n least sure rows."""
+    n = check_query_size(_n_rows(X_pool), n_instances)
+    rng = np.random.default_rng(random_state)
+    proba = estimator.predict_proba(X_pool)
+    margins = margin_score(proba)
+    return n, rng, proba, margins, bottom_k(margins, min(len(margins), UNCERTAIN_SHORTLIST * n), random_state=rng)
 
 
 ARMS: dict[str, Callable] = {
@@ -277,6 +308,7 @@ STRATEGIES: dict[str, Callable] = {
     "balanced-batch": balanced_batch_sampling,
     "spread-margin": spread_margin_sampling,
     "cluster-margin": cluster_margin_sampling,
+    "fisher-margin": fisher_margin_sampling,
     "default": default_sampling,
 }
 
