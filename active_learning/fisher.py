@@ -46,11 +46,9 @@ def fisher_batch(proba_pool, Z_pool, proba_labeled, Z_labeled, candidates, n, *,
         ``n`` distinct pool positions from ``candidates``, in the order chosen.
     """
     Z_pool, Z_labeled = _narrow(np.asarray(Z_pool, float), np.asarray(Z_labeled, float), random_state)
-    pool_info, _ = _information(proba_pool, Z_pool)
-    labeled_info, _ = _information(proba_labeled, Z_labeled)
-    F = pool_info / max(len(Z_pool), 1)
-    A_inv = np.linalg.inv(labeled_info + RIDGE * np.eye(len(F)))
-    _, G = _information(proba_pool[candidates], Z_pool[candidates])  # (n_candidates, D, K): G G^T = I(x)
+    F = _information(proba_pool, Z_pool) / max(len(Z_pool), 1)
+    A_inv = np.linalg.inv(_information(proba_labeled, Z_labeled) + RIDGE * np.eye(len(F)))
+    G = _factors(proba_pool[candidates], Z_pool[candidates])
     K = G.shape[2]
     B = np.einsum("de,nek->ndk", A_inv, G)  # A^-1 G, kept current as rows join the batch
     C = np.einsum("de,nek->ndk", F, B)  # F A^-1 G
@@ -70,23 +68,34 @@ def fisher_batch(proba_pool, Z_pool, proba_labeled, Z_labeled, candidates, n, *,
     return np.asarray(candidates)[order]
 
 
-def _information(proba, Z) -> tuple[np.ndarray, np.ndarray]:
-    """Summed Fisher information of the rows, and each row's factor ``G`` with ``G G^T = I(x)``.
-
-    Two classes use one weight vector, as scikit-learn's binary logistic model does.
-    """
+def _information(proba, Z) -> np.ndarray:
+    """The rows' summed Fisher information, ``sum_x (diag(p) - p p^T) kron z z^T``; one weight vector for 2 classes."""
+    Z = _with_intercept(Z)
     proba = np.asarray(proba, dtype=float)
-    Z = np.column_stack([Z, np.ones(len(Z))])
     if proba.shape[1] == 2:
-        G = (Z * np.sqrt(proba[:, 0] * proba[:, 1])[:, None])[:, :, None]
-        return np.einsum("ndk,nek->de", G, G), G
+        return (Z * (proba[:, 0] * proba[:, 1])[:, None]).T @ Z
+    n_rows, d = Z.shape
+    K = proba.shape[1]
+    S = np.einsum("nk,kl->nkl", proba, np.eye(K)) - proba[:, :, None] * proba[:, None, :]
+    by_pair = (S.reshape(n_rows, K * K)[:, :, None] * Z[:, None, :]).reshape(n_rows, -1).T @ Z  # (k, l, f) x g
+    return by_pair.reshape(K, K, d, d).transpose(0, 2, 1, 3).reshape(K * d, K * d)
+
+
+def _factors(proba, Z) -> np.ndarray:
+    """Each row's factor ``G`` (rows, D, K) with ``G G^T`` its Fisher information (D = K x features, or features)."""
+    Z = _with_intercept(Z)
+    proba = np.asarray(proba, dtype=float)
+    if proba.shape[1] == 2:
+        return (Z * np.sqrt(proba[:, 0] * proba[:, 1])[:, None])[:, :, None]
     n_rows, d = Z.shape
     K = proba.shape[1]
     root = np.sqrt(proba)
     L = np.einsum("nk,kj->nkj", root, np.eye(K)) - proba[:, :, None] * root[:, None, :]  # L L^T = diag(p) - p p^T
-    S = np.einsum("nkj,nlj->nkl", L, L)
-    total = np.einsum("nkl,nf,ng->kflg", S, Z, Z).reshape(K * d, K * d)
-    return total, np.einsum("nkj,nf->nkfj", L, Z).reshape(n_rows, K * d, K)
+    return np.einsum("nkj,nf->nkfj", L, Z).reshape(n_rows, K * d, K)
+
+
+def _with_intercept(Z) -> np.ndarray:
+    return np.column_stack([Z, np.ones(len(Z))])
 
 
 def _narrow(Z_pool, Z_labeled, random_state):

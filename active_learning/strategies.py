@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 DEFAULT_STRATEGY = "default"
-UNCERTAIN_SHORTLIST = 10  # uncertain candidates per place that cluster-margin and fisher-margin choose among
+CLUSTER_SHORTLIST = 10  # uncertain candidates per place that cluster-margin clusters
 
 
 def random_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
@@ -178,7 +178,7 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     """The most uncertain rows, clustered, and the most central row of each cluster.
 
     Diverse mini-batch active learning (Zhdanov 2019; Citovsky et al. 2021 call
-    it cluster-margin): the ``UNCERTAIN_SHORTLIST * n_instances`` rows with the
+    it cluster-margin): the ``CLUSTER_SHORTLIST * n_instances`` rows with the
     smallest margins are split by k-means, each weighted by its margin
     uncertainty, into ``n_instances`` clusters in the preprocessed feature
     space, and the row nearest each cluster's centre is asked. Uncertain rows
@@ -187,7 +187,9 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
     """
     if not is_fitted(estimator):
         return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    n, rng, proba, margins, shortlist = _margin_shortlist(estimator, X_pool, n_instances, random_state)
+    n, rng, proba, margins, shortlist = _margin_shortlist(
+        estimator, X_pool, n_instances, random_state, CLUSTER_SHORTLIST
+    )
     if len(shortlist) == n:
         return shortlist, margins[shortlist]
     points = feature_embedding(estimator, _take(X_pool, shortlist))
@@ -210,7 +212,7 @@ def cluster_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=No
 def fisher_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=None, X_labeled=None):
     """Of the most uncertain rows, the batch whose labels most shrink the model's variance over the pool.
 
-    The ``UNCERTAIN_SHORTLIST * n_instances`` rows with the smallest margins are
+    The ``SHORTLIST_FACTOR * n_instances`` (3 x) rows with the smallest margins are
     the candidates; :func:`active_learning.fisher.fisher_batch` adds them to the
     batch one at a time, each the row whose Fisher information most lowers the
     expected error variance over the pool given the labelled rows and the rows
@@ -221,7 +223,9 @@ def fisher_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=Non
     """
     if not is_fitted(estimator):
         return random_sampling(estimator, X_pool, n_instances, random_state=random_state)
-    n, rng, proba, margins, shortlist = _margin_shortlist(estimator, X_pool, n_instances, random_state)
+    n, rng, proba, margins, shortlist = _margin_shortlist(
+        estimator, X_pool, n_instances, random_state, SHORTLIST_FACTOR
+    )
     pool_features = feature_embedding(estimator, X_pool)
     if X_labeled is None or _n_rows(X_labeled) == 0:
         labeled_proba, labeled_features = proba[:0], pool_features[:0]
@@ -231,13 +235,13 @@ def fisher_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=Non
     return indices, margins[indices]
 
 
-def _margin_shortlist(estimator, X_pool, n_instances, random_state):
-    """Batch size, seeded generator, pool probabilities and margins, and the UNCERTAIN_SHORTLIST x n least sure rows."""
+def _margin_shortlist(estimator, X_pool, n_instances, random_state, factor):
+    """Batch size, seeded generator, pool probabilities and margins, and the ``factor`` x batch least certain rows."""
     n = check_query_size(_n_rows(X_pool), n_instances)
     rng = np.random.default_rng(random_state)
     proba = estimator.predict_proba(X_pool)
     margins = margin_score(proba)
-    return n, rng, proba, margins, bottom_k(margins, min(len(margins), UNCERTAIN_SHORTLIST * n), random_state=rng)
+    return n, rng, proba, margins, bottom_k(margins, min(len(margins), factor * n), random_state=rng)
 
 
 ARMS: dict[str, Callable] = {
