@@ -46,7 +46,7 @@ def fisher_batch(proba_pool, Z_pool, proba_labeled, Z_labeled, candidates, n, *,
         ``n`` distinct pool positions from ``candidates``, in the order chosen.
     """
     Z_pool, Z_labeled = _narrow(np.asarray(Z_pool, float), np.asarray(Z_labeled, float), random_state)
-    F = _information(proba_pool, Z_pool) / max(len(Z_pool), 1)
+    F = _information(proba_pool, Z_pool) / len(Z_pool)
     A_inv = np.linalg.inv(_information(proba_labeled, Z_labeled) + RIDGE * np.eye(len(F)))
     G = _factors(proba_pool[candidates], Z_pool[candidates])
     K = G.shape[2]
