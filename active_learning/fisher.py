@@ -9,6 +9,13 @@ plus the labelled rows' information and ``F`` the pool's mean information,
 ``tr(A^-1 F)`` is the model's expected error variance over the pool; rows are
 added greedily, each the one that lowers it most given the rows already in the
 batch, so a batch does not ask twice about one direction of doubt.
+
+A candidate's features are shrunk to at most the candidates' median norm before
+its information is counted: Mallows-type weights, as robust logistic regression
+bounds a row's leverage. Uncapped, the rows the criterion values most are the
+far ones, where a wrong label moves the model most (300 seeds, wine with 30% of
+labels flipped: 0.63x random's labels to 98% of full accuracy uncapped, 0.49x
+capped, margin 0.48x; clean wine 0.44x either way).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ def fisher_batch(proba_pool, Z_pool, proba_labeled, Z_labeled, candidates, n, *,
     proba_labeled, Z_labeled : ndarray
         The same for the labelled rows (may have no rows).
     candidates : ndarray of int
-        Pool positions to choose among.
+        Pool positions to choose among; their features are capped at their median norm.
     n : int
         Batch size, at most ``len(candidates)``.
     random_state : int, numpy.random.Generator or None
@@ -48,7 +55,7 @@ def fisher_batch(proba_pool, Z_pool, proba_labeled, Z_labeled, candidates, n, *,
     Z_pool, Z_labeled = _narrow(np.asarray(Z_pool, float), np.asarray(Z_labeled, float), random_state)
     F = _information(proba_pool, Z_pool) / len(Z_pool)
     A_inv = np.linalg.inv(_information(proba_labeled, Z_labeled) + RIDGE * np.eye(len(F)))
-    G = _factors(proba_pool[candidates], Z_pool[candidates])
+    G = _factors(proba_pool[candidates], _capped(Z_pool[candidates]))
     K = G.shape[2]
     B = np.einsum("de,nek->ndk", A_inv, G)  # A^-1 G, kept current as rows join the batch
     C = np.einsum("de,nek->ndk", F, B)  # F A^-1 G
@@ -92,6 +99,12 @@ def _factors(proba, Z) -> np.ndarray:
     root = np.sqrt(proba)
     L = np.einsum("nk,kj->nkj", root, np.eye(K)) - proba[:, :, None] * root[:, None, :]  # L L^T = diag(p) - p p^T
     return np.einsum("nkj,nf->nkfj", L, Z).reshape(n_rows, K * d, K)
+
+
+def _capped(Z) -> np.ndarray:
+    """Rows shrunk to at most the rows' median norm (their direction kept)."""
+    norms = np.linalg.norm(Z, axis=1, keepdims=True)
+    return Z * np.minimum(1.0, np.median(norms) / np.maximum(norms, np.finfo(float).tiny))
 
 
 def _with_intercept(Z) -> np.ndarray:

@@ -218,8 +218,9 @@ def fisher_margin_sampling(estimator, X_pool, n_instances=1, *, random_state=Non
     expected error variance over the pool given the labelled rows and the rows
     already picked (BAIT, Ash et al. 2021, on the classifier's features). It
     values rows that pin down directions the labels leave loose, and gives
-    little to a second row like one already picked. Seeded by ``random_state``.
-    Scores are margins.
+    little to a second row like one already picked; a candidate's leverage is
+    capped at the candidates' median, so a far row whose label may be wrong does
+    not win on its distance alone. Seeded by ``random_state``. Scores are margins.
     """
     if not is_fitted(estimator):
         return random_sampling(estimator, X_pool, n_instances, random_state=random_state)

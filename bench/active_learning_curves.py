@@ -22,8 +22,8 @@ of labels between seeds (random's own 98% point on iris +10% noise is 22 labels
 over seeds 0-9 and 56 over seeds 0-39), and wine and iris hold out only 54 and
 45 rows, so each point of a curve is coarse. Margin's ratio on wine +30% noise
 read 0.42x [0.28, 1.13] at 40 seeds, 0.52x [0.37, 0.72] at 100 and 0.48x
-[0.40, 0.59] at 300; fisher-margin's 0.50x at 100 and 0.63x at 300: at 100
-seeds the bench could not rank two policies there.
+[0.40, 0.59] at 300; fisher-margin's without its leverage cap 0.50x at 100 and
+0.63x at 300: at 100 seeds the bench could not rank two policies there.
 
 Goals for the default, per data set (98% of full accuracy): at most 1.05x the
 labels random needs; at most 0.5x where margin alone needs at most 0.6x.

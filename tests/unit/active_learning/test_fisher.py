@@ -20,6 +20,15 @@ def _pool_variance(proba, Z, rows, F, ridge=1.0):
     return np.trace(np.linalg.solve(A, F))
 
 
+def _capped(Z, rows):
+    """Z with ``rows`` shrunk, one by one, to at most their median norm."""
+    cap = np.median([np.linalg.norm(Z[i]) for i in rows])
+    out = Z.copy()
+    for i in rows:
+        out[i] = Z[i] * min(1.0, cap / np.linalg.norm(Z[i]))
+    return out
+
+
 @pytest.mark.parametrize("classes", [2, 3])
 def test_each_pick_is_the_row_that_most_lowers_the_pool_variance(classes):
     rng = np.random.default_rng(classes)
@@ -30,10 +39,11 @@ def test_each_pick_is_the_row_that_most_lowers_the_pool_variance(classes):
     F = sum(_information(proba[i], Z[i]) for i in pool) / len(pool)
     candidates = pool[::2] - 10
     picked = fisher_batch(proba[pool], Z[pool], proba[labeled], Z[labeled], candidates, 4)
+    asked = _capped(Z, candidates + 10)  # a candidate's information counts its capped features
     chosen = list(labeled)
     for position in picked:
         left = [c for c in candidates if c + 10 not in chosen]
-        best = min(left, key=lambda c: _pool_variance(proba, Z, [*chosen, c + 10], F))
+        best = min(left, key=lambda c: _pool_variance(proba, asked, [*chosen, c + 10], F))
         assert position == best
         chosen.append(position + 10)
 
@@ -72,3 +82,18 @@ def test_wide_features_are_projected_and_the_batch_is_seeded():
     assert first.tolist() == again.tolist() and len(set(first.tolist())) == 8
     uncertain = set(np.argsort(np.abs(np.diff(model.predict_proba(X[40:]), axis=1).ravel()))[:24].tolist())
     assert set(first.tolist()) <= uncertain, "picks come from the 3 x batch most uncertain rows"
+
+
+def test_a_far_row_does_not_win_on_its_distance_alone():
+    # Every row sits on the decision boundary. The pool varies mostly along the second feature; one candidate lies
+    # far out along the first. Uncapped, its information (growing with the square of its distance) outweighs the
+    # rows along the pool's main direction; capped at the candidates' median norm, a row along that direction wins.
+    rng = np.random.default_rng(0)
+    pool = np.column_stack([0.3 * rng.normal(size=40), 2.0 * rng.normal(size=40)])
+    pool[:4] = [[12.0, 0.0], [0.0, 1.0], [0.0, -1.2], [0.1, 1.1]]
+    proba = np.full((40, 2), 0.5)
+    first = fisher_batch(proba, pool, proba[:0], pool[:0], np.arange(4), 1)
+    assert first.tolist() != [0]
+    F = sum(_information(p, z) for p, z in zip(proba, pool, strict=True)) / len(pool)
+    uncapped = [_pool_variance(proba, pool, [c], F) for c in range(4)]
+    assert int(np.argmin(uncapped)) == 0  # the far row is what an uncapped criterion asks first
