@@ -247,9 +247,12 @@ def _margin_shortlist(estimator, X_pool, n_instances, random_state, factor):
 
 ARMS: dict[str, Callable] = {
     "random": random_sampling,
-    "margin": margin_sampling,
+    "fisher-margin": fisher_margin_sampling,
     "ranked-batch": ranked_batch_sampling,
 }
+# Ranked batch is the hedge for noisy data, not the first choice: with a prior mean of 0 (fisher-margin's is
+# PRIOR_MEAN) it takes about 8% of the first draws and more only once fisher-margin's labels measure worse.
+ARM_PRIORS: dict[str, tuple[float, float]] = {"ranked-batch": (0.0, 0.05)}
 
 
 def default_query(
@@ -278,6 +281,7 @@ def default_query(
         random_state=random_state,
         floor=floor,
         reuse=reuse,
+        priors=ARM_PRIORS,
     )
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
-from active_learning import DIVERSITY_WEIGHT, EXPLORATION_FLOOR, UNCERTAINTY_MEASURES
+from active_learning import DIVERSITY_WEIGHT, UNCERTAINTY_MEASURES
 from feedback.access import Actor, require
 from feedback.exceptions import InputError
 from feedback.settings_files import read_settings, write_settings
 from feedback.workspace import Workspace
 
+# Share of random items on an adaptive page. The simulated default policy's floor (active_learning.EXPLORATION_FLOOR)
+# was measured by the learning-curve bench on batches of 2-15 rows chosen by its arms; the live page ranks by the
+# queue's signals, which no bench measures, so it keeps 5%.
+PAGE_EXPLORATION_FLOOR = 0.05
 WEIGHTS = ("uncertainty", "dispute", "challenger_disagreement", "expert_disagreement", "suspect_label", "diversity")
 
 
@@ -45,7 +49,7 @@ class QueuePolicy:
         (:func:`feedback.lifecycle.queue_value`) whether the uncertainty ranking
         or random items fill it; at least ``exploration_floor`` of the page is
         random items that enter training. False: always the ranking.
-    exploration_floor : float, default=EXPLORATION_FLOOR
+    exploration_floor : float, default=PAGE_EXPLORATION_FLOOR
         Share of each page (outside the audit slice) drawn at random when ``adaptive``.
     """
 
@@ -58,7 +62,7 @@ class QueuePolicy:
     diversity: float = DIVERSITY_WEIGHT
     audit_share: float = 0.2
     adaptive: bool = True
-    exploration_floor: float = EXPLORATION_FLOOR
+    exploration_floor: float = PAGE_EXPLORATION_FLOOR
 
     def validated(self) -> QueuePolicy:
         if self.uncertainty_measure not in UNCERTAINTY_MEASURES:

@@ -21,6 +21,7 @@ from active_learning import (
     infer_feature_schema,
 )
 from active_learning.bandit import PRIOR_MEAN, PRIOR_SD, posterior
+from active_learning.strategies import ARM_PRIORS
 
 CHOSEN = next(name for name in ARMS if name != "random")  # the default's (first) non-random arm
 
@@ -89,6 +90,25 @@ def test_thompson_sampling_follows_the_rewards():
     assert share(_value(0.10, 0.01), "margin") > 0.99, "a clearly paying arm is played"
     assert share(_value(-0.10, 0.01), "random") > 0.99, "a clearly losing arm gives way to random"
     assert 0.95 < share(LabelValue.unmeasured(), "margin") < 1, "the prior leans to uncertainty, not all the way"
+
+
+def test_an_arm_with_a_lower_prior_plays_less_until_the_other_arms_labels_measure_worse():
+    unmeasured = LabelValue.unmeasured()
+    paying = _value(0.05, 0.01)  # chosen labels, pooled, beat random ones
+
+    def share_b(evidence, priors):
+        draws = [draw_arm(evidence, np.random.default_rng(s), paying, priors) for s in range(2000)]
+        return np.mean(np.array(draws) == "b")
+
+    both_unmeasured = {"a": unmeasured, "b": unmeasured}
+    assert 0.45 < share_b(both_unmeasured, None) < 0.55, "equal priors: a coin flip"
+    # P(N(0, .05) > N(PRIOR_MEAN, PRIOR_SD)) with the default prior 0.10 +- 0.05: 7.9%
+    assert 0.06 < share_b(both_unmeasured, {"b": (0.0, 0.05)}) < 0.10
+    assert share_b({"a": _value(-0.10, 0.01), "b": unmeasured}, {"b": (0.0, 0.05)}) > 0.95, (
+        "once the first arm's labels hurt, the hedge arm takes over"
+    )
+    assert posterior(unmeasured, (0.0, 0.05)) == (0.0, 0.05)
+    assert set(ARM_PRIORS) <= set(ARMS) - {"random"}, "a prior for an arm the default does not play is a typo"
 
 
 @pytest.fixture(scope="module")
