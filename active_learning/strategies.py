@@ -251,7 +251,7 @@ ARMS: dict[str, Callable] = {
     "ranked-batch": ranked_batch_sampling,
 }
 # Ranked batch is the hedge for noisy data, not the first choice: with a prior mean of 0 (fisher-margin's is
-# PRIOR_MEAN) it takes about 8% of the first draws and more only once fisher-margin's labels measure worse.
+# PRIOR_MEAN) it takes about 8% of the draws before any evidence, more once fisher-margin's labels measure worse.
 ARM_PRIORS: dict[str, tuple[float, float]] = {"ranked-batch": (0.0, 0.05)}
 
 
