@@ -140,8 +140,10 @@ def draw_arm(
 
 
 def posterior(value: LabelValue, prior: tuple[float, float] | None = None) -> tuple[float, float]:
-    """Normal posterior (mean, sd) of an arm's reward: ``prior`` (default ``(PRIOR_MEAN, PRIOR_SD)``) updated by
-    the measured difference."""
+    """Normal posterior (mean, sd) of an arm's reward: its prior updated by the measured difference.
+
+    ``prior`` is (mean, sd); None means ``(PRIOR_MEAN, PRIOR_SD)``.
+    """
     prior_mean, prior_sd = prior or (PRIOR_MEAN, PRIOR_SD)
     if not value.measured:
         return prior_mean, prior_sd
