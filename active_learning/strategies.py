@@ -253,6 +253,10 @@ ARMS: dict[str, Callable] = {
 # Ranked batch is the hedge for noisy data, not the first choice: with a prior mean of 0 (fisher-margin's is
 # PRIOR_MEAN) it takes about 8% of the draws before any evidence, more once fisher-margin's labels measure worse.
 ARM_PRIORS: dict[str, tuple[float, float]] = {"ranked-batch": (0.0, 0.05)}
+# Labels a task needs before an arm plays. Ranked batch weighs distance by |U| / (|U| + |L|): on its first rounds it
+# asks the pool's far rows, which costs small noisy sets (wine +30% noise 0.53x random's labels, 0.45x waiting for
+# 30 labels) while its hedge on larger ones comes later (breast_cancer +30% noise 0.75x, 0.68x waiting).
+ARM_MIN_LABELS: dict[str, int] = {"ranked-batch": 30}
 
 
 def default_query(
@@ -267,11 +271,15 @@ def default_query(
     floor: float = EXPLORATION_FLOOR,
     reuse: BanditQuery | None = None,
 ) -> BanditQuery:
-    """The default policy's batch and the arm behind each pick: :func:`active_learning.bandit.bandit_query` on ARMS."""
+    """The default policy's batch and the arm behind each pick: :func:`active_learning.bandit.bandit_query` on ARMS.
+
+    An arm plays once the task has ``ARM_MIN_LABELS`` labelled rows, each arm its prior from ``ARM_PRIORS``.
+    """
     if not is_fitted(estimator):
         estimator = None
+    n_labels = 0 if X_labeled is None else _n_rows(X_labeled)
     return bandit_query(
-        ARMS,
+        {name: arm for name, arm in ARMS.items() if n_labels >= ARM_MIN_LABELS.get(name, 0)},
         estimator,
         X_pool,
         n_instances,

@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import load_breast_cancer
 
 from active_learning import labels_to_reach, mean_curve, simulate
+from active_learning.strategies import ARM_MIN_LABELS
 
 pytestmark = pytest.mark.slow  # a simulation: `pytest -m "not slow"` skips it
 
@@ -54,4 +55,7 @@ def test_the_simulated_default_measures_its_evidence_every_refresh_labels_labels
 
     monkeypatch.setattr(bandit, "_evidence", counting)
     simulate(X, y, ["default"], budget=50, batch=3, initial=10, seeds=1)
-    assert measured_at == [10, 22, 34, 46]  # the first round, then each time REFRESH_LABELS (10) more are labelled
+    # the first round, then each time REFRESH_LABELS (10) more are labelled since; and when an arm joins the bandit
+    # (ranked batch at 30 labels: ARM_MIN_LABELS), which the simulator does not count as a refresh
+    assert ARM_MIN_LABELS == {"ranked-batch": 30}
+    assert measured_at == [10, 22, 31, 34, 46]

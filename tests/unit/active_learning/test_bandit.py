@@ -21,7 +21,7 @@ from active_learning import (
     infer_feature_schema,
 )
 from active_learning.bandit import PRIOR_MEAN, PRIOR_SD, posterior
-from active_learning.strategies import ARM_PRIORS
+from active_learning.strategies import ARM_MIN_LABELS, ARM_PRIORS
 
 CHOSEN = next(name for name in ARMS if name != "random")  # the default's (first) non-random arm
 
@@ -133,6 +133,19 @@ def test_default_query_keeps_the_exploration_floor_and_is_seeded(fitted):
         assert set(query.evidence) == set(ARMS) - {"random"}
     again = default_query(model, pool, 10, random_state=7, **kwargs)
     assert again.indices.tolist() == queries[7].indices.tolist() and again.arms.tolist() == queries[7].arms.tolist()
+
+
+def test_an_arm_plays_only_once_the_task_has_its_minimum_labels(fitted):
+    model, frame, y, arms = fitted
+    pool = frame.iloc[60:]
+    assert ARM_MIN_LABELS and set(ARM_MIN_LABELS) <= set(ARMS) - {"random"}
+    for name, minimum in ARM_MIN_LABELS.items():
+        for n_labels, may_play in ((minimum - 1, False), (minimum, True)):
+            rows = np.r_[0 : n_labels // 2, 30 : 30 + n_labels - n_labels // 2]  # random and chosen labels, half each
+            kwargs = {"X_labeled": frame.iloc[rows], "y_labeled": y[rows], "labeled_arms": arms[rows]}
+            queries = [default_query(model, pool, 5, random_state=seed, **kwargs) for seed in range(150)]
+            assert all((name in query.evidence) == may_play for query in queries), (n_labels, name)
+            assert any(query.arm == name for query in queries) == may_play, (n_labels, name)
 
 
 def test_default_query_is_random_at_cold_start(fitted):
