@@ -4,8 +4,8 @@ The arms are :data:`active_learning.strategies.ARMS`: random, fisher-margin
 (of the least certain rows, the batch whose labels most lower the model's
 expected error variance over the pool) and modAL's ranked batch, which trades
 uncertainty against distance to the labelled rows and so keeps off the one
-noisy region uncertainty sampling can sink its labels into (from the task's
-30th label on: ``ARM_MIN_LABELS``). Any number of arms can play. Each round:
+noisy region uncertainty sampling can sink its labels into (once the task has
+``ARM_MIN_LABELS`` labels). Any number of arms can play. Each round:
 
 1. **Exploration floor.** A share ``floor`` of the batch (rounded at random, so
    a batch of 2 with a floor of 0.1 gets a random item 20% of the time) is drawn
